@@ -1,0 +1,128 @@
+// Package fault injects failures into the local cloud's API operations so that
+// tests can exercise the code that handles them: an operation can be made to
+// fail N times with a given AWS error, or be slowed down.
+package fault
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Rule says how one operation misbehaves. Service is the SigV4 signing name
+// ("lambda", "s3", "states", "events", "sns", "monitoring"); Operation is the
+// API name ("UpdateAlias"); Match, when not empty, must occur in the request's
+// resource (function name, bucket/key, ...).
+type Rule struct {
+	Service   string        `json:"service"`
+	Operation string        `json:"operation"`
+	Match     string        `json:"match,omitempty"`
+	Code      string        `json:"code,omitempty"`   // AWS error code, e.g. "TooManyRequestsException"
+	Status    int           `json:"status,omitempty"` // HTTP status of the error, e.g. 429
+	Message   string        `json:"message,omitempty"`
+	Count     int           `json:"count"` // how many calls fail; <0 means every call
+	Latency   time.Duration `json:"latency,omitempty"`
+}
+
+// Error is an injected failure; it carries the AWS error code and status.
+type Error struct {
+	Code    string
+	Status  int
+	Message string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// ErrorCode returns the AWS error code.
+func (e *Error) ErrorCode() string { return e.Code }
+
+// HTTPStatus returns the HTTP status to answer with.
+func (e *Error) HTTPStatus() int { return e.Status }
+
+// Injector holds the active rules. The zero value injects nothing.
+type Injector struct {
+	mu    sync.Mutex
+	rules []*Rule
+	hits  map[string]int
+}
+
+// Add installs a rule.
+func (in *Injector) Add(r Rule) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.rules = append(in.rules, &r)
+}
+
+// Reset removes every rule.
+func (in *Injector) Reset() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.rules = nil
+	in.hits = nil
+}
+
+// Rules returns a copy of the active rules.
+func (in *Injector) Rules() []Rule {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	out := make([]Rule, 0, len(in.rules))
+	for _, r := range in.rules {
+		out = append(out, *r)
+	}
+	return out
+}
+
+// Hits reports how many failures were injected for service/operation.
+func (in *Injector) Hits(service, operation string) int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.hits[service+"/"+operation]
+}
+
+// Check is called by a service before it carries out an operation. It sleeps
+// for any configured latency and returns the injected *Error, if any. A nil
+// Injector injects nothing.
+func (in *Injector) Check(ctx context.Context, service, operation, resource string) error {
+	if in == nil {
+		return nil
+	}
+	in.mu.Lock()
+	var latency time.Duration
+	var fail *Error
+	for _, r := range in.rules {
+		if r.Service != service || r.Operation != operation || !strings.Contains(resource, r.Match) {
+			continue
+		}
+		latency += r.Latency
+		if r.Code == "" || r.Count == 0 || fail != nil {
+			continue
+		}
+		fail = &Error{Code: r.Code, Status: r.Status, Message: r.Message}
+		if fail.Status == 0 {
+			fail.Status = 400
+		}
+		if fail.Message == "" {
+			fail.Message = "injected fault"
+		}
+		if r.Count > 0 {
+			r.Count--
+		}
+		if in.hits == nil {
+			in.hits = map[string]int{}
+		}
+		in.hits[service+"/"+operation]++
+	}
+	in.mu.Unlock()
+	if latency > 0 {
+		select {
+		case <-time.After(latency):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if fail != nil {
+		return fail
+	}
+	return nil
+}
