@@ -1,0 +1,331 @@
+// Package demo tells greenlight's release story against a deployed stack: a
+// first release, a canary that is promoted while traffic flows, a canary that
+// its alarm rolls back, and a release whose pre-traffic tests fail. The
+// `greenlight demo` command prints the story; the end-to-end tests run the
+// same stories and assert the checks each one reports.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+)
+
+// Outcome is how a release ended, as a user sees it.
+type Outcome string
+
+const (
+	// Promoted: green serves 100 % of the live alias.
+	Promoted Outcome = "promoted"
+	// RolledBack: the release failed and blue serves 100 % of the live alias.
+	RolledBack Outcome = "rolledBack"
+	// Unfinished: the release did not end within the story's time limit.
+	Unfinished Outcome = "unfinished"
+)
+
+// Story is one release of the demo function.
+type Story struct {
+	Name     string
+	Version  string // the examples/app build: v1 … v4
+	Strategy string
+	Traffic  bool    // run the traffic generator against the live alias meanwhile
+	Want     Outcome // how the release must end
+	// WantError must occur in the failed execution's error or cause.
+	WantError string
+	// WantGreenTraffic says whether callers of the live alias must (true) or
+	// must not (false) have reached the green version; nil: not checked.
+	WantGreenTraffic *bool
+}
+
+// Stories is the demo: every outcome a user should see once.
+func Stories() []Story {
+	yes, no := true, false
+	return []Story{
+		{Name: "first release", Version: "v1", Strategy: "AllAtOnce", Want: Promoted},
+		{Name: "canary, promoted", Version: "v2", Strategy: "Canary10Percent5Minutes", Traffic: true, Want: Promoted, WantGreenTraffic: &yes},
+		{Name: "canary, alarm rolls it back", Version: "v3", Strategy: "Canary10Percent5Minutes", Traffic: true, Want: RolledBack, WantError: "AlarmBreachedError", WantGreenTraffic: &yes},
+		{Name: "pre-traffic tests fail", Version: "v4", Strategy: "Canary10Percent5Minutes", Traffic: true, Want: RolledBack, WantError: "TestFailedError", WantGreenTraffic: &no},
+	}
+}
+
+// LambdaAPI is what the demo asks of Lambda.
+type LambdaAPI interface {
+	invoker
+	GetAlias(ctx context.Context, in *awslambda.GetAliasInput, optFns ...func(*awslambda.Options)) (*awslambda.GetAliasOutput, error)
+	GetFunction(ctx context.Context, in *awslambda.GetFunctionInput, optFns ...func(*awslambda.Options)) (*awslambda.GetFunctionOutput, error)
+	CreateFunction(ctx context.Context, in *awslambda.CreateFunctionInput, optFns ...func(*awslambda.Options)) (*awslambda.CreateFunctionOutput, error)
+}
+
+// S3API uploads artifacts.
+type S3API interface {
+	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+}
+
+// SFNAPI follows executions.
+type SFNAPI interface {
+	sfn.ListExecutionsAPIClient
+	DescribeExecution(ctx context.Context, in *sfn.DescribeExecutionInput, optFns ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error)
+	GetExecutionHistory(ctx context.Context, in *sfn.GetExecutionHistoryInput, optFns ...func(*sfn.Options)) (*sfn.GetExecutionHistoryOutput, error)
+}
+
+// AlarmAPI reads alarm states.
+type AlarmAPI interface {
+	DescribeAlarms(ctx context.Context, in *cloudwatch.DescribeAlarmsInput, optFns ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsOutput, error)
+}
+
+var (
+	_ LambdaAPI = (*awslambda.Client)(nil)
+	_ S3API     = (*s3.Client)(nil)
+	_ SFNAPI    = (*sfn.Client)(nil)
+	_ AlarmAPI  = (*cloudwatch.Client)(nil)
+)
+
+// Message is a notification greenlight published.
+type Message struct {
+	Subject    string
+	Body       string
+	Attributes map[string]string
+}
+
+// Runner runs stories against one deployed stack.
+type Runner struct {
+	Lambda     LambdaAPI
+	S3         S3API
+	SFN        SFNAPI
+	CloudWatch AlarmAPI
+
+	Bucket          string // the stack's artifact bucket
+	StateMachineARN string
+	Function        string // the demo function, e.g. greenlight-demo
+	LiveAlias       string // default "live"
+	// RoleARN is the execution role used when the demo function has to be
+	// created first.
+	RoleARN string
+	// Architecture of the artifacts Artifact builds (x86_64 or arm64).
+	Architecture types.Architecture
+
+	// Artifact returns the zip of examples/app built as version.
+	Artifact func(ctx context.Context, version string) ([]byte, error)
+	// Messages returns the notifications published so far; nil when they
+	// cannot be read (real AWS without a subscriber the demo can read).
+	Messages func(ctx context.Context) ([]Message, error)
+
+	Out     io.Writer     // the timeline goes here; nil: io.Discard
+	Poll    time.Duration // how often the timeline samples; default 100ms
+	Timeout time.Duration // per story; default 5 minutes
+	// TrafficInterval is the pause between two calls of the traffic
+	// generator; default 10ms.
+	TrafficInterval time.Duration
+}
+
+// Check is one thing a story promises, and whether it held.
+type Check struct {
+	Name   string `json:"name"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail"`
+}
+
+// Result is what happened in one story.
+type Result struct {
+	Story        Story         `json:"story"`
+	ExecutionARN string        `json:"executionArn"`
+	Status       string        `json:"status"`
+	Error        string        `json:"error,omitempty"`
+	Cause        string        `json:"cause,omitempty"`
+	Outcome      Outcome       `json:"outcome"`
+	BlueVersion  string        `json:"blueVersion"`  // what live served before
+	LiveVersion  string        `json:"liveVersion"`  // what live serves after
+	LiveRouting  string        `json:"liveRouting"`  // additional weights after, "" when none
+	MaxWeight    float64       `json:"maxWeight"`    // the largest green weight seen mid-release
+	Traffic      Snapshot      `json:"traffic"`      // what the traffic generator saw
+	Notification *Message      `json:"notification"` // the terminal notification, when readable
+	Elapsed      time.Duration `json:"elapsed"`
+	Checks       []Check       `json:"checks"`
+}
+
+// OK reports whether every check held.
+func (r Result) OK() bool {
+	for _, c := range r.Checks {
+		if !c.OK {
+			return false
+		}
+	}
+	return len(r.Checks) > 0
+}
+
+func (r *Runner) defaults() {
+	if r.LiveAlias == "" {
+		r.LiveAlias = "live"
+	}
+	if r.Out == nil {
+		r.Out = io.Discard
+	}
+	if r.Poll == 0 {
+		r.Poll = 100 * time.Millisecond
+	}
+	if r.Timeout == 0 {
+		r.Timeout = 5 * time.Minute
+	}
+	if r.TrafficInterval == 0 {
+		r.TrafficInterval = 10 * time.Millisecond
+	}
+}
+
+// Run releases story.Version of the demo function and reports what happened.
+// An error means the story could not be carried out (upload refused, no
+// execution started); a release that ends the wrong way is reported in the
+// Result's checks instead.
+func (r *Runner) Run(ctx context.Context, story Story) (Result, error) {
+	r.defaults()
+	res := Result{Story: story}
+	zip, err := r.Artifact(ctx, story.Version)
+	if err != nil {
+		return res, fmt.Errorf("build %s: %w", story.Version, err)
+	}
+	if err := r.ensureFunction(ctx, zip); err != nil {
+		return res, err
+	}
+	res.BlueVersion, _, err = r.alias(ctx)
+	if err != nil {
+		return res, err
+	}
+
+	var tally Tally
+	stopTraffic := func() {}
+	if story.Traffic {
+		tctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			generate(tctx, r.Lambda, r.Function, r.LiveAlias, []byte(`{"path":"/"}`), r.TrafficInterval, 8, &tally)
+		}()
+		stopTraffic = func() { cancel(); <-done }
+	}
+	defer stopTraffic()
+
+	start := time.Now()
+	key, err := r.upload(ctx, story, zip)
+	if err != nil {
+		return res, err
+	}
+	fmt.Fprintf(r.Out, "  uploaded s3://%s/%s (strategy %s)\n", r.Bucket, key, story.Strategy)
+	sctx, cancel := context.WithTimeout(ctx, r.Timeout)
+	defer cancel()
+	arn, err := r.findExecution(sctx, key, start)
+	if err != nil {
+		return res, err
+	}
+	res.ExecutionARN = arn
+	desc, err := r.follow(sctx, arn, start, &tally, &res)
+	stopTraffic()
+	res.Elapsed = time.Since(start)
+	res.Traffic = tally.Snapshot()
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return res, err
+	}
+	res.Status = "RUNNING"
+	if desc != nil {
+		res.Status = string(desc.Status)
+		res.Error, res.Cause = deref(desc.Error), deref(desc.Cause)
+	}
+	res.LiveVersion, res.LiveRouting, err = r.alias(ctx)
+	if err != nil {
+		return res, err
+	}
+	res.Outcome = classify(res.Status, res.BlueVersion, res.LiveVersion, res.LiveRouting)
+	if r.Messages != nil {
+		res.Notification, err = r.terminalMessage(ctx)
+		if err != nil {
+			return res, err
+		}
+	}
+	res.Checks = check(story, res, r.Messages != nil)
+	return res, nil
+}
+
+// classify reads the outcome off what a user can see: the execution's status
+// and the live alias.
+func classify(status, blue, live, routing string) Outcome {
+	switch {
+	case status == "RUNNING" || status == "":
+		return Unfinished
+	case status == "SUCCEEDED" && live != "" && routing == "":
+		return Promoted
+	case status != "SUCCEEDED" && live == blue && routing == "":
+		return RolledBack
+	}
+	return Outcome("unexpected: status " + status + ", live " + live + " " + routing)
+}
+
+func check(s Story, r Result, messages bool) []Check {
+	var cs []Check
+	add := func(name string, ok bool, detail string) { cs = append(cs, Check{name, ok, detail}) }
+	add("outcome", r.Outcome == s.Want, fmt.Sprintf("want %s, got %s (execution %s)", s.Want, r.Outcome, r.Status))
+	add("live alias serves one version at 100 %", r.LiveRouting == "" && r.LiveVersion != "",
+		fmt.Sprintf("live=%s routing=%q", r.LiveVersion, r.LiveRouting))
+	switch s.Want {
+	case Promoted:
+		add("live moved to the new version", r.LiveVersion != r.BlueVersion, fmt.Sprintf("blue %s → live %s", orNone(r.BlueVersion), r.LiveVersion))
+	case RolledBack:
+		add("live still serves blue", r.LiveVersion == r.BlueVersion, fmt.Sprintf("blue %s, live %s", r.BlueVersion, r.LiveVersion))
+	}
+	if s.WantError != "" {
+		add("failure names "+s.WantError, strings.Contains(r.Error+" "+r.Cause, s.WantError), r.Error)
+	}
+	if s.WantGreenTraffic != nil {
+		green := 0
+		for v, n := range r.Traffic.Requests {
+			if v != r.BlueVersion {
+				green += n
+			}
+		}
+		want := *s.WantGreenTraffic
+		add(map[bool]string{true: "canary traffic reached green", false: "green never received traffic"}[want],
+			(green > 0) == want, fmt.Sprintf("%d of %d calls reached green", green, r.Traffic.Total()))
+	}
+	if messages {
+		want := map[Outcome]string{Promoted: "promoted", RolledBack: "rolledBack"}[s.Want]
+		got := ""
+		if r.Notification != nil {
+			got = r.Notification.Attributes["event"]
+		}
+		add("notification "+want, got == want, "last event: "+orNone(got))
+	}
+	return cs
+}
+
+func (r *Runner) ensureFunction(ctx context.Context, zip []byte) error {
+	_, err := r.Lambda.GetFunction(ctx, &awslambda.GetFunctionInput{FunctionName: &r.Function})
+	if err == nil {
+		return nil
+	}
+	if !isNotFound(err) {
+		return fmt.Errorf("look up %s: %w", r.Function, err)
+	}
+	if r.RoleARN == "" {
+		return fmt.Errorf("function %s does not exist and no role was given to create it", r.Function)
+	}
+	_, err = r.Lambda.CreateFunction(ctx, &awslambda.CreateFunctionInput{
+		FunctionName:  &r.Function,
+		Role:          &r.RoleARN,
+		Runtime:       "provided.al2023",
+		Handler:       aws.String("bootstrap"),
+		Code:          &types.FunctionCode{ZipFile: zip},
+		Timeout:       aws.Int32(10),
+		Architectures: []types.Architecture{r.Architecture},
+	})
+	if err != nil {
+		return fmt.Errorf("create %s: %w", r.Function, err)
+	}
+	return nil
+}

@@ -1,0 +1,94 @@
+package demo
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		name                        string
+		status, blue, live, routing string
+		want                        Outcome
+	}{
+		{"promoted", "SUCCEEDED", "1", "2", "", Promoted},
+		{"first release promoted", "SUCCEEDED", "", "1", "", Promoted},
+		{"rolled back", "FAILED", "1", "1", "", RolledBack},
+		{"still running", "RUNNING", "1", "1", "2=0.1", Unfinished},
+		{"failed but left weights", "FAILED", "1", "1", "2=0.1", Outcome("unexpected: status FAILED, live 1 2=0.1")},
+		{"succeeded with weights", "SUCCEEDED", "1", "1", "2=0.1", Outcome("unexpected: status SUCCEEDED, live 1 2=0.1")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := classify(tt.status, tt.blue, tt.live, tt.routing); got != tt.want {
+				t.Errorf("classify = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCheck(t *testing.T) {
+	stories := Stories()
+	canaryRolledBack := stories[2]
+	testsFail := stories[3]
+	tests := []struct {
+		name   string
+		story  Story
+		res    Result
+		failed []string // names of checks that must fail
+	}{
+		{
+			name:  "alarm rollback as promised",
+			story: canaryRolledBack,
+			res: Result{Outcome: RolledBack, Status: "FAILED", BlueVersion: "2", LiveVersion: "2", Error: "AlarmBreachedError",
+				Traffic: Snapshot{Requests: map[string]int{"2": 90, "3": 10}}, Notification: &Message{Attributes: map[string]string{"event": "rolledBack"}}},
+		},
+		{
+			name:  "tests failed yet green got traffic",
+			story: testsFail,
+			res: Result{Outcome: RolledBack, Status: "FAILED", BlueVersion: "2", LiveVersion: "2", Error: "TestFailedError",
+				Traffic: Snapshot{Requests: map[string]int{"2": 90, "4": 1}}, Notification: &Message{Attributes: map[string]string{"event": "rolledBack"}}},
+			failed: []string{"green never received traffic"},
+		},
+		{
+			name:   "wrong reason and no notification",
+			story:  canaryRolledBack,
+			res:    Result{Outcome: RolledBack, Status: "FAILED", BlueVersion: "2", LiveVersion: "2", Error: "States.Timeout", Traffic: Snapshot{Requests: map[string]int{"3": 1}}},
+			failed: []string{"failure names AlarmBreachedError", "notification rolledBack"},
+		},
+		{
+			name:   "left mixed",
+			story:  stories[1],
+			res:    Result{Outcome: Unfinished, BlueVersion: "1", LiveVersion: "1", LiveRouting: "2=0.1", Traffic: Snapshot{Requests: map[string]int{"2": 3}}, Notification: &Message{Attributes: map[string]string{"event": "promoted"}}},
+			failed: []string{"outcome", "live alias serves one version at 100 %", "live moved to the new version"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var failed []string
+			for _, c := range check(tt.story, tt.res, true) {
+				if !c.OK {
+					failed = append(failed, c.Name)
+				}
+			}
+			if strings.Join(failed, "|") != strings.Join(tt.failed, "|") {
+				t.Errorf("failed checks = %q, want %q", failed, tt.failed)
+			}
+		})
+	}
+}
+
+func TestWriteSummary(t *testing.T) {
+	var b bytes.Buffer
+	ok := Result{Story: Stories()[0], Outcome: Promoted, LiveVersion: "1", Checks: []Check{{Name: "outcome", OK: true}}}
+	bad := Result{Story: Stories()[2], Outcome: Promoted, BlueVersion: "2", LiveVersion: "3", MaxWeight: 0.1,
+		Traffic: Snapshot{Requests: map[string]int{"2": 9, "3": 1}, Errors: map[string]int{"3": 1}}, Checks: []Check{{Name: "outcome"}}}
+	WriteSummary(&b, []Result{ok, bad})
+	out := b.String()
+	for _, want := range []string{"first release", "none → 1", "PASS", "2 → 3", "10%", "10 (1)", "FAIL"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -1,0 +1,251 @@
+package demo
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/smithy-go"
+)
+
+// upload puts the release manifest and then the artifact under
+// releases/<function>/<build>; the artifact's arrival starts the release.
+func (r *Runner) upload(ctx context.Context, story Story, zip []byte) (string, error) {
+	sum := sha256.Sum256(zip)
+	build := fmt.Sprintf("%s-%s-%s", story.Version, time.Now().UTC().Format("20060102T150405.000"), hex.EncodeToString(sum[:3]))
+	build = strings.ReplaceAll(build, ".", "")
+	prefix := "releases/" + r.Function + "/" + build
+	manifest, err := json.Marshal(map[string]string{"strategy": story.Strategy})
+	if err != nil {
+		return "", err
+	}
+	if _, err := r.S3.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: &r.Bucket, Key: aws.String(prefix + ".json"), Body: strings.NewReader(string(manifest)),
+		ContentType: aws.String("application/json"),
+	}); err != nil {
+		return "", fmt.Errorf("upload manifest: %w", err)
+	}
+	key := prefix + ".zip"
+	if _, err := r.S3.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: &r.Bucket, Key: &key, Body: strings.NewReader(string(zip)),
+		ContentType: aws.String("application/zip"),
+	}); err != nil {
+		return "", fmt.Errorf("upload artifact: %w", err)
+	}
+	return key, nil
+}
+
+// findExecution waits for the execution that the upload of key started.
+func (r *Runner) findExecution(ctx context.Context, key string, since time.Time) (string, error) {
+	seen := map[string]bool{}
+	for {
+		p := sfn.NewListExecutionsPaginator(r.SFN, &sfn.ListExecutionsInput{StateMachineArn: &r.StateMachineARN})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return "", fmt.Errorf("list executions: %w", err)
+			}
+			done := false
+			for _, e := range page.Executions {
+				if e.StartDate != nil && e.StartDate.Before(since.Add(-time.Minute)) {
+					done = true // listed newest first: the rest are older
+					break
+				}
+				arn := aws.ToString(e.ExecutionArn)
+				if seen[arn] {
+					continue
+				}
+				d, err := r.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &arn})
+				if err != nil {
+					return "", fmt.Errorf("describe %s: %w", arn, err)
+				}
+				if strings.Contains(aws.ToString(d.Input), key) {
+					return arn, nil
+				}
+				seen[arn] = true
+			}
+			if done {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("no execution started for s3://%s/%s: %w", r.Bucket, key, ctx.Err())
+		case <-time.After(r.Poll):
+		}
+	}
+}
+
+// follow samples the execution, the live alias, the release's alarms and the
+// traffic until the execution ends, printing each change as a timeline line.
+func (r *Runner) follow(ctx context.Context, arn string, start time.Time, t *Tally, res *Result) (*sfn.DescribeExecutionOutput, error) {
+	var last string
+	for {
+		d, err := r.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &arn})
+		if err != nil {
+			return nil, fmt.Errorf("describe execution: %w", err)
+		}
+		step, err := r.currentState(ctx, arn)
+		if err != nil {
+			return nil, err
+		}
+		version, routing, weight, err := r.aliasWeight(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if weight > res.MaxWeight {
+			res.MaxWeight = weight
+		}
+		alarms, err := r.alarmStates(ctx)
+		if err != nil {
+			return nil, err
+		}
+		line := fmt.Sprintf("%-28s live=%s%s  alarms: %s", step, orNone(version), routingText(routing), alarms)
+		if line != last {
+			fmt.Fprintf(r.Out, "  %6.1fs  %s  traffic: %s\n", time.Since(start).Seconds(), line, trafficText(t.Snapshot()))
+			last = line
+		}
+		if d.Status != sfntypes.ExecutionStatusRunning {
+			return d, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(r.Poll):
+		}
+	}
+}
+
+func (r *Runner) currentState(ctx context.Context, arn string) (string, error) {
+	out, err := r.SFN.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{
+		ExecutionArn: &arn, ReverseOrder: true, MaxResults: 20,
+	})
+	if err != nil {
+		return "", fmt.Errorf("execution history: %w", err)
+	}
+	for _, e := range out.Events {
+		if e.StateEnteredEventDetails != nil {
+			return aws.ToString(e.StateEnteredEventDetails.Name), nil
+		}
+	}
+	return "starting", nil
+}
+
+// alias returns the live alias's primary version and its routing as text;
+// both empty when the alias does not exist yet.
+func (r *Runner) alias(ctx context.Context) (version, routing string, err error) {
+	version, routing, _, err = r.aliasWeight(ctx)
+	return version, routing, err
+}
+
+func (r *Runner) aliasWeight(ctx context.Context) (version, routing string, weight float64, err error) {
+	out, err := r.Lambda.GetAlias(ctx, &awslambda.GetAliasInput{FunctionName: &r.Function, Name: &r.LiveAlias})
+	if err != nil {
+		if isNotFound(err) {
+			return "", "", 0, nil
+		}
+		return "", "", 0, fmt.Errorf("get alias %s: %w", r.LiveAlias, err)
+	}
+	var parts []string
+	if out.RoutingConfig != nil {
+		for v, w := range out.RoutingConfig.AdditionalVersionWeights {
+			parts = append(parts, fmt.Sprintf("%s=%g", v, w))
+			if w > weight {
+				weight = w
+			}
+		}
+	}
+	sort.Strings(parts)
+	return aws.ToString(out.FunctionVersion), strings.Join(parts, ","), weight, nil
+}
+
+func (r *Runner) alarmStates(ctx context.Context) (string, error) {
+	out, err := r.CloudWatch.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{
+		AlarmNamePrefix: aws.String("greenlight-" + r.Function),
+	})
+	if err != nil {
+		return "", fmt.Errorf("describe alarms: %w", err)
+	}
+	if len(out.MetricAlarms) == 0 {
+		return "none", nil
+	}
+	var parts []string
+	for _, a := range out.MetricAlarms {
+		parts = append(parts, string(a.StateValue))
+	}
+	return strings.Join(parts, ","), nil
+}
+
+// terminalMessage is the last promoted/rolled back/failed notification about
+// the demo function.
+func (r *Runner) terminalMessage(ctx context.Context) (*Message, error) {
+	ms, err := r.Messages(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read notifications: %w", err)
+	}
+	for i := len(ms) - 1; i >= 0; i-- {
+		m := ms[i]
+		if m.Attributes["function"] != r.Function {
+			continue
+		}
+		switch m.Attributes["event"] {
+		case "started":
+			continue
+		default:
+			return &m, nil
+		}
+	}
+	return nil, nil
+}
+
+func routingText(routing string) string {
+	if routing == "" {
+		return " (100%)"
+	}
+	return " + " + routing
+}
+
+func trafficText(s Snapshot) string {
+	if s.Total() == 0 && s.Failed == 0 {
+		return "-"
+	}
+	versions := make([]string, 0, len(s.Requests))
+	for v := range s.Requests {
+		versions = append(versions, v)
+	}
+	sort.Strings(versions)
+	var parts []string
+	for _, v := range versions {
+		parts = append(parts, fmt.Sprintf("v%s=%d (%d err)", v, s.Requests[v], s.Errors[v]))
+	}
+	if s.Failed > 0 {
+		parts = append(parts, fmt.Sprintf("unserved=%d", s.Failed))
+	}
+	return strings.Join(parts, " ")
+}
+
+func isNotFound(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == "ResourceNotFoundException"
+}
+
+func deref(s *string) string { return aws.ToString(s) }
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
