@@ -1,0 +1,147 @@
+// Package strategy names the traffic-shifting strategies greenlight knows —
+// AllAtOnce, the CodeDeploy canary and linear presets, and custom steps — and
+// turns a strategy into the schedule of traffic steps a release walks through.
+package strategy
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+)
+
+// Strategy names.
+const (
+	AllAtOnce                     = "AllAtOnce"
+	Canary10Percent5Minutes       = "Canary10Percent5Minutes"
+	Canary10Percent10Minutes      = "Canary10Percent10Minutes"
+	Canary10Percent15Minutes      = "Canary10Percent15Minutes"
+	Canary10Percent30Minutes      = "Canary10Percent30Minutes"
+	Linear10PercentEvery1Minute   = "Linear10PercentEvery1Minute"
+	Linear10PercentEvery2Minutes  = "Linear10PercentEvery2Minutes"
+	Linear10PercentEvery3Minutes  = "Linear10PercentEvery3Minutes"
+	Linear10PercentEvery10Minutes = "Linear10PercentEvery10Minutes"
+	// Custom is the name of a strategy given by its steps.
+	Custom = "Custom"
+)
+
+// Step is one traffic step: green receives Percent of the traffic, then the
+// release bakes for BakeSeconds before the alarms are checked.
+type Step struct {
+	Percent     float64 `json:"percent"`
+	BakeSeconds int     `json:"bakeSeconds"`
+}
+
+// Strategy is a preset name, or Custom with its steps.
+//
+// In JSON it is {"name": "Canary10Percent5Minutes"} or
+// {"name": "Custom", "steps": [...]}; inputs may also give the bare name as a
+// string, or {"steps": [...]} alone.
+type Strategy struct {
+	Name  string `json:"name"`
+	Steps []Step `json:"steps,omitempty"`
+}
+
+// presets maps each preset to its steps before the final 100 %.
+var presets = map[string][]Step{
+	AllAtOnce:                     nil,
+	Canary10Percent5Minutes:       canary(5),
+	Canary10Percent10Minutes:      canary(10),
+	Canary10Percent15Minutes:      canary(15),
+	Canary10Percent30Minutes:      canary(30),
+	Linear10PercentEvery1Minute:   linear(1),
+	Linear10PercentEvery2Minutes:  linear(2),
+	Linear10PercentEvery3Minutes:  linear(3),
+	Linear10PercentEvery10Minutes: linear(10),
+}
+
+func canary(minutes int) []Step { return []Step{{Percent: 10, BakeSeconds: minutes * 60}} }
+
+func linear(minutes int) []Step {
+	steps := make([]Step, 0, 9)
+	for p := 10; p < 100; p += 10 {
+		steps = append(steps, Step{Percent: float64(p), BakeSeconds: minutes * 60})
+	}
+	return steps
+}
+
+// Names lists the preset names in a stable order.
+func Names() []string {
+	names := make([]string, 0, len(presets))
+	for n := range presets {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// UnmarshalJSON accepts a bare name, {"name": ...} or {"steps": [...]}.
+func (s *Strategy) UnmarshalJSON(data []byte) error {
+	data = bytes.TrimSpace(data)
+	if len(data) > 0 && data[0] == '"' {
+		var name string
+		if err := json.Unmarshal(data, &name); err != nil {
+			return err
+		}
+		*s = Strategy{Name: name}
+		return nil
+	}
+	type plain Strategy
+	var p plain
+	if err := json.Unmarshal(data, &p); err != nil {
+		return err
+	}
+	if p.Name == "" && p.Steps != nil {
+		p.Name = Custom
+	}
+	*s = Strategy(p)
+	return nil
+}
+
+// Validate lists every problem with s; none means Schedule can be used.
+func (s Strategy) Validate() []string {
+	if s.Name != Custom {
+		if _, ok := presets[s.Name]; !ok {
+			return []string{fmt.Sprintf("strategy %q is not one of %v or Custom", s.Name, Names())}
+		}
+		if len(s.Steps) > 0 {
+			return []string{fmt.Sprintf("strategy %s takes no steps (steps are for Custom)", s.Name)}
+		}
+		return nil
+	}
+	if len(s.Steps) == 0 {
+		return []string{"strategy Custom needs at least one step"}
+	}
+	var problems []string
+	prev := 0.0
+	for i, st := range s.Steps {
+		if st.Percent <= 0 || st.Percent > 100 {
+			problems = append(problems, fmt.Sprintf("strategy step %d: percent %v is not in (0, 100]", i, st.Percent))
+		} else if st.Percent <= prev {
+			problems = append(problems, fmt.Sprintf("strategy step %d: percent %v does not increase (previous %v)", i, st.Percent, prev))
+		}
+		if st.BakeSeconds < 0 {
+			problems = append(problems, fmt.Sprintf("strategy step %d: bakeSeconds %d is negative", i, st.BakeSeconds))
+		}
+		prev = max(prev, st.Percent)
+	}
+	return problems
+}
+
+// Schedule returns the traffic steps of a valid strategy; the last step is
+// always 100 % with no bake. It returns nil for an invalid strategy.
+func Schedule(s Strategy) []Step {
+	if len(s.Validate()) > 0 {
+		return nil
+	}
+	steps := presets[s.Name]
+	if s.Name == Custom {
+		steps = s.Steps
+	}
+	out := slices.Clone(steps)
+	if n := len(out); n > 0 && out[n-1].Percent == 100 {
+		out[n-1].BakeSeconds = 0
+		return out
+	}
+	return append(out, Step{Percent: 100})
+}
