@@ -1,0 +1,313 @@
+// Package workflow holds the CDK construct that builds greenlight's release
+// state machine: one execution releases one function, from parsing the
+// upload event to promoting green or restoring blue. The Lambda functions do
+// the work; this package decides the order, what is retried, and where every
+// failure goes, so that each execution ends with the function on exactly one
+// version, its lock released and a notification sent.
+//
+// The error names the definition routes on are the Err constants of this
+// package; the state names are the State constants.
+package workflow
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	sfn "github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctionstasks"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Functions are the Lambda functions the state machine invokes. The guard
+// function is not among them: EventBridge invokes it directly.
+type Functions struct {
+	Prepare  awslambda.IFunction
+	Lock     awslambda.IFunction
+	Unlock   awslambda.IFunction
+	Deploy   awslambda.IFunction
+	Test     awslambda.IFunction
+	Shift    awslambda.IFunction
+	Verify   awslambda.IFunction
+	Promote  awslambda.IFunction
+	Rollback awslambda.IFunction
+	Notify   awslambda.IFunction
+}
+
+// Backoff tunes one kind of Retry. A zero field takes the default of the
+// kind it tunes.
+type Backoff struct {
+	Interval    awscdk.Duration // wait before the first retry
+	Rate        float64         // multiplier applied to the wait after each retry
+	MaxDelay    awscdk.Duration // ceiling of the wait between two attempts
+	MaxAttempts int             // retries after the first attempt
+}
+
+// Props configure the workflow.
+type Props struct {
+	// Functions are the functions to invoke; all are required.
+	Functions Functions
+	// StateMachineName is the physical name of the state machine. Set it when
+	// something must know the ARN before the state machine exists (the lock
+	// function is allowed to describe this state machine's executions).
+	StateMachineName *string
+	// Queue tunes the retries of LockHeldError, which is how a release waits
+	// for the previous release of the same function. Default: 10 s, rate 1.5,
+	// at most 60 s apart, 60 retries (about an hour).
+	Queue Backoff
+	// Transient tunes the retries of throttling, conflicts, Lambda service
+	// errors and timeouts. Default: 1 s, rate 2, at most 20 s apart, 6 retries.
+	Transient Backoff
+	// Rollback tunes the retries of the rollback task, which retries any
+	// error. Default: 1 s, rate 2, at most 30 s apart, 12 retries.
+	Rollback Backoff
+	// Logs sends execution history to CloudWatch Logs when set.
+	Logs *sfn.LogOptions
+}
+
+// Workflow is the release state machine.
+type Workflow struct {
+	constructs.Construct
+	StateMachine sfn.StateMachine
+}
+
+var (
+	defaultQueue     = Backoff{Interval: awscdk.Duration_Seconds(jsii.Number(10)), Rate: 1.5, MaxDelay: awscdk.Duration_Seconds(jsii.Number(60)), MaxAttempts: 60}
+	defaultTransient = Backoff{Interval: awscdk.Duration_Seconds(jsii.Number(1)), Rate: 2, MaxDelay: awscdk.Duration_Seconds(jsii.Number(20)), MaxAttempts: 6}
+	defaultRollback  = Backoff{Interval: awscdk.Duration_Seconds(jsii.Number(1)), Rate: 2, MaxDelay: awscdk.Duration_Seconds(jsii.Number(30)), MaxAttempts: 12}
+)
+
+// otherFailures is how often an error of no known kind (a crash, a timeout of
+// the function itself, an unclassified error) is retried before it is caught.
+const otherFailures = 2
+
+// New builds the release state machine. It panics, as every CDK construct
+// does, when props are incomplete.
+func New(scope constructs.Construct, id string, props *Props) *Workflow {
+	if props == nil {
+		panic("workflow: props are required")
+	}
+	if err := props.Functions.check(); err != nil {
+		panic(err.Error())
+	}
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	b := builder{
+		scope:     c,
+		fns:       props.Functions,
+		transient: props.Transient.or(defaultTransient),
+	}
+	definition := b.build(props.Queue.or(defaultQueue), props.Rollback.or(defaultRollback))
+	sm := sfn.NewStateMachine(c, jsii.String("StateMachine"), &sfn.StateMachineProps{
+		DefinitionBody:   sfn.DefinitionBody_FromChainable(definition),
+		StateMachineName: props.StateMachineName,
+		StateMachineType: sfn.StateMachineType_STANDARD,
+		Comment:          jsii.String("greenlight: release one Lambda function blue/green"),
+		TracingEnabled:   jsii.Bool(true),
+		Logs:             props.Logs,
+	})
+	return &Workflow{Construct: c, StateMachine: sm}
+}
+
+func (f Functions) check() error {
+	for _, fn := range []struct {
+		name string
+		fn   awslambda.IFunction
+	}{
+		{"Prepare", f.Prepare}, {"Lock", f.Lock}, {"Unlock", f.Unlock}, {"Deploy", f.Deploy},
+		{"Test", f.Test}, {"Shift", f.Shift}, {"Verify", f.Verify}, {"Promote", f.Promote},
+		{"Rollback", f.Rollback}, {"Notify", f.Notify},
+	} {
+		if fn.fn == nil {
+			return fmt.Errorf("workflow: Functions.%s is required", fn.name)
+		}
+	}
+	return nil
+}
+
+func (b Backoff) or(def Backoff) Backoff {
+	if b.Interval == nil {
+		b.Interval = def.Interval
+	}
+	if b.Rate == 0 {
+		b.Rate = def.Rate
+	}
+	if b.MaxDelay == nil {
+		b.MaxDelay = def.MaxDelay
+	}
+	if b.MaxAttempts == 0 {
+		b.MaxAttempts = def.MaxAttempts
+	}
+	return b
+}
+
+func (b Backoff) retry(errors ...string) *sfn.RetryProps {
+	return &sfn.RetryProps{
+		Errors:      jsii.Strings(errors...),
+		Interval:    b.Interval,
+		BackoffRate: jsii.Number(b.Rate),
+		MaxDelay:    b.MaxDelay,
+		MaxAttempts: jsii.Number(b.MaxAttempts),
+	}
+}
+
+// builder creates the states; build wires them.
+type builder struct {
+	scope     constructs.Construct
+	fns       Functions
+	transient Backoff
+}
+
+// task invokes fn by its plain ARN, so the function's return value is the
+// state's result and the state's input is the function's payload unless a
+// payload is given.
+func (b builder) task(name string, fn awslambda.IFunction, payload sfn.TaskInput) awsstepfunctionstasks.LambdaInvoke {
+	return awsstepfunctionstasks.NewLambdaInvoke(b.scope, jsii.String(name), &awsstepfunctionstasks.LambdaInvokeProps{
+		LambdaFunction:           fn,
+		Payload:                  payload,
+		PayloadResponseOnly:      jsii.Bool(true),
+		RetryOnServiceExceptions: jsii.Bool(false),
+	})
+}
+
+// retried adds the retries every task but rollback has, in the order Step
+// Functions evaluates them: errors that must never be retried first, then the
+// transient ones, then a short retry of anything else.
+func (b builder) retried(t awsstepfunctionstasks.LambdaInvoke) awsstepfunctionstasks.LambdaInvoke {
+	t.AddRetry(&sfn.RetryProps{
+		Errors:      jsii.Strings(ErrValidation, ErrArtifact, ErrTestFailed, ErrAlarmBreached, ErrHalted),
+		MaxAttempts: jsii.Number(0),
+	})
+	t.AddRetry(b.transient.retry(append([]string{ErrThrottled, ErrConflict, errTimeout}, lambdaTransient...)...))
+	t.AddRetry(&sfn.RetryProps{
+		Errors:      jsii.Strings(errTaskFailed),
+		Interval:    awscdk.Duration_Seconds(jsii.Number(2)),
+		BackoffRate: jsii.Number(2),
+		MaxAttempts: jsii.Number(otherFailures),
+	})
+	return t
+}
+
+// notify publishes event about the release document (the state's input) and
+// passes the document on. A notification that cannot be sent does not change
+// how the release ends.
+func (b builder) notify(name, event string, next sfn.IChainable) sfn.IChainable {
+	t := b.retried(b.task(name, b.fns.Notify, sfn.TaskInput_FromObject(&map[string]any{
+		"event":   event,
+		"release": sfn.JsonPath_EntirePayload(),
+	})))
+	t.AddCatch(next, &sfn.CatchProps{Errors: jsii.Strings(errAll), ResultPath: sfn.JsonPath_DISCARD()})
+	return t.Next(next)
+}
+
+// unlock releases the function's lock and ends in end. A lock that cannot be
+// deleted is stale once the execution has ended, and the next release takes
+// it over, so a failure here still reaches end.
+func (b builder) unlock(name string, end sfn.IChainable) sfn.IChainable {
+	t := b.retried(b.task(name, b.fns.Unlock, nil))
+	t.AddCatch(end, &sfn.CatchProps{Errors: jsii.Strings(errAll), ResultPath: sfn.JsonPath_DISCARD()})
+	return t.Next(end)
+}
+
+func (b builder) fail(name, errorName, cause string) sfn.Fail {
+	return sfn.NewFail(b.scope, jsii.String(name), &sfn.FailProps{Error: jsii.String(errorName), Cause: jsii.String(cause)})
+}
+
+func (b builder) succeed(name, comment string) sfn.Succeed {
+	return sfn.NewSucceed(b.scope, jsii.String(name), &sfn.SucceedProps{Comment: jsii.String(comment)})
+}
+
+// present guards a Choice rule: comparing a field that is absent is a runtime
+// error in Step Functions, and Go omits false and empty fields.
+func present(path string, c sfn.Condition) sfn.Condition {
+	return sfn.Condition_And(sfn.Condition_IsPresent(jsii.String(path)), c)
+}
+
+func (b builder) build(queue, rollback Backoff) sfn.IChainable {
+	s := b.scope
+	toRollback := &sfn.CatchProps{Errors: jsii.Strings(errAll), ResultPath: jsii.String("$.error")}
+
+	// Endings. Paths that held the lock release it before they end.
+	notifyFailed := b.notify(StateNotifyFailed, "failed",
+		b.fail(StateReleaseFailed, "ReleaseFailed", "the release was not valid or could not start; nothing was changed"))
+	notifyRejected := b.notify(StateNotifyRejected, "rejected",
+		b.fail(StateReleaseRejected, "ReleaseRejected", "another release of this function held the lock for too long"))
+	notifyNoop := b.notify(StateNotifyNoop, "noop",
+		b.unlock(StateUnlockNoop, b.succeed(StateNoChange, "the artifact is identical to blue; nothing was changed")))
+	notifyPromoted := b.notify(StateNotifyPromoted, "promoted",
+		b.unlock(StateUnlockPromoted, b.succeed(StatePromoted, "green serves all traffic")))
+	notifyRolledBack := b.notify(StateNotifyRolledBack, "rolledBack",
+		b.unlock(StateUnlockRolledBack, b.fail(StateRolledBack, "RolledBack", "blue serves all traffic again; see the notification for the reason")))
+	notifyArtifactFailed := b.notify(StateNotifyArtifactFailed, "failed",
+		b.unlock(StateUnlockArtifactFailed, b.fail(StateArtifactFailed, "ReleaseFailed", "the artifact could not be deployed; blue still serves all traffic")))
+	notifyRollbackFailed := b.notify(StateNotifyRollbackFailed, "rollbackFailed",
+		b.unlock(StateUnlockRollbackFailed, b.fail(StateRollbackFailed, ErrRollbackFailed,
+			"blue could not be restored; the live alias may still route traffic to green: the function needs attention")))
+
+	// Rollback: retried hard; when it still fails, the loud ending.
+	rollbackTask := b.task(StateRollback, b.fns.Rollback, nil)
+	rollbackTask.AddRetry(rollback.retry(errAll))
+	rollbackTask.AddCatch(notifyRollbackFailed, &sfn.CatchProps{Errors: jsii.Strings(errAll), ResultPath: jsii.String("$.error")})
+	rollbackTask.Next(sfn.NewChoice(s, jsii.String(StateArtifactBad), nil).
+		When(present("$.error.Error", sfn.Condition_StringEquals(jsii.String("$.error.Error"), jsii.String(ErrArtifact))), notifyArtifactFailed, nil).
+		Otherwise(notifyRolledBack))
+
+	// The release, from the first change to the function on: every failure
+	// goes through rollback.
+	promote := b.retried(b.task(StatePromote, b.fns.Promote, nil))
+	promote.AddCatch(rollbackTask, toRollback)
+	promote.Next(notifyPromoted)
+
+	shift := b.retried(b.task(StateShift, b.fns.Shift, nil))
+	shift.AddCatch(rollbackTask, toRollback)
+	verify := b.retried(b.task(StateVerify, b.fns.Verify, nil))
+	verify.AddCatch(rollbackTask, toRollback)
+	bake := sfn.NewWait(s, jsii.String(StateBake), &sfn.WaitProps{
+		Time: sfn.WaitTime_SecondsPath(jsii.String("$.state.bakeSeconds")),
+	})
+	bake.Next(verify)
+	shift.Next(sfn.NewChoice(s, jsii.String(StateBakeNeeded), nil).
+		When(present("$.state.bakeSeconds", sfn.Condition_NumberGreaterThan(jsii.String("$.state.bakeSeconds"), jsii.Number(0))), bake, nil).
+		Otherwise(verify))
+	unexpected := sfn.NewPass(s, jsii.String(StateUnexpectedVerdict), &sfn.PassProps{
+		Result: sfn.Result_FromObject(&map[string]any{
+			"Error": "UnexpectedVerdict",
+			"Cause": "verify decided neither shift nor promote ($.state.next)",
+		}),
+		ResultPath: jsii.String("$.error"),
+	})
+	unexpected.Next(rollbackTask)
+	verify.Next(sfn.NewChoice(s, jsii.String(StateNextStep), nil).
+		When(present("$.state.next", sfn.Condition_StringEquals(jsii.String("$.state.next"), jsii.String("shift"))), shift, nil).
+		When(present("$.state.next", sfn.Condition_StringEquals(jsii.String("$.state.next"), jsii.String("promote"))), promote, nil).
+		Otherwise(unexpected))
+
+	test := b.retried(b.task(StateTest, b.fns.Test, nil))
+	test.AddCatch(rollbackTask, toRollback)
+	test.Next(sfn.NewChoice(s, jsii.String(StateFirstRelease), nil).
+		When(present("$.state.firstRelease", sfn.Condition_BooleanEquals(jsii.String("$.state.firstRelease"), jsii.Bool(true))), promote, nil).
+		Otherwise(shift))
+
+	deploy := b.retried(b.task(StateDeploy, b.fns.Deploy, nil))
+	deploy.AddCatch(rollbackTask, toRollback)
+	deploy.Next(sfn.NewChoice(s, jsii.String(StateNoop), nil).
+		When(present("$.state.noop", sfn.Condition_BooleanEquals(jsii.String("$.state.noop"), jsii.Bool(true))), notifyNoop, nil).
+		Otherwise(test))
+
+	// Before the function is touched: a failure ends the release as failed or
+	// rejected, and there is nothing to roll back.
+	lock := b.task(StateLock, b.fns.Lock, nil)
+	lock.AddRetry(queue.retry(ErrLockHeld))
+	b.retried(lock)
+	lock.AddCatch(notifyRejected, &sfn.CatchProps{Errors: jsii.Strings(ErrLockHeld), ResultPath: jsii.String("$.error")})
+	lock.AddCatch(notifyFailed, &sfn.CatchProps{Errors: jsii.Strings(errAll), ResultPath: jsii.String("$.error")})
+	lock.Next(b.notify(StateNotifyStarted, "started", deploy))
+
+	prepare := b.retried(b.task(StatePrepare, b.fns.Prepare, sfn.TaskInput_FromObject(&map[string]any{
+		"input":        sfn.JsonPath_EntirePayload(),
+		"executionArn": sfn.JsonPath_StringAt(jsii.String("$$.Execution.Id")),
+		"startTime":    sfn.JsonPath_StringAt(jsii.String("$$.Execution.StartTime")),
+	})))
+	prepare.AddCatch(notifyFailed, &sfn.CatchProps{Errors: jsii.Strings(errAll), ResultPath: jsii.String("$.error")})
+	return prepare.Next(lock)
+}
