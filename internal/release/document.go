@@ -1,0 +1,133 @@
+// Package release defines the release document — the JSON that flows whole
+// through every task of the state machine — and builds it from the two ways a
+// release starts: an EventBridge "Object Created" event for an artifact
+// uploaded to the bucket, or a console/CLI input. One validation pass reports
+// every problem at once as a *failure.ValidationError.
+package release
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/strategy"
+)
+
+// SchemaVersion is the version of the document's shape.
+const SchemaVersion = 1
+
+// Sources of a release.
+const (
+	SourceS3      = "s3"
+	SourceConsole = "console"
+)
+
+// Phase is where a release stands.
+type Phase string
+
+// Phases, in the order a successful release passes them.
+const (
+	PhasePrepared   Phase = "prepared"
+	PhaseLocked     Phase = "locked"
+	PhaseDeployed   Phase = "deployed"
+	PhaseTested     Phase = "tested"
+	PhaseShifting   Phase = "shifting"
+	PhasePromoted   Phase = "promoted"
+	PhaseRolledBack Phase = "rolledBack"
+	PhaseFailed     Phase = "failed"
+	PhaseNoop       Phase = "noop"
+)
+
+// What verify decided; the workflow's "Next step?" Choice reads state.next.
+const (
+	NextShift   = "shift"
+	NextPromote = "promote"
+)
+
+// Document is the release document (schemaVersion 1).
+type Document struct {
+	SchemaVersion  int               `json:"schemaVersion"`
+	ReleaseID      string            `json:"releaseId"`
+	Function       string            `json:"function"`
+	Source         string            `json:"source"`
+	Artifact       Artifact          `json:"artifact"`
+	Strategy       strategy.Strategy `json:"strategy"`
+	Schedule       []strategy.Step   `json:"schedule"`
+	Tests          []Test            `json:"tests,omitempty"`
+	Hook           string            `json:"hook,omitempty"`
+	Alarms         []string          `json:"alarms"`
+	ErrorAlarm     ErrorAlarm        `json:"errorAlarm"`
+	LiveAlias      string            `json:"liveAlias"`
+	CandidateAlias string            `json:"candidateAlias"`
+	ExecutionARN   string            `json:"executionArn"`
+	StartedAt      time.Time         `json:"startedAt"`
+	State          State             `json:"state"`
+	Error          *TaskError        `json:"error,omitempty"`
+}
+
+// Artifact is the exact S3 object version a release deploys.
+type Artifact struct {
+	Bucket    string `json:"bucket"`
+	Key       string `json:"key"`
+	VersionID string `json:"versionId"`
+	// SHA256 is the expected SHA-256 of the zip, base64 (as Lambda's
+	// CodeSha256 and S3's ChecksumSHA256 print it) or hex; optional.
+	SHA256 string `json:"sha256,omitempty"`
+	Size   int64  `json:"size,omitempty"`
+}
+
+// Test is one test case run against the green version before any traffic.
+type Test struct {
+	Name    string          `json:"name"`
+	Payload json.RawMessage `json:"payload,omitempty"`
+	// Expect, when set, must be a subset of the response: every object key
+	// it names must be present with a matching value.
+	Expect json.RawMessage `json:"expect,omitempty"`
+}
+
+// ErrorAlarm shapes the per-release CloudWatch alarm on the green version's
+// errors.
+type ErrorAlarm struct {
+	Threshold         float64 `json:"threshold"`
+	PeriodSeconds     int32   `json:"periodSeconds"`
+	EvaluationPeriods int32   `json:"evaluationPeriods"`
+}
+
+// State is what the tasks learn and decide as the release runs. Every field
+// the workflow's Choice and Wait states read is always present in the JSON.
+type State struct {
+	Phase        Phase                `json:"phase"`
+	Blue         string               `json:"blue"`
+	Green        string               `json:"green"`
+	FirstRelease bool                 `json:"firstRelease"`
+	Noop         bool                 `json:"noop"`
+	Step         int                  `json:"step"`
+	Weight       float64              `json:"weight"`
+	BakeSeconds  int                  `json:"bakeSeconds"`
+	Next         string               `json:"next"`
+	ReleaseAlarm string               `json:"releaseAlarm"`
+	StepsTaken   []StepTaken          `json:"stepsTaken,omitempty"`
+	AlarmStates  map[string]string    `json:"alarmStates,omitempty"`
+	Tests        []failure.TestResult `json:"tests,omitempty"`
+}
+
+// StepTaken records a traffic step applied to the live alias.
+type StepTaken struct {
+	Percent float64   `json:"percent"`
+	At      time.Time `json:"at"`
+}
+
+// TaskError is what a Step Functions Catch writes at $.error.
+type TaskError struct {
+	Error string `json:"Error"`
+	Cause string `json:"Cause"`
+}
+
+// WatchedAlarms returns the user alarms and the release's own error alarm.
+func (d *Document) WatchedAlarms() []string {
+	names := append([]string(nil), d.Alarms...)
+	if d.State.ReleaseAlarm != "" {
+		names = append(names, d.State.ReleaseAlarm)
+	}
+	return names
+}

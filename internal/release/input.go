@@ -1,0 +1,186 @@
+package release
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/strategy"
+)
+
+// KeyPrefix is where artifacts are uploaded: releases/<function>/<build>.zip,
+// with an optional manifest releases/<function>/<build>.json beside it.
+const KeyPrefix = "releases/"
+
+// Settings are the parts of a release that configuration defaults, a
+// manifest and a console input may each set. A zero field is unset; an empty
+// but non-nil list is set to empty.
+type Settings struct {
+	Strategy       *strategy.Strategy `json:"strategy,omitempty"`
+	Tests          []Test             `json:"tests,omitempty"`
+	Hook           string             `json:"hook,omitempty"`
+	Alarms         []string           `json:"alarms,omitempty"`
+	ErrorAlarm     *ErrorAlarm        `json:"errorAlarm,omitempty"`
+	LiveAlias      string             `json:"liveAlias,omitempty"`
+	CandidateAlias string             `json:"candidateAlias,omitempty"`
+}
+
+// Over returns s with every unset field taken from base.
+func (s Settings) Over(base Settings) Settings {
+	if s.Strategy == nil {
+		s.Strategy = base.Strategy
+	}
+	if s.Tests == nil {
+		s.Tests = base.Tests
+	}
+	if s.Hook == "" {
+		s.Hook = base.Hook
+	}
+	if s.Alarms == nil {
+		s.Alarms = base.Alarms
+	}
+	if s.ErrorAlarm == nil {
+		s.ErrorAlarm = base.ErrorAlarm
+	}
+	if s.LiveAlias == "" {
+		s.LiveAlias = base.LiveAlias
+	}
+	if s.CandidateAlias == "" {
+		s.CandidateAlias = base.CandidateAlias
+	}
+	return s
+}
+
+// Input is a release request: which function, which artifact, and the
+// settings that override the configured defaults.
+type Input struct {
+	Function string   `json:"function"`
+	Artifact Artifact `json:"artifact"`
+	Settings
+}
+
+// S3 event constants for the EventBridge rule that starts a release.
+const (
+	eventSource     = "aws.s3"
+	eventDetailType = "Object Created"
+)
+
+// objectCreated is the detail of an EventBridge S3 "Object Created" event.
+type objectCreated struct {
+	Bucket struct {
+		Name string `json:"name"`
+	} `json:"bucket"`
+	Object struct {
+		Key       string `json:"key"`
+		Size      int64  `json:"size"`
+		ETag      string `json:"etag"`
+		VersionID string `json:"version-id"`
+	} `json:"object"`
+}
+
+// IsEvent reports whether data looks like an EventBridge event (it has a
+// "detail-type") rather than a console input.
+func IsEvent(data []byte) bool {
+	var probe struct {
+		DetailType *string `json:"detail-type"`
+	}
+	return json.Unmarshal(data, &probe) == nil && probe.DetailType != nil
+}
+
+// ParseEvent reads an EventBridge S3 "Object Created" event for an artifact
+// under releases/<function>/. The returned input has no settings: those come
+// from the configuration and the manifest (see ManifestKey).
+func ParseEvent(data []byte) (Input, error) {
+	var e events.EventBridgeEvent
+	if err := json.Unmarshal(data, &e); err != nil {
+		return Input{}, &failure.ValidationError{Problems: []string{"event is not valid JSON: " + err.Error()}}
+	}
+	var v failure.ValidationError
+	if e.Source != eventSource {
+		v.Add("event source is %q, want %q", e.Source, eventSource)
+	}
+	if e.DetailType != eventDetailType {
+		v.Add("event detail-type is %q, want %q", e.DetailType, eventDetailType)
+	}
+	var d objectCreated
+	if len(e.Detail) == 0 {
+		v.Add("event has no detail")
+	} else if err := json.Unmarshal(e.Detail, &d); err != nil {
+		v.Add("event detail is not an S3 object: %v", err)
+	}
+	in := Input{Artifact: Artifact{
+		Bucket:    d.Bucket.Name,
+		Key:       d.Object.Key,
+		VersionID: d.Object.VersionID,
+		Size:      d.Object.Size,
+	}}
+	fn, _, err := SplitKey(d.Object.Key)
+	if err != nil {
+		v.Add("%v", err)
+	}
+	in.Function = fn
+	if err := v.Err(); err != nil {
+		return Input{}, err
+	}
+	return in, nil
+}
+
+// ParseConsole reads a console or CLI input. Unknown fields are problems, so
+// that a misspelt setting is not silently ignored.
+func ParseConsole(data []byte) (Input, error) {
+	var in Input
+	if err := decodeStrict(data, &in); err != nil {
+		return Input{}, &failure.ValidationError{Problems: []string{"console input: " + err.Error()}}
+	}
+	return in, nil
+}
+
+// ParseManifest reads the manifest uploaded beside an artifact: the settings
+// of a console input, without function and artifact.
+func ParseManifest(data []byte) (Settings, error) {
+	var s Settings
+	if err := decodeStrict(data, &s); err != nil {
+		return Settings{}, &failure.ValidationError{Problems: []string{"manifest: " + err.Error()}}
+	}
+	return s, nil
+}
+
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return fmt.Errorf("trailing data after the JSON object")
+	}
+	return nil
+}
+
+// SplitKey splits releases/<function>/<build>.zip into function and build.
+func SplitKey(key string) (function, build string, err error) {
+	rest, ok := strings.CutPrefix(key, KeyPrefix)
+	if !ok {
+		return "", "", fmt.Errorf("artifact key %q is not under %s", key, KeyPrefix)
+	}
+	function, file, ok := strings.Cut(rest, "/")
+	if !ok || function == "" {
+		return "", "", fmt.Errorf("artifact key %q is not %s<function>/<build>.zip", key, KeyPrefix)
+	}
+	build, ok = strings.CutSuffix(file, ".zip")
+	if !ok || build == "" || path.Base(build) == "." {
+		return "", "", fmt.Errorf("artifact key %q does not end in <build>.zip", key)
+	}
+	return function, build, nil
+}
+
+// ManifestKey is where the manifest of the artifact at zipKey lives:
+// releases/<function>/<build>.json.
+func ManifestKey(zipKey string) string {
+	return strings.TrimSuffix(zipKey, ".zip") + ".json"
+}

@@ -1,0 +1,307 @@
+package release
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/strategy"
+)
+
+func readFixture(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func problems(t *testing.T, err error) []string {
+	t.Helper()
+	var v *failure.ValidationError
+	if !errors.As(err, &v) {
+		t.Fatalf("error %v is not a *failure.ValidationError", err)
+	}
+	return v.Problems
+}
+
+func TestParseEvent(t *testing.T) {
+	in, err := ParseEvent(readFixture(t, "s3-event.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Input{Function: "orders", Artifact: Artifact{
+		Bucket: "greenlight-artifacts", Key: "releases/orders/42.zip",
+		VersionID: "IYV3p45BT0ac8hjHg1houSdS1a.Mro8e", Size: 5576,
+	}}
+	if !reflect.DeepEqual(in, want) {
+		t.Errorf("ParseEvent = %+v, want %+v", in, want)
+	}
+}
+
+func TestParseEventProblems(t *testing.T) {
+	tests := []struct {
+		name  string
+		event string
+		want  []string // substrings, one per expected problem
+	}{
+		{"not json", `{`, []string{"not valid JSON"}},
+		{"wrong source and type", `{"source":"aws.ec2","detail-type":"Object Deleted","detail":{"bucket":{"name":"b"},"object":{"key":"releases/f/1.zip"}}}`,
+			[]string{`source is "aws.ec2"`, `detail-type is "Object Deleted"`}},
+		{"no detail", `{"source":"aws.s3","detail-type":"Object Created"}`, []string{"no detail", "not under releases/"}},
+		{"key outside releases", `{"source":"aws.s3","detail-type":"Object Created","detail":{"bucket":{"name":"b"},"object":{"key":"other/f/1.zip"}}}`,
+			[]string{"not under releases/"}},
+		{"not a zip", `{"source":"aws.s3","detail-type":"Object Created","detail":{"bucket":{"name":"b"},"object":{"key":"releases/f/1.json"}}}`,
+			[]string{"does not end in <build>.zip"}},
+		{"detail not an object", `{"source":"aws.s3","detail-type":"Object Created","detail":[1]}`, []string{"not an S3 object", "not under"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseEvent([]byte(tt.event))
+			got := problems(t, err)
+			if len(got) != len(tt.want) {
+				t.Fatalf("problems = %q, want %d", got, len(tt.want))
+			}
+			for i, w := range tt.want {
+				if !strings.Contains(got[i], w) {
+					t.Errorf("problem %d = %q, want it to mention %q", i, got[i], w)
+				}
+			}
+		})
+	}
+}
+
+func TestIsEvent(t *testing.T) {
+	if !IsEvent(readFixture(t, "s3-event.json")) {
+		t.Error("S3 event not recognised")
+	}
+	if IsEvent(readFixture(t, "console-input.json")) {
+		t.Error("console input taken for an event")
+	}
+	if IsEvent([]byte("not json")) {
+		t.Error("garbage taken for an event")
+	}
+}
+
+func TestParseConsoleStrict(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"unknown field", `{"function":"f","stratgy":"AllAtOnce"}`, `unknown field "stratgy"`},
+		{"trailing data", `{"function":"f"} {}`, "trailing data"},
+		{"wrong type", `{"function":5}`, "cannot unmarshal"},
+		{"bad strategy", `{"strategy":7}`, "cannot unmarshal"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseConsole([]byte(tt.in))
+			if got := problems(t, err); len(got) != 1 || !strings.Contains(got[0], tt.want) {
+				t.Errorf("problems = %q, want one mentioning %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseManifest(t *testing.T) {
+	s, err := ParseManifest(readFixture(t, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Strategy == nil || s.Strategy.Name != strategy.Linear10PercentEvery1Minute || len(s.Tests) != 1 || s.ErrorAlarm.Threshold != 2 {
+		t.Errorf("manifest = %+v", s)
+	}
+	if _, err := ParseManifest([]byte(`{"function":"orders"}`)); err == nil {
+		t.Error("manifest naming a function was accepted")
+	}
+}
+
+func TestSettingsOver(t *testing.T) {
+	canary := &strategy.Strategy{Name: strategy.Canary10Percent10Minutes}
+	linear := &strategy.Strategy{Name: strategy.Linear10PercentEvery1Minute}
+	base := Settings{Strategy: canary, Alarms: []string{"a"}, Hook: "h", LiveAlias: "prod", Tests: []Test{{Name: "t"}}}
+	got := Settings{Strategy: linear, Alarms: []string{}, CandidateAlias: "next"}.Over(base)
+	want := Settings{Strategy: linear, Alarms: []string{}, Hook: "h", LiveAlias: "prod", CandidateAlias: "next", Tests: []Test{{Name: "t"}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Over = %+v, want %+v", got, want)
+	}
+}
+
+func TestSplitKey(t *testing.T) {
+	tests := []struct {
+		key, fn, build string
+		ok             bool
+	}{
+		{"releases/orders/42.zip", "orders", "42", true},
+		{"releases/orders/2026/11/42.zip", "orders", "2026/11/42", true},
+		{"releases/orders/.zip", "", "", false},
+		{"releases//42.zip", "", "", false},
+		{"releases/orders.zip", "", "", false},
+		{"uploads/orders/42.zip", "", "", false},
+	}
+	for _, tt := range tests {
+		fn, build, err := SplitKey(tt.key)
+		if (err == nil) != tt.ok || fn != tt.fn || build != tt.build {
+			t.Errorf("SplitKey(%q) = %q, %q, %v", tt.key, fn, build, err)
+		}
+	}
+	if got := ManifestKey("releases/orders/42.zip"); got != "releases/orders/42.json" {
+		t.Errorf("ManifestKey = %q", got)
+	}
+}
+
+var started = time.Date(2026, 11, 22, 10, 15, 0, 0, time.UTC)
+
+const execARN = "arn:aws:states:us-east-1:123456789012:execution:greenlight:abc"
+
+func TestNewMatchesGolden(t *testing.T) {
+	in, err := ParseConsole(readFixture(t, "console-input.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	manifest, err := ParseManifest(readFixture(t, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := New(Request{Input: in, Source: SourceConsole, Settings: in.Settings.Over(manifest), ExecutionARN: execARN, StartedAt: started})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := readFixture(t, "document.json")
+	if !jsonEqual(t, got, want) {
+		t.Errorf("document differs from testdata/document.json:\n%s", got)
+	}
+	// The golden document round-trips unchanged.
+	var back Document
+	if err := json.Unmarshal(want, &back); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := json.Marshal(back)
+	if !jsonEqual(t, again, want) {
+		t.Errorf("round trip differs:\n%s", again)
+	}
+}
+
+func jsonEqual(t *testing.T, a, b []byte) bool {
+	t.Helper()
+	var x, y any
+	if err := json.Unmarshal(a, &x); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &y); err != nil {
+		t.Fatal(err)
+	}
+	return reflect.DeepEqual(x, y)
+}
+
+func TestNewDefaultsAndWorkflowFields(t *testing.T) {
+	in, err := ParseEvent(readFixture(t, "s3-event.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := New(Request{Input: in, Source: SourceS3, ExecutionARN: execARN, StartedAt: started})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Strategy.Name != DefaultStrategy || d.LiveAlias != "live" || d.CandidateAlias != "green" || d.ErrorAlarm != DefaultErrorAlarm {
+		t.Errorf("defaults not applied: %+v", d)
+	}
+	if !strings.HasPrefix(d.ReleaseID, "orders-20261122T101500Z-") || d.State.ReleaseAlarm != "greenlight-"+d.ReleaseID+"-errors" {
+		t.Errorf("releaseId %q, releaseAlarm %q", d.ReleaseID, d.State.ReleaseAlarm)
+	}
+	// The workflow's Choice and Wait states read these paths; they must be
+	// present even when zero.
+	b, _ := json.Marshal(d)
+	var m struct {
+		State map[string]json.RawMessage `json:"state"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"bakeSeconds", "next", "noop", "firstRelease", "step", "weight", "blue", "green"} {
+		if _, ok := m.State[k]; !ok {
+			t.Errorf("state.%s missing from %s", k, b)
+		}
+	}
+	if !bytes.Contains(b, []byte(`"alarms":[]`)) {
+		t.Errorf("alarms should be an empty list, got %s", b)
+	}
+}
+
+func TestNewReportsEveryProblem(t *testing.T) {
+	in, err := ParseConsole(readFixture(t, "bad-console-input.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = New(Request{Input: in, Source: "ftp", Settings: in.Settings})
+	want := []string{
+		`function "orders!"`,
+		`source "ftp"`,
+		"artifact.bucket is empty",
+		`artifact key "builds/orders.tar" is not under releases/`,
+		"artifact.versionId is empty",
+		"artifact.sha256",
+		"strategy step 0: bakeSeconds -1",
+		"strategy step 1: percent 40 does not increase",
+		"tests[0] has no name",
+		`tests[2] name "a" is used twice`,
+		`hook "not a function!"`,
+		`alarms[1] "x" is listed twice`,
+		`alarms[2] "" is not an alarm name`,
+		"errorAlarm.threshold",
+		"errorAlarm.periodSeconds 45",
+		"errorAlarm.evaluationPeriods 0",
+		`liveAlias "1"`,
+		`candidateAlias "1"`,
+		"must differ",
+		"executionArn is empty",
+		"startedAt is not set",
+	}
+	got := problems(t, err)
+	if len(got) != len(want) {
+		t.Fatalf("got %d problems, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+	}
+	for i := range want {
+		if !strings.Contains(got[i], want[i]) {
+			t.Errorf("problem %d = %q, want it to mention %q", i, got[i], want[i])
+		}
+	}
+}
+
+func TestNewChecksArtifactBelongsToFunction(t *testing.T) {
+	in := Input{Function: "payments", Artifact: Artifact{Bucket: "b", Key: "releases/orders/1.zip", VersionID: "v"}}
+	_, err := New(Request{Input: in, Source: SourceConsole, ExecutionARN: execARN, StartedAt: started})
+	if got := problems(t, err); len(got) != 1 || !strings.Contains(got[0], `under function "orders", not "payments"`) {
+		t.Errorf("problems = %q", got)
+	}
+}
+
+func TestNormalizeSHA256(t *testing.T) {
+	const b64 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{b64, b64, true},
+		{"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", b64, true},
+		{"e3b0", "", false},
+		{"not-a-sum", "", false},
+	}
+	for _, tt := range tests {
+		got, err := NormalizeSHA256(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("NormalizeSHA256(%q) = %q, %v", tt.in, got, err)
+		}
+	}
+}

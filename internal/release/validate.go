@@ -1,0 +1,214 @@
+package release
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/strategy"
+)
+
+// Built-in defaults, used when neither configuration nor input set a field.
+const (
+	DefaultLiveAlias      = "live"
+	DefaultCandidateAlias = "green"
+	DefaultStrategy       = strategy.Canary10Percent5Minutes
+)
+
+// DefaultErrorAlarm is the per-release error alarm when none is configured:
+// one error in a minute rolls the release back.
+var DefaultErrorAlarm = ErrorAlarm{Threshold: 1, PeriodSeconds: 60, EvaluationPeriods: 1}
+
+// MaxArtifactBytes is the largest zip Lambda accepts from S3 (its unzipped
+// limit, which a zip never undercuts).
+const MaxArtifactBytes = 250 << 20
+
+var (
+	functionName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	aliasName    = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+	digitsOnly   = regexp.MustCompile(`^[0-9]+$`)
+	hookName     = regexp.MustCompile(`^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:)?[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]{1,128})?$`)
+)
+
+// Request is everything New needs to build a document.
+type Request struct {
+	Input        Input
+	Source       string
+	Settings     Settings // configured defaults, manifest and input, already merged
+	ExecutionARN string
+	StartedAt    time.Time
+}
+
+// New builds, validates and plans a release: it fills built-in defaults,
+// computes the schedule, the release id and the release alarm's name. Every
+// problem is reported at once in a *failure.ValidationError.
+func New(r Request) (*Document, error) {
+	s := r.Settings
+	d := &Document{
+		SchemaVersion:  SchemaVersion,
+		Function:       r.Input.Function,
+		Source:         r.Source,
+		Artifact:       r.Input.Artifact,
+		Strategy:       strategy.Strategy{Name: DefaultStrategy},
+		Tests:          s.Tests,
+		Hook:           s.Hook,
+		Alarms:         s.Alarms,
+		ErrorAlarm:     DefaultErrorAlarm,
+		LiveAlias:      or(s.LiveAlias, DefaultLiveAlias),
+		CandidateAlias: or(s.CandidateAlias, DefaultCandidateAlias),
+		ExecutionARN:   r.ExecutionARN,
+		StartedAt:      r.StartedAt.UTC(),
+		State:          State{Phase: PhasePrepared},
+	}
+	if d.Alarms == nil {
+		d.Alarms = []string{}
+	}
+	if s.Strategy != nil {
+		d.Strategy = *s.Strategy
+	}
+	if s.ErrorAlarm != nil {
+		d.ErrorAlarm = *s.ErrorAlarm
+	}
+	if err := Validate(d); err != nil {
+		return nil, err
+	}
+	if sum, err := NormalizeSHA256(d.Artifact.SHA256); err == nil {
+		d.Artifact.SHA256 = sum
+	}
+	d.Schedule = strategy.Schedule(d.Strategy)
+	d.ReleaseID = releaseID(d)
+	d.State.ReleaseAlarm = "greenlight-" + d.ReleaseID + "-errors"
+	return d, nil
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// releaseID is stable for one execution of one artifact version:
+// <function>-<start time>-<4 hex digits of the artifact and execution>.
+func releaseID(d *Document) string {
+	h := sha256.Sum256([]byte(d.Artifact.Bucket + "/" + d.Artifact.Key + "?" + d.Artifact.VersionID + "#" + d.ExecutionARN))
+	return fmt.Sprintf("%s-%s-%s", d.Function, d.StartedAt.Format("20060102T150405Z"), hex.EncodeToString(h[:2]))
+}
+
+// Validate checks a document's request fields and reports every problem.
+func Validate(d *Document) error {
+	var v failure.ValidationError
+	if d.SchemaVersion != SchemaVersion {
+		v.Add("schemaVersion is %d, want %d", d.SchemaVersion, SchemaVersion)
+	}
+	if !functionName.MatchString(d.Function) {
+		v.Add("function %q is not a Lambda function name (1-64 letters, digits, - or _)", d.Function)
+	}
+	if d.Source != SourceS3 && d.Source != SourceConsole {
+		v.Add("source %q is not %q or %q", d.Source, SourceS3, SourceConsole)
+	}
+	validateArtifact(&v, d.Function, d.Artifact)
+	for _, p := range d.Strategy.Validate() {
+		v.Add("%s", p)
+	}
+	validateTests(&v, d.Tests)
+	if d.Hook != "" && !hookName.MatchString(d.Hook) {
+		v.Add("hook %q is not a Lambda function name or ARN", d.Hook)
+	}
+	seen := map[string]bool{}
+	for i, a := range d.Alarms {
+		switch {
+		case strings.TrimSpace(a) == "" || len(a) > 255:
+			v.Add("alarms[%d] %q is not an alarm name (1-255 characters)", i, a)
+		case seen[a]:
+			v.Add("alarms[%d] %q is listed twice", i, a)
+		}
+		seen[a] = true
+	}
+	validateErrorAlarm(&v, d.ErrorAlarm)
+	validateAlias(&v, "liveAlias", d.LiveAlias)
+	validateAlias(&v, "candidateAlias", d.CandidateAlias)
+	if d.LiveAlias == d.CandidateAlias && d.LiveAlias != "" {
+		v.Add("liveAlias and candidateAlias are both %q; they must differ", d.LiveAlias)
+	}
+	if d.ExecutionARN == "" {
+		v.Add("executionArn is empty")
+	}
+	if d.StartedAt.IsZero() {
+		v.Add("startedAt is not set")
+	}
+	return v.Err()
+}
+
+func validateArtifact(v *failure.ValidationError, function string, a Artifact) {
+	if a.Bucket == "" {
+		v.Add("artifact.bucket is empty")
+	}
+	if fn, _, err := SplitKey(a.Key); err != nil {
+		v.Add("%v", err)
+	} else if fn != function {
+		v.Add("artifact key %q is under function %q, not %q", a.Key, fn, function)
+	}
+	if a.VersionID == "" {
+		v.Add("artifact.versionId is empty: releases deploy an exact object version, so the bucket must be versioned")
+	}
+	if a.SHA256 != "" {
+		if _, err := NormalizeSHA256(a.SHA256); err != nil {
+			v.Add("artifact.sha256: %v", err)
+		}
+	}
+	if a.Size < 0 || a.Size > MaxArtifactBytes {
+		v.Add("artifact.size %d is not in [0, %d]", a.Size, MaxArtifactBytes)
+	}
+}
+
+func validateTests(v *failure.ValidationError, tests []Test) {
+	seen := map[string]bool{}
+	for i, t := range tests {
+		switch {
+		case strings.TrimSpace(t.Name) == "":
+			v.Add("tests[%d] has no name", i)
+		case seen[t.Name]:
+			v.Add("tests[%d] name %q is used twice", i, t.Name)
+		}
+		seen[t.Name] = true
+	}
+}
+
+func validateErrorAlarm(v *failure.ValidationError, e ErrorAlarm) {
+	if e.Threshold <= 0 {
+		v.Add("errorAlarm.threshold %v must be above 0", e.Threshold)
+	}
+	switch p := e.PeriodSeconds; {
+	case p == 10 || p == 20 || p == 30:
+	case p >= 60 && p%60 == 0:
+	default:
+		v.Add("errorAlarm.periodSeconds %d must be 10, 20, 30 or a multiple of 60", p)
+	}
+	if e.EvaluationPeriods < 1 {
+		v.Add("errorAlarm.evaluationPeriods %d must be at least 1", e.EvaluationPeriods)
+	}
+}
+
+func validateAlias(v *failure.ValidationError, field, name string) {
+	if !aliasName.MatchString(name) || digitsOnly.MatchString(name) {
+		v.Add("%s %q is not a Lambda alias name (letters, digits, - or _, not only digits)", field, name)
+	}
+}
+
+// NormalizeSHA256 turns a SHA-256 given as hex or base64 into base64, the
+// form Lambda's CodeSha256 and S3's ChecksumSHA256 use.
+func NormalizeSHA256(s string) (string, error) {
+	if b, err := hex.DecodeString(s); err == nil && len(b) == sha256.Size {
+		return base64.StdEncoding.EncodeToString(b), nil
+	}
+	if b, err := base64.StdEncoding.DecodeString(s); err == nil && len(b) == sha256.Size {
+		return s, nil
+	}
+	return "", fmt.Errorf("%q is not a SHA-256 in hex or base64", s)
+}
