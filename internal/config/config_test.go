@@ -1,0 +1,84 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/greenlight/greenlight/internal/strategy"
+)
+
+func TestParseExample(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orders := c.SettingsFor("orders")
+	if orders.Strategy.Name != strategy.Linear10PercentEvery1Minute || len(orders.Alarms) != 1 || orders.LiveAlias != "live" || orders.ErrorAlarm.Threshold != 1 {
+		t.Errorf("orders settings = %+v", orders)
+	}
+	other := c.SettingsFor("shop-cart")
+	if other.Strategy.Name != strategy.Canary10Percent5Minutes || len(other.Alarms) != 0 {
+		t.Errorf("default settings = %+v", other)
+	}
+}
+
+func TestParseProblems(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     []string
+	}{
+		{"not json", `{`, []string{"unexpected EOF"}},
+		{"unknown field", `{"target":{}}`, []string{`unknown field "target"`}},
+		{"no targets", `{}`, []string{"name at least one function"}},
+		{"empty tag key", `{"targets":{"tag":{"key":""}}}`, []string{"targets.tag.key is empty"}},
+		{"bad strategies", `{"targets":{"names":["a"]},"defaults":{"strategy":"Slow"},"functions":{"b":{"strategy":{"steps":[{"percent":0}]}}}}`,
+			[]string{`defaults: strategy "Slow"`, "functions.b: strategy step 0"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.in))
+			if err == nil {
+				t.Fatal("Parse succeeded")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestTargets(t *testing.T) {
+	targets := Targets{Names: []string{"orders"}, Prefix: "shop-", Tag: &Tag{Key: "greenlight", Value: "managed"}}
+	tests := []struct {
+		fn     string
+		tags   map[string]string
+		byName bool
+		byTags bool
+	}{
+		{"orders", nil, true, false},
+		{"shop-cart", nil, true, false},
+		{"billing", map[string]string{"greenlight": "managed"}, false, true},
+		{"billing", map[string]string{"greenlight": "other"}, false, false},
+		{"billing", nil, false, false},
+		{"order", nil, false, false},
+	}
+	for _, tt := range tests {
+		if got := targets.ByName(tt.fn); got != tt.byName {
+			t.Errorf("ByName(%s) = %v", tt.fn, got)
+		}
+		if got := targets.ByTags(tt.tags); got != tt.byTags {
+			t.Errorf("ByTags(%v) = %v", tt.tags, got)
+		}
+	}
+	if (Targets{Names: []string{"a"}}).ByTags(map[string]string{"greenlight": "managed"}) {
+		t.Error("ByTags without a tag target matched")
+	}
+}
