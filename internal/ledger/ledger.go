@@ -1,0 +1,340 @@
+// Package ledger keeps the lock record of each function in the artifact
+// bucket (locks/<function>.json). The record makes releases of one function
+// run one at a time, and it is where the running release, the alarm guard and
+// the CLI meet: the release writes its progress, the guard and the operator
+// write halt or promote requests, and the release reads them at its next step.
+//
+// Writes are S3 conditional writes: the record is created with
+// If-None-Match: * (a second writer gets 412 PreconditionFailed) and updated
+// with If-Match: <etag>, so concurrent writers never lose each other's change.
+package ledger
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/release"
+)
+
+// Prefix is where lock records live in the bucket.
+const Prefix = "locks/"
+
+// Key returns the object key of fn's lock record.
+func Key(fn string) string { return Prefix + fn + ".json" }
+
+// ErrNotHeld says the record is missing or belongs to another execution.
+var ErrNotHeld = errors.New("lock not held by this execution")
+
+// Record is the lock record of one function.
+type Record struct {
+	ReleaseID      string        `json:"releaseId"`
+	ExecutionARN   string        `json:"executionArn"`
+	Function       string        `json:"function"`
+	Blue           string        `json:"blue"`
+	Green          string        `json:"green"`
+	LiveAlias      string        `json:"liveAlias"`
+	CandidateAlias string        `json:"candidateAlias"`
+	Alarms         []string      `json:"alarms"`
+	ReleaseAlarm   string        `json:"releaseAlarm"`
+	Phase          release.Phase `json:"phase"`
+	Weight         float64       `json:"weight"`
+	Step           int           `json:"step"`
+	Halt           *Action       `json:"halt,omitempty"`
+	Promote        *Action       `json:"promote,omitempty"`
+	AcquiredAt     time.Time     `json:"acquiredAt"`
+	UpdatedAt      time.Time     `json:"updatedAt"`
+}
+
+// Action is an operator's or the guard's request, with who and when.
+type Action struct {
+	Reason string    `json:"reason"`
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+}
+
+// Watches reports whether the release behind r depends on the alarm.
+func (r Record) Watches(alarm string) bool {
+	if alarm == r.ReleaseAlarm {
+		return true
+	}
+	for _, a := range r.Alarms {
+		if a == alarm {
+			return true
+		}
+	}
+	return false
+}
+
+// RecordFor returns the lock record describing a release document.
+func RecordFor(d *release.Document) Record {
+	return Record{
+		ReleaseID:      d.ReleaseID,
+		ExecutionARN:   d.ExecutionARN,
+		Function:       d.Function,
+		Blue:           d.State.Blue,
+		Green:          d.State.Green,
+		LiveAlias:      d.LiveAlias,
+		CandidateAlias: d.CandidateAlias,
+		Alarms:         d.Alarms,
+		ReleaseAlarm:   d.State.ReleaseAlarm,
+		Phase:          d.State.Phase,
+		Weight:         d.State.Weight,
+		Step:           d.State.Step,
+	}
+}
+
+// Objects is the part of the S3 API the ledger uses.
+type Objects interface {
+	GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	DeleteObject(context.Context, *s3.DeleteObjectInput, ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
+	s3.ListObjectsV2APIClient
+}
+
+// Executions is the part of the Step Functions API the ledger uses to tell a
+// live lock from a stale one.
+type Executions interface {
+	DescribeExecution(context.Context, *sfn.DescribeExecutionInput, ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error)
+}
+
+var (
+	_ Objects    = (*s3.Client)(nil)
+	_ Executions = (*sfn.Client)(nil)
+)
+
+// Ledger reads and writes lock records.
+type Ledger struct {
+	S3     Objects
+	Bucket string
+	// Executions is needed by Acquire only.
+	Executions Executions
+	// Now defaults to time.Now.
+	Now func() time.Time
+}
+
+// maxAttempts bounds the read-modify-write loops that lose a race.
+const maxAttempts = 5
+
+func (l *Ledger) now() time.Time {
+	if l.Now != nil {
+		return l.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Get reads fn's record and its ETag; ErrNotHeld when there is none.
+func (l *Ledger) Get(ctx context.Context, fn string) (Record, string, error) {
+	out, err := l.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: &l.Bucket, Key: aws.String(Key(fn))})
+	if err != nil {
+		if failure.IsNotFound(err) {
+			return Record{}, "", fmt.Errorf("%s: %w", fn, ErrNotHeld)
+		}
+		return Record{}, "", failure.Classify("read lock of "+fn, err)
+	}
+	defer out.Body.Close()
+	body, err := io.ReadAll(out.Body)
+	if err != nil {
+		return Record{}, "", &failure.ThrottledError{Op: "read lock of " + fn, Err: err}
+	}
+	var r Record
+	if err := json.Unmarshal(body, &r); err != nil {
+		return Record{}, "", &failure.OperationError{Op: "decode lock of " + fn, Err: err}
+	}
+	return r, aws.ToString(out.ETag), nil
+}
+
+// put writes r; with etag "" it creates (If-None-Match: *), otherwise it
+// replaces the version with that ETag (If-Match).
+func (l *Ledger) put(ctx context.Context, r Record, etag string) error {
+	body, err := json.Marshal(r)
+	if err != nil {
+		return &failure.OperationError{Op: "encode lock of " + r.Function, Err: err}
+	}
+	in := &s3.PutObjectInput{
+		Bucket:      &l.Bucket,
+		Key:         aws.String(Key(r.Function)),
+		Body:        bytes.NewReader(body),
+		ContentType: aws.String("application/json"),
+	}
+	if etag == "" {
+		in.IfNoneMatch = aws.String("*")
+	} else {
+		in.IfMatch = aws.String(etag)
+	}
+	_, err = l.S3.PutObject(ctx, in)
+	return err
+}
+
+// Acquire takes fn's lock for the release r describes. It succeeds when the
+// lock is free, already held by r's execution, or held by an execution that
+// is no longer running (a stale lock, taken over). It returns a
+// *failure.LockHeldError when another running execution holds it.
+func (l *Ledger) Acquire(ctx context.Context, r Record) (Record, error) {
+	now := l.now()
+	r.AcquiredAt, r.UpdatedAt = now, now
+	for range maxAttempts {
+		err := l.put(ctx, r, "")
+		if err == nil {
+			return r, nil
+		}
+		if !failure.IsPreconditionFailed(err) {
+			return Record{}, failure.Classify("create lock of "+r.Function, err)
+		}
+		held, etag, err := l.Get(ctx, r.Function)
+		if errors.Is(err, ErrNotHeld) {
+			continue // released in between: try to create again
+		}
+		if err != nil {
+			return Record{}, err
+		}
+		if held.ExecutionARN == r.ExecutionARN {
+			return held, nil
+		}
+		running, err := l.running(ctx, held.ExecutionARN)
+		if err != nil {
+			return Record{}, err
+		}
+		if running {
+			return Record{}, &failure.LockHeldError{Function: r.Function, ExecutionARN: held.ExecutionARN, ReleaseID: held.ReleaseID}
+		}
+		err = l.put(ctx, r, etag)
+		if err == nil {
+			return r, nil
+		}
+		if !failure.IsPreconditionFailed(err) && !failure.IsNotFound(err) {
+			return Record{}, failure.Classify("take over stale lock of "+r.Function, err)
+		}
+	}
+	return Record{}, &failure.ConflictError{Op: "acquire lock of " + r.Function, Err: errors.New("lock record kept changing")}
+}
+
+func (l *Ledger) running(ctx context.Context, arn string) (bool, error) {
+	if arn == "" {
+		return false, nil
+	}
+	out, err := l.Executions.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &arn})
+	if err != nil {
+		if failure.IsNotFound(err) {
+			return false, nil
+		}
+		return false, failure.Classify("describe lock holder "+arn, err)
+	}
+	return out.Status == sfntypes.ExecutionStatusRunning, nil
+}
+
+// Update applies change to fn's record if executionARN holds it, and writes
+// it back; it returns ErrNotHeld (wrapped) when the record is gone or
+// belongs to another execution.
+func (l *Ledger) Update(ctx context.Context, fn, executionARN string, change func(*Record)) (Record, error) {
+	return l.modify(ctx, fn, func(r *Record) error {
+		if r.ExecutionARN != executionARN {
+			return fmt.Errorf("%s is locked by %s: %w", fn, r.ExecutionARN, ErrNotHeld)
+		}
+		change(r)
+		return nil
+	})
+}
+
+// Halt asks the running release of fn to roll back. It keeps the first halt
+// written, so the reason the operator or guard gave first is the one shown.
+func (l *Ledger) Halt(ctx context.Context, fn string, a Action) (Record, error) {
+	return l.modify(ctx, fn, func(r *Record) error {
+		if r.Halt == nil {
+			a.At = l.now()
+			r.Halt = &a
+		}
+		return nil
+	})
+}
+
+// RequestPromote asks the running release of fn to finish at its next verify.
+func (l *Ledger) RequestPromote(ctx context.Context, fn string, a Action) (Record, error) {
+	return l.modify(ctx, fn, func(r *Record) error {
+		if r.Promote == nil {
+			a.At = l.now()
+			r.Promote = &a
+		}
+		return nil
+	})
+}
+
+func (l *Ledger) modify(ctx context.Context, fn string, change func(*Record) error) (Record, error) {
+	for range maxAttempts {
+		r, etag, err := l.Get(ctx, fn)
+		if err != nil {
+			return Record{}, err
+		}
+		if err := change(&r); err != nil {
+			return Record{}, err
+		}
+		r.UpdatedAt = l.now()
+		err = l.put(ctx, r, etag)
+		if err == nil {
+			return r, nil
+		}
+		if !failure.IsPreconditionFailed(err) {
+			return Record{}, failure.Classify("update lock of "+fn, err)
+		}
+	}
+	return Record{}, &failure.ConflictError{Op: "update lock of " + fn, Err: errors.New("lock record kept changing")}
+}
+
+// Release deletes fn's record if executionARN holds it; releasing a lock that
+// is gone or held by another execution does nothing.
+func (l *Ledger) Release(ctx context.Context, fn, executionARN string) error {
+	r, _, err := l.Get(ctx, fn)
+	if errors.Is(err, ErrNotHeld) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if r.ExecutionARN != executionARN {
+		return nil
+	}
+	// The holder is running this very call, so nobody can take the lock over
+	// between the read and the delete; a plain delete is enough.
+	if _, err := l.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &l.Bucket, Key: aws.String(Key(fn))}); err != nil && !failure.IsNotFound(err) {
+		return failure.Classify("delete lock of "+fn, err)
+	}
+	return nil
+}
+
+// List returns every lock record, that is every release in progress.
+func (l *Ledger) List(ctx context.Context) ([]Record, error) {
+	var records []Record
+	p := s3.NewListObjectsV2Paginator(l.S3, &s3.ListObjectsV2Input{Bucket: &l.Bucket, Prefix: aws.String(Prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, failure.Classify("list locks", err)
+		}
+		for _, o := range page.Contents {
+			fn, ok := strings.CutSuffix(strings.TrimPrefix(aws.ToString(o.Key), Prefix), ".json")
+			if !ok {
+				continue
+			}
+			r, _, err := l.Get(ctx, fn)
+			if errors.Is(err, ErrNotHeld) {
+				continue // released since the listing
+			}
+			if err != nil {
+				return nil, err
+			}
+			records = append(records, r)
+		}
+	}
+	return records, nil
+}
