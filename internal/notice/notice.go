@@ -1,0 +1,212 @@
+// Package notice composes the SNS notification greenlight sends about a
+// release: a subject a human can read in a mail client, a JSON body a program
+// can read, and the message attributes (event, function) that subscription
+// filter policies select on.
+package notice
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/release"
+)
+
+// Event is what happened to a release.
+type Event string
+
+// Events, as the workflow's Notify states name them.
+const (
+	Started        Event = "started"
+	Promoted       Event = "promoted"
+	RolledBack     Event = "rolledBack"
+	Failed         Event = "failed"
+	Rejected       Event = "rejected"
+	Noop           Event = "noop"
+	RollbackFailed Event = "rollbackFailed"
+)
+
+var events = []Event{Started, Promoted, RolledBack, Failed, Rejected, Noop, RollbackFailed}
+
+// Valid reports whether e is one of the known events.
+func (e Event) Valid() bool {
+	for _, k := range events {
+		if e == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Message attribute names.
+const (
+	AttrEvent    = "event"
+	AttrFunction = "function"
+)
+
+// maxSubject is SNS's limit on an e-mail subject.
+const maxSubject = 100
+
+// Body is the JSON message body.
+type Body struct {
+	Event           Event                `json:"event"`
+	Function        string               `json:"function"`
+	ReleaseID       string               `json:"releaseId,omitempty"`
+	Blue            string               `json:"blue,omitempty"`
+	Green           string               `json:"green,omitempty"`
+	FirstRelease    bool                 `json:"firstRelease,omitempty"`
+	Strategy        string               `json:"strategy,omitempty"`
+	Artifact        *release.Artifact    `json:"artifact,omitempty"`
+	StepsTaken      []release.StepTaken  `json:"stepsTaken"`
+	AlarmStates     map[string]string    `json:"alarmStates,omitempty"`
+	Tests           []failure.TestResult `json:"tests,omitempty"`
+	Error           string               `json:"error,omitempty"`
+	Reason          string               `json:"reason,omitempty"`
+	ErrorRate       *float64             `json:"errorRate,omitempty"`
+	StartedAt       *time.Time           `json:"startedAt,omitempty"`
+	DurationSeconds float64              `json:"durationSeconds,omitempty"`
+	ExecutionARN    string               `json:"executionArn,omitempty"`
+	ConsoleURL      string               `json:"consoleUrl,omitempty"`
+}
+
+// Message is a composed notification.
+type Message struct {
+	Subject    string
+	Body       Body
+	Attributes map[string]string
+}
+
+// Compose builds the notification of event for release d at time now.
+// errorRate, when not nil, is green's error rate (0..1) over the release.
+func Compose(event Event, d *release.Document, now time.Time, errorRate *float64) Message {
+	b := Body{
+		Event:        event,
+		Function:     d.Function,
+		ReleaseID:    d.ReleaseID,
+		Blue:         d.State.Blue,
+		Green:        d.State.Green,
+		FirstRelease: d.State.FirstRelease,
+		Strategy:     d.Strategy.Name,
+		StepsTaken:   d.State.StepsTaken,
+		AlarmStates:  d.State.AlarmStates,
+		Tests:        d.State.Tests,
+		ErrorRate:    errorRate,
+		ExecutionARN: d.ExecutionARN,
+		ConsoleURL:   ConsoleURL(d.ExecutionARN),
+	}
+	if b.StepsTaken == nil {
+		b.StepsTaken = []release.StepTaken{}
+	}
+	if d.Artifact.Key != "" {
+		a := d.Artifact
+		b.Artifact = &a
+	}
+	if !d.StartedAt.IsZero() {
+		started := d.StartedAt
+		b.StartedAt = &started
+		b.DurationSeconds = now.Sub(started).Round(time.Second).Seconds()
+	}
+	if d.Error != nil {
+		b.Error = d.Error.Error
+		b.Reason = Reason(d.Error)
+	}
+	return Message{
+		Subject:    truncate(subject(event, d), maxSubject),
+		Body:       b,
+		Attributes: map[string]string{AttrEvent: string(event), AttrFunction: orUnknown(d.Function)},
+	}
+}
+
+// JSON renders the body.
+func (m Message) JSON() (string, error) {
+	b, err := json.MarshalIndent(m.Body, "", "  ")
+	return string(b), err
+}
+
+func orUnknown(fn string) string {
+	if fn == "" {
+		return "unknown"
+	}
+	return fn
+}
+
+func subject(event Event, d *release.Document) string {
+	fn := orUnknown(d.Function)
+	strat := d.Strategy.Name
+	errName := "unknown error"
+	if d.Error != nil && d.Error.Error != "" {
+		errName = d.Error.Error
+	}
+	switch event {
+	case Started:
+		return fmt.Sprintf("greenlight: releasing %s %s (%s)", fn, build(d), strat)
+	case Promoted:
+		return fmt.Sprintf("greenlight: %s promoted to version %s (%s)", fn, d.State.Green, strat)
+	case RolledBack:
+		if d.State.Blue == "" {
+			return fmt.Sprintf("greenlight: %s release rolled back, live unchanged (%s)", fn, errName)
+		}
+		return fmt.Sprintf("greenlight: %s rolled back to version %s (%s)", fn, d.State.Blue, errName)
+	case Failed:
+		return fmt.Sprintf("greenlight: %s release failed (%s)", fn, errName)
+	case Rejected:
+		return fmt.Sprintf("greenlight: %s release rejected, another release is in progress", fn)
+	case Noop:
+		return fmt.Sprintf("greenlight: %s unchanged, artifact identical to version %s", fn, d.State.Blue)
+	case RollbackFailed:
+		return fmt.Sprintf("greenlight: ALERT %s rollback failed, function needs attention", fn)
+	}
+	return fmt.Sprintf("greenlight: %s %s", fn, event)
+}
+
+// build names the artifact's build: "build 42" for releases/orders/42.zip.
+func build(d *release.Document) string {
+	if _, b, err := release.SplitKey(d.Artifact.Key); err == nil {
+		return "build " + b
+	}
+	return "release"
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n-3]
+	for !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s + "..."
+}
+
+// Reason extracts the human message from a Step Functions error: for a
+// Lambda error its Cause is {"errorMessage": ..., "errorType": ...}.
+func Reason(e *release.TaskError) string {
+	var lambdaErr struct {
+		ErrorMessage string `json:"errorMessage"`
+	}
+	if json.Unmarshal([]byte(e.Cause), &lambdaErr) == nil && lambdaErr.ErrorMessage != "" {
+		return lambdaErr.ErrorMessage
+	}
+	return e.Cause
+}
+
+// ConsoleURL links to the execution in the Step Functions console; "" when
+// arn is not an execution ARN.
+func ConsoleURL(arn string) string {
+	parts := strings.Split(arn, ":")
+	if len(parts) < 7 || parts[0] != "arn" || parts[2] != "states" || parts[5] != "execution" {
+		return ""
+	}
+	region := parts[3]
+	host := "console.aws.amazon.com"
+	switch parts[1] {
+	case "aws-cn":
+		host = "console.amazonaws.cn"
+	case "aws-us-gov":
+		host = "console.amazonaws-us-gov.com"
+	}
+	return fmt.Sprintf("https://%s.%s/states/home?region=%s#/v2/executions/details/%s", region, host, region, arn)
+}

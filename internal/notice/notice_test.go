@@ -1,0 +1,138 @@
+package notice
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/greenlight/greenlight/internal/release"
+	"github.com/greenlight/greenlight/internal/strategy"
+)
+
+const execARN = "arn:aws:states:eu-west-1:123456789012:execution:greenlight:abc"
+
+var started = time.Date(2026, 11, 22, 10, 15, 0, 0, time.UTC)
+
+func doc() *release.Document {
+	return &release.Document{
+		Function:     "orders",
+		ReleaseID:    "orders-20261122T101500Z-c469",
+		Artifact:     release.Artifact{Bucket: "b", Key: "releases/orders/42.zip", VersionID: "v"},
+		Strategy:     strategy.Strategy{Name: strategy.Canary10Percent5Minutes},
+		ExecutionARN: execARN,
+		StartedAt:    started,
+		State: release.State{
+			Blue: "3", Green: "4",
+			StepsTaken:  []release.StepTaken{{Percent: 10, At: started.Add(time.Minute)}},
+			AlarmStates: map[string]string{"orders-5xx": "ALARM"},
+		},
+	}
+}
+
+func TestSubjects(t *testing.T) {
+	failed := doc()
+	failed.Error = &release.TaskError{Error: "AlarmBreachedError", Cause: `{"errorMessage":"alarm breached: orders-5xx is ALARM","errorType":"AlarmBreachedError"}`}
+	first := doc()
+	first.State.Blue = ""
+	first.Error = failed.Error
+	unknown := &release.Document{Error: &release.TaskError{Error: "ValidationError"}}
+	long := doc()
+	long.Function = strings.Repeat("f", 64)
+	tests := []struct {
+		event Event
+		d     *release.Document
+		want  string
+	}{
+		{Started, doc(), "greenlight: releasing orders build 42 (Canary10Percent5Minutes)"},
+		{Promoted, doc(), "greenlight: orders promoted to version 4 (Canary10Percent5Minutes)"},
+		{RolledBack, failed, "greenlight: orders rolled back to version 3 (AlarmBreachedError)"},
+		{RolledBack, first, "greenlight: orders release rolled back, live unchanged (AlarmBreachedError)"},
+		{Failed, unknown, "greenlight: unknown release failed (ValidationError)"},
+		{Rejected, doc(), "greenlight: orders release rejected, another release is in progress"},
+		{Noop, doc(), "greenlight: orders unchanged, artifact identical to version 3"},
+		{RollbackFailed, doc(), "greenlight: ALERT orders rollback failed, function needs attention"},
+		{Promoted, long, "greenlight: " + strings.Repeat("f", 64) + " promoted to version ..."},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.event), func(t *testing.T) {
+			m := Compose(tt.event, tt.d, started, nil)
+			if m.Subject != tt.want {
+				t.Errorf("subject = %q, want %q", m.Subject, tt.want)
+			}
+			if len(m.Subject) > maxSubject {
+				t.Errorf("subject is %d characters", len(m.Subject))
+			}
+		})
+	}
+}
+
+func TestBodyMatchesGolden(t *testing.T) {
+	d := doc()
+	d.Error = &release.TaskError{Error: "AlarmBreachedError", Cause: `{"errorMessage":"alarm breached: orders-5xx is ALARM (Threshold Crossed)","errorType":"AlarmBreachedError"}`}
+	rate := 0.25
+	m := Compose(RolledBack, d, started.Add(7*time.Minute), &rate)
+	got, err := m.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(filepath.Join("testdata", "rolled-back.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g, w any
+	if err := json.Unmarshal([]byte(got), &g); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(want, &w); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(g, w) {
+		t.Errorf("body differs from testdata/rolled-back.json:\n%s", got)
+	}
+	wantAttrs := map[string]string{"event": "rolledBack", "function": "orders"}
+	if !reflect.DeepEqual(m.Attributes, wantAttrs) {
+		t.Errorf("attributes = %v", m.Attributes)
+	}
+}
+
+func TestReason(t *testing.T) {
+	tests := []struct{ cause, want string }{
+		{`{"errorMessage":"boom","errorType":"X"}`, "boom"},
+		{"States.Timeout after 60s", "States.Timeout after 60s"},
+		{`{"other":1}`, `{"other":1}`},
+	}
+	for _, tt := range tests {
+		if got := Reason(&release.TaskError{Cause: tt.cause}); got != tt.want {
+			t.Errorf("Reason(%q) = %q", tt.cause, got)
+		}
+	}
+}
+
+func TestConsoleURL(t *testing.T) {
+	tests := []struct{ arn, want string }{
+		{execARN, "https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/" + execARN},
+		{"arn:aws-cn:states:cn-north-1:1:execution:sm:x", "https://cn-north-1.console.amazonaws.cn/states/home?region=cn-north-1#/v2/executions/details/arn:aws-cn:states:cn-north-1:1:execution:sm:x"},
+		{"arn:aws:lambda:us-east-1:1:function:f", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := ConsoleURL(tt.arn); got != tt.want {
+			t.Errorf("ConsoleURL(%q) = %q", tt.arn, got)
+		}
+	}
+}
+
+func TestEventValid(t *testing.T) {
+	for _, e := range events {
+		if !e.Valid() {
+			t.Errorf("%s not valid", e)
+		}
+	}
+	if Event("deployed").Valid() {
+		t.Error("unknown event valid")
+	}
+}
