@@ -1,0 +1,195 @@
+package cfn
+
+import (
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// NewQueryHandler serves the part of the CloudFormation query API a client
+// needs to discover the stacks in s: DescribeStacks and ListStackResources.
+func NewQueryHandler(s *Store) http.Handler {
+	return &queryHandler{store: s}
+}
+
+type queryHandler struct{ store *Store }
+
+const cfnNamespace = "http://cloudformation.amazonaws.com/doc/2010-05-15/"
+
+func (h *queryHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		writeQueryError(w, http.StatusBadRequest, "MalformedQueryString", err.Error())
+		return
+	}
+	action := r.Form.Get("Action")
+	switch action {
+	case "DescribeStacks":
+		h.describeStacks(w, r.Form.Get("StackName"))
+	case "ListStackResources":
+		h.listStackResources(w, r.Form.Get("StackName"))
+	case "":
+		writeQueryError(w, http.StatusBadRequest, "MissingAction", "the request has no Action")
+	default:
+		writeQueryError(w, http.StatusBadRequest, "InvalidAction", fmt.Sprintf("the local cloud does not implement CloudFormation %s; stacks are applied with `greenlight local deploy`", action))
+	}
+}
+
+// find looks a stack up by name or stack id.
+func (h *queryHandler) find(nameOrID string) (*Stack, bool) {
+	if st, err := h.store.Get(nameOrID); err == nil {
+		return st, true
+	}
+	for _, st := range h.store.List() {
+		if st.ID == nameOrID {
+			return st, true
+		}
+	}
+	return nil, false
+}
+
+type xmlOutput struct {
+	OutputKey   string `xml:"OutputKey"`
+	OutputValue string `xml:"OutputValue"`
+	Description string `xml:"Description,omitempty"`
+	ExportName  string `xml:"ExportName,omitempty"`
+}
+
+type xmlStack struct {
+	StackName         string      `xml:"StackName"`
+	StackID           string      `xml:"StackId"`
+	CreationTime      string      `xml:"CreationTime"`
+	LastUpdatedTime   string      `xml:"LastUpdatedTime,omitempty"`
+	StackStatus       string      `xml:"StackStatus"`
+	StackStatusReason string      `xml:"StackStatusReason,omitempty"`
+	Outputs           []xmlOutput `xml:"Outputs>member"`
+}
+
+func (h *queryHandler) describeStacks(w http.ResponseWriter, name string) {
+	var stacks []*Stack
+	if name == "" {
+		stacks = h.store.List()
+	} else {
+		st, ok := h.find(name)
+		if !ok {
+			writeQueryError(w, http.StatusBadRequest, "ValidationError", "Stack with id "+name+" does not exist")
+			return
+		}
+		stacks = []*Stack{st}
+	}
+	type result struct {
+		Stacks []xmlStack `xml:"Stacks>member"`
+	}
+	var res result
+	for _, st := range stacks {
+		x := xmlStack{
+			StackName:         st.Name,
+			StackID:           st.ID,
+			CreationTime:      st.CreatedAt.UTC().Format(time.RFC3339),
+			StackStatus:       st.Status,
+			StackStatusReason: st.StatusReason,
+		}
+		if !st.UpdatedAt.Equal(st.CreatedAt) {
+			x.LastUpdatedTime = st.UpdatedAt.UTC().Format(time.RFC3339)
+		}
+		for _, k := range sortedKeys(st.Outputs) {
+			o := st.Outputs[k]
+			x.Outputs = append(x.Outputs, xmlOutput{OutputKey: k, OutputValue: o.Value, Description: o.Description, ExportName: o.ExportName})
+		}
+		res.Stacks = append(res.Stacks, x)
+	}
+	writeQueryResult(w, "DescribeStacks", res)
+}
+
+func (h *queryHandler) listStackResources(w http.ResponseWriter, name string) {
+	if name == "" {
+		writeQueryError(w, http.StatusBadRequest, "ValidationError", "StackName is required")
+		return
+	}
+	st, ok := h.find(name)
+	if !ok {
+		writeQueryError(w, http.StatusBadRequest, "ValidationError", "Stack with id "+name+" does not exist")
+		return
+	}
+	type summary struct {
+		LogicalResourceID    string `xml:"LogicalResourceId"`
+		PhysicalResourceID   string `xml:"PhysicalResourceId"`
+		ResourceType         string `xml:"ResourceType"`
+		ResourceStatus       string `xml:"ResourceStatus"`
+		LastUpdatedTimestamp string `xml:"LastUpdatedTimestamp"`
+	}
+	type result struct {
+		Summaries []summary `xml:"StackResourceSummaries>member"`
+	}
+	var res result
+	for _, id := range st.LogicalIDs() {
+		r := st.Resources[id]
+		status := StatusCreateComplete
+		if !r.UpdatedAt.Before(st.UpdatedAt) && st.Status == StatusUpdateComplete {
+			status = StatusUpdateComplete
+		}
+		res.Summaries = append(res.Summaries, summary{
+			LogicalResourceID:    id,
+			PhysicalResourceID:   r.PhysicalID,
+			ResourceType:         r.Type,
+			ResourceStatus:       status,
+			LastUpdatedTimestamp: r.UpdatedAt.UTC().Format(time.RFC3339),
+		})
+	}
+	writeQueryResult(w, "ListStackResources", res)
+}
+
+func writeQueryResult(w http.ResponseWriter, action string, result any) {
+	type metadata struct {
+		RequestID string `xml:"RequestId"`
+	}
+	resp := struct {
+		XMLName  xml.Name
+		Xmlns    string   `xml:"xmlns,attr"`
+		Result   any      `xml:",any"`
+		Metadata metadata `xml:"ResponseMetadata"`
+	}{
+		XMLName:  xml.Name{Local: action + "Response"},
+		Xmlns:    cfnNamespace,
+		Result:   wrapped{name: action + "Result", v: result},
+		Metadata: metadata{RequestID: newUUID()},
+	}
+	writeXML(w, http.StatusOK, resp)
+}
+
+// wrapped encodes v under the element name.
+type wrapped struct {
+	name string
+	v    any
+}
+
+func (x wrapped) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
+	return e.EncodeElement(x.v, xml.StartElement{Name: xml.Name{Local: x.name}})
+}
+
+func writeQueryError(w http.ResponseWriter, status int, code, message string) {
+	type errorBody struct {
+		Type    string `xml:"Type"`
+		Code    string `xml:"Code"`
+		Message string `xml:"Message"`
+	}
+	resp := struct {
+		XMLName   xml.Name  `xml:"ErrorResponse"`
+		Xmlns     string    `xml:"xmlns,attr"`
+		Error     errorBody `xml:"Error"`
+		RequestID string    `xml:"RequestId"`
+	}{Xmlns: cfnNamespace, Error: errorBody{Type: "Sender", Code: code, Message: message}, RequestID: newUUID()}
+	writeXML(w, status, resp)
+}
+
+func writeXML(w http.ResponseWriter, status int, v any) {
+	b, err := xml.Marshal(v)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(xml.Header))
+	_, _ = w.Write(b)
+}
