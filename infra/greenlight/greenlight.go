@@ -1,0 +1,298 @@
+// Package greenlight holds the Greenlight CDK construct: everything greenlight
+// runs on in one AWS account, ready to import into any CDK Go app. It creates
+// the artifact bucket whose uploads start releases, the release state machine
+// (package workflow) and the functions it runs, the guard function that rolls
+// back on an alarm at once, the notification topic, a dashboard, and IAM
+// policies that let the deployer touch only the functions it is configured for.
+package greenlight
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	sfn "github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/greenlight/greenlight/workflow"
+)
+
+// Output keys of the stack. The CLI looks the deployed stack's resources up by
+// these keys.
+const (
+	OutputBucket       = "ArtifactBucketName"
+	OutputTopic        = "TopicArn"
+	OutputStateMachine = "StateMachineArn"
+)
+
+// Environment variables the functions read.
+const (
+	EnvConfig       = "GREENLIGHT_CONFIG"
+	EnvBucket       = "GREENLIGHT_BUCKET"
+	EnvTopicARN     = "GREENLIGHT_TOPIC_ARN"
+	EnvStateMachine = "GREENLIGHT_STATE_MACHINE_ARN"
+)
+
+// ReleasesPattern is the EventBridge wildcard an artifact's key must match to
+// start a release.
+const ReleasesPattern = "releases/*.zip"
+
+// DefaultAssets is where `make build` puts the functions: <dir>/<name>/bootstrap.
+const DefaultAssets = "build/lambda"
+
+// functionNames are greenlight's functions; each is built from functions/<name>.
+var functionNames = []string{"prepare", "lock", "unlock", "deploy", "test", "shift", "verify", "promote", "rollback", "notify", "guard"}
+
+// FunctionNames returns the names of greenlight's functions, which are also
+// the folder names of their code under the asset directory.
+func FunctionNames() []string { return append([]string(nil), functionNames...) }
+
+// Props configure Greenlight.
+type Props struct {
+	// Name prefixes the physical names of the state machine, the functions and
+	// the dashboard. Default: the stack's name.
+	Name string
+	// Config selects the target functions and the release defaults.
+	Config Config
+	// Emails are subscribed to the notification topic.
+	Emails []string
+	// Assets is the folder holding <name>/bootstrap for every function.
+	// Default: DefaultAssets.
+	Assets string
+	// Architecture of the functions' bootstrap binaries. Default: ARM_64.
+	Architecture awslambda.Architecture
+	// Queue tunes how long a release waits for the previous release of the
+	// same function; see workflow.Props.
+	Queue workflow.Backoff
+}
+
+// Greenlight is the deployer and everything it needs.
+type Greenlight struct {
+	constructs.Construct
+	Bucket       awss3.Bucket
+	Topic        awssns.Topic
+	StateMachine sfn.StateMachine
+	// Functions are greenlight's functions by name (see FunctionNames).
+	Functions map[string]awslambda.Function
+}
+
+// New creates Greenlight in scope. It panics, as CDK constructs do, when the
+// props are not valid or a function's bootstrap is missing.
+func New(scope constructs.Construct, id string, props *Props) *Greenlight {
+	if props == nil {
+		panic("greenlight: props are required")
+	}
+	p := *props
+	if p.Name == "" {
+		p.Name = *awscdk.Stack_Of(scope).StackName()
+	}
+	if p.Assets == "" {
+		p.Assets = DefaultAssets
+	}
+	if p.Architecture == nil {
+		p.Architecture = awslambda.Architecture_ARM_64()
+	}
+	if err := p.validate(); err != nil {
+		panic(err.Error())
+	}
+	config, err := json.Marshal(p.Config)
+	if err != nil {
+		panic(fmt.Sprintf("greenlight: encode config: %v", err))
+	}
+
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	g := &Greenlight{Construct: c, Functions: map[string]awslambda.Function{}}
+	stack := awscdk.Stack_Of(c)
+
+	g.Bucket = awss3.NewBucket(c, jsii.String("ArtifactBucket"), &awss3.BucketProps{
+		Versioned:         jsii.Bool(true),
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		EnforceSSL:        jsii.Bool(true),
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+	})
+	// EventBridge notifications set on the bucket resource itself rather than
+	// through the EventBridgeEnabled prop, which adds a custom resource backed
+	// by an inline Python function: the template stays plain CloudFormation.
+	g.Bucket.Node().DefaultChild().(awss3.CfnBucket).SetNotificationConfiguration(&awss3.CfnBucket_NotificationConfigurationProperty{
+		EventBridgeConfiguration: &awss3.CfnBucket_EventBridgeConfigurationProperty{EventBridgeEnabled: jsii.Bool(true)},
+	})
+	g.Topic = awssns.NewTopic(c, jsii.String("Topic"), &awssns.TopicProps{
+		DisplayName: jsii.String("greenlight releases"),
+		EnforceSSL:  jsii.Bool(true),
+		MasterKey:   awskms.Alias_FromAliasName(c, jsii.String("TopicKey"), jsii.String("alias/aws/sns")),
+	})
+	for _, email := range p.Emails {
+		g.Topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(email), nil))
+	}
+
+	env := map[string]*string{
+		EnvConfig: jsii.String(string(config)),
+		EnvBucket: g.Bucket.BucketName(),
+	}
+	for _, name := range functionNames {
+		g.Functions[name] = newFunction(c, p, name, env)
+	}
+	g.Functions["notify"].AddEnvironment(jsii.String(EnvTopicARN), g.Topic.TopicArn(), nil)
+
+	smName := p.Name + "-releases"
+	logs := awslogs.NewLogGroup(c, jsii.String("ExecutionLogs"), &awslogs.LogGroupProps{
+		Retention:     awslogs.RetentionDays_ONE_MONTH,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	wf := workflow.New(c, "Workflow", &workflow.Props{
+		Functions: workflow.Functions{
+			Prepare: g.Functions["prepare"], Lock: g.Functions["lock"], Unlock: g.Functions["unlock"],
+			Deploy: g.Functions["deploy"], Test: g.Functions["test"], Shift: g.Functions["shift"],
+			Verify: g.Functions["verify"], Promote: g.Functions["promote"], Rollback: g.Functions["rollback"],
+			Notify: g.Functions["notify"],
+		},
+		StateMachineName: jsii.String(smName),
+		Queue:            p.Queue,
+		Logs: &sfn.LogOptions{
+			Destination:          logs,
+			Level:                sfn.LogLevel_ALL,
+			IncludeExecutionData: jsii.Bool(true),
+		},
+	})
+	g.StateMachine = wf.StateMachine
+	// Set after the state machine exists; the functions it invokes cannot
+	// know its ARN without a dependency cycle, and guard is not one of them.
+	g.Functions["guard"].AddEnvironment(jsii.String(EnvStateMachine), g.StateMachine.StateMachineArn(), nil)
+
+	grant(stack, g, p, smName)
+
+	awsevents.NewRule(c, jsii.String("ReleaseUploaded"), &awsevents.RuleProps{
+		Description: jsii.String("Start a release when an artifact is uploaded under releases/"),
+		EventPattern: &awsevents.EventPattern{
+			Source:     jsii.Strings("aws.s3"),
+			DetailType: jsii.Strings("Object Created"),
+			Detail: &map[string]any{
+				"bucket": map[string]any{"name": []any{g.Bucket.BucketName()}},
+				"object": map[string]any{"key": []any{map[string]any{"wildcard": ReleasesPattern}}},
+			},
+		},
+		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewSfnStateMachine(g.StateMachine, &awseventstargets.SfnStateMachineProps{
+			RetryAttempts: jsii.Number(8),
+			MaxEventAge:   awscdk.Duration_Hours(jsii.Number(1)),
+		})},
+	})
+	awsevents.NewRule(c, jsii.String("AlarmRaised"), &awsevents.RuleProps{
+		Description: jsii.String("Restore blue at once when an alarm watching a release goes to ALARM"),
+		EventPattern: &awsevents.EventPattern{
+			Source:     jsii.Strings("aws.cloudwatch"),
+			DetailType: jsii.Strings("CloudWatch Alarm State Change"),
+			Detail:     &map[string]any{"state": map[string]any{"value": []any{"ALARM"}}},
+		},
+		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(g.Functions["guard"], &awseventstargets.LambdaFunctionProps{
+			RetryAttempts: jsii.Number(2),
+			MaxEventAge:   awscdk.Duration_Minutes(jsii.Number(5)),
+		})},
+	})
+
+	g.dashboard(p.Name)
+	output(c, OutputBucket, g.Bucket.BucketName(), "artifact bucket: upload releases/<function>/<build>.zip")
+	output(c, OutputTopic, g.Topic.TopicArn(), "release notifications")
+	output(c, OutputStateMachine, g.StateMachine.StateMachineArn(), "release state machine")
+	suppress(stack, g, p)
+	return g
+}
+
+func (p Props) validate() error {
+	if err := p.Config.Validate(); err != nil {
+		return err
+	}
+	var problems []string
+	for _, name := range functionNames {
+		own := p.Name + "-" + name
+		if p.Config.Targets.selects(own) {
+			problems = append(problems, fmt.Sprintf("targets select greenlight's own function %s", own))
+		}
+		bootstrap := filepath.Join(p.Assets, name, "bootstrap")
+		if _, err := os.Stat(bootstrap); err != nil {
+			problems = append(problems, fmt.Sprintf("%s is missing: build the functions first (make build)", bootstrap))
+		}
+	}
+	for i, email := range p.Emails {
+		if !strings.Contains(email, "@") {
+			problems = append(problems, fmt.Sprintf("emails[%d]: %q is not an email address", i, email))
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("greenlight: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// timeouts of the functions that wait on something: deploy waits for the
+// code update, test for the functions under test.
+var timeouts = map[string]float64{"deploy": 300, "test": 300}
+
+func newFunction(scope constructs.Construct, p Props, name string, env map[string]*string) awslambda.Function {
+	timeout, ok := timeouts[name]
+	if !ok {
+		timeout = 30
+	}
+	return awslambda.NewFunction(scope, jsii.String(strings.ToUpper(name[:1])+name[1:]+"Function"), &awslambda.FunctionProps{
+		FunctionName:  jsii.String(p.Name + "-" + name),
+		Description:   jsii.String("greenlight " + name),
+		Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture:  p.Architecture,
+		Handler:       jsii.String("bootstrap"),
+		Code:          awslambda.Code_FromAsset(jsii.String(filepath.Join(p.Assets, name)), nil),
+		MemorySize:    jsii.Number(256),
+		Timeout:       awscdk.Duration_Seconds(jsii.Number(timeout)),
+		Environment:   &env,
+		LoggingFormat: awslambda.LoggingFormat_JSON,
+	})
+}
+
+func output(scope constructs.Construct, key string, value *string, description string) {
+	out := awscdk.NewCfnOutput(scope, jsii.String(key), &awscdk.CfnOutputProps{
+		Value:       value,
+		Description: jsii.String(description),
+	})
+	// The CLI reads outputs by these exact keys.
+	out.OverrideLogicalId(jsii.String(key))
+}
+
+func (g *Greenlight) dashboard(name string) {
+	sm := g.StateMachine
+	executions := awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
+		Title: jsii.String("Releases"),
+		Width: jsii.Number(12),
+		Left: &[]awscloudwatch.IMetric{
+			sm.MetricStarted(&awscloudwatch.MetricOptions{Label: jsii.String("started"), Statistic: jsii.String("Sum")}),
+			sm.MetricSucceeded(&awscloudwatch.MetricOptions{Label: jsii.String("promoted or no change"), Statistic: jsii.String("Sum")}),
+			sm.MetricFailed(&awscloudwatch.MetricOptions{Label: jsii.String("rolled back, rejected or failed"), Statistic: jsii.String("Sum")}),
+			sm.MetricTimedOut(&awscloudwatch.MetricOptions{Label: jsii.String("timed out"), Statistic: jsii.String("Sum")}),
+		},
+	})
+	var errors []awscloudwatch.IMetric
+	for _, fn := range functionNames {
+		errors = append(errors, g.Functions[fn].MetricErrors(&awscloudwatch.MetricOptions{Label: jsii.String(fn), Statistic: jsii.String("Sum")}))
+	}
+	functionErrors := awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
+		Title: jsii.String("Deployer function errors"),
+		Width: jsii.Number(12),
+		Left:  &errors,
+	})
+	awscloudwatch.NewDashboard(g.Construct, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
+		DashboardName: jsii.String(name + "-releases"),
+		Widgets:       &[]*[]awscloudwatch.IWidget{{executions, functionErrors}},
+	})
+}

@@ -1,0 +1,140 @@
+package greenlight
+
+import (
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Lambda actions on the target functions, by need. No other Lambda action is
+// granted, and none on a resource outside the targets.
+var (
+	lambdaRead   = []string{"lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:GetAlias", "lambda:ListVersionsByFunction"}
+	lambdaWrite  = append([]string{"lambda:UpdateFunctionCode", "lambda:PublishVersion", "lambda:CreateAlias", "lambda:UpdateAlias"}, lambdaRead...)
+	lambdaInvoke = append([]string{"lambda:InvokeFunction"}, lambdaRead...)
+)
+
+// ReleaseAlarmPrefix starts the name of every alarm greenlight creates; the
+// functions may create and delete only alarms named so.
+const ReleaseAlarmPrefix = "greenlight-"
+
+// access is what one function may do.
+type access struct {
+	readReleases bool     // read artifacts and manifests under releases/
+	locks        bool     // read and write lock records under locks/
+	executions   bool     // describe executions of the release state machine (stale locks)
+	alarms       bool     // read any alarm; create and delete greenlight's own
+	publish      bool     // publish to the topic
+	targets      []string // Lambda actions on the target functions
+}
+
+// accessOf holds each function's grants. Every function that reads the
+// bucket may list it, so that a missing object is a 404, not a 403.
+var accessOf = map[string]access{
+	"prepare":  {readReleases: true, targets: lambdaRead},
+	"lock":     {locks: true, executions: true},
+	"unlock":   {locks: true},
+	"deploy":   {readReleases: true, locks: true, alarms: true, targets: lambdaWrite},
+	"test":     {locks: true, targets: lambdaInvoke},
+	"shift":    {locks: true, alarms: true, targets: lambdaWrite},
+	"verify":   {locks: true, alarms: true, targets: lambdaRead},
+	"promote":  {locks: true, alarms: true, targets: lambdaWrite},
+	"rollback": {locks: true, alarms: true, targets: lambdaWrite},
+	"notify":   {publish: true},
+	"guard":    {locks: true, alarms: true, targets: lambdaWrite},
+}
+
+func statement(actions []string, resources ...*string) awsiam.PolicyStatement {
+	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings(actions...),
+		Resources: &resources,
+	})
+}
+
+func arn(stack awscdk.Stack, service, resource, name string) *string {
+	return stack.FormatArn(&awscdk.ArnComponents{
+		Service:      jsii.String(service),
+		Resource:     jsii.String(resource),
+		ResourceName: jsii.String(name),
+		ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
+	})
+}
+
+// targetStatements grant actions on the target functions: a named function
+// and its versions and aliases, every function whose name has the prefix, and
+// every function that carries the tag.
+func targetStatements(stack awscdk.Stack, t Targets, actions []string) []awsiam.PolicyStatement {
+	if len(actions) == 0 {
+		return nil
+	}
+	var resources []*string
+	for _, name := range t.Names {
+		resources = append(resources, arn(stack, "lambda", "function", name), arn(stack, "lambda", "function", name+":*"))
+	}
+	if t.Prefix != "" {
+		resources = append(resources, arn(stack, "lambda", "function", t.Prefix+"*"))
+	}
+	var out []awsiam.PolicyStatement
+	if len(resources) > 0 {
+		out = append(out, statement(actions, resources...))
+	}
+	if t.Tag != nil {
+		out = append(out, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings(actions...),
+			Resources: &[]*string{arn(stack, "lambda", "function", "*")},
+			Conditions: &map[string]any{
+				"StringEquals": map[string]any{"aws:ResourceTag/" + t.Tag.Key: t.Tag.Value},
+			},
+		}))
+	}
+	return out
+}
+
+// hookResources are the configured test hooks, by ARN or by name.
+func hookResources(stack awscdk.Stack, hooks []string) []*string {
+	var out []*string
+	for _, h := range hooks {
+		if strings.HasPrefix(h, "arn:") {
+			out = append(out, jsii.String(h), jsii.String(h+":*"))
+			continue
+		}
+		out = append(out, arn(stack, "lambda", "function", h), arn(stack, "lambda", "function", h+":*"))
+	}
+	return out
+}
+
+func grant(stack awscdk.Stack, g *Greenlight, p Props, stateMachineName string) {
+	bucket := g.Bucket
+	for _, name := range functionNames {
+		a, fn := accessOf[name], g.Functions[name]
+		if a.readReleases || a.locks {
+			fn.AddToRolePolicy(statement([]string{"s3:ListBucket"}, bucket.BucketArn()))
+		}
+		if a.readReleases {
+			fn.AddToRolePolicy(statement([]string{"s3:GetObject", "s3:GetObjectVersion"}, bucket.ArnForObjects(jsii.String("releases/*"))))
+		}
+		if a.locks {
+			fn.AddToRolePolicy(statement([]string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}, bucket.ArnForObjects(jsii.String("locks/*"))))
+		}
+		if a.executions {
+			// By name: the state machine invokes this function, so its ARN
+			// cannot be referenced here.
+			fn.AddToRolePolicy(statement([]string{"states:DescribeExecution"}, arn(stack, "states", "execution", stateMachineName+":*")))
+		}
+		if a.alarms {
+			fn.AddToRolePolicy(statement([]string{"cloudwatch:DescribeAlarms"}, arn(stack, "cloudwatch", "alarm", "*")))
+			fn.AddToRolePolicy(statement([]string{"cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"}, arn(stack, "cloudwatch", "alarm", ReleaseAlarmPrefix+"*")))
+		}
+		if a.publish {
+			g.Topic.GrantPublish(fn)
+		}
+		for _, s := range targetStatements(stack, p.Config.Targets, a.targets) {
+			fn.AddToRolePolicy(s)
+		}
+	}
+	if hooks := hookResources(stack, p.Config.hooks()); len(hooks) > 0 {
+		g.Functions["test"].AddToRolePolicy(statement([]string{"lambda:InvokeFunction"}, hooks...))
+	}
+}
