@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/greenlight/greenlight/internal/release"
+	"github.com/greenlight/greenlight/internal/strategy"
+)
+
+var (
+	// functionName is a Lambda function name (not an ARN: the artifact key
+	// carries the plain name).
+	functionName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	// buildName keeps the S3 key readable and unambiguous.
+	buildName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+)
+
+// zipMagic starts every zip archive with at least one entry.
+var zipMagic = []byte("PK\x03\x04")
+
+func checkFunction(name string) error {
+	if name == "" {
+		return usagef("--function is required")
+	}
+	if !functionName.MatchString(name) {
+		return usagef("--function %q is not a Lambda function name (letters, digits, - and _, up to 64)", name)
+	}
+	return nil
+}
+
+func checkBuild(build string) error {
+	if !buildName.MatchString(build) {
+		return usagef("--build %q: use letters, digits, '.', '_' and '-' (up to 128, starting with a letter or digit)", build)
+	}
+	return nil
+}
+
+func checkZip(path string, body []byte) error {
+	if !bytes.HasPrefix(body, zipMagic) {
+		return usagef("--artifact %s is not a zip archive", path)
+	}
+	return nil
+}
+
+// defaultBuildID names a build by upload time and content, so two uploads of
+// the same bytes a second apart still get distinct, sortable keys.
+func defaultBuildID(now time.Time, body []byte) string {
+	sum := sha256.Sum256(body)
+	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(sum[:4])
+}
+
+// artifactKeys are where an upload goes in the artifact bucket.
+func artifactKeys(function, build string) (zipKey, manifestKey string) {
+	zipKey = release.KeyPrefix + function + "/" + build + ".zip"
+	return zipKey, release.ManifestKey(zipKey)
+}
+
+// parseStrategy reads --strategy: a preset name or the custom JSON form
+// {"steps":[{"percent":5,"bakeSeconds":60}]}.
+func parseStrategy(flag string) (strategy.Strategy, error) {
+	var s strategy.Strategy
+	flag = strings.TrimSpace(flag)
+	if strings.HasPrefix(flag, "{") {
+		if err := json.Unmarshal([]byte(flag), &s); err != nil {
+			return s, usagef("--strategy: not valid JSON: %v", err)
+		}
+	} else {
+		s.Name = flag
+	}
+	if problems := s.Validate(); len(problems) > 0 {
+		return s, usagef("--strategy: %s", strings.Join(problems, "; "))
+	}
+	return s, nil
+}
+
+// manifestBody builds the manifest uploaded beside the artifact: the file
+// given with --manifest (a JSON object), with the strategy from --strategy
+// when set. It returns nil when there is nothing to upload.
+func manifestBody(file []byte, strategyFlag string) ([]byte, error) {
+	if file == nil && strategyFlag == "" {
+		return nil, nil
+	}
+	fields := map[string]json.RawMessage{}
+	if file != nil {
+		if err := json.Unmarshal(file, &fields); err != nil {
+			return nil, usagef("--manifest: not a JSON object: %v", err)
+		}
+		for _, k := range []string{"function", "artifact"} {
+			if _, ok := fields[k]; ok {
+				return nil, usagef("--manifest: field %q comes from --function and --artifact; remove it", k)
+			}
+		}
+		if _, err := release.ParseManifest(file); err != nil {
+			return nil, usagef("--manifest: %v", err)
+		}
+		if raw, ok := fields["strategy"]; ok {
+			var s strategy.Strategy
+			if err := json.Unmarshal(raw, &s); err != nil {
+				return nil, usagef("--manifest: strategy: %v", err)
+			}
+			if problems := s.Validate(); len(problems) > 0 {
+				return nil, usagef("--manifest: %s", strings.Join(problems, "; "))
+			}
+		}
+	}
+	if strategyFlag != "" {
+		s, err := parseStrategy(strategyFlag)
+		if err != nil {
+			return nil, err
+		}
+		raw, err := json.Marshal(s)
+		if err != nil {
+			return nil, fmt.Errorf("encode strategy: %w", err)
+		}
+		fields["strategy"] = raw
+	}
+	return json.MarshalIndent(fields, "", "  ")
+}

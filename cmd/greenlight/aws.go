@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"github.com/greenlight/greenlight/internal/ledger"
+)
+
+// awsClients holds one narrow client per AWS need of the release commands.
+// Tests fill it with fakes.
+type awsClients struct {
+	stacks     stackDescriber
+	objects    ledger.Objects
+	executions executionReader
+	aliases    aliasUpdater
+	alarms     alarmDescriber
+}
+
+// connector builds the AWS clients; commands call it only once their flags
+// are valid, so --help and usage errors never need credentials.
+type connector func(ctx context.Context) (*awsClients, error)
+
+// connectAWS builds clients from the standard AWS configuration and checks
+// that a region and credentials are there before any call is made.
+func connectAWS(ctx context.Context) (*awsClients, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, environmentf("load AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		return nil, environmentf("no AWS region: set AWS_REGION or a region in your AWS profile")
+	}
+	if cfg.Credentials == nil {
+		return nil, environmentf("no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY")
+	}
+	credCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if _, err := cfg.Credentials.Retrieve(credCtx); err != nil {
+		return nil, environmentf("no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (%w)", err)
+	}
+	// A custom endpoint (the local cloud, or another S3-compatible store)
+	// serves buckets path-style.
+	pathStyle := cfg.BaseEndpoint != nil
+	return &awsClients{
+		stacks:     cloudformation.NewFromConfig(cfg),
+		objects:    s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = pathStyle }),
+		executions: sfn.NewFromConfig(cfg),
+		aliases:    lambdasdk.NewFromConfig(cfg),
+		alarms:     cloudwatch.NewFromConfig(cfg),
+	}, nil
+}

@@ -1,0 +1,299 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/greenlight/greenlight/internal/release"
+)
+
+type executionReader interface {
+	sfn.ListExecutionsAPIClient
+	sfn.GetExecutionHistoryAPIClient
+	DescribeExecution(ctx context.Context, in *sfn.DescribeExecutionInput, optFns ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error)
+}
+
+var _ executionReader = (*sfn.Client)(nil)
+
+// objectRef names one S3 object version.
+type objectRef struct {
+	Bucket    string
+	Key       string
+	VersionID string
+}
+
+// subject is what an execution was started for, read from its input.
+type subject struct {
+	Function string
+	Object   objectRef
+}
+
+// subjectOf reads the function and artifact an execution input names: an
+// EventBridge S3 "Object Created" event or a console input. An input it
+// cannot read yields the zero subject.
+func subjectOf(input string) subject {
+	data := []byte(input)
+	parse := release.ParseConsole
+	if release.IsEvent(data) {
+		parse = release.ParseEvent
+	}
+	in, err := parse(data)
+	if err != nil {
+		return subject{}
+	}
+	return subject{
+		Function: in.Function,
+		Object:   objectRef{Bucket: in.Artifact.Bucket, Key: in.Artifact.Key, VersionID: in.Artifact.VersionID},
+	}
+}
+
+// matches reports whether an upload of want started the execution for got.
+// An empty version on either side (an unversioned bucket) matches any.
+func (got objectRef) matches(want objectRef) bool {
+	if got.Bucket != want.Bucket || got.Key != want.Key {
+		return false
+	}
+	return got.VersionID == "" || want.VersionID == "" || got.VersionID == want.VersionID
+}
+
+// releaseReport summarises one execution: --output json prints it.
+type releaseReport struct {
+	ReleaseID       string     `json:"releaseId,omitempty"`
+	Function        string     `json:"function"`
+	ExecutionARN    string     `json:"executionArn"`
+	Status          string     `json:"status"`
+	Outcome         string     `json:"outcome"`
+	StartedAt       time.Time  `json:"startedAt"`
+	StoppedAt       *time.Time `json:"stoppedAt,omitempty"`
+	DurationSeconds float64    `json:"durationSeconds"`
+	Strategy        string     `json:"strategy,omitempty"`
+	Blue            string     `json:"blue,omitempty"`
+	Green           string     `json:"green,omitempty"`
+	Error           string     `json:"error,omitempty"`
+	Cause           string     `json:"cause,omitempty"`
+}
+
+// Outcomes of a release, as reports print them.
+const (
+	outcomeRunning        = "running"
+	outcomePromoted       = "promoted"
+	outcomeNoop           = "noop"
+	outcomeRolledBack     = "rolledBack"
+	outcomeRollbackFailed = "rollbackFailed"
+	outcomeRejected       = "rejected"
+	outcomeFailed         = "failed"
+	outcomeTimedOut       = "timedOut"
+	outcomeAborted        = "aborted"
+)
+
+// succeeded reports whether an outcome counts as success for exit codes.
+func succeeded(outcome string) bool {
+	return outcome == outcomePromoted || outcome == outcomeNoop
+}
+
+// trail is what an execution's data says about its release: the newest
+// release document, and the newest event handed to the notify task.
+type trail struct {
+	doc   *release.Document
+	event string // started, promoted, rolledBack, failed, rejected, noop, rollbackFailed
+}
+
+// outcomeOf decides how an execution ended from its status and its trail.
+func outcomeOf(status sfntypes.ExecutionStatus, t trail) string {
+	switch status {
+	case sfntypes.ExecutionStatusRunning, sfntypes.ExecutionStatusPendingRedrive:
+		return outcomeRunning
+	case sfntypes.ExecutionStatusSucceeded:
+		if t.event == outcomeNoop || t.doc != nil && (t.doc.State.Noop || t.doc.State.Phase == release.PhaseNoop) {
+			return outcomeNoop
+		}
+		return outcomePromoted
+	case sfntypes.ExecutionStatusTimedOut:
+		return outcomeTimedOut
+	case sfntypes.ExecutionStatusAborted:
+		return outcomeAborted
+	}
+	switch t.event {
+	case outcomeRolledBack, outcomeRollbackFailed, outcomeRejected, outcomeFailed:
+		return t.event
+	}
+	if t.doc != nil && t.doc.State.Phase == release.PhaseRolledBack {
+		return outcomeRolledBack
+	}
+	return outcomeFailed
+}
+
+// lastTrail reads an execution's trail: from its output when it succeeded,
+// otherwise from the newest state inputs and outputs in its history.
+func lastTrail(ctx context.Context, api executionReader, d *sfn.DescribeExecutionOutput) (trail, error) {
+	var t trail
+	if doc, event := decodeDocument(aws.ToString(d.Output)); doc != nil {
+		return trail{doc: doc, event: event}, nil
+	}
+	p := sfn.NewGetExecutionHistoryPaginator(api, &sfn.GetExecutionHistoryInput{
+		ExecutionArn: d.ExecutionArn, ReverseOrder: true, IncludeExecutionData: aws.Bool(true),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return t, fmt.Errorf("execution history of %s: %w", aws.ToString(d.ExecutionArn), err)
+		}
+		for _, e := range page.Events {
+			doc, event := decodeDocument(eventData(e))
+			if doc == nil {
+				continue
+			}
+			if t.doc == nil {
+				t.doc = doc
+			}
+			// A running release has not been notified about its end yet.
+			if event != "" || d.Status == sfntypes.ExecutionStatusRunning {
+				t.event = event
+				return t, nil
+			}
+		}
+	}
+	return t, nil
+}
+
+// eventData is the JSON a history event carries, if any.
+func eventData(e sfntypes.HistoryEvent) string {
+	switch {
+	case e.StateExitedEventDetails != nil:
+		return aws.ToString(e.StateExitedEventDetails.Output)
+	case e.StateEnteredEventDetails != nil:
+		return aws.ToString(e.StateEnteredEventDetails.Input)
+	case e.TaskSucceededEventDetails != nil:
+		return aws.ToString(e.TaskSucceededEventDetails.Output)
+	case e.LambdaFunctionSucceededEventDetails != nil:
+		return aws.ToString(e.LambdaFunctionSucceededEventDetails.Output)
+	}
+	return ""
+}
+
+// decodeDocument reads a release document, or the {"event", "release"}
+// envelope the notify task takes (then event is set). It returns a nil
+// document for anything else.
+func decodeDocument(data string) (doc *release.Document, event string) {
+	if data == "" {
+		return nil, ""
+	}
+	var probe struct {
+		SchemaVersion int             `json:"schemaVersion"`
+		ReleaseID     string          `json:"releaseId"`
+		Event         string          `json:"event"`
+		Release       json.RawMessage `json:"release"`
+	}
+	if json.Unmarshal([]byte(data), &probe) != nil {
+		return nil, ""
+	}
+	if probe.SchemaVersion == 0 && probe.Release != nil {
+		doc, _ := decodeDocument(string(probe.Release))
+		if doc == nil {
+			return nil, ""
+		}
+		return doc, probe.Event
+	}
+	if probe.SchemaVersion != release.SchemaVersion || probe.ReleaseID == "" {
+		return nil, ""
+	}
+	doc = new(release.Document)
+	if json.Unmarshal([]byte(data), doc) != nil {
+		return nil, ""
+	}
+	return doc, ""
+}
+
+// reportOf builds the report of a described execution and its last document.
+func reportOf(d *sfn.DescribeExecutionOutput, t trail, now time.Time) releaseReport {
+	r := releaseReport{
+		ExecutionARN: aws.ToString(d.ExecutionArn),
+		Status:       string(d.Status),
+		Outcome:      outcomeOf(d.Status, t),
+		StartedAt:    aws.ToTime(d.StartDate),
+		StoppedAt:    d.StopDate,
+		Error:        aws.ToString(d.Error),
+		Cause:        aws.ToString(d.Cause),
+	}
+	end := now
+	if d.StopDate != nil {
+		end = *d.StopDate
+	}
+	if !r.StartedAt.IsZero() {
+		r.DurationSeconds = end.Sub(r.StartedAt).Round(time.Second).Seconds()
+	}
+	r.Function = subjectOf(aws.ToString(d.Input)).Function
+	doc := t.doc
+	if doc == nil {
+		return r
+	}
+	r.ReleaseID = doc.ReleaseID
+	if doc.Function != "" {
+		r.Function = doc.Function
+	}
+	r.Strategy = doc.Strategy.Name
+	r.Blue, r.Green = doc.State.Blue, doc.State.Green
+	if doc.Error != nil {
+		r.Error, r.Cause = doc.Error.Error, doc.Error.Cause
+	}
+	return r
+}
+
+// clockSkew is how much earlier than the upload an execution's start may be
+// stamped and still be considered.
+const clockSkew = 5 * time.Minute
+
+// findExecution waits for the execution that the upload of obj started.
+func (a *releaseApp) findExecution(ctx context.Context, s *session, obj objectRef, since time.Time) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, a.findTimeout)
+	defer cancel()
+	seen := map[string]bool{}
+	for {
+		arn, err := scanExecutions(ctx, s, obj, since.Add(-clockSkew), seen)
+		if arn != "" || err != nil && ctx.Err() == nil {
+			return arn, err
+		}
+		select {
+		case <-ctx.Done():
+			return "", environmentf("no release started for s3://%s/%s within %s: is the stack's EventBridge rule in place and the bucket sending events to EventBridge?", obj.Bucket, obj.Key, a.findTimeout)
+		case <-time.After(a.poll):
+		}
+	}
+}
+
+// scanExecutions looks through the executions started after cutoff, newest
+// first, for the one started for obj. seen holds the executions already
+// looked at.
+func scanExecutions(ctx context.Context, s *session, obj objectRef, cutoff time.Time, seen map[string]bool) (string, error) {
+	p := sfn.NewListExecutionsPaginator(s.executions, &sfn.ListExecutionsInput{StateMachineArn: &s.stack.StateMachineARN})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return "", fmt.Errorf("list executions: %w", err)
+		}
+		for _, e := range page.Executions {
+			if aws.ToTime(e.StartDate).Before(cutoff) {
+				return "", nil
+			}
+			arn := aws.ToString(e.ExecutionArn)
+			if seen[arn] {
+				continue
+			}
+			d, err := s.executions.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &arn})
+			if err != nil {
+				return "", fmt.Errorf("describe execution %s: %w", arn, err)
+			}
+			seen[arn] = true
+			if subjectOf(aws.ToString(d.Input)).Object.matches(obj) {
+				return arn, nil
+			}
+		}
+	}
+	return "", nil
+}

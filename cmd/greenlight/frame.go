@@ -1,0 +1,85 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// frame is one picture of a running release, as watch draws it.
+type frame struct {
+	Function  string
+	ReleaseID string
+	Status    string        // Step Functions execution status
+	Elapsed   time.Duration // since the execution started
+	State     string        // the state the execution is in
+	Strategy  string
+	Step      int // traffic steps taken
+	Steps     int // traffic steps in the schedule
+	Weight    float64
+	Blue      string
+	Green     string
+	Alarms    []alarmState
+	// Next is set while the release bakes: when the next step is due and
+	// what it is.
+	Next *nextStep
+}
+
+type alarmState struct {
+	Name  string `json:"name"`
+	State string `json:"state"`
+}
+
+type nextStep struct {
+	In      time.Duration
+	Percent float64 // 100 means promote
+}
+
+const barWidth = 20
+
+// renderFrame draws f as a few aligned lines.
+func renderFrame(f frame) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-8s %s  release %s  %s %s\n", "function", f.Function, orDash(f.ReleaseID), f.Status, humanDuration(f.Elapsed))
+	step := orDash(f.State)
+	if f.Steps > 0 {
+		step += fmt.Sprintf("  (step %d/%d", f.Step, f.Steps)
+		if f.Strategy != "" {
+			step += ", " + f.Strategy
+		}
+		step += ")"
+	}
+	fmt.Fprintf(&b, "%-8s %s\n", "step", step)
+	fmt.Fprintf(&b, "%-8s %s  green %s  blue %s\n", "traffic", weightBar(f.Weight, barWidth), version(f.Green), version(f.Blue))
+	fmt.Fprintf(&b, "%-8s %s\n", "alarms", alarmSummary(f.Alarms))
+	if f.Next != nil {
+		what := fmt.Sprintf("shift to %g%%", f.Next.Percent)
+		if f.Next.Percent >= 100 {
+			what = "promote"
+		}
+		when := "in " + humanDuration(f.Next.In)
+		if f.Next.In <= 0 {
+			when = "now"
+		}
+		fmt.Fprintf(&b, "%-8s %s %s\n", "next", what, when)
+	}
+	return b.String()
+}
+
+func version(v string) string {
+	if v == "" {
+		return "-"
+	}
+	return "v" + v
+}
+
+func alarmSummary(alarms []alarmState) string {
+	if len(alarms) == 0 {
+		return "-"
+	}
+	parts := make([]string, len(alarms))
+	for i, a := range alarms {
+		parts[i] = a.Name + " " + orDash(a.State)
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/user"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/spf13/cobra"
+
+	"github.com/greenlight/greenlight/internal/ledger"
+	"github.com/greenlight/greenlight/internal/release"
+)
+
+type aliasUpdater interface {
+	UpdateAlias(ctx context.Context, in *lambdasdk.UpdateAliasInput, optFns ...func(*lambdasdk.Options)) (*lambdasdk.UpdateAliasOutput, error)
+}
+
+var _ aliasUpdater = (*lambdasdk.Client)(nil)
+
+// operatorOptions are the flags of rollback and promote.
+type operatorOptions struct {
+	function, reason, stack string
+}
+
+func newRollbackCmd(a *releaseApp) *cobra.Command {
+	var o operatorOptions
+	cmd := &cobra.Command{
+		Use:   "rollback --function F [--reason TEXT]",
+		Short: "Halt a running release: blue serves 100 % at once",
+		Long: `Halt the running release of a function. The live alias is set back to the
+blue version at 100 % right away (routing cleared), then a halt is written
+into the release's lock record. The release sees it at its next verify and
+takes its rollback path, so the candidate alias, the notification and the
+lock are handled as for an alarm. Running it twice is safe.`,
+		Example: `  greenlight rollback --function orders
+  greenlight rollback --function orders --reason "latency regression on checkout"`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkFunction(o.function); err != nil {
+				return err
+			}
+			s, err := a.open(cmd.Context(), o.stack)
+			if err != nil {
+				return err
+			}
+			r, err := a.rollback(cmd.Context(), s, o.function, ledger.Action{Reason: o.reason, By: operator()})
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if r.Blue == "" {
+				fmt.Fprintf(out, "%s: first release %s halted before it served traffic\n", r.Function, r.ReleaseID)
+			} else {
+				fmt.Fprintf(out, "%s: %s alias serves %s at 100%%\n", r.Function, r.LiveAlias, version(r.Blue))
+			}
+			fmt.Fprintf(out, "release %s halted (%s); it ends as rolled back at its next verify\n", r.ReleaseID, r.Halt.Reason)
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&o.function, "function", "f", "", "function whose release to halt (required)")
+	cmd.Flags().StringVarP(&o.reason, "reason", "r", "operator rollback", "why, shown in the notification")
+	stackFlag(cmd, &o.stack)
+	return cmd
+}
+
+func newPromoteCmd(a *releaseApp) *cobra.Command {
+	var o operatorOptions
+	cmd := &cobra.Command{
+		Use:   "promote --function F",
+		Short: "Skip the remaining bake: green serves 100 % now",
+		Long: `Finish the running release of a function early. The live alias is set to
+the green version at 100 % right away (routing cleared), then a promote
+request is written into the release's lock record; the release ends as
+promoted at its next verify. Only a release that passed its tests and is
+shifting traffic can be promoted.`,
+		Example: `  greenlight promote --function orders`,
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkFunction(o.function); err != nil {
+				return err
+			}
+			s, err := a.open(cmd.Context(), o.stack)
+			if err != nil {
+				return err
+			}
+			r, err := a.promote(cmd.Context(), s, o.function, ledger.Action{Reason: "operator promote", By: operator()})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s alias serves %s at 100%%\nrelease %s ends as promoted at its next verify\n",
+				r.Function, r.LiveAlias, version(r.Green), r.ReleaseID)
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&o.function, "function", "f", "", "function whose release to promote (required)")
+	stackFlag(cmd, &o.stack)
+	return cmd
+}
+
+// operator names who runs the command, for the lock record.
+func operator() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return "greenlight-cli:" + u.Username
+	}
+	return "greenlight-cli"
+}
+
+// runningRecord reads the lock record of function's running release.
+func runningRecord(ctx context.Context, l *ledger.Ledger, function string) (ledger.Record, error) {
+	r, _, err := l.Get(ctx, function)
+	if errors.Is(err, ledger.ErrNotHeld) {
+		return r, notFoundf("no release of %s is running", function)
+	}
+	if err != nil {
+		return r, fmt.Errorf("read the release of %s: %w", function, err)
+	}
+	return r, nil
+}
+
+// rollback restores blue on the live alias, then records the halt: traffic
+// first, because that is what users feel.
+func (a *releaseApp) rollback(ctx context.Context, s *session, function string, act ledger.Action) (ledger.Record, error) {
+	l := s.ledger(a.now)
+	r, err := runningRecord(ctx, l, function)
+	if err != nil {
+		return r, err
+	}
+	if r.Phase == release.PhasePromoted {
+		return r, &operatorError{Release: r.ReleaseID, Reason: "is already promoted; deploy the previous artifact to go back"}
+	}
+	if r.Blue != "" {
+		if err := pointAlias(ctx, s.aliases, function, r.LiveAlias, r.Blue); err != nil {
+			return r, err
+		}
+	}
+	return l.Halt(ctx, function, act)
+}
+
+// promote sends all traffic to green, then records the promote request.
+func (a *releaseApp) promote(ctx context.Context, s *session, function string, act ledger.Action) (ledger.Record, error) {
+	l := s.ledger(a.now)
+	r, err := runningRecord(ctx, l, function)
+	if err != nil {
+		return r, err
+	}
+	switch {
+	case r.Halt != nil:
+		return r, &operatorError{Release: r.ReleaseID, Reason: "is halted and rolling back"}
+	case r.Blue == "":
+		return r, &operatorError{Release: r.ReleaseID, Reason: "is a first release: it is promoted as soon as its tests pass"}
+	case r.Green == "" || r.Phase != release.PhaseShifting && r.Phase != release.PhaseTested && r.Phase != release.PhasePromoted:
+		return r, &operatorError{Release: r.ReleaseID, Reason: fmt.Sprintf("has not passed its tests yet (phase %s)", orDash(string(r.Phase)))}
+	}
+	if err := pointAlias(ctx, s.aliases, function, r.LiveAlias, r.Green); err != nil {
+		return r, err
+	}
+	return l.RequestPromote(ctx, function, act)
+}
+
+// pointAlias sends all of an alias's traffic to one version.
+func pointAlias(ctx context.Context, api aliasUpdater, function, alias, version string) error {
+	_, err := api.UpdateAlias(ctx, &lambdasdk.UpdateAliasInput{
+		FunctionName:    aws.String(function),
+		Name:            aws.String(alias),
+		FunctionVersion: aws.String(version),
+		RoutingConfig:   &lambdatypes.AliasRoutingConfiguration{AdditionalVersionWeights: map[string]float64{}},
+	})
+	if err != nil {
+		return fmt.Errorf("point %s:%s at version %s: %w", function, alias, version, err)
+	}
+	return nil
+}
+
+// operatorError says a release is not in a state the operator action fits.
+type operatorError struct {
+	Release string
+	Reason  string
+}
+
+func (e *operatorError) Error() string { return "release " + e.Release + " " + e.Reason }

@@ -1,0 +1,293 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/spf13/cobra"
+
+	"github.com/greenlight/greenlight/internal/release"
+)
+
+type alarmDescriber interface {
+	DescribeAlarms(ctx context.Context, in *cloudwatch.DescribeAlarmsInput, optFns ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsOutput, error)
+}
+
+var _ alarmDescriber = (*cloudwatch.Client)(nil)
+
+type watchOptions struct {
+	function, stack string
+}
+
+func newWatchCmd(a *releaseApp) *cobra.Command {
+	var o watchOptions
+	cmd := &cobra.Command{
+		Use:   "watch [--function F]",
+		Short: "Follow a running release live until it ends",
+		Long: `Follow a running release: the state it is in, the share of traffic green
+receives, the alarm states and the time to the next step. On a terminal the
+view redraws in place; otherwise a new view is printed on every change.
+watch ends when the release ends, with exit code 0 when it was promoted (or
+was a no-op) and 1 when it failed or was rolled back.`,
+		Example: `  greenlight watch --function orders
+  greenlight watch            # the only running release`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.function != "" {
+				if err := checkFunction(o.function); err != nil {
+					return err
+				}
+			}
+			s, err := a.open(cmd.Context(), o.stack)
+			if err != nil {
+				return err
+			}
+			arn, err := pickRunning(cmd.Context(), s, o.function)
+			if err != nil {
+				return err
+			}
+			_, err = a.follow(cmd.Context(), s, arn, true, cmd.OutOrStdout())
+			return err
+		},
+	}
+	cmd.Flags().StringVarP(&o.function, "function", "f", "", "function whose release to follow (default: the only running release)")
+	stackFlag(cmd, &o.stack)
+	return cmd
+}
+
+// running is an execution in progress and the function it releases.
+type running struct {
+	ARN      string
+	Function string
+	Started  time.Time
+}
+
+// runningExecutions lists the executions in progress, oldest first.
+func runningExecutions(ctx context.Context, s *session) ([]running, error) {
+	var out []running
+	p := sfn.NewListExecutionsPaginator(s.executions, &sfn.ListExecutionsInput{
+		StateMachineArn: &s.stack.StateMachineARN, StatusFilter: sfntypes.ExecutionStatusRunning,
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list running executions: %w", err)
+		}
+		for _, e := range page.Executions {
+			d, err := s.executions.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: e.ExecutionArn})
+			if err != nil {
+				return nil, fmt.Errorf("describe execution %s: %w", aws.ToString(e.ExecutionArn), err)
+			}
+			out = append(out, running{ARN: aws.ToString(e.ExecutionArn), Function: subjectOf(aws.ToString(d.Input)).Function, Started: aws.ToTime(e.StartDate)})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b running) int { return a.Started.Compare(b.Started) })
+	return out, nil
+}
+
+// pickRunning chooses the execution to follow: the oldest running one of
+// function (later ones wait for its lock), or the only running release when
+// function is empty.
+func pickRunning(ctx context.Context, s *session, function string) (string, error) {
+	all, err := runningExecutions(ctx, s)
+	if err != nil {
+		return "", err
+	}
+	var functions []string
+	for _, r := range all {
+		if function != "" && r.Function == function {
+			return r.ARN, nil
+		}
+		if !slices.Contains(functions, r.Function) {
+			functions = append(functions, r.Function)
+		}
+	}
+	switch {
+	case function != "":
+		return "", notFoundf("no release of %s is running", function)
+	case len(functions) == 0:
+		return "", notFoundf("no release is running")
+	case len(functions) > 1:
+		return "", usagef("releases of %s are running: choose one with --function", strings.Join(functions, ", "))
+	}
+	return all[0].ARN, nil
+}
+
+// follow polls an execution until it ends. With draw set it prints the live
+// view and a closing line to out. It returns the execution's report and a
+// *releaseFailedError when the release did not end promoted or as a no-op.
+func (a *releaseApp) follow(ctx context.Context, s *session, arn string, draw bool, out io.Writer) (*releaseReport, error) {
+	v := newView(out)
+	for {
+		d, err := s.executions.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &arn})
+		if err != nil {
+			return nil, fmt.Errorf("describe execution %s: %w", arn, err)
+		}
+		if d.Status != sfntypes.ExecutionStatusRunning {
+			t, err := lastTrail(ctx, s.executions, d)
+			if err != nil {
+				return nil, err
+			}
+			r := reportOf(d, t, a.now())
+			if draw {
+				fmt.Fprintln(out, closingLine(r))
+			}
+			if !succeeded(r.Outcome) {
+				return &r, &releaseFailedError{ReleaseID: orDash(r.ReleaseID), Outcome: r.Outcome, Cause: failureCause(r)}
+			}
+			return &r, nil
+		}
+		if draw {
+			f, err := a.currentFrame(ctx, s, d)
+			if err != nil {
+				return nil, err
+			}
+			v.show(f)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(a.poll):
+		}
+	}
+}
+
+// currentFrame gathers what watch shows for a running execution.
+func (a *releaseApp) currentFrame(ctx context.Context, s *session, d *sfn.DescribeExecutionOutput) (frame, error) {
+	h, err := s.executions.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{
+		ExecutionArn: d.ExecutionArn, ReverseOrder: true, MaxResults: 100, IncludeExecutionData: aws.Bool(true),
+	})
+	if err != nil {
+		return frame{}, fmt.Errorf("execution history of %s: %w", aws.ToString(d.ExecutionArn), err)
+	}
+	var doc *release.Document
+	for _, e := range h.Events {
+		if doc, _ = decodeDocument(eventData(e)); doc != nil {
+			break
+		}
+	}
+	var alarms []alarmState
+	if doc != nil && len(doc.WatchedAlarms()) > 0 {
+		out, err := s.alarms.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: doc.WatchedAlarms()})
+		if err != nil {
+			return frame{}, fmt.Errorf("describe alarms: %w", err)
+		}
+		for _, m := range out.MetricAlarms {
+			alarms = append(alarms, alarmState{Name: aws.ToString(m.AlarmName), State: string(m.StateValue)})
+		}
+	}
+	return frameOf(d, h.Events, doc, alarms, a.now()), nil
+}
+
+// frameOf builds the live view from the execution, its newest history events
+// (newest first), its newest release document and the alarm states. Alarms
+// CloudWatch did not report fall back to the states verify recorded.
+func frameOf(d *sfn.DescribeExecutionOutput, events []sfntypes.HistoryEvent, doc *release.Document, alarms []alarmState, now time.Time) frame {
+	f := frame{
+		Function: subjectOf(aws.ToString(d.Input)).Function,
+		Status:   string(d.Status),
+		Elapsed:  now.Sub(aws.ToTime(d.StartDate)),
+	}
+	var entered *sfntypes.HistoryEvent
+	for i := range events {
+		if events[i].StateEnteredEventDetails != nil {
+			entered = &events[i]
+			break
+		}
+	}
+	if entered != nil {
+		f.State = aws.ToString(entered.StateEnteredEventDetails.Name)
+	}
+	if doc == nil {
+		return f
+	}
+	f.Function, f.ReleaseID = doc.Function, doc.ReleaseID
+	f.Strategy = doc.Strategy.Name
+	f.Step, f.Steps = doc.State.Step, len(doc.Schedule)
+	f.Weight = doc.State.Weight
+	f.Blue, f.Green = doc.State.Blue, doc.State.Green
+	for _, name := range doc.WatchedAlarms() {
+		st := alarmState{Name: name, State: doc.State.AlarmStates[name]}
+		if i := slices.IndexFunc(alarms, func(a alarmState) bool { return a.Name == name }); i >= 0 {
+			st.State = alarms[i].State
+		}
+		f.Alarms = append(f.Alarms, st)
+	}
+	if entered != nil && entered.Type == sfntypes.HistoryEventTypeWaitStateEntered && entered.Timestamp != nil {
+		next := nextStep{In: entered.Timestamp.Add(time.Duration(doc.State.BakeSeconds) * time.Second).Sub(now), Percent: 100}
+		if doc.State.Step < len(doc.Schedule) {
+			next.Percent = doc.Schedule[doc.State.Step].Percent
+		}
+		f.Next = &next
+	}
+	return f
+}
+
+// closingLine says how a followed release ended.
+func closingLine(r releaseReport) string {
+	line := fmt.Sprintf("release %s %s after %s", orDash(r.ReleaseID), r.Outcome, humanDuration(time.Duration(r.DurationSeconds)*time.Second))
+	if r.Green != "" {
+		line += fmt.Sprintf(" (green %s, blue %s)", version(r.Green), version(r.Blue))
+	}
+	if c := failureCause(r); c != "" && !succeeded(r.Outcome) {
+		line += ": " + c
+	}
+	return line
+}
+
+func failureCause(r releaseReport) string {
+	switch {
+	case r.Error != "" && r.Cause != "":
+		return r.Error + ": " + r.Cause
+	case r.Error != "":
+		return r.Error
+	}
+	return r.Cause
+}
+
+// view draws frames: in place on a terminal, otherwise only on change.
+type view struct {
+	out      io.Writer
+	terminal bool
+	lines    int    // lines drawn last time (terminal)
+	last     string // the last frame without its clocks (not a terminal)
+}
+
+func newView(out io.Writer) *view {
+	v := &view{out: out}
+	if f, ok := out.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			v.terminal = true
+		}
+	}
+	return v
+}
+
+func (v *view) show(f frame) {
+	text := renderFrame(f)
+	if v.terminal {
+		if v.lines > 0 {
+			fmt.Fprintf(v.out, "\x1b[%dA\x1b[J", v.lines)
+		}
+		fmt.Fprint(v.out, text)
+		v.lines = strings.Count(text, "\n")
+		return
+	}
+	f.Elapsed = 0
+	if f.Next != nil {
+		f.Next = &nextStep{Percent: f.Next.Percent}
+	}
+	if key := renderFrame(f); key != v.last {
+		v.last = key
+		fmt.Fprintln(v.out, text)
+	}
+}
