@@ -1,0 +1,212 @@
+package asl
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// filterExpr is a JSONPath filter: comparisons of @-relative paths and
+// literals joined by && and ||. && binds tighter, as in Jayway JsonPath.
+type filterExpr struct {
+	or [][]comparison // any of all of
+}
+
+type comparison struct {
+	left, right operand
+	op          string // "" tests that left exists and is not false/null
+}
+
+type operand struct {
+	path    *Path // relative to the current node when set
+	literal any
+}
+
+func parseFilter(s string) (*filterExpr, error) {
+	f := &filterExpr{}
+	for _, alt := range splitTop(s, "||") {
+		var all []comparison
+		for _, part := range splitTop(alt, "&&") {
+			c, err := parseComparison(strings.TrimSpace(part))
+			if err != nil {
+				return nil, err
+			}
+			all = append(all, c)
+		}
+		f.or = append(f.or, all)
+	}
+	return f, nil
+}
+
+// splitTop splits s on sep outside quotes and parentheses.
+func splitTop(s, sep string) []string {
+	var out []string
+	depth, start := 0, 0
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote != 0:
+			if c == '\\' {
+				i++
+			} else if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '(' || c == '[':
+			depth++
+		case c == ')' || c == ']':
+			depth--
+		case depth == 0 && strings.HasPrefix(s[i:], sep):
+			out = append(out, s[start:i])
+			start = i + len(sep)
+			i += len(sep) - 1
+		}
+	}
+	return append(out, s[start:])
+}
+
+var filterOps = []string{"==", "!=", "<=", ">=", "<", ">"}
+
+func parseComparison(s string) (comparison, error) {
+	for len(s) > 1 && s[0] == '(' && s[len(s)-1] == ')' {
+		s = strings.TrimSpace(s[1 : len(s)-1])
+	}
+	if s == "" {
+		return comparison{}, fmt.Errorf("empty filter")
+	}
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if quote != 0 {
+			if c == '\\' {
+				i++
+			} else if c == quote {
+				quote = 0
+			}
+			continue
+		}
+		if c == '\'' || c == '"' {
+			quote = c
+			continue
+		}
+		for _, op := range filterOps {
+			if strings.HasPrefix(s[i:], op) {
+				l, err := parseOperand(strings.TrimSpace(s[:i]))
+				if err != nil {
+					return comparison{}, err
+				}
+				r, err := parseOperand(strings.TrimSpace(s[i+len(op):]))
+				if err != nil {
+					return comparison{}, err
+				}
+				return comparison{left: l, right: r, op: op}, nil
+			}
+		}
+	}
+	l, err := parseOperand(s)
+	if err != nil {
+		return comparison{}, err
+	}
+	if l.path == nil {
+		return comparison{}, fmt.Errorf("filter %q tests no path", s)
+	}
+	return comparison{left: l}, nil
+}
+
+func parseOperand(s string) (operand, error) {
+	if strings.HasPrefix(s, "@") {
+		p, err := ParsePath("$" + s[1:])
+		if err != nil {
+			return operand{}, err
+		}
+		return operand{path: p}, nil
+	}
+	if strings.HasPrefix(s, "'") {
+		names, err := splitQuoted(s)
+		if err != nil || len(names) != 1 {
+			return operand{}, fmt.Errorf("bad string literal %s", s)
+		}
+		return operand{literal: names[0]}, nil
+	}
+	v, err := decodeJSON([]byte(s))
+	if err != nil {
+		return operand{}, fmt.Errorf("bad filter operand %q", s)
+	}
+	return operand{literal: v}, nil
+}
+
+func (o operand) value(node any) (any, bool) {
+	if o.path == nil {
+		return o.literal, true
+	}
+	return o.path.Eval(node, nil)
+}
+
+func (f *filterExpr) match(node any) bool {
+	for _, all := range f.or {
+		ok := true
+		for _, c := range all {
+			if !c.match(node) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (c comparison) match(node any) bool {
+	l, ok := c.left.value(node)
+	if !ok {
+		return false
+	}
+	if c.op == "" {
+		return l != nil && l != false
+	}
+	r, ok := c.right.value(node)
+	if !ok {
+		return false
+	}
+	switch c.op {
+	case "==":
+		return equalJSON(l, r)
+	case "!=":
+		return !equalJSON(l, r)
+	}
+	var cmp int
+	if n, ok := compareNumbers(l, r); ok {
+		cmp = n
+	} else if ls, ok := l.(string); ok {
+		rs, ok := r.(string)
+		if !ok {
+			return false
+		}
+		cmp = strings.Compare(ls, rs)
+	} else {
+		return false
+	}
+	switch c.op {
+	case "<":
+		return cmp < 0
+	case "<=":
+		return cmp <= 0
+	case ">":
+		return cmp > 0
+	default:
+		return cmp >= 0
+	}
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,579 @@
+package asl
+
+import (
+	"crypto/md5"
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash"
+	"math/big"
+	mrand "math/rand/v2"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// intrinsic is a parsed intrinsic function call such as
+// States.Format('{} items', $.count).
+type intrinsic struct {
+	name string
+	args []intrinsicArg
+}
+
+type intrinsicArg struct {
+	literal any
+	path    *Path
+	call    *intrinsic
+}
+
+// isIntrinsic reports whether s is written as an intrinsic function call.
+func isIntrinsic(s string) bool {
+	return strings.HasPrefix(s, "States.") && strings.HasSuffix(strings.TrimSpace(s), ")")
+}
+
+type intrinsicFunc struct {
+	minArgs, maxArgs int // maxArgs < 0: no limit
+	fn               func(args []any) (any, error)
+}
+
+var intrinsics map[string]intrinsicFunc
+
+func init() {
+	intrinsics = map[string]intrinsicFunc{
+		"States.Format":         {1, -1, fnFormat},
+		"States.StringToJson":   {1, 1, fnStringToJSON},
+		"States.JsonToString":   {1, 1, fnJSONToString},
+		"States.Array":          {0, -1, func(a []any) (any, error) { return append([]any{}, a...), nil }},
+		"States.ArrayPartition": {2, 2, fnArrayPartition},
+		"States.ArrayContains":  {2, 2, fnArrayContains},
+		"States.ArrayRange":     {3, 3, fnArrayRange},
+		"States.ArrayGetItem":   {2, 2, fnArrayGetItem},
+		"States.ArrayLength":    {1, 1, fnArrayLength},
+		"States.ArrayUnique":    {1, 1, fnArrayUnique},
+		"States.Base64Encode":   {1, 1, fnBase64Encode},
+		"States.Base64Decode":   {1, 1, fnBase64Decode},
+		"States.Hash":           {2, 2, fnHash},
+		"States.JsonMerge":      {3, 3, fnJSONMerge},
+		"States.MathRandom":     {2, 3, fnMathRandom},
+		"States.MathAdd":        {2, 2, fnMathAdd},
+		"States.StringSplit":    {2, 2, fnStringSplit},
+		"States.UUID":           {0, 0, func([]any) (any, error) { return newUUID(), nil }},
+	}
+}
+
+// parseIntrinsic parses a call and checks the function name and the number
+// of arguments.
+func parseIntrinsic(s string) (*intrinsic, error) {
+	f, rest, err := parseCall(strings.TrimSpace(s))
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(rest) != "" {
+		return nil, fmt.Errorf("unexpected %q after the intrinsic function", rest)
+	}
+	return f, nil
+}
+
+func parseCall(s string) (*intrinsic, string, error) {
+	open := strings.IndexByte(s, '(')
+	if open < 0 {
+		return nil, "", fmt.Errorf("missing '(' in %q", s)
+	}
+	name := strings.TrimSpace(s[:open])
+	spec, ok := intrinsics[name]
+	if !ok {
+		return nil, "", fmt.Errorf("unknown intrinsic function %q", name)
+	}
+	f := &intrinsic{name: name}
+	rest := strings.TrimLeft(s[open+1:], " ")
+	if strings.HasPrefix(rest, ")") {
+		rest = rest[1:]
+	} else {
+		for {
+			var arg intrinsicArg
+			var err error
+			arg, rest, err = parseArg(strings.TrimLeft(rest, " "))
+			if err != nil {
+				return nil, "", err
+			}
+			f.args = append(f.args, arg)
+			rest = strings.TrimLeft(rest, " ")
+			if rest == "" {
+				return nil, "", fmt.Errorf("missing ')' in call of %s", name)
+			}
+			if rest[0] == ')' {
+				rest = rest[1:]
+				break
+			}
+			if rest[0] != ',' {
+				return nil, "", fmt.Errorf("expected ',' or ')' in call of %s, found %q", name, rest[:1])
+			}
+			rest = rest[1:]
+		}
+	}
+	if len(f.args) < spec.minArgs || (spec.maxArgs >= 0 && len(f.args) > spec.maxArgs) {
+		return nil, "", fmt.Errorf("the function %s takes %s, not %d", name, arity(spec), len(f.args))
+	}
+	return f, rest, nil
+}
+
+func arity(spec intrinsicFunc) string {
+	switch {
+	case spec.maxArgs < 0:
+		return fmt.Sprintf("at least %d arguments", spec.minArgs)
+	case spec.minArgs == spec.maxArgs:
+		return fmt.Sprintf("%d arguments", spec.minArgs)
+	default:
+		return fmt.Sprintf("%d to %d arguments", spec.minArgs, spec.maxArgs)
+	}
+}
+
+func parseArg(s string) (intrinsicArg, string, error) {
+	switch {
+	case s == "":
+		return intrinsicArg{}, "", fmt.Errorf("missing argument")
+	case s[0] == '\'':
+		var b strings.Builder
+		for i := 1; i < len(s); i++ {
+			c := s[i]
+			if c == '\\' && i+1 < len(s) {
+				i++
+				b.WriteByte(s[i])
+				continue
+			}
+			if c == '\'' {
+				return intrinsicArg{literal: b.String()}, s[i+1:], nil
+			}
+			b.WriteByte(c)
+		}
+		return intrinsicArg{}, "", fmt.Errorf("unterminated string in %q", s)
+	case s[0] == '$':
+		end := argEnd(s)
+		p, err := ParsePath(strings.TrimSpace(s[:end]))
+		if err != nil {
+			return intrinsicArg{}, "", err
+		}
+		return intrinsicArg{path: p}, s[end:], nil
+	case strings.HasPrefix(s, "States."):
+		f, rest, err := parseCall(s)
+		if err != nil {
+			return intrinsicArg{}, "", err
+		}
+		return intrinsicArg{call: f}, rest, nil
+	default:
+		end := argEnd(s)
+		v, err := decodeJSON([]byte(strings.TrimSpace(s[:end])))
+		if err != nil {
+			return intrinsicArg{}, "", fmt.Errorf("bad argument %q", strings.TrimSpace(s[:end]))
+		}
+		switch v.(type) {
+		case map[string]any, []any:
+			return intrinsicArg{}, "", fmt.Errorf("bad argument %q", strings.TrimSpace(s[:end]))
+		}
+		return intrinsicArg{literal: v}, s[end:], nil
+	}
+}
+
+// argEnd finds where a path or literal argument ends: the first ',' or ')'
+// outside brackets and quotes.
+func argEnd(s string) int {
+	depth := 0
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote != 0:
+			if c == '\\' {
+				i++
+			} else if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '[' || c == '(':
+			depth++
+		case c == ']':
+			depth--
+		case c == ')':
+			if depth == 0 {
+				return i
+			}
+			depth--
+		case c == ',' && depth == 0:
+			return i
+		}
+	}
+	return len(s)
+}
+
+// pathNotFoundError reports a path argument that selects nothing.
+type pathNotFoundError struct{ path string }
+
+func (e *pathNotFoundError) Error() string { return "no value at " + e.path }
+
+// eval runs the call. A path that selects nothing yields a
+// *pathNotFoundError; bad arguments yield States.IntrinsicFailure.
+func (f *intrinsic) eval(data, ctx any) (any, error) {
+	args := make([]any, len(f.args))
+	for i, a := range f.args {
+		switch {
+		case a.call != nil:
+			v, err := a.call.eval(data, ctx)
+			if err != nil {
+				return nil, err
+			}
+			args[i] = v
+		case a.path != nil:
+			v, ok := a.path.Eval(data, ctx)
+			if !ok {
+				return nil, &pathNotFoundError{path: a.path.text}
+			}
+			args[i] = v
+		default:
+			args[i] = a.literal
+		}
+	}
+	v, err := intrinsics[f.name].fn(args)
+	if err != nil {
+		return nil, &Error{Name: ErrIntrinsicFailure, Cause: fmt.Sprintf("Invalid arguments in %s: %v", f.name, err)}
+	}
+	return v, nil
+}
+
+func fnFormat(a []any) (any, error) {
+	tmpl, ok := a[0].(string)
+	if !ok {
+		return nil, fmt.Errorf("the template must be a string")
+	}
+	var b strings.Builder
+	n := 1
+	for i := 0; i < len(tmpl); i++ {
+		c := tmpl[i]
+		if c == '\\' && i+1 < len(tmpl) {
+			i++
+			b.WriteByte(tmpl[i])
+			continue
+		}
+		if c == '{' && i+1 < len(tmpl) && tmpl[i+1] == '}' {
+			if n >= len(a) {
+				return nil, fmt.Errorf("the template has more placeholders than arguments")
+			}
+			b.WriteString(formatArg(a[n]))
+			n++
+			i++
+			continue
+		}
+		b.WriteByte(c)
+	}
+	if n != len(a) {
+		return nil, fmt.Errorf("the template has %d placeholders for %d arguments", n-1, len(a)-1)
+	}
+	return b.String(), nil
+}
+
+func formatArg(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case nil:
+		return "null"
+	default:
+		return encodeJSON(v)
+	}
+}
+
+func fnStringToJSON(a []any) (any, error) {
+	s, ok := a[0].(string)
+	if !ok {
+		return nil, fmt.Errorf("the argument must be a string")
+	}
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	v, err := decodeJSON([]byte(s))
+	if err != nil {
+		return nil, fmt.Errorf("the string is not JSON: %v", err)
+	}
+	return v, nil
+}
+
+func fnJSONToString(a []any) (any, error) { return encodeJSON(a[0]), nil }
+
+func arrayArg(v any, what string) ([]any, error) {
+	arr, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("%s must be an array, not a %s", what, typeName(v))
+	}
+	return arr, nil
+}
+
+func intArg(v any, what string) (int64, error) {
+	n, ok := integer(v)
+	if !ok {
+		return 0, fmt.Errorf("%s must be an integer, not %s", what, formatArg(v))
+	}
+	return n, nil
+}
+
+func fnArrayPartition(a []any) (any, error) {
+	arr, err := arrayArg(a[0], "the first argument")
+	if err != nil {
+		return nil, err
+	}
+	size, err := intArg(a[1], "the chunk size")
+	if err != nil {
+		return nil, err
+	}
+	if size <= 0 {
+		return nil, fmt.Errorf("the chunk size must be greater than 0")
+	}
+	out := []any{}
+	for i := 0; i < len(arr); i += int(size) {
+		out = append(out, append([]any{}, arr[i:min(len(arr), i+int(size))]...))
+	}
+	return out, nil
+}
+
+func fnArrayContains(a []any) (any, error) {
+	arr, err := arrayArg(a[0], "the first argument")
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range arr {
+		if equalJSON(x, a[1]) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// maxArrayRange is the largest array States.ArrayRange may return.
+const maxArrayRange = 1000
+
+func fnArrayRange(a []any) (any, error) {
+	var n [3]int64
+	for i, what := range []string{"the start", "the end", "the step"} {
+		var err error
+		if n[i], err = intArg(a[i], what); err != nil {
+			return nil, err
+		}
+	}
+	start, end, step := n[0], n[1], n[2]
+	if step == 0 {
+		return nil, fmt.Errorf("the step must not be 0")
+	}
+	out := []any{}
+	for i := start; (step > 0 && i <= end) || (step < 0 && i >= end); i += step {
+		if len(out) == maxArrayRange {
+			return nil, fmt.Errorf("the range has more than %d items", maxArrayRange)
+		}
+		out = append(out, intValue(i))
+	}
+	return out, nil
+}
+
+func fnArrayGetItem(a []any) (any, error) {
+	arr, err := arrayArg(a[0], "the first argument")
+	if err != nil {
+		return nil, err
+	}
+	i, err := intArg(a[1], "the index")
+	if err != nil {
+		return nil, err
+	}
+	if i < 0 || i >= int64(len(arr)) {
+		return nil, fmt.Errorf("the index %d is out of bounds for an array of %d items", i, len(arr))
+	}
+	return arr[i], nil
+}
+
+func fnArrayLength(a []any) (any, error) {
+	arr, err := arrayArg(a[0], "the argument")
+	if err != nil {
+		return nil, err
+	}
+	return intValue(int64(len(arr))), nil
+}
+
+func fnArrayUnique(a []any) (any, error) {
+	arr, err := arrayArg(a[0], "the argument")
+	if err != nil {
+		return nil, err
+	}
+	out := []any{}
+	for _, x := range arr {
+		seen := false
+		for _, y := range out {
+			if equalJSON(x, y) {
+				seen = true
+				break
+			}
+		}
+		if !seen {
+			out = append(out, x)
+		}
+	}
+	return out, nil
+}
+
+// maxEncodeLength bounds the inputs of the Base64 and Hash functions.
+const maxEncodeLength = 10000
+
+func stringArg(v any, what string) (string, error) {
+	s, ok := v.(string)
+	if !ok {
+		return "", fmt.Errorf("%s must be a string, not a %s", what, typeName(v))
+	}
+	return s, nil
+}
+
+func fnBase64Encode(a []any) (any, error) {
+	s, err := stringArg(a[0], "the argument")
+	if err != nil {
+		return nil, err
+	}
+	if utf8.RuneCountInString(s) > maxEncodeLength {
+		return nil, fmt.Errorf("the input is longer than %d characters", maxEncodeLength)
+	}
+	return base64.StdEncoding.EncodeToString([]byte(s)), nil
+}
+
+func fnBase64Decode(a []any) (any, error) {
+	s, err := stringArg(a[0], "the argument")
+	if err != nil {
+		return nil, err
+	}
+	if utf8.RuneCountInString(s) > maxEncodeLength {
+		return nil, fmt.Errorf("the input is longer than %d characters", maxEncodeLength)
+	}
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("the input is not Base64: %v", err)
+	}
+	return string(b), nil
+}
+
+func fnHash(a []any) (any, error) {
+	data, ok := a[0].(string)
+	if !ok {
+		data = encodeJSON(a[0])
+	}
+	if utf8.RuneCountInString(data) > maxEncodeLength {
+		return nil, fmt.Errorf("the input is longer than %d characters", maxEncodeLength)
+	}
+	alg, err := stringArg(a[1], "the algorithm")
+	if err != nil {
+		return nil, err
+	}
+	var h hash.Hash
+	switch alg {
+	case "MD5":
+		h = md5.New()
+	case "SHA-1":
+		h = sha1.New()
+	case "SHA-256":
+		h = sha256.New()
+	case "SHA-384":
+		h = sha512.New384()
+	case "SHA-512":
+		h = sha512.New()
+	default:
+		return nil, fmt.Errorf("the algorithm %q is not one of MD5, SHA-1, SHA-256, SHA-384, SHA-512", alg)
+	}
+	h.Write([]byte(data))
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func fnJSONMerge(a []any) (any, error) {
+	left, ok1 := a[0].(map[string]any)
+	right, ok2 := a[1].(map[string]any)
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("both inputs must be objects")
+	}
+	deep, ok := a[2].(bool)
+	if !ok {
+		return nil, fmt.Errorf("the third argument must be a boolean")
+	}
+	if deep {
+		return nil, fmt.Errorf("only a shallow merge is supported: the third argument must be false")
+	}
+	out := make(map[string]any, len(left)+len(right))
+	for k, v := range left {
+		out[k] = deepCopy(v)
+	}
+	for k, v := range right {
+		out[k] = deepCopy(v)
+	}
+	return out, nil
+}
+
+func fnMathRandom(a []any) (any, error) {
+	start, err := intArg(a[0], "the start")
+	if err != nil {
+		return nil, err
+	}
+	end, err := intArg(a[1], "the end")
+	if err != nil {
+		return nil, err
+	}
+	if end <= start {
+		return nil, fmt.Errorf("the end must be greater than the start")
+	}
+	r := mrand.Int64N
+	if len(a) == 3 {
+		seed, err := intArg(a[2], "the seed")
+		if err != nil {
+			return nil, err
+		}
+		r = mrand.New(mrand.NewPCG(uint64(seed), 0)).Int64N
+	}
+	return intValue(start + r(end-start)), nil
+}
+
+func fnMathAdd(a []any) (any, error) {
+	x, err := intArg(a[0], "the first argument")
+	if err != nil {
+		return nil, err
+	}
+	y, err := intArg(a[1], "the second argument")
+	if err != nil {
+		return nil, err
+	}
+	sum := new(big.Int).Add(big.NewInt(x), big.NewInt(y))
+	if !sum.IsInt64() {
+		return nil, fmt.Errorf("the sum overflows")
+	}
+	return json.Number(strconv.FormatInt(sum.Int64(), 10)), nil
+}
+
+func fnStringSplit(a []any) (any, error) {
+	s, err := stringArg(a[0], "the first argument")
+	if err != nil {
+		return nil, err
+	}
+	delims, err := stringArg(a[1], "the delimiter")
+	if err != nil {
+		return nil, err
+	}
+	out := []any{}
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(delims, r) }) {
+		out = append(out, part)
+	}
+	return out, nil
+}
+
+func newUUID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
