@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/greenlight/greenlight/infra/greenlight"
@@ -55,5 +54,3 @@ func synth(t *testing.T, props greenlight.Props) assertions.Template {
 	_, stack := newStack(t, props)
 	return assertions.Template_FromStack(stack, nil)
 }
-
-var _ = awslambda.Architecture_ARM_64
