@@ -1,0 +1,321 @@
+// Package localcloud is the embedded local AWS: one HTTP listener that
+// speaks the wire protocols of the services the greenlight stack uses (S3,
+// Lambda, Step Functions, EventBridge, SNS, CloudWatch, and enough of
+// CloudFormation to discover a stack), so that the unmodified Lambdas, the
+// AWS SDK and the AWS CLI work against it through AWS_ENDPOINT_URL.
+//
+// Requests are routed by the service named in their SigV4 credential scope;
+// signatures are not verified. The services reach each other through the
+// interfaces of package bus, wired here. Under /_greenlight/ the server
+// offers control endpoints for tests and the CLI: fault injection, the SNS
+// inbox, the clock, stacks and health.
+package localcloud
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/greenlight/greenlight/localcloud/bus"
+	"github.com/greenlight/greenlight/localcloud/cfn"
+	"github.com/greenlight/greenlight/localcloud/clock"
+	"github.com/greenlight/greenlight/localcloud/cloudwatch"
+	"github.com/greenlight/greenlight/localcloud/fault"
+	"github.com/greenlight/greenlight/localcloud/lambda"
+	"github.com/greenlight/greenlight/localcloud/s3"
+)
+
+// Credentials the local cloud hands to its functions and prints for users;
+// any credentials are accepted.
+const (
+	AccessKeyID     = "test"
+	SecretAccessKey = "test"
+)
+
+// DefaultAddr is where `greenlight local up` listens.
+const DefaultAddr = "127.0.0.1:4566"
+
+// Options configure a Cloud.
+type Options struct {
+	// Addr is the listen address; "127.0.0.1:0" picks a free port, "" is
+	// DefaultAddr.
+	Addr string
+	// Dir keeps every service's state across restarts; "" keeps it in
+	// memory (and temporary files) for the life of the Cloud.
+	Dir string
+	// TimeScale runs the services' clock this many times faster than real
+	// time (bakes, alarm periods, waits); values below 1 mean real time.
+	TimeScale float64
+	// Logf receives the services' logs; nil discards them.
+	Logf func(format string, args ...any)
+}
+
+// Cloud is a running local cloud.
+type Cloud struct {
+	opts     Options
+	clock    *clock.Scaled
+	faults   *fault.Injector
+	ln       net.Listener
+	srv      *http.Server
+	endpoint string
+
+	services map[string]http.Handler // by SigV4 signing name
+	closers  []namedCloser           // in creation order
+	stacks   *cfn.Store
+
+	events     lateEvents
+	metrics    lateMetrics
+	invoker    lateInvoker
+	publisher  latePublisher
+	executions lateExecutions
+
+	deployMu  sync.Mutex
+	closeOnce sync.Once
+	closeErr  error
+}
+
+type namedCloser struct {
+	name string
+	c    io.Closer
+}
+
+// New builds the services and binds the listener, so Endpoint is known (the
+// functions' environment needs it); Start serves.
+func New(opts Options) (*Cloud, error) {
+	if opts.Addr == "" {
+		opts.Addr = DefaultAddr
+	}
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("local cloud: %w", err)
+	}
+	c := &Cloud{
+		opts:     opts,
+		clock:    clock.NewScaled(opts.TimeScale),
+		faults:   &fault.Injector{},
+		ln:       ln,
+		endpoint: "http://" + ln.Addr().String(),
+		services: map[string]http.Handler{},
+	}
+	c.events.name, c.metrics.name, c.invoker.name = "events", "monitoring", "lambda"
+	c.publisher.name, c.executions.name = "sns", "states"
+	if err := c.build(); err != nil {
+		_ = c.closeServices()
+		_ = ln.Close()
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/_greenlight/", c.control())
+	mux.HandleFunc("/", c.route)
+	c.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 30 * time.Second}
+	return c, nil
+}
+
+// build creates the services and wires them through the late adapters.
+func (c *Cloud) build() error {
+	cw, err := cloudwatch.New(cloudwatch.Options{Dir: c.dir("cloudwatch"), Clock: c.clock, Faults: c.faults, Events: &c.events, Logf: c.logf("cloudwatch")})
+	if err != nil {
+		return fmt.Errorf("cloudwatch: %w", err)
+	}
+	c.add("monitoring", cw, cw)
+	c.metrics.bind(cw)
+
+	s3svc, err := s3.New(s3.Options{Dir: c.opts.Dir, Clock: c.clock, Faults: c.faults, Events: &c.events, Logger: c.slogger("s3")})
+	if err != nil {
+		return fmt.Errorf("s3: %w", err)
+	}
+	c.add("s3", s3svc, s3svc)
+
+	fn, err := lambda.New(lambda.Options{
+		Dir:     c.dir("lambda"),
+		Clock:   c.clock,
+		Faults:  c.faults,
+		Metrics: &c.metrics,
+		Objects: objectGetter{client: awss3.NewFromConfig(c.AWSConfig(), func(o *awss3.Options) { o.UsePathStyle = true })},
+		Logf:    c.logf("lambda"),
+		Env:     c.FunctionEnv(),
+	})
+	if err != nil {
+		return fmt.Errorf("lambda: %w", err)
+	}
+	c.add("lambda", fn, fn)
+	c.invoker.bind(fn)
+
+	stacks, err := cfn.NewStore(c.dir("cloudformation"))
+	if err != nil {
+		return fmt.Errorf("cloudformation: %w", err)
+	}
+	c.stacks = stacks
+	c.services["cloudformation"] = cfn.NewQueryHandler(stacks)
+	return nil
+}
+
+func (c *Cloud) add(signingName string, h http.Handler, closer io.Closer) {
+	c.services[signingName] = h
+	c.closers = append(c.closers, namedCloser{signingName, closer})
+}
+
+func (c *Cloud) dir(service string) string {
+	if c.opts.Dir == "" {
+		return ""
+	}
+	return filepath.Join(c.opts.Dir, service)
+}
+
+func (c *Cloud) logf(service string) func(string, ...any) {
+	return func(format string, args ...any) { c.opts.Logf(service+": "+format, args...) }
+}
+
+// slogger adapts Logf for the services that log through log/slog.
+func (c *Cloud) slogger(service string) *slog.Logger {
+	return slog.New(slog.NewTextHandler(logWriter(c.logf(service)), &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+type logWriter func(string, ...any)
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w("%s", strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// Start serves requests until ctx is done or Close is called.
+func (c *Cloud) Start(ctx context.Context) error {
+	go func() {
+		if err := c.srv.Serve(c.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			c.opts.Logf("local cloud: serve: %v", err)
+		}
+	}()
+	go func() {
+		<-ctx.Done()
+		_ = c.Close()
+	}()
+	return nil
+}
+
+// Endpoint is the URL to use as AWS_ENDPOINT_URL, http://127.0.0.1:PORT.
+func (c *Cloud) Endpoint() string { return c.endpoint }
+
+// Faults is the fault injector every service consults.
+func (c *Cloud) Faults() *fault.Injector { return c.faults }
+
+// Clock is the services' (possibly accelerated) clock.
+func (c *Cloud) Clock() clock.Clock { return c.clock }
+
+// Stacks holds the stacks applied to this cloud.
+func (c *Cloud) Stacks() *cfn.Store { return c.stacks }
+
+// FunctionEnv is the environment of every function process: it points the
+// AWS SDK at this cloud.
+func (c *Cloud) FunctionEnv() []string {
+	return []string{
+		"AWS_ENDPOINT_URL=" + c.endpoint,
+		"AWS_REGION=" + bus.Region,
+		"AWS_DEFAULT_REGION=" + bus.Region,
+		"AWS_ACCESS_KEY_ID=" + AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY=" + SecretAccessKey,
+	}
+}
+
+// AWSConfig returns an SDK configuration for this cloud.
+func (c *Cloud) AWSConfig() aws.Config {
+	return aws.Config{
+		Region:       bus.Region,
+		BaseEndpoint: aws.String(c.endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, ""),
+	}
+}
+
+// Close stops the server and the services, and saves their state.
+func (c *Cloud) Close() error {
+	c.closeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err := c.srv.Shutdown(ctx)
+		c.closeErr = errors.Join(err, c.closeServices())
+	})
+	return c.closeErr
+}
+
+// closeServices closes the services, callers before the services they
+// call, so none delivers to one already closed.
+func (c *Cloud) closeServices() error {
+	var errs []error
+	for i := len(c.closers) - 1; i >= 0; i-- {
+		if err := c.closers[i].c.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close %s: %w", c.closers[i].name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// route hands a request to the service its signature names; unsigned
+// requests (and presigned URLs) go to S3.
+func (c *Cloud) route(w http.ResponseWriter, r *http.Request) {
+	name := signingService(r)
+	if name == "" {
+		name = "s3"
+	}
+	h, ok := c.services[name]
+	if !ok {
+		http.Error(w, fmt.Sprintf("the local cloud does not serve the %q service; it serves %s", name, strings.Join(c.serviceNames(), ", ")), http.StatusBadRequest)
+		return
+	}
+	h.ServeHTTP(w, r)
+}
+
+func (c *Cloud) serviceNames() []string {
+	names := make([]string, 0, len(c.services))
+	for n := range c.services {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Deploy applies the CloudFormation template at path to this cloud as the
+// named stack (derived from the file name when empty), updating the stack
+// if it was applied before, and records the result.
+func (c *Cloud) Deploy(ctx context.Context, path, stackName string, parameters map[string]string) (*cfn.Stack, error) {
+	c.deployMu.Lock()
+	defer c.deployMu.Unlock()
+	tmpl, err := cfn.ReadTemplate(path)
+	if err != nil {
+		return nil, err
+	}
+	if stackName == "" {
+		stackName = cfn.StackNameFromPath(path)
+	}
+	prev, err := c.stacks.Get(stackName)
+	if errors.Is(err, cfn.ErrStackNotFound) {
+		prev = nil
+	} else if err != nil {
+		return nil, err
+	}
+	a := cfn.NewFromConfig(c.AWSConfig(), bus.Account)
+	a.WaitPoll = 50 * time.Millisecond
+	a.Logf = c.logf("cloudformation")
+	st, applyErr := a.Apply(ctx, tmpl, cfn.Options{StackName: stackName, AssetDir: filepath.Dir(path), Parameters: parameters, Previous: prev})
+	if st == nil {
+		return nil, applyErr
+	}
+	if err := c.stacks.Put(st); err != nil {
+		return st, errors.Join(applyErr, fmt.Errorf("record stack %s: %w", stackName, err))
+	}
+	return st, applyErr
+}
