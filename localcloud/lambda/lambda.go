@@ -1,0 +1,245 @@
+// Package lambda is the local cloud's AWS Lambda: the Lambda REST API
+// (restJson1, /2015-03-31/functions/...) for functions, versions, aliases with
+// weighted routing, permissions and tags, and Invoke, which runs a function's
+// real bootstrap as a child process behind a Runtime API host, keeps
+// execution environments warm, enforces timeouts and concurrency, and records
+// the AWS/Lambda metrics.
+//
+// A Service is an http.Handler for the API and a bus.Invoker for the other
+// local services (Step Functions, EventBridge). State lives under
+// Options.Dir, so a restart keeps functions, versions, aliases and code.
+package lambda
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/greenlight/greenlight/localcloud/bus"
+	"github.com/greenlight/greenlight/localcloud/clock"
+	"github.com/greenlight/greenlight/localcloud/fault"
+)
+
+// ObjectGetter fetches function code from S3 for CreateFunction and
+// UpdateFunctionCode requests that name S3Bucket/S3Key/S3ObjectVersion. An
+// error that implements bus.APIError is reported with its S3 code.
+type ObjectGetter interface {
+	GetObject(ctx context.Context, bucket, key, versionID string) ([]byte, error)
+}
+
+// Default settings.
+const (
+	// DefaultConcurrency is the number of execution environments one
+	// function may run at once unless reserved concurrency says otherwise.
+	DefaultConcurrency = 10
+	// DefaultSettleTime is how long (clock time) a created or updated
+	// function stays Pending / InProgress.
+	DefaultSettleTime = 200 * time.Millisecond
+)
+
+// Options configure a Service.
+type Options struct {
+	// Dir holds the persisted state; empty keeps everything in a temporary
+	// directory that Close removes.
+	Dir string
+	// Clock drives the Pending/InProgress → Active/Successful transitions
+	// and timestamps. Function timeouts are wall-clock time, since the
+	// function code runs in real time. Nil means clock.Real.
+	Clock clock.Clock
+	// Faults, when set, is consulted before every operation.
+	Faults *fault.Injector
+	// Metrics, when set, receives the AWS/Lambda metrics of invocations.
+	Metrics bus.Metrics
+	// Objects resolves S3 code locations; without it S3 code is refused.
+	Objects ObjectGetter
+	// Logf receives service logs and the output of function processes.
+	Logf func(format string, args ...any)
+	// Env is passed to every function process ("KEY=value"), typically
+	// AWS_ENDPOINT_URL and credentials so functions can call back into the
+	// local cloud.
+	Env []string
+	// Concurrency bounds the concurrent executions of each function
+	// (DefaultConcurrency when zero).
+	Concurrency int
+	// SettleTime is how long a create or update stays in progress
+	// (DefaultSettleTime when zero, immediate when negative).
+	SettleTime time.Duration
+}
+
+// Service is the local Lambda. It is safe for concurrent use.
+type Service struct {
+	opts   Options
+	store  *store
+	runDir string // temporary directory for unpacked code
+	temp   string // the whole state directory when Options.Dir is empty
+	mux    *http.ServeMux
+
+	mu        sync.Mutex
+	functions map[string]*function
+	inflight  map[string]int // executions in progress per function
+
+	envs *pool
+
+	ctx    context.Context // cancelled by Close; parent of Event invocations
+	cancel context.CancelFunc
+	async  sync.WaitGroup
+}
+
+var _ bus.Invoker = (*Service)(nil)
+
+// New opens the service, loading any state persisted under opts.Dir.
+func New(opts Options) (*Service, error) {
+	if opts.Clock == nil {
+		opts.Clock = clock.Real{}
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = DefaultConcurrency
+	}
+	if opts.SettleTime == 0 {
+		opts.SettleTime = DefaultSettleTime
+	}
+	s := &Service{opts: opts, inflight: map[string]int{}}
+	dir := opts.Dir
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "greenlight-lambda-state-")
+		if err != nil {
+			return nil, fmt.Errorf("lambda: %w", err)
+		}
+		s.temp, dir = tmp, tmp
+	}
+	run, err := os.MkdirTemp("", "greenlight-lambda-run-")
+	if err != nil {
+		s.removeTemp()
+		return nil, fmt.Errorf("lambda: %w", err)
+	}
+	s.runDir = run
+	if s.store, err = openStore(dir, run); err != nil {
+		s.removeTemp()
+		return nil, err
+	}
+	if s.functions, err = s.store.load(); err != nil {
+		s.removeTemp()
+		return nil, err
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.envs = newPool()
+	s.routes()
+	return s, nil
+}
+
+// Close stops every function process, waits for asynchronous invocations
+// and removes temporary files. Persisted state stays under Options.Dir.
+func (s *Service) Close() error {
+	s.cancel()
+	s.envs.close()
+	s.async.Wait()
+	return s.removeTemp()
+}
+
+func (s *Service) removeTemp() error {
+	var errs []error
+	for _, d := range []string{s.runDir, s.temp} {
+		if d != "" {
+			errs = append(errs, os.RemoveAll(d))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Service) logf(format string, args ...any) {
+	if s.opts.Logf != nil {
+		s.opts.Logf(format, args...)
+	}
+}
+
+func (s *Service) now() time.Time { return s.opts.Clock.Now() }
+
+func (s *Service) settleAt() time.Time {
+	if s.opts.SettleTime < 0 {
+		return time.Time{}
+	}
+	return s.now().Add(s.opts.SettleTime)
+}
+
+// ServeHTTP answers the Lambda REST API.
+func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(w, r)
+}
+
+// operation is one API operation: it returns the HTTP status and the body to
+// encode as JSON (nil for none), or an error to answer with.
+type operation func(r *http.Request) (int, any, error)
+
+func (s *Service) routes() {
+	s.mux = http.NewServeMux()
+	handle := func(pattern, name string, op operation) {
+		s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			resource := r.PathValue("name")
+			if resource == "" {
+				resource = r.PathValue("arn")
+			}
+			if err := s.opts.Faults.Check(r.Context(), "lambda", name, resource); err != nil {
+				writeError(w, err)
+				return
+			}
+			status, body, err := op(r)
+			switch {
+			case err != nil:
+				writeError(w, err)
+			case body == nil:
+				w.WriteHeader(status)
+			default:
+				writeJSON(w, status, body)
+			}
+		})
+	}
+	const fn = "/2015-03-31/functions/{name}"
+	handle("POST /2015-03-31/functions", "CreateFunction", s.createFunction)
+	handle("POST /2015-03-31/functions/{$}", "CreateFunction", s.createFunction)
+	handle("GET /2015-03-31/functions", "ListFunctions", s.listFunctions)
+	handle("GET /2015-03-31/functions/{$}", "ListFunctions", s.listFunctions)
+	handle("GET "+fn, "GetFunction", s.getFunction)
+	handle("DELETE "+fn, "DeleteFunction", s.deleteFunction)
+	handle("GET "+fn+"/configuration", "GetFunctionConfiguration", s.getFunctionConfiguration)
+	handle("PUT "+fn+"/configuration", "UpdateFunctionConfiguration", s.updateFunctionConfiguration)
+	handle("PUT "+fn+"/code", "UpdateFunctionCode", s.updateFunctionCode)
+	handle("GET "+fn+"/versions", "ListVersionsByFunction", s.listVersions)
+	handle("POST "+fn+"/versions", "PublishVersion", s.publishVersion)
+	handle("POST "+fn+"/aliases", "CreateAlias", s.createAlias)
+	handle("GET "+fn+"/aliases", "ListAliases", s.listAliases)
+	handle("GET "+fn+"/aliases/{alias}", "GetAlias", s.getAlias)
+	handle("PUT "+fn+"/aliases/{alias}", "UpdateAlias", s.updateAlias)
+	handle("DELETE "+fn+"/aliases/{alias}", "DeleteAlias", s.deleteAlias)
+	handle("POST "+fn+"/policy", "AddPermission", s.addPermission)
+	handle("GET "+fn+"/policy", "GetPolicy", s.getPolicy)
+	handle("DELETE "+fn+"/policy/{sid}", "RemovePermission", s.removePermission)
+	handle("PUT /2017-10-31/functions/{name}/concurrency", "PutFunctionConcurrency", s.putConcurrency)
+	handle("DELETE /2017-10-31/functions/{name}/concurrency", "DeleteFunctionConcurrency", s.deleteConcurrency)
+	handle("GET /2019-09-30/functions/{name}/concurrency", "GetFunctionConcurrency", s.getConcurrency)
+	handle("POST /2017-03-31/tags/{arn}", "TagResource", s.tagResource)
+	handle("GET /2017-03-31/tags/{arn}", "ListTags", s.listTags)
+	handle("DELETE /2017-03-31/tags/{arn}", "UntagResource", s.untagResource)
+	handle("GET /2016-08-19/account-settings", "GetAccountSettings", s.accountSettings)
+	handle("GET /2016-08-19/account-settings/{$}", "GetAccountSettings", s.accountSettings)
+	s.mux.HandleFunc("POST "+fn+"/invocations", s.serveInvoke)
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, &APIError{Code: "UnknownOperationException", Status: http.StatusNotFound,
+			Message: fmt.Sprintf("no Lambda operation for %s %s", r.Method, r.URL.Path)})
+	})
+}
+
+// newRevisionID returns a fresh RevisionId (a UUID, as AWS uses).
+func newRevisionID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
