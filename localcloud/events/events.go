@@ -1,0 +1,255 @@
+// Package events is the local cloud's Amazon EventBridge: the default event
+// bus with rules (event patterns, see package pattern), targets and
+// PutEvents, spoken over awsJson1.1 (X-Amz-Target: AWSEvents.<Operation>).
+// Other services put their events here through bus.Events. Matching rules
+// start Step Functions executions (bus.Executions) and invoke Lambda
+// functions asynchronously (bus.Invoker). Schedule expressions are stored
+// and returned but never run.
+package events
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/greenlight/greenlight/localcloud/bus"
+	"github.com/greenlight/greenlight/localcloud/clock"
+	"github.com/greenlight/greenlight/localcloud/events/pattern"
+	"github.com/greenlight/greenlight/localcloud/fault"
+)
+
+// signingName is the SigV4 service name of EventBridge, used for fault rules.
+const signingName = "events"
+
+// DefaultBus is the only event bus the local EventBridge has.
+const DefaultBus = "default"
+
+// Options configures the service.
+type Options struct {
+	// Dir keeps rules and targets across restarts; empty keeps them in memory.
+	Dir string
+	// Clock stamps events and paces delivery retries; nil is the wall clock.
+	Clock clock.Clock
+	// Faults, when set, is consulted before every operation.
+	Faults *fault.Injector
+	// Executions starts the Step Functions targets; nil drops them.
+	Executions bus.Executions
+	// Invoker runs the Lambda targets; nil drops them.
+	Invoker bus.Invoker
+	// Logger reports deliveries that failed; nil is slog.Default().
+	Logger *slog.Logger
+}
+
+// Service is the EventBridge HTTP handler and the local bus.Events.
+type Service struct {
+	opts Options
+
+	mu    sync.Mutex
+	rules map[string]*rule
+
+	ctx      context.Context // cancelled by Close, ends pending deliveries
+	cancel   context.CancelFunc
+	inflight sync.WaitGroup
+}
+
+var _ bus.Events = (*Service)(nil)
+
+type rule struct {
+	Name               string    `json:"name"`
+	EventPattern       string    `json:"eventPattern,omitempty"`
+	ScheduleExpression string    `json:"scheduleExpression,omitempty"`
+	State              string    `json:"state"`
+	Description        string    `json:"description,omitempty"`
+	RoleArn            string    `json:"roleArn,omitempty"`
+	Targets            []*Target `json:"targets,omitempty"`
+
+	compiled *pattern.Pattern
+}
+
+// Target is a rule target as PutTargets takes it.
+type Target struct {
+	ID               string            `json:"Id"`
+	Arn              string            `json:"Arn"`
+	Input            string            `json:"Input,omitempty"`
+	InputPath        string            `json:"InputPath,omitempty"`
+	InputTransformer *InputTransformer `json:"InputTransformer,omitempty"`
+	RoleArn          string            `json:"RoleArn,omitempty"`
+}
+
+// InputTransformer builds a target's input from parts of the event.
+type InputTransformer struct {
+	InputPathsMap map[string]string `json:"InputPathsMap,omitempty"`
+	InputTemplate string            `json:"InputTemplate"`
+}
+
+// New loads the rules kept under opts.Dir and returns the service.
+func New(opts Options) (*Service, error) {
+	if opts.Clock == nil {
+		opts.Clock = clock.Real{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s := &Service{opts: opts, rules: map[string]*rule{}}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	if err := s.load(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close stops pending deliveries and waits for them to end.
+func (s *Service) Close() error {
+	s.cancel()
+	s.inflight.Wait()
+	return nil
+}
+
+func (s *Service) statePath() string { return filepath.Join(s.opts.Dir, "events", "rules.json") }
+
+func (s *Service) load() error {
+	if s.opts.Dir == "" {
+		return nil
+	}
+	data, err := os.ReadFile(s.statePath())
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read eventbridge state: %w", err)
+	}
+	var rules []*rule
+	if err := json.Unmarshal(data, &rules); err != nil {
+		return fmt.Errorf("decode eventbridge state %s: %w", s.statePath(), err)
+	}
+	for _, r := range rules {
+		if r.EventPattern != "" {
+			if r.compiled, err = pattern.Compile([]byte(r.EventPattern)); err != nil {
+				return fmt.Errorf("rule %s in %s: %w", r.Name, s.statePath(), err)
+			}
+		}
+		s.rules[r.Name] = r
+	}
+	return nil
+}
+
+// saveLocked writes the rules; the caller holds s.mu.
+func (s *Service) saveLocked() error {
+	if s.opts.Dir == "" {
+		return nil
+	}
+	rules := make([]*rule, 0, len(s.rules))
+	for _, r := range s.rules {
+		rules = append(rules, r)
+	}
+	sort.Slice(rules, func(i, j int) bool { return rules[i].Name < rules[j].Name })
+	data, err := json.MarshalIndent(rules, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(s.statePath()), 0o755); err != nil {
+		return fmt.Errorf("eventbridge state directory: %w", err)
+	}
+	tmp := s.statePath() + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return fmt.Errorf("write eventbridge state: %w", err)
+	}
+	return os.Rename(tmp, s.statePath())
+}
+
+// ruleARN is the ARN of a rule on the default bus.
+func ruleARN(name string) string {
+	return "arn:aws:events:" + bus.Region + ":" + bus.Account + ":rule/" + name
+}
+
+func busARN() string {
+	return "arn:aws:events:" + bus.Region + ":" + bus.Account + ":event-bus/" + DefaultBus
+}
+
+// apiError is an EventBridge error: its __type code and HTTP status.
+type apiError struct {
+	code    string
+	status  int
+	message string
+}
+
+func (e *apiError) Error() string     { return e.code + ": " + e.message }
+func (e *apiError) ErrorCode() string { return e.code }
+func (e *apiError) HTTPStatus() int   { return e.status }
+
+func validation(format string, args ...any) error {
+	return &apiError{"ValidationException", http.StatusBadRequest, fmt.Sprintf(format, args...)}
+}
+
+func notFound(format string, args ...any) error {
+	return &apiError{"ResourceNotFoundException", http.StatusBadRequest, fmt.Sprintf(format, args...)}
+}
+
+// ServeHTTP answers one awsJson1.1 request.
+func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	target := r.Header.Get("X-Amz-Target")
+	op, ok := strings.CutPrefix(target, "AWSEvents.")
+	handler, known := s.operations()[op]
+	if r.Method != http.MethodPost || !ok || !known {
+		writeError(w, &apiError{"UnknownOperationException", http.StatusBadRequest, fmt.Sprintf("operation %q is not supported", target)})
+		return
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		writeError(w, &apiError{"SerializationException", http.StatusBadRequest, err.Error()})
+		return
+	}
+	if len(strings.TrimSpace(string(body))) == 0 {
+		body = []byte("{}")
+	}
+	out, err := handler(r.Context(), op, body)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.Header().Set("X-Amzn-RequestId", newUUID())
+	json.NewEncoder(w).Encode(out)
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	code, status, message := "InternalException", http.StatusInternalServerError, err.Error()
+	var fe *fault.Error
+	var ae *apiError
+	switch {
+	case errors.As(err, &fe):
+		code, status, message = fe.Code, fe.Status, fe.Message
+	case errors.As(err, &ae):
+		code, status, message = ae.code, ae.status, ae.message
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.Header().Set("X-Amzn-ErrorType", code)
+	w.Header().Set("X-Amzn-RequestId", newUUID())
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"__type": code, "message": message})
+}
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// timestamp is how EventBridge writes event times.
+func timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
