@@ -56,7 +56,7 @@ func TestHandle(t *testing.T) {
 		{name: "ours", holder: "mine"},
 		{name: "already released", holder: ""},
 		{name: "held by another execution", holder: other, wantKept: true},
-		{name: "throttled", holder: "mine", alarmErr: &cwtypes.LimitExceededFault{}, wantErr: new(*failure.OperationError), wantKept: true},
+		{name: "cloudwatch refuses", holder: "mine", alarmErr: &cwtypes.LimitExceededFault{}, wantErr: new(*failure.OperationError), wantKept: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -35,6 +35,9 @@ var (
 	hookName     = regexp.MustCompile(`^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:)?[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]{1,128})?$`)
 )
 
+// IsFunctionName reports whether fn is a valid Lambda function name.
+func IsFunctionName(fn string) bool { return functionName.MatchString(fn) }
+
 // Request is everything New needs to build a document.
 type Request struct {
 	Input        Input

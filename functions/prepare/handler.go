@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/greenlight/greenlight/internal/config"
+	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/release"
+)
+
+// objectReader reads manifests and pins console artifacts to a version.
+type objectReader interface {
+	GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
+}
+
+// functionReader checks that the function exists and reads its tags.
+type functionReader interface {
+	GetFunction(context.Context, *awslambda.GetFunctionInput, ...func(*awslambda.Options)) (*awslambda.GetFunctionOutput, error)
+}
+
+var (
+	_ objectReader   = (*s3.Client)(nil)
+	_ functionReader = (*awslambda.Client)(nil)
+)
+
+// maxManifestBytes bounds the manifest read into memory.
+const maxManifestBytes = 1 << 20
+
+// Input is what the workflow hands to prepare.
+type Input struct {
+	// Input is the execution input: an EventBridge S3 "Object Created" event
+	// or a console input.
+	Input        json.RawMessage `json:"input"`
+	ExecutionARN string          `json:"executionArn"`
+	StartTime    time.Time       `json:"startTime"`
+}
+
+// Handler builds the release document. It only reads: the artifact's
+// manifest, the artifact's object metadata, and the target function.
+type Handler struct {
+	Config *config.Config
+	// Bucket is the artifact bucket, used when a console input names none.
+	Bucket string
+	S3     objectReader
+	Lambda functionReader
+}
+
+// Handle parses, checks and plans the release; every problem with the input
+// is reported at once in a *failure.ValidationError.
+func (h *Handler) Handle(ctx context.Context, in Input) (*release.Document, error) {
+	if len(in.Input) == 0 || string(in.Input) == "null" {
+		return nil, &failure.ValidationError{Problems: []string{"input is missing: start the release with an S3 event or a console input"}}
+	}
+	var (
+		req = release.Request{ExecutionARN: in.ExecutionARN, StartedAt: in.StartTime}
+		v   failure.ValidationError
+		err error
+	)
+	var manifest release.Settings
+	if release.IsEvent(in.Input) {
+		req.Source = release.SourceS3
+		if req.Input, err = release.ParseEvent(in.Input); err != nil {
+			return nil, err
+		}
+		if manifest, err = h.manifest(ctx, req.Input.Artifact); err != nil {
+			return nil, err
+		}
+	} else {
+		req.Source = release.SourceConsole
+		if req.Input, err = release.ParseConsole(in.Input); err != nil {
+			return nil, err
+		}
+		if req.Input.Artifact.Bucket == "" {
+			req.Input.Artifact.Bucket = h.Bucket
+		}
+		if err := h.pin(ctx, &req.Input.Artifact, &v); err != nil {
+			return nil, err
+		}
+	}
+	if err := h.checkTarget(ctx, req.Input.Function, &v); err != nil {
+		return nil, err
+	}
+	req.Settings = req.Input.Settings.Over(manifest.Over(h.Config.SettingsFor(req.Input.Function)))
+	d, err := release.New(req)
+	var verr *failure.ValidationError
+	if errors.As(err, &verr) {
+		v.Problems = append(v.Problems, verr.Problems...)
+	} else if err != nil {
+		return nil, err
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// manifest reads releases/<function>/<build>.json beside the artifact; a
+// missing manifest is no manifest.
+func (h *Handler) manifest(ctx context.Context, a release.Artifact) (release.Settings, error) {
+	key := release.ManifestKey(a.Key)
+	out, err := h.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: &a.Bucket, Key: &key})
+	if failure.IsNotFound(err) {
+		return release.Settings{}, nil
+	}
+	if err != nil {
+		return release.Settings{}, failure.Classify("read manifest s3://"+a.Bucket+"/"+key, err)
+	}
+	defer out.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(out.Body, maxManifestBytes+1))
+	if err != nil {
+		return release.Settings{}, &failure.ThrottledError{Op: "read manifest s3://" + a.Bucket + "/" + key, Err: err}
+	}
+	if len(body) > maxManifestBytes {
+		return release.Settings{}, &failure.ValidationError{Problems: []string{fmt.Sprintf("manifest %s is larger than %d bytes", key, maxManifestBytes)}}
+	}
+	return release.ParseManifest(body)
+}
+
+// pin makes a console artifact exact: it resolves the current version when
+// none is given and checks that the object exists.
+func (h *Handler) pin(ctx context.Context, a *release.Artifact, v *failure.ValidationError) error {
+	if a.Bucket == "" || a.Key == "" {
+		return nil // reported by validation
+	}
+	in := &s3.HeadObjectInput{Bucket: &a.Bucket, Key: &a.Key}
+	if a.VersionID != "" {
+		in.VersionId = &a.VersionID
+	}
+	out, err := h.S3.HeadObject(ctx, in)
+	if failure.IsNotFound(err) {
+		v.Add("artifact s3://%s/%s (version %q) does not exist", a.Bucket, a.Key, a.VersionID)
+		return nil
+	}
+	if err != nil {
+		return failure.Classify("head artifact s3://"+a.Bucket+"/"+a.Key, err)
+	}
+	a.VersionID = aws.ToString(out.VersionId)
+	a.Size = aws.ToInt64(out.ContentLength)
+	return nil
+}
+
+// checkTarget reports a function that does not exist or that the
+// configuration does not let greenlight release.
+func (h *Handler) checkTarget(ctx context.Context, fn string, v *failure.ValidationError) error {
+	if !release.IsFunctionName(fn) {
+		return nil // reported by validation
+	}
+	out, err := h.Lambda.GetFunction(ctx, &awslambda.GetFunctionInput{FunctionName: &fn})
+	if failure.IsNotFound(err) {
+		v.Add("function %q does not exist", fn)
+		return nil
+	}
+	if err != nil {
+		return failure.Classify("get function "+fn, err)
+	}
+	if !h.Config.Targets.ByName(fn) && !h.Config.Targets.ByTags(out.Tags) {
+		v.Add("function %q is not a greenlight target (see targets in %s)", fn, config.EnvVar)
+	}
+	return nil
+}

@@ -1,0 +1,248 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/greenlight/greenlight/internal/config"
+	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/release"
+	"github.com/greenlight/greenlight/internal/strategy"
+)
+
+const execARN = "arn:aws:states:us-east-1:123456789012:execution:greenlight:mine"
+
+var startTime = time.Date(2026, 11, 22, 10, 15, 0, 0, time.UTC)
+
+func fixture(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// fakeS3 holds the current version of each key.
+type fakeS3 struct {
+	objects map[string]string // key -> body
+	err     error
+}
+
+func (f *fakeS3) GetObject(_ context.Context, in *s3.GetObjectInput, _ ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	body, ok := f.objects[*in.Key]
+	if !ok {
+		return nil, &s3types.NoSuchKey{}
+	}
+	return &s3.GetObjectOutput{Body: io.NopCloser(strings.NewReader(body))}, nil
+}
+
+func (f *fakeS3) HeadObject(_ context.Context, in *s3.HeadObjectInput, _ ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	body, ok := f.objects[*in.Key]
+	if !ok || (in.VersionId != nil && *in.VersionId != "current") {
+		return nil, &s3types.NotFound{}
+	}
+	return &s3.HeadObjectOutput{VersionId: aws.String("current"), ContentLength: aws.Int64(int64(len(body)))}, nil
+}
+
+// fakeLambda knows functions and their tags.
+type fakeLambda struct {
+	functions map[string]map[string]string
+	err       error
+}
+
+func (f *fakeLambda) GetFunction(_ context.Context, in *awslambda.GetFunctionInput, _ ...func(*awslambda.Options)) (*awslambda.GetFunctionOutput, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	tags, ok := f.functions[*in.FunctionName]
+	if !ok {
+		return nil, &lambdatypes.ResourceNotFoundException{}
+	}
+	return &awslambda.GetFunctionOutput{Tags: tags}, nil
+}
+
+func newHandler(t *testing.T, objects map[string]string) (*Handler, *fakeS3, *fakeLambda) {
+	t.Helper()
+	conf, err := config.Parse(fixture(t, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3c := &fakeS3{objects: objects}
+	lc := &fakeLambda{functions: map[string]map[string]string{
+		"orders":   nil,
+		"billing":  nil,
+		"payments": {"greenlight": "managed"},
+	}}
+	return &Handler{Config: conf, Bucket: "artifacts", S3: s3c, Lambda: lc}, s3c, lc
+}
+
+func input(raw []byte) Input {
+	return Input{Input: raw, ExecutionARN: execARN, StartTime: startTime}
+}
+
+// The README's console-input example, fed as is.
+func TestConsoleInputExample(t *testing.T) {
+	h, _, _ := newHandler(t, map[string]string{"releases/orders/42.zip": "PK\x03\x04zip"})
+	d, err := h.Handle(context.Background(), input(fixture(t, "console-input.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Source != release.SourceConsole || d.Function != "orders" || d.Artifact.Bucket != "artifacts" || d.Artifact.VersionID != "current" || d.Artifact.Size != 7 {
+		t.Errorf("document = %+v", d)
+	}
+	if d.Strategy.Name != strategy.Canary10Percent5Minutes || len(d.Schedule) != 2 || len(d.Tests) != 1 || d.Alarms[0] != "orders-5xx" {
+		t.Errorf("settings = %+v", d)
+	}
+	if d.ExecutionARN != execARN || !d.StartedAt.Equal(startTime) || d.State.Phase != release.PhasePrepared || d.ReleaseID == "" {
+		t.Errorf("plan = %+v", d)
+	}
+}
+
+func TestS3Event(t *testing.T) {
+	tests := []struct {
+		name         string
+		objects      map[string]string
+		wantStrategy string
+		wantHook     string
+	}{
+		{"configured defaults", map[string]string{}, strategy.Linear10PercentEvery1Minute, ""},
+		{"manifest overrides", map[string]string{"releases/orders/42.json": string(fixture(t, "manifest.json"))}, strategy.Custom, "orders-smoke-test"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, _, _ := newHandler(t, tt.objects)
+			d, err := h.Handle(context.Background(), input(fixture(t, "s3-event.json")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Source != release.SourceS3 || d.Artifact.VersionID != "IYV3p45BT0ac8hjHg1houSdS1a.Mro8e" || d.Strategy.Name != tt.wantStrategy || d.Hook != tt.wantHook {
+				t.Errorf("document = %+v", d)
+			}
+			if d.Alarms[0] != "orders-5xx" {
+				t.Errorf("configured alarms lost: %v", d.Alarms)
+			}
+		})
+	}
+}
+
+func TestTargetByTag(t *testing.T) {
+	h, _, _ := newHandler(t, map[string]string{"releases/payments/1.zip": "PK"})
+	raw := []byte(`{"function":"payments","artifact":{"key":"releases/payments/1.zip"}}`)
+	d, err := h.Handle(context.Background(), input(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Strategy.Name != strategy.Canary10Percent5Minutes {
+		t.Errorf("strategy = %s, want the default", d.Strategy.Name)
+	}
+}
+
+func TestProblems(t *testing.T) {
+	tests := []struct {
+		name    string
+		objects map[string]string
+		raw     []byte
+		want    []string
+	}{
+		{"every problem at once", map[string]string{}, fixture(t, "bad-console-input.json"), []string{
+			`artifact s3://artifacts/releases/orders/7.zip (version "") does not exist`,
+			`function "billing" is not a greenlight target`,
+			`artifact key "releases/orders/7.zip" is under function "orders", not "billing"`,
+			"artifact.versionId is empty",
+			"artifact.sha256",
+			"strategy step 1: percent 20 does not increase",
+			"must differ",
+		}},
+		{"unknown function", map[string]string{"releases/ghost/1.zip": "PK"}, []byte(`{"function":"ghost","artifact":{"key":"releases/ghost/1.zip"}}`),
+			[]string{`function "ghost" does not exist`}},
+		{"bad manifest", map[string]string{"releases/orders/42.json": `{"strategy":"Fast","colour":"blue"}`}, fixture(t, "s3-event.json"),
+			[]string{`manifest: json: unknown field "colour"`}},
+		{"invalid manifest settings", map[string]string{"releases/orders/42.json": `{"strategy":"Fast"}`}, fixture(t, "s3-event.json"),
+			[]string{`strategy "Fast" is not one of`}},
+		{"not json", nil, []byte(`"hello"`), []string{"console input: json: cannot unmarshal string"}},
+		{"missing", nil, nil, []string{"input is missing"}},
+		{"wrong event", nil, []byte(`{"detail-type":"Object Deleted","source":"aws.s3","detail":{}}`), []string{`detail-type is "Object Deleted"`, "not under releases/"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, _, _ := newHandler(t, tt.objects)
+			_, err := h.Handle(context.Background(), input(tt.raw))
+			var v *failure.ValidationError
+			if !errors.As(err, &v) {
+				t.Fatalf("error = %v (%T), want a ValidationError", err, err)
+			}
+			if len(v.Problems) != len(tt.want) {
+				t.Fatalf("problems:\n%s\nwant %d", strings.Join(v.Problems, "\n"), len(tt.want))
+			}
+			for i, w := range tt.want {
+				if !strings.Contains(v.Problems[i], w) {
+					t.Errorf("problem %d = %q, want it to mention %q", i, v.Problems[i], w)
+				}
+			}
+		})
+	}
+}
+
+func TestAWSErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		s3Err   error
+		fnErr   error
+		raw     string
+		wantErr any
+	}{
+		{"manifest read throttled", &s3types.InvalidObjectState{}, nil, "s3-event.json", new(*failure.OperationError)},
+		{"lambda throttled", nil, &lambdatypes.TooManyRequestsException{}, "s3-event.json", new(*failure.ThrottledError)},
+		{"head object refused", &lambdatypes.ServiceException{}, nil, "console-input.json", new(*failure.ThrottledError)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, s3c, lc := newHandler(t, map[string]string{})
+			s3c.err, lc.err = tt.s3Err, tt.fnErr
+			_, err := h.Handle(context.Background(), input(fixture(t, tt.raw)))
+			if !errors.As(err, tt.wantErr) {
+				t.Fatalf("error = %v (%T), want %T", err, err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// The document prepare returns is what the workflow passes on: it must
+// decode back to the same document.
+func TestOutputRoundTrips(t *testing.T) {
+	h, _, _ := newHandler(t, map[string]string{"releases/orders/42.zip": "PK"})
+	d, err := h.Handle(context.Background(), input(fixture(t, "console-input.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(d)
+	var back release.Document
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := json.Marshal(&back)
+	if !bytes.Equal(b, again) {
+		t.Errorf("round trip differs:\n%s\n%s", b, again)
+	}
+}
