@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -22,6 +23,8 @@ type awsClients struct {
 	executions executionReader
 	aliases    aliasUpdater
 	alarms     alarmDescriber
+	// now, when set, is the clock of the cloud the clients talk to.
+	now func() time.Time
 }
 
 // connector builds the AWS clients; commands call it only once their flags
@@ -49,11 +52,16 @@ func connectAWS(ctx context.Context) (*awsClients, error) {
 	// A custom endpoint (the local cloud, or another S3-compatible store)
 	// serves buckets path-style.
 	pathStyle := cfg.BaseEndpoint != nil
+	var now func() time.Time
+	if cfg.BaseEndpoint != nil {
+		now = cloudClock(ctx, http.DefaultClient, *cfg.BaseEndpoint)
+	}
 	return &awsClients{
 		stacks:     cloudformation.NewFromConfig(cfg),
 		objects:    s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = pathStyle }),
 		executions: sfn.NewFromConfig(cfg),
 		aliases:    lambdasdk.NewFromConfig(cfg),
 		alarms:     cloudwatch.NewFromConfig(cfg),
+		now:        now,
 	}, nil
 }

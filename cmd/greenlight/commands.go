@@ -52,6 +52,11 @@ func (a *releaseApp) open(ctx context.Context, stack string) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.now != nil {
+		// Execution timestamps come from the cloud's clock; durations and
+		// countdowns must too.
+		a.now = c.now
+	}
 	out, err := discoverStack(ctx, c.stacks, stack)
 	if err != nil {
 		return nil, err
