@@ -77,21 +77,17 @@ func TestBreachEmitsEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	put := time.Now()
-	got := events.wait(t, 1, 5*time.Second)
-	events.mu.Lock()
-	latency := events.at[0].Sub(put)
-	events.mu.Unlock()
-	if latency > 100*time.Millisecond {
+	e, at := events.waitFor(t, 5*time.Second, func(e bus.Event) bool { return decodeDetail(t, e).State.Value == "ALARM" })
+	if latency := at.Sub(put); latency > 100*time.Millisecond {
 		t.Errorf("event came %v after the breach, want under 100ms", latency)
 	}
-	e := got[0]
 	if e.Source != "aws.cloudwatch" || e.DetailType != "CloudWatch Alarm State Change" ||
 		len(e.Resources) != 1 || e.Resources[0] != "arn:aws:cloudwatch:us-east-1:000000000000:alarm:orders-release-errors" {
 		t.Errorf("event = %+v", e)
 	}
 	d := decodeDetail(t, e)
 	m := d.Configuration.Metrics
-	if d.AlarmName != "orders-release-errors" || d.State.Value != "ALARM" || d.PreviousState.Value != "INSUFFICIENT_DATA" ||
+	if d.AlarmName != "orders-release-errors" || d.State.Value != "ALARM" || d.PreviousState.Value == "" ||
 		d.State.ReasonData == "" || d.State.Timestamp == "" || d.Configuration.Description != "errors of the green version" ||
 		len(m) != 1 || m[0].MetricStat.Metric.Name != "Errors" || m[0].MetricStat.Metric.Dimensions["Resource"] != "orders:live" ||
 		m[0].MetricStat.Period != 60 || m[0].MetricStat.Stat != "Sum" || !m[0].ReturnData {
@@ -101,10 +97,10 @@ func TestBreachEmitsEvent(t *testing.T) {
 		t.Errorf("alarm after the breach = %s", a.StateValue)
 	}
 
-	got = events.wait(t, 2, 5*time.Second)
-	if d := decodeDetail(t, got[1]); d.State.Value != "OK" || d.PreviousState.Value != "ALARM" {
-		t.Errorf("second event = %s, want ALARM -> OK", got[1].Detail)
-	}
+	events.waitFor(t, 5*time.Second, func(e bus.Event) bool {
+		d := decodeDetail(t, e)
+		return d.State.Value == "OK" && d.PreviousState.Value == "ALARM"
+	})
 }
 
 // SetAlarmState holds the state until the next evaluation at a period
@@ -118,6 +114,10 @@ func TestSetAlarmStateUntilNextEvaluation(t *testing.T) {
 	if _, err := client.PutMetricAlarm(ctx, &errorsAlarm); err != nil {
 		t.Fatal(err)
 	}
+	// The first evaluation at a boundary finds no data: OK (notBreaching).
+	if d := decodeDetail(t, events.wait(t, 1, 2*time.Second)[0]); d.State.Value != "OK" {
+		t.Fatalf("first evaluation gave %s, want OK", d.State.Value)
+	}
 	// Start early in a period so the hold outlasts the checks below.
 	for clk.Now().Second() > 20 {
 		time.Sleep(20 * time.Millisecond)
@@ -126,9 +126,9 @@ func TestSetAlarmStateUntilNextEvaluation(t *testing.T) {
 		StateReason: aws.String("operator says so"), StateReasonData: aws.String(`{"by":"test"}`)}); err != nil {
 		t.Fatal(err)
 	}
-	got := events.wait(t, 1, time.Second)
-	if d := decodeDetail(t, got[0]); d.State.Value != "ALARM" || d.State.Reason != "operator says so" || d.State.ReasonData != `{"by":"test"}` {
-		t.Errorf("event = %s", got[0].Detail)
+	got := events.wait(t, 2, time.Second)
+	if d := decodeDetail(t, got[1]); d.State.Value != "ALARM" || d.State.Reason != "operator says so" || d.State.ReasonData != `{"by":"test"}` {
+		t.Errorf("event = %s", got[1].Detail)
 	}
 	// New data does not override the operator before the boundary ...
 	if err := svc.PutMetric(ctx, bus.Datum{Namespace: "AWS/Lambda", MetricName: "Errors", Value: 0,
@@ -139,9 +139,9 @@ func TestSetAlarmStateUntilNextEvaluation(t *testing.T) {
 		t.Errorf("state right after SetAlarmState and new data = %s, want ALARM", a.StateValue)
 	}
 	// ... the evaluation at the boundary does.
-	got = events.wait(t, 2, 3*time.Second)
-	if d := decodeDetail(t, got[1]); d.State.Value != "OK" || d.PreviousState.Reason != "operator says so" {
-		t.Errorf("event = %s", got[1].Detail)
+	got = events.wait(t, 3, 3*time.Second)
+	if d := decodeDetail(t, got[2]); d.State.Value != "OK" || d.PreviousState.Reason != "operator says so" {
+		t.Errorf("event = %s", got[2].Detail)
 	}
 }
 

@@ -57,6 +57,29 @@ func (r *recorder) wait(t *testing.T, n int, timeout time.Duration) []bus.Event 
 	}
 }
 
+// waitFor blocks until an event whose detail satisfies match arrives, and
+// returns it with the time it arrived.
+func (r *recorder) waitFor(t *testing.T, timeout time.Duration, match func(bus.Event) bool) (bus.Event, time.Time) {
+	t.Helper()
+	deadline := time.After(timeout)
+	for seen := 0; ; {
+		r.mu.Lock()
+		for ; seen < len(r.events); seen++ {
+			if match(r.events[seen]) {
+				e, at := r.events[seen], r.at[seen]
+				r.mu.Unlock()
+				return e, at
+			}
+		}
+		r.mu.Unlock()
+		select {
+		case <-r.signal:
+		case <-deadline:
+			t.Fatalf("no matching event among %d", len(r.all()))
+		}
+	}
+}
+
 // newService starts a service with the given clock and sink, closed at cleanup.
 func newService(t *testing.T, c clock.Clock, events bus.Events, dir string) *cloudwatch.Service {
 	t.Helper()
