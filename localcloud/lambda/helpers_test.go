@@ -24,35 +24,30 @@ import (
 	"github.com/greenlight/greenlight/localcloud/bus"
 )
 
-// bootstrap is the test function built for the host, shared by all tests.
-var bootstrap []byte
-
-func TestMain(m *testing.M) {
+// testFunction builds the test function for the host once, on first use.
+var testFunction = sync.OnceValues(func() ([]byte, error) {
 	dir, err := os.MkdirTemp("", "lambda-test-fn-")
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		return nil, err
 	}
+	defer os.RemoveAll(dir)
 	bin := filepath.Join(dir, "bootstrap")
 	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bin, "./testdata/fn")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build test function: %v\n%s", err, out)
-		os.Exit(1)
+		return nil, fmt.Errorf("build test function: %v\n%s", err, out)
 	}
-	bootstrap, err = os.ReadFile(bin)
-	os.RemoveAll(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	os.Exit(m.Run())
-}
+	return os.ReadFile(bin)
+})
 
 // codeZip packages the test function; build makes packages with different
 // CodeSha256 from the same binary.
 func codeZip(t testing.TB, build string) []byte {
 	t.Helper()
+	bootstrap, err := testFunction()
+	if err != nil {
+		t.Fatal(err)
+	}
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	w, err := zw.CreateHeader(&zip.FileHeader{Name: "bootstrap", Method: zip.Store})
