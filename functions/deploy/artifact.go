@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/release"
+)
+
+// objectReader inspects the artifact.
+type objectReader interface {
+	HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
+	GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+}
+
+var _ objectReader = (*s3.Client)(nil)
+
+// Zip files start with a local file header, or with the end-of-directory
+// record when they are empty.
+var zipMagic = [][]byte{[]byte("PK\x03\x04"), []byte("PK\x05\x06")}
+
+// checkArtifact makes sure the exact object version exists, is not too big,
+// is a zip and, when the release gives one, has the expected SHA-256. It
+// reads the object only when S3 holds no full-object SHA-256 checksum.
+func checkArtifact(ctx context.Context, c objectReader, a release.Artifact) error {
+	where := fmt.Sprintf("s3://%s/%s?versionId=%s", a.Bucket, a.Key, a.VersionID)
+	head, err := c.HeadObject(ctx, &s3.HeadObjectInput{
+		Bucket: &a.Bucket, Key: &a.Key, VersionId: &a.VersionID, ChecksumMode: s3types.ChecksumModeEnabled,
+	})
+	if failure.IsNotFound(err) {
+		return &failure.ArtifactError{Reason: where + " does not exist", Err: err}
+	}
+	if err != nil {
+		return failure.Classify("head "+where, err)
+	}
+	if size := aws.ToInt64(head.ContentLength); size > release.MaxArtifactBytes {
+		return &failure.ArtifactError{Reason: fmt.Sprintf("%s is %d bytes, more than Lambda's %d", where, size, release.MaxArtifactBytes)}
+	}
+	want := ""
+	if a.SHA256 != "" {
+		if want, err = release.NormalizeSHA256(a.SHA256); err != nil {
+			return &failure.ArtifactError{Reason: "sha256", Err: err}
+		}
+	}
+	stored := aws.ToString(head.ChecksumSHA256)
+	if head.ChecksumType == s3types.ChecksumTypeComposite || strings.Contains(stored, "-") {
+		stored = "" // a checksum of part checksums, not of the object
+	}
+	get := &s3.GetObjectInput{Bucket: &a.Bucket, Key: &a.Key, VersionId: &a.VersionID}
+	if want == "" || stored != "" {
+		get.Range = aws.String("bytes=0-3")
+	}
+	out, err := c.GetObject(ctx, get)
+	if failure.IsNotFound(err) {
+		return &failure.ArtifactError{Reason: where + " does not exist", Err: err}
+	}
+	if err != nil {
+		return failure.Classify("read "+where, err)
+	}
+	defer out.Body.Close()
+	h := sha256.New()
+	var start bytes.Buffer
+	if _, err := io.Copy(io.MultiWriter(h, &limitWriter{w: &start, n: 4}), out.Body); err != nil {
+		return &failure.ThrottledError{Op: "read " + where, Err: err}
+	}
+	if !isZip(start.Bytes()) {
+		return &failure.ArtifactError{Reason: where + " is not a zip file"}
+	}
+	if want == "" {
+		return nil
+	}
+	got := stored
+	if got == "" {
+		got = base64.StdEncoding.EncodeToString(h.Sum(nil))
+	}
+	if got != want {
+		return &failure.ArtifactError{Reason: fmt.Sprintf("%s has SHA-256 %s, the release expects %s", where, got, want)}
+	}
+	return nil
+}
+
+func isZip(start []byte) bool {
+	for _, m := range zipMagic {
+		if bytes.HasPrefix(start, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// limitWriter keeps the first n bytes written to it and discards the rest.
+type limitWriter struct {
+	w io.Writer
+	n int
+}
+
+func (l *limitWriter) Write(p []byte) (int, error) {
+	if l.n > 0 {
+		k := min(l.n, len(p))
+		if _, err := l.w.Write(p[:k]); err != nil {
+			return 0, err
+		}
+		l.n -= k
+	}
+	return len(p), nil
+}

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/greenlight/greenlight/internal/alarm"
+	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/ledger"
+	"github.com/greenlight/greenlight/internal/release"
+	"github.com/greenlight/greenlight/internal/traffic"
+)
+
+// functionDeployer is the part of the Lambda API that deploy uses.
+type functionDeployer interface {
+	GetFunctionConfiguration(context.Context, *awslambda.GetFunctionConfigurationInput, ...func(*awslambda.Options)) (*awslambda.GetFunctionConfigurationOutput, error)
+	UpdateFunctionCode(context.Context, *awslambda.UpdateFunctionCodeInput, ...func(*awslambda.Options)) (*awslambda.UpdateFunctionCodeOutput, error)
+	PublishVersion(context.Context, *awslambda.PublishVersionInput, ...func(*awslambda.Options)) (*awslambda.PublishVersionOutput, error)
+	traffic.Aliases
+}
+
+// alarmWriter creates the release alarm.
+type alarmWriter interface {
+	PutMetricAlarm(context.Context, *cloudwatch.PutMetricAlarmInput, ...func(*cloudwatch.Options)) (*cloudwatch.PutMetricAlarmOutput, error)
+}
+
+// lockUpdater records blue, green and the release alarm in the lock record,
+// where the alarm guard finds them.
+type lockUpdater interface {
+	Update(ctx context.Context, fn, executionARN string, change func(*ledger.Record)) (ledger.Record, error)
+}
+
+var (
+	_ functionDeployer = (*awslambda.Client)(nil)
+	_ alarmWriter      = (*cloudwatch.Client)(nil)
+	_ lockUpdater      = (*ledger.Ledger)(nil)
+)
+
+// Default bounds on waiting for a code update to finish.
+const (
+	defaultUpdateTimeout = 2 * time.Minute
+	defaultPollDelay     = time.Second
+)
+
+// Handler deploys the green version. Every step is safe to repeat, so the
+// workflow may retry the whole task on a conflict or throttling.
+type Handler struct {
+	S3         objectReader
+	Lambda     functionDeployer
+	CloudWatch alarmWriter
+	Ledger     lockUpdater
+	// UpdateTimeout bounds the wait for LastUpdateStatus Successful (zero:
+	// two minutes); PollDelay is the pause between checks (zero: a second).
+	UpdateTimeout time.Duration
+	PollDelay     time.Duration
+}
+
+// Handle checks the artifact, updates and publishes, and records blue and
+// green. An artifact identical to blue's code ends as a no-op.
+func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Document, error) {
+	fn := d.Function
+	if err := checkArtifact(ctx, h.S3, d.Artifact); err != nil {
+		return nil, err
+	}
+	live, err := traffic.Get(ctx, h.Lambda, fn, d.LiveAlias)
+	if err != nil {
+		return nil, failure.Classify("read live alias", err)
+	}
+	blueSHA := ""
+	if live != nil {
+		d.State.Blue, d.State.FirstRelease = live.Version, false
+		cfg, err := h.Lambda.GetFunctionConfiguration(ctx, &awslambda.GetFunctionConfigurationInput{FunctionName: &fn, Qualifier: &live.Version})
+		if err != nil {
+			return nil, failure.Classify(fmt.Sprintf("read version %s of %s", live.Version, fn), err)
+		}
+		blueSHA = aws.ToString(cfg.CodeSha256)
+	} else {
+		d.State.Blue, d.State.FirstRelease = "", true
+	}
+
+	codeSHA, err := h.updateCode(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	if codeSHA == blueSHA {
+		d.State.Noop, d.State.Green, d.State.Phase = true, d.State.Blue, release.PhaseNoop
+		return d, nil
+	}
+	revision, err := h.waitUpdated(ctx, fn)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := h.Lambda.PublishVersion(ctx, &awslambda.PublishVersionInput{
+		FunctionName: &fn,
+		CodeSha256:   &codeSHA,
+		RevisionId:   &revision,
+		Description:  aws.String("greenlight " + d.ReleaseID),
+	})
+	if err != nil {
+		return nil, failure.Classify("publish version of "+fn, err)
+	}
+	d.State.Green = aws.ToString(pub.Version)
+	if err := traffic.Point(ctx, h.Lambda, fn, d.CandidateAlias, d.State.Green); err != nil {
+		return nil, failure.Classify("point candidate alias", err)
+	}
+	if _, err := h.CloudWatch.PutMetricAlarm(ctx, alarm.ReleaseAlarmInput(d)); err != nil {
+		return nil, failure.Classify("create alarm "+d.State.ReleaseAlarm, err)
+	}
+	d.State.Phase = release.PhaseDeployed
+	if _, err := h.Ledger.Update(ctx, fn, d.ExecutionARN, func(r *ledger.Record) {
+		r.Blue, r.Green, r.ReleaseAlarm, r.Phase = d.State.Blue, d.State.Green, d.State.ReleaseAlarm, d.State.Phase
+	}); err != nil {
+		return nil, lockErr(fn, err)
+	}
+	return d, nil
+}
+
+// updateCode points $LATEST at the artifact, guarded by the revision it read,
+// and returns the new code's SHA-256 as Lambda computed it.
+func (h *Handler) updateCode(ctx context.Context, d *release.Document) (string, error) {
+	fn, a := d.Function, d.Artifact
+	latest, err := h.Lambda.GetFunctionConfiguration(ctx, &awslambda.GetFunctionConfigurationInput{FunctionName: &fn})
+	if err != nil {
+		return "", failure.Classify("read function "+fn, err)
+	}
+	out, err := h.Lambda.UpdateFunctionCode(ctx, &awslambda.UpdateFunctionCodeInput{
+		FunctionName:    &fn,
+		S3Bucket:        &a.Bucket,
+		S3Key:           &a.Key,
+		S3ObjectVersion: &a.VersionID,
+		RevisionId:      latest.RevisionId,
+	})
+	if err != nil {
+		if isBadCode(err) {
+			return "", &failure.ArtifactError{Reason: "Lambda refused the code", Err: err}
+		}
+		return "", failure.Classify("update code of "+fn, err)
+	}
+	sha := aws.ToString(out.CodeSha256)
+	if a.SHA256 != "" && sha != a.SHA256 {
+		return "", &failure.ArtifactError{Reason: fmt.Sprintf("Lambda computed CodeSha256 %s, the release expects %s", sha, a.SHA256)}
+	}
+	return sha, nil
+}
+
+func isBadCode(err error) bool {
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	switch apiErr.ErrorCode() {
+	case "InvalidZipFileException", "RequestTooLargeException", "CodeStorageExceededException", "CodeVerificationFailedException", "InvalidCodeSignatureException":
+		return true
+	}
+	return false
+}
+
+// waitUpdated polls, bounded, until the code update is done and returns the
+// function's revision, which the publish is pinned to.
+func (h *Handler) waitUpdated(ctx context.Context, fn string) (string, error) {
+	timeout, delay := h.UpdateTimeout, h.PollDelay
+	if timeout <= 0 {
+		timeout = defaultUpdateTimeout
+	}
+	if delay <= 0 {
+		delay = defaultPollDelay
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		cfg, err := h.Lambda.GetFunctionConfiguration(ctx, &awslambda.GetFunctionConfigurationInput{FunctionName: &fn})
+		if err != nil {
+			return "", failure.Classify("read function "+fn, err)
+		}
+		switch cfg.LastUpdateStatus {
+		case lambdatypes.LastUpdateStatusSuccessful, "":
+			return aws.ToString(cfg.RevisionId), nil
+		case lambdatypes.LastUpdateStatusFailed:
+			return "", &failure.ArtifactError{Reason: fmt.Sprintf("the code update of %s failed: %s: %s",
+				fn, cfg.LastUpdateStatusReasonCode, aws.ToString(cfg.LastUpdateStatusReason))}
+		}
+		if time.Now().After(deadline) {
+			return "", &failure.ThrottledError{Op: "wait for update of " + fn, Err: fmt.Errorf("still %s after %v", cfg.LastUpdateStatus, timeout)}
+		}
+		select {
+		case <-ctx.Done():
+			return "", &failure.ThrottledError{Op: "wait for update of " + fn, Err: ctx.Err()}
+		case <-time.After(delay):
+		}
+	}
+}
+
+// lockErr says that a release whose lock is gone must stop.
+func lockErr(fn string, err error) error {
+	if errors.Is(err, ledger.ErrNotHeld) {
+		return &failure.HaltedError{Reason: "the release lock of " + fn + " is gone", By: "greenlight"}
+	}
+	return failure.Classify("update lock of "+fn, err)
+}

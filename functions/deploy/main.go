@@ -1,0 +1,34 @@
+// Command deploy is the greenlight task that publishes the green version: it
+// checks the artifact, updates the function's code from the exact S3 object
+// version, publishes a version pinned to that code, points the candidate
+// alias at it and creates the release's error alarm.
+package main
+
+import (
+	"context"
+	"log"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/greenlight/greenlight/internal/ledger"
+)
+
+func main() {
+	cfg, err := awsconfig.LoadDefaultConfig(context.Background())
+	if err != nil {
+		log.Fatalf("load AWS configuration: %v", err)
+	}
+	s3c := s3.NewFromConfig(cfg)
+	h := &Handler{
+		S3:         s3c,
+		Lambda:     awslambda.NewFromConfig(cfg),
+		CloudWatch: cloudwatch.NewFromConfig(cfg),
+		Ledger:     &ledger.Ledger{S3: s3c, Bucket: os.Getenv("GREENLIGHT_BUCKET")},
+	}
+	lambda.Start(h.Handle)
+}
