@@ -21,7 +21,7 @@ type awsClients struct {
 	stacks     stackDescriber
 	objects    ledger.Objects
 	executions executionReader
-	aliases    aliasUpdater
+	functions  functionAPI
 	alarms     alarmDescriber
 	// now, when set, is the clock of the cloud the clients talk to.
 	now func() time.Time
@@ -60,7 +60,7 @@ func connectAWS(ctx context.Context) (*awsClients, error) {
 		stacks:     cloudformation.NewFromConfig(cfg),
 		objects:    s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = pathStyle }),
 		executions: sfn.NewFromConfig(cfg),
-		aliases:    lambdasdk.NewFromConfig(cfg),
+		functions:  lambdasdk.NewFromConfig(cfg),
 		alarms:     cloudwatch.NewFromConfig(cfg),
 		now:        now,
 	}, nil

@@ -23,16 +23,16 @@ type world struct {
 	stacks  fakeStacks
 	bucket  *versionedBucket
 	sfn     *fakeSFN
-	aliases *fakeAliases
+	functions *fakeFunctions
 	alarms  fakeAlarms
 }
 
 func newWorld() *world {
-	return &world{stacks: goodStack, bucket: newBucket(), sfn: &fakeSFN{}, aliases: &fakeAliases{}, alarms: fakeAlarms{}}
+	return &world{stacks: goodStack, bucket: newBucket(), sfn: &fakeSFN{}, functions: &fakeFunctions{names: []string{"orders", "billing"}}, alarms: fakeAlarms{}}
 }
 
 func (w *world) clients() *awsClients {
-	return &awsClients{stacks: w.stacks, objects: w.bucket, executions: w.sfn, aliases: w.aliases, alarms: w.alarms}
+	return &awsClients{stacks: w.stacks, objects: w.bucket, executions: w.sfn, functions: w.functions, alarms: w.alarms}
 }
 
 // doc returns the shifting fixture changed by mutate, as JSON.
@@ -225,20 +225,22 @@ func TestDeploy(t *testing.T) {
 		name string
 		args []string
 		want string
+		code int
 	}{
-		{"no function", []string{"-a", zip}, "--function is required"},
-		{"no artifact", []string{"-f", "orders"}, "--artifact is required"},
-		{"missing artifact", []string{"-f", "orders", "-a", "nope.zip"}, "no such file"},
-		{"not a zip", []string{"-f", "orders", "-a", notZip}, "is not a zip archive"},
-		{"bad strategy", []string{"-f", "orders", "-a", zip, "-s", "Fast"}, `strategy "Fast" is not one of`},
-		{"missing manifest", []string{"-f", "orders", "-a", zip, "-m", "nope.json"}, "--manifest"},
-		{"bad build", []string{"-f", "orders", "-a", zip, "--build", "a/b"}, `--build "a/b"`},
+		{"no function", []string{"-a", zip}, "--function is required", exitUsage},
+		{"no artifact", []string{"-f", "orders"}, "--artifact is required", exitUsage},
+		{"missing artifact", []string{"-f", "orders", "-a", "nope.zip"}, "no such file", exitUsage},
+		{"not a zip", []string{"-f", "orders", "-a", notZip}, "is not a zip archive", exitUsage},
+		{"bad strategy", []string{"-f", "orders", "-a", zip, "-s", "Fast"}, `strategy "Fast" is not one of`, exitUsage},
+		{"missing manifest", []string{"-f", "orders", "-a", zip, "-m", "nope.json"}, "--manifest", exitUsage},
+		{"bad build", []string{"-f", "orders", "-a", zip, "--build", "a/b"}, `--build "a/b"`, exitUsage},
+		{"unknown function", []string{"-f", "payments", "-a", zip}, "function payments does not exist", exitNotFound},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newWorld()
 			_, errOut, code := run(t, w.clients(), append([]string{"deploy"}, tt.args...)...)
-			if code != exitUsage {
-				t.Errorf("exit code %d, want %d: %s", code, exitUsage, errOut)
+			if code != tt.code {
+				t.Errorf("exit code %d, want %d: %s", code, tt.code, errOut)
 			}
 			mustContain(t, errOut, tt.want)
 			if len(w.bucket.puts) != 0 {
@@ -416,7 +418,7 @@ func TestRollback(t *testing.T) {
 		if code != exitOK {
 			t.Fatalf("exit code %d: %s", code, errOut)
 		}
-		assertPointed(t, w.aliases, "live", "3")
+		assertPointed(t, w.functions, "live", "3")
 		r, _ := w.bucket.Record(t, "orders")
 		if r.Halt == nil || r.Halt.Reason != "latency" || !strings.HasPrefix(r.Halt.By, "greenlight-cli") || !r.Halt.At.Equal(t0.Add(2*time.Minute)) {
 			t.Errorf("halt %+v", r.Halt)
@@ -429,8 +431,8 @@ func TestRollback(t *testing.T) {
 		first.Blue = ""
 		w.bucket.Put(t, first)
 		out, _, code := run(t, w.clients(), "rollback", "-f", "orders")
-		if code != exitOK || len(w.aliases.updates) != 0 {
-			t.Fatalf("exit code %d, alias updates %d", code, len(w.aliases.updates))
+		if code != exitOK || len(w.functions.updates) != 0 {
+			t.Fatalf("exit code %d, alias updates %d", code, len(w.functions.updates))
 		}
 		mustContain(t, out, "halted before it served traffic")
 	})
@@ -447,7 +449,7 @@ func TestRollback(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newWorld()
-			w.aliases.err = tt.alias
+			w.functions.err = tt.alias
 			if tt.record != nil {
 				w.bucket.Put(t, *tt.record)
 			}
@@ -471,7 +473,7 @@ func TestPromote(t *testing.T) {
 		if code != exitOK {
 			t.Fatalf("exit code %d: %s", code, errOut)
 		}
-		assertPointed(t, w.aliases, "live", "4")
+		assertPointed(t, w.functions, "live", "4")
 		if r, _ := w.bucket.Record(t, "orders"); r.Promote == nil {
 			t.Error("promote request not written")
 		}
@@ -502,7 +504,7 @@ func TestPromote(t *testing.T) {
 				t.Errorf("exit code %d, want %d: %s", code, tt.code, errOut)
 			}
 			mustContain(t, errOut, tt.want)
-			if len(w.aliases.updates) != 0 {
+			if len(w.functions.updates) != 0 {
 				t.Errorf("alias moved on a refused promote")
 			}
 		})
@@ -511,7 +513,7 @@ func TestPromote(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
-func assertPointed(t *testing.T, f *fakeAliases, alias, version string) {
+func assertPointed(t *testing.T, f *fakeFunctions, alias, version string) {
 	t.Helper()
 	if len(f.updates) != 1 {
 		t.Fatalf("%d alias updates, want 1", len(f.updates))

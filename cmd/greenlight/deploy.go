@@ -7,8 +7,11 @@ import (
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/spf13/cobra"
+
+	"github.com/greenlight/greenlight/internal/failure"
 )
 
 type deployOptions struct {
@@ -97,6 +100,9 @@ func (a *releaseApp) deploy(ctx context.Context, cmd *cobra.Command, o deployOpt
 	if err != nil {
 		return err
 	}
+	if err := checkFunctionExists(ctx, s.functions, o.function); err != nil {
+		return err
+	}
 	zipKey, manifestKey := artifactKeys(o.function, o.build)
 	res := deployResult{Function: o.function, Build: o.build, Bucket: s.stack.Bucket, Key: zipKey}
 	if manifest != nil {
@@ -144,4 +150,17 @@ func (a *releaseApp) deploy(ctx context.Context, cmd *cobra.Command, o deployOpt
 		}
 	}
 	return followErr
+}
+
+// checkFunctionExists refuses to start a release of a function that is not
+// there, before anything is uploaded.
+func checkFunctionExists(ctx context.Context, api functionGetter, function string) error {
+	_, err := api.GetFunction(ctx, &lambdasdk.GetFunctionInput{FunctionName: &function})
+	if failure.IsNotFound(err) {
+		return notFoundf("function %s does not exist (in this account and region)", function)
+	}
+	if err != nil {
+		return fmt.Errorf("look up function %s: %w", function, err)
+	}
+	return nil
 }

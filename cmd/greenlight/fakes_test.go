@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
@@ -230,13 +232,21 @@ func (b *versionedBucket) object(t *testing.T, key string) string {
 	return string(body)
 }
 
-// fakeAliases records UpdateAlias calls.
-type fakeAliases struct {
+// fakeFunctions knows some functions and records UpdateAlias calls.
+type fakeFunctions struct {
+	names   []string
 	updates []*lambdasdk.UpdateAliasInput
 	err     error
 }
 
-func (f *fakeAliases) UpdateAlias(_ context.Context, in *lambdasdk.UpdateAliasInput, _ ...func(*lambdasdk.Options)) (*lambdasdk.UpdateAliasOutput, error) {
+func (f *fakeFunctions) GetFunction(_ context.Context, in *lambdasdk.GetFunctionInput, _ ...func(*lambdasdk.Options)) (*lambdasdk.GetFunctionOutput, error) {
+	if !slices.Contains(f.names, aws.ToString(in.FunctionName)) {
+		return nil, &lambdatypes.ResourceNotFoundException{Message: aws.String("Function not found: " + aws.ToString(in.FunctionName))}
+	}
+	return &lambdasdk.GetFunctionOutput{}, nil
+}
+
+func (f *fakeFunctions) UpdateAlias(_ context.Context, in *lambdasdk.UpdateAliasInput, _ ...func(*lambdasdk.Options)) (*lambdasdk.UpdateAliasOutput, error) {
 	if f.err != nil {
 		return nil, f.err
 	}

@@ -19,7 +19,17 @@ type aliasUpdater interface {
 	UpdateAlias(ctx context.Context, in *lambdasdk.UpdateAliasInput, optFns ...func(*lambdasdk.Options)) (*lambdasdk.UpdateAliasOutput, error)
 }
 
-var _ aliasUpdater = (*lambdasdk.Client)(nil)
+type functionGetter interface {
+	GetFunction(ctx context.Context, in *lambdasdk.GetFunctionInput, optFns ...func(*lambdasdk.Options)) (*lambdasdk.GetFunctionOutput, error)
+}
+
+// functionAPI is what the commands need from Lambda.
+type functionAPI interface {
+	aliasUpdater
+	functionGetter
+}
+
+var _ functionAPI = (*lambdasdk.Client)(nil)
 
 // operatorOptions are the flags of rollback and promote.
 type operatorOptions struct {
@@ -133,7 +143,7 @@ func (a *releaseApp) rollback(ctx context.Context, s *session, function string, 
 		return r, &operatorError{Release: r.ReleaseID, Reason: "is already promoted; deploy the previous artifact to go back"}
 	}
 	if r.Blue != "" {
-		if err := pointAlias(ctx, s.aliases, function, r.LiveAlias, r.Blue); err != nil {
+		if err := pointAlias(ctx, s.functions, function, r.LiveAlias, r.Blue); err != nil {
 			return r, err
 		}
 	}
@@ -155,7 +165,7 @@ func (a *releaseApp) promote(ctx context.Context, s *session, function string, a
 	case r.Green == "" || r.Phase != release.PhaseShifting && r.Phase != release.PhaseTested && r.Phase != release.PhasePromoted:
 		return r, &operatorError{Release: r.ReleaseID, Reason: fmt.Sprintf("has not passed its tests yet (phase %s)", orDash(string(r.Phase)))}
 	}
-	if err := pointAlias(ctx, s.aliases, function, r.LiveAlias, r.Green); err != nil {
+	if err := pointAlias(ctx, s.functions, function, r.LiveAlias, r.Green); err != nil {
 		return r, err
 	}
 	return l.RequestPromote(ctx, function, act)
