@@ -20,11 +20,11 @@ import (
 
 // world is the fake AWS a command test runs against.
 type world struct {
-	stacks  fakeStacks
-	bucket  *versionedBucket
-	sfn     *fakeSFN
+	stacks    fakeStacks
+	bucket    *versionedBucket
+	sfn       *fakeSFN
 	functions *fakeFunctions
-	alarms  fakeAlarms
+	alarms    fakeAlarms
 }
 
 func newWorld() *world {
