@@ -220,7 +220,7 @@ func (p *parser) program(obj map[string]any, where string) *program {
 			prog.States[name] = st
 		}
 	}
-	if start != "" && states[start] == nil {
+	if _, present := obj["StartAt"]; present && states[start] == nil {
 		p.addf("MISSING_TRANSITION_TARGET", "Missing 'Next' target: %s at %s/StartAt", start, where)
 	}
 	// Every transition must name a state of this program.

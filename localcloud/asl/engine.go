@@ -181,7 +181,10 @@ func (x *Execution) run(top *thread, input any) {
 		go func() {
 			select {
 			case <-ch:
+				// Keep running until the execution has wound down, so that a
+				// virtual clock does not jump past timers it cancels.
 				x.cancel(&stopCause{status: StatusTimedOut, err: &Error{Name: ErrTimeout, Cause: "The execution timed out"}})
+				<-x.done
 				x.engine.time.release()
 			case <-x.done:
 				if !stop() {
@@ -238,7 +241,10 @@ func (x *Execution) Stop(errName, cause string) bool {
 		return false
 	default:
 	}
+	t := x.engine.time
+	t.acquire()
 	x.cancel(&stopCause{status: StatusAborted, err: &Error{Name: errName, Cause: cause}})
+	go func() { <-x.done; t.release() }()
 	return true
 }
 

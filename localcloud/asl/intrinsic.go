@@ -97,7 +97,8 @@ func parseCall(s string) (*intrinsic, string, error) {
 		for {
 			var arg intrinsicArg
 			var err error
-			arg, rest, err = parseArg(strings.TrimLeft(rest, " "))
+			// The template of States.Format keeps \{ and \} for fnFormat.
+			arg, rest, err = parseArg(strings.TrimLeft(rest, " "), name == "States.Format" && len(f.args) == 0)
 			if err != nil {
 				return nil, "", err
 			}
@@ -133,7 +134,7 @@ func arity(spec intrinsicFunc) string {
 	}
 }
 
-func parseArg(s string) (intrinsicArg, string, error) {
+func parseArg(s string, keepBraceEscapes bool) (intrinsicArg, string, error) {
 	switch {
 	case s == "":
 		return intrinsicArg{}, "", fmt.Errorf("missing argument")
@@ -143,6 +144,9 @@ func parseArg(s string) (intrinsicArg, string, error) {
 			c := s[i]
 			if c == '\\' && i+1 < len(s) {
 				i++
+				if keepBraceEscapes && (s[i] == '{' || s[i] == '}') {
+					b.WriteByte('\\')
+				}
 				b.WriteByte(s[i])
 				continue
 			}

@@ -1,0 +1,60 @@
+package asl
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"testing"
+	"time"
+)
+
+func benchRun(b *testing.B, def, input string) Result {
+	b.Helper()
+	m, err := Parse([]byte(def))
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := NewEngine(Options{})
+	x, err := e.Start(m, StartInput{ExecutionARN: "arn:bench", Input: input})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := x.Wait(ctx)
+	if err != nil || res.Status != StatusSucceeded {
+		b.Fatalf("execution = %+v, %v", res, err)
+	}
+	return res
+}
+
+// BenchmarkPassChoiceLoop counts down from 10,000 through a Pass and a
+// Choice state per step and reports states per second.
+func BenchmarkPassChoiceLoop(b *testing.B) {
+	const steps = 10000
+	def := `{"StartAt":"Dec","States":{
+	  "Dec":{"Type":"Pass","Parameters":{"n.$":"States.MathAdd($.n, -1)"},"Next":"Check"},
+	  "Check":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericGreaterThan":0,"Next":"Dec"}],"Default":"Done"},
+	  "Done":{"Type":"Succeed"}}}`
+	b.ResetTimer()
+	for b.Loop() {
+		benchRun(b, def, `{"n":`+strconv.Itoa(steps)+`}`)
+	}
+	b.ReportMetric(float64(2*steps*b.N)/b.Elapsed().Seconds(), "states/s")
+}
+
+// BenchmarkMap1000 runs an unbounded Map over 1,000 items.
+func BenchmarkMap1000(b *testing.B) {
+	items := make([]int, 1000)
+	for i := range items {
+		items[i] = i
+	}
+	in, _ := json.Marshal(map[string]any{"items": items})
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":0,
+	  "ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"v.$":"$"},"End":true}}},"End":true}}}`
+	b.ResetTimer()
+	for b.Loop() {
+		benchRun(b, def, string(in))
+	}
+	b.ReportMetric(float64(1000*b.N)/b.Elapsed().Seconds(), "items/s")
+}

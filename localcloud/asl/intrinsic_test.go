@@ -1,0 +1,99 @@
+package asl
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestIntrinsics(t *testing.T) {
+	data := mustDecode(t, `{"s":"a,b,,c","n":3,"arr":[1,2,2,3],"obj":{"a":1},"json":"{\"x\":[1]}"}`)
+	tests := []struct {
+		expr string
+		want string // JSON; "" with wantErr
+		err  string // error name expected
+	}{
+		{`States.Format('Hello {} and {}', $.n, 'x')`, `"Hello 3 and x"`, ""},
+		{`States.Format('literal \{\} {}', $.obj)`, `"literal {} {\"a\":1}"`, ""},
+		{`States.Format('{} {}', 1)`, "", ErrIntrinsicFailure},
+		{`States.StringToJson($.json)`, `{"x":[1]}`, ""},
+		{`States.JsonToString($.obj)`, `"{\"a\":1}"`, ""},
+		{`States.Array(1, 'two', $.obj, null, true)`, `[1,"two",{"a":1},null,true]`, ""},
+		{`States.ArrayPartition($.arr, 3)`, `[[1,2,2],[3]]`, ""},
+		{`States.ArrayPartition($.arr, 0)`, "", ErrIntrinsicFailure},
+		{`States.ArrayContains($.arr, 3)`, `true`, ""},
+		{`States.ArrayRange(1, 9, 2)`, `[1,3,5,7,9]`, ""},
+		{`States.ArrayRange(5, 1, -2)`, `[5,3,1]`, ""},
+		{`States.ArrayRange(0, 2000, 1)`, "", ErrIntrinsicFailure},
+		{`States.ArrayGetItem($.arr, 3)`, `3`, ""},
+		{`States.ArrayGetItem($.arr, 4)`, "", ErrIntrinsicFailure},
+		{`States.ArrayLength($.arr)`, `4`, ""},
+		{`States.ArrayUnique($.arr)`, `[1,2,3]`, ""},
+		{`States.Base64Encode('Data to encode')`, `"RGF0YSB0byBlbmNvZGU="`, ""},
+		{`States.Base64Decode('RGF0YSB0byBlbmNvZGU=')`, `"Data to encode"`, ""},
+		{`States.Base64Decode('***')`, "", ErrIntrinsicFailure},
+		{`States.Hash('input data', 'SHA-1')`, `"aaff4a450a104cd177d28d18d74485e8cae074b7"`, ""},
+		{`States.Hash('x', 'SHA-3')`, "", ErrIntrinsicFailure},
+		{`States.JsonMerge($.obj, States.StringToJson('{"b":2}'), false)`, `{"a":1,"b":2}`, ""},
+		{`States.JsonMerge($.obj, $.obj, true)`, "", ErrIntrinsicFailure},
+		{`States.MathAdd($.n, -4)`, `-1`, ""},
+		{`States.MathAdd(1.5, 1)`, "", ErrIntrinsicFailure},
+		{`States.MathRandom(5, 6)`, `5`, ""},
+		{`States.StringSplit($.s, ',')`, `["a","b","c"]`, ""},
+		{`States.ArrayLength(States.StringSplit($.s, ','))`, `3`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			f, err := parseIntrinsic(tt.expr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := f.eval(data, nil)
+			if tt.err != "" {
+				e, ok := err.(*Error)
+				if !ok || e.Name != tt.err {
+					t.Fatalf("err = %v, want %s", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if encodeJSON(got) != tt.want {
+				t.Errorf("got %s, want %s", encodeJSON(got), tt.want)
+			}
+		})
+	}
+}
+
+func TestIntrinsicUUID(t *testing.T) {
+	f, err := parseIntrinsic("States.UUID()")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := f.eval(nil, nil)
+	s, _ := v.(string)
+	if len(s) != 36 || s[14] != '4' || strings.Count(s, "-") != 4 {
+		t.Errorf("UUID() = %q, want a version 4 UUID", s)
+	}
+}
+
+func TestIntrinsicMissingPath(t *testing.T) {
+	f, err := parseIntrinsic("States.Format('{}', $.nope)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.eval(map[string]any{}, nil); err == nil || !strings.Contains(err.Error(), "$.nope") {
+		t.Errorf("err = %v, want one naming $.nope", err)
+	}
+}
+
+func TestParseIntrinsicErrors(t *testing.T) {
+	for _, s := range []string{
+		"States.Nope(1)", "States.Format(", "States.Format('x'", "States.ArrayLength()", "States.UUID(1)",
+		"States.MathAdd(1, 2, 3)", "States.Format('a' 'b')", "States.Array({})", "States.Format('x') trailing",
+	} {
+		if _, err := parseIntrinsic(s); err == nil {
+			t.Errorf("parseIntrinsic(%q) succeeded, want an error", s)
+		}
+	}
+}
