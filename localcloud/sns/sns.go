@@ -1,0 +1,218 @@
+// Package sns is the local cloud's Amazon SNS: topics, subscriptions with
+// filter policies (the EventBridge pattern language, package
+// events/pattern) and Publish, spoken over the query protocol
+// (Action=...&Version=2010-03-31, XML answers). Every published message is
+// also kept in a per-topic inbox, bounded and persisted, that tests and the
+// CLI read through Inbox or InboxHandler; that inbox is how email, SMS and
+// any other non-HTTP subscription "receives" its messages. HTTP and HTTPS
+// subscriptions are confirmed at once and receive the SNS JSON envelope
+// (unsigned) by POST, like AWS sends it.
+package sns
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/greenlight/greenlight/localcloud/bus"
+	"github.com/greenlight/greenlight/localcloud/clock"
+	"github.com/greenlight/greenlight/localcloud/events/pattern"
+	"github.com/greenlight/greenlight/localcloud/fault"
+)
+
+// signingName is the SigV4 service name of SNS, used for fault rules.
+const signingName = "sns"
+
+// DefaultInboxLimit is how many messages a topic's inbox keeps by default.
+const DefaultInboxLimit = 1000
+
+// Options configures the service.
+type Options struct {
+	// Dir keeps topics, subscriptions and inboxes across restarts; empty
+	// keeps them in memory.
+	Dir string
+	// Clock stamps messages; nil is the wall clock.
+	Clock clock.Clock
+	// Faults, when set, is consulted before every operation.
+	Faults *fault.Injector
+	// HTTPClient posts to http and https subscriptions; nil is a client with
+	// a 15-second timeout.
+	HTTPClient *http.Client
+	// InboxLimit bounds each topic's inbox (the newest are kept); 0 is
+	// DefaultInboxLimit.
+	InboxLimit int
+	// Logger reports deliveries that failed; nil is slog.Default().
+	Logger *slog.Logger
+}
+
+// Service is the SNS HTTP handler and the local bus.Publisher.
+type Service struct {
+	opts Options
+
+	mu     sync.Mutex
+	topics map[string]*topic // by ARN
+
+	ctx      context.Context // cancelled by Close, ends pending deliveries
+	cancel   context.CancelFunc
+	inflight sync.WaitGroup
+}
+
+var _ bus.Publisher = (*Service)(nil)
+
+type topic struct {
+	ARN           string            `json:"arn"`
+	Attributes    map[string]string `json:"attributes,omitempty"`
+	Subscriptions []*subscription   `json:"subscriptions,omitempty"`
+	Inbox         []Message         `json:"inbox,omitempty"`
+}
+
+type subscription struct {
+	ARN        string            `json:"arn"`
+	Protocol   string            `json:"protocol"`
+	Endpoint   string            `json:"endpoint"`
+	Pending    bool              `json:"pending,omitempty"`
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	filter *pattern.Pattern
+}
+
+// Message is a published message as the inbox keeps it.
+type Message struct {
+	MessageID  string               `json:"messageId"`
+	TopicARN   string               `json:"topicArn"`
+	Subject    string               `json:"subject,omitempty"`
+	Message    string               `json:"message"`
+	Attributes map[string]Attribute `json:"messageAttributes,omitempty"`
+	Timestamp  time.Time            `json:"timestamp"`
+	// DeliveredTo lists the subscriptions whose filter policy accepted the
+	// message.
+	DeliveredTo []string `json:"deliveredTo,omitempty"`
+}
+
+// Attribute is a message attribute.
+type Attribute struct {
+	DataType    string `json:"dataType"`
+	StringValue string `json:"stringValue"`
+}
+
+// New loads the state kept under opts.Dir and returns the service.
+func New(opts Options) (*Service, error) {
+	if opts.Clock == nil {
+		opts.Clock = clock.Real{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 15 * time.Second}
+	}
+	if opts.InboxLimit <= 0 {
+		opts.InboxLimit = DefaultInboxLimit
+	}
+	s := &Service{opts: opts, topics: map[string]*topic{}}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	if err := s.load(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close stops pending deliveries and waits for them to end.
+func (s *Service) Close() error {
+	s.cancel()
+	s.inflight.Wait()
+	return nil
+}
+
+func (s *Service) statePath() string { return filepath.Join(s.opts.Dir, "sns", "state.json") }
+
+func (s *Service) load() error {
+	if s.opts.Dir == "" {
+		return nil
+	}
+	data, err := os.ReadFile(s.statePath())
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read sns state: %w", err)
+	}
+	var topics []*topic
+	if err := json.Unmarshal(data, &topics); err != nil {
+		return fmt.Errorf("decode sns state %s: %w", s.statePath(), err)
+	}
+	for _, t := range topics {
+		for _, sub := range t.Subscriptions {
+			if err := sub.compileFilter(); err != nil {
+				return fmt.Errorf("subscription %s in %s: %w", sub.ARN, s.statePath(), err)
+			}
+		}
+		s.topics[t.ARN] = t
+	}
+	return nil
+}
+
+// saveLocked writes the state; the caller holds s.mu.
+func (s *Service) saveLocked() error {
+	if s.opts.Dir == "" {
+		return nil
+	}
+	data, err := json.Marshal(s.sortedTopicsLocked())
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(s.statePath()), 0o755); err != nil {
+		return fmt.Errorf("sns state directory: %w", err)
+	}
+	tmp := s.statePath() + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return fmt.Errorf("write sns state: %w", err)
+	}
+	return os.Rename(tmp, s.statePath())
+}
+
+func (s *Service) sortedTopicsLocked() []*topic {
+	out := make([]*topic, 0, len(s.topics))
+	for _, t := range s.topics {
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ARN < out[j].ARN })
+	return out
+}
+
+// TopicARN is the ARN of the local topic called name.
+func TopicARN(name string) string {
+	return "arn:aws:sns:" + bus.Region + ":" + bus.Account + ":" + name
+}
+
+// Inbox returns the messages published to a topic, oldest first. It is
+// empty for a topic that does not exist.
+func (s *Service) Inbox(topicARN string) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.topics[topicARN]
+	if t == nil {
+		return nil
+	}
+	return append([]Message(nil), t.Inbox...)
+}
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
