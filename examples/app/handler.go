@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync/atomic"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// HealthPath is the path of the health check that the pre-traffic test
+// calls: {"path": "/health"} answers {"statusCode": 200, "body": "ok"} on a
+// healthy version.
+const HealthPath = "/health"
+
+// behaviour is what one version does.
+type behaviour struct {
+	greeting string
+	// failOn lists, by their count modulo ten, the requests (other than
+	// the health check) that fail: {3, 6, 9} fails 30 %.
+	failOn  []uint64
+	healthy bool
+}
+
+var behaviours = map[string]behaviour{
+	"v1": {greeting: "hello from greenlight", healthy: true},
+	"v2": {greeting: "hello again, now with a canary", healthy: true},
+	"v3": {greeting: "hello, most of the time", failOn: []uint64{3, 6, 9}, healthy: true},
+	"v4": {greeting: "hello from a broken build", healthy: false},
+}
+
+// BrokenVersionError is the error v3 returns for the requests it fails;
+// Lambda reports its name as the errorType.
+type BrokenVersionError struct {
+	Version string
+	Request uint64
+}
+
+func (e *BrokenVersionError) Error() string {
+	return fmt.Sprintf("%s failed request %d", e.Version, e.Request)
+}
+
+type handler struct {
+	version  string
+	b        behaviour
+	requests atomic.Uint64
+}
+
+func newHandler(version string) (*handler, error) {
+	b, ok := behaviours[version]
+	if !ok {
+		return nil, fmt.Errorf("unknown version %q: build with -ldflags \"-X main.version=vN\", N from 1 to 4", version)
+	}
+	return &handler{version: version, b: b}, nil
+}
+
+// greeting is the body of a successful request.
+type greeting struct {
+	Message string `json:"message"`
+	Version string `json:"version"`
+	Path    string `json:"path"`
+}
+
+// Handle answers one request.
+func (h *handler) Handle(_ context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	headers := map[string]string{"Content-Type": "text/plain", "X-App-Version": h.version}
+	if req.Path == HealthPath {
+		if !h.b.healthy {
+			return events.APIGatewayProxyResponse{StatusCode: http.StatusServiceUnavailable, Headers: headers, Body: "unhealthy"}, nil
+		}
+		return events.APIGatewayProxyResponse{StatusCode: http.StatusOK, Headers: headers, Body: "ok"}, nil
+	}
+	n := h.requests.Add(1)
+	if slices.Contains(h.b.failOn, n%10) {
+		return events.APIGatewayProxyResponse{}, &BrokenVersionError{Version: h.version, Request: n}
+	}
+	path := req.Path
+	if path == "" {
+		path = "/"
+	}
+	body, err := json.Marshal(greeting{Message: h.b.greeting, Version: h.version, Path: path})
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	headers["Content-Type"] = "application/json"
+	return events.APIGatewayProxyResponse{StatusCode: http.StatusOK, Headers: headers, Body: string(body)}, nil
+}
