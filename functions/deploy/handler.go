@@ -118,7 +118,7 @@ func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Doc
 	if _, err := h.Ledger.Update(ctx, fn, d.ExecutionARN, func(r *ledger.Record) {
 		r.Blue, r.Green, r.ReleaseAlarm, r.Phase = d.State.Blue, d.State.Green, d.State.ReleaseAlarm, d.State.Phase
 	}); err != nil {
-		return nil, lockErr(fn, err)
+		return nil, ledger.AsHalt(fn, err)
 	}
 	return d, nil
 }
@@ -195,12 +195,4 @@ func (h *Handler) waitUpdated(ctx context.Context, fn string) (string, error) {
 		case <-time.After(delay):
 		}
 	}
-}
-
-// lockErr says that a release whose lock is gone must stop.
-func lockErr(fn string, err error) error {
-	if errors.Is(err, ledger.ErrNotHeld) {
-		return &failure.HaltedError{Reason: "the release lock of " + fn + " is gone", By: "greenlight"}
-	}
-	return failure.Classify("update lock of "+fn, err)
 }

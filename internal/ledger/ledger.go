@@ -338,3 +338,29 @@ func (l *Ledger) List(ctx context.Context) ([]Record, error) {
 	}
 	return records, nil
 }
+
+// Check reads fn's record for the release of executionARN and returns a
+// *failure.HaltedError when that release must stop: its lock is gone or
+// belongs to another execution, or an operator or the alarm guard halted it.
+func (l *Ledger) Check(ctx context.Context, fn, executionARN string) (Record, error) {
+	r, _, err := l.Get(ctx, fn)
+	if err != nil {
+		return Record{}, AsHalt(fn, err)
+	}
+	if r.ExecutionARN != executionARN {
+		return Record{}, AsHalt(fn, ErrNotHeld)
+	}
+	if r.Halt != nil {
+		return r, &failure.HaltedError{Reason: r.Halt.Reason, By: r.Halt.By}
+	}
+	return r, nil
+}
+
+// AsHalt turns a lost lock (ErrNotHeld) into the *failure.HaltedError that
+// stops the release, and classifies any other error.
+func AsHalt(fn string, err error) error {
+	if errors.Is(err, ErrNotHeld) {
+		return &failure.HaltedError{Reason: "the release lock of " + fn + " is gone or taken", By: "greenlight"}
+	}
+	return failure.Classify("lock of "+fn, err)
+}

@@ -183,3 +183,33 @@ func TestRecordForAndWatches(t *testing.T) {
 		}
 	}
 }
+
+func TestCheck(t *testing.T) {
+	tests := []struct {
+		name    string
+		record  *ledger.Record
+		wantErr bool
+	}{
+		{"held", &ledger.Record{Function: "orders", ExecutionARN: mine}, false},
+		{"halted", &ledger.Record{Function: "orders", ExecutionARN: mine, Halt: &ledger.Action{Reason: "alarm", By: "guard"}}, true},
+		{"taken", &ledger.Record{Function: "orders", ExecutionARN: theirs}, true},
+		{"gone", nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := ledgertest.NewBucket()
+			if tt.record != nil {
+				b.Put(t, *tt.record)
+			}
+			_, err := newLedger(b, nil).Check(context.Background(), "orders", mine)
+			var he *failure.HaltedError
+			if tt.wantErr != errors.As(err, &he) {
+				t.Fatalf("Check error = %v", err)
+			}
+		})
+	}
+	b := ledgertest.NewBucket()
+	b.Err = &smithy.GenericAPIError{Code: "SlowDown"}
+	_, err := newLedger(b, nil).Check(context.Background(), "orders", mine)
+	checkName(t, err, failure.NameThrottled)
+}
