@@ -655,3 +655,24 @@ func (b *backend) setConfig(bucketName, name string, doc []byte) error {
 	}
 	return b.saveLocked()
 }
+
+// deleteIfMatch deletes key only while its current ETag is etag ("*" is any
+// ETag), as S3's conditional DeleteObject does; the check and the delete
+// happen under one lock.
+func (b *backend) deleteIfMatch(bucketName, key, etag string) (gofakes3.ObjectDeleteResult, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	bk, err := b.bucketLocked(bucketName)
+	if err != nil {
+		return gofakes3.ObjectDeleteResult{}, err
+	}
+	cur := bk.latest(key)
+	if cur == nil || cur.DeleteMarker {
+		return gofakes3.ObjectDeleteResult{}, gofakes3.KeyNotFound(key)
+	}
+	if etag != "*" && strings.Trim(etag, `"`) != cur.MD5 {
+		return gofakes3.ObjectDeleteResult{}, gofakes3.ErrorMessage(gofakes3.ErrPreconditionFailed, "The ETag does not match")
+	}
+	res := b.deleteLocked(bk, key)
+	return res, b.saveLocked()
+}

@@ -217,6 +217,15 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if req.op == "PutObject" {
 			dropTransferHeaders(r.Header)
 		}
+	case req.op == "DeleteObject" && r.Header.Get("If-Match") != "" && r.URL.Query().Get("versionId") == "":
+		// gofakes3 ignores If-Match on DeleteObject; the lock record relies on it.
+		s.setRequestID(w)
+		rec := &recorder{ResponseWriter: w}
+		s.deleteIfMatch(rec, r, req)
+		if rec.status < 300 {
+			s.notify(r, req, rec, nil)
+		}
+		return
 	case req.op == "CopyObject":
 		s.setRequestID(w)
 		rec := &recorder{ResponseWriter: w}
@@ -276,6 +285,19 @@ func (rec *recorder) Write(p []byte) (int, error) {
 		rec.WriteHeader(http.StatusOK)
 	}
 	return rec.ResponseWriter.Write(p)
+}
+
+func (s *Service) deleteIfMatch(w http.ResponseWriter, r *http.Request, req request) {
+	res, err := s.store.deleteIfMatch(req.bucket, req.key, r.Header.Get("If-Match"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.Header().Set("x-amz-delete-marker", fmt.Sprint(res.IsDeleteMarker))
+	if res.VersionID != "" {
+		w.Header().Set("x-amz-version-id", string(res.VersionID))
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Service) headObjectVersion(w http.ResponseWriter, r *http.Request, req request) {

@@ -485,3 +485,72 @@ func TestInjectedFault(t *testing.T) {
 		t.Errorf("hits = %d, want 1", hits)
 	}
 }
+
+func TestConditionalDelete(t *testing.T) {
+	f := start(t, "")
+	ctx := context.Background()
+	f.mustBucket(t, "artifacts", false)
+	put := f.put(t, "artifacts", "locks/orders.json", `{"releaseId":"r1"}`)
+	tests := []struct {
+		name, ifMatch, wantCode string
+	}{
+		{"stale etag", `"0123456789abcdef0123456789abcdef"`, "PreconditionFailed"},
+		{"current etag", aws.ToString(put.ETag), ""},
+		{"already gone", aws.ToString(put.ETag), "NoSuchKey"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := f.client.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: aws.String("artifacts"), Key: aws.String("locks/orders.json"), IfMatch: aws.String(tt.ifMatch)})
+			if code := errorCode(err); code != tt.wantCode {
+				t.Errorf("error %v, want code %q", err, tt.wantCode)
+			}
+		})
+	}
+}
+
+func TestMultipartUploadEvent(t *testing.T) {
+	f := start(t, "")
+	ctx := context.Background()
+	f.mustBucket(t, "artifacts", false)
+	_, err := f.client.PutBucketNotificationConfiguration(ctx, &awss3.PutBucketNotificationConfigurationInput{
+		Bucket:                    aws.String("artifacts"),
+		NotificationConfiguration: &types.NotificationConfiguration{EventBridgeConfiguration: &types.EventBridgeConfiguration{}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := aws.String("releases/orders/9.zip")
+	up, err := f.client.CreateMultipartUpload(ctx, &awss3.CreateMultipartUploadInput{Bucket: aws.String("artifacts"), Key: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parts []types.CompletedPart
+	for i, chunk := range []string{strings.Repeat("a", 5<<20), "tail"} {
+		n := aws.Int32(int32(i + 1))
+		out, err := f.client.UploadPart(ctx, &awss3.UploadPartInput{Bucket: aws.String("artifacts"), Key: key, UploadId: up.UploadId, PartNumber: n, Body: strings.NewReader(chunk)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, types.CompletedPart{ETag: out.ETag, PartNumber: n})
+	}
+	if _, err := f.client.CompleteMultipartUpload(ctx, &awss3.CompleteMultipartUploadInput{
+		Bucket: aws.String("artifacts"), Key: key, UploadId: up.UploadId, MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := f.get(t, "artifacts", *key, "")
+	if len(body) != 5<<20+4 || !strings.HasSuffix(body, "tail") {
+		t.Errorf("assembled %d bytes", len(body))
+	}
+	events := f.events.all()
+	if len(events) != 1 {
+		t.Fatalf("%d events, want 1", len(events))
+	}
+	var d Detail
+	if err := json.Unmarshal(events[0].Detail, &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Reason != "CompleteMultipartUpload" || d.Object.Key != *key || d.Object.Size == nil || *d.Object.Size != 5<<20+4 {
+		t.Errorf("event detail = %s", events[0].Detail)
+	}
+}
