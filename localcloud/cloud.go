@@ -33,9 +33,11 @@ import (
 	"github.com/greenlight/greenlight/localcloud/cfn"
 	"github.com/greenlight/greenlight/localcloud/clock"
 	"github.com/greenlight/greenlight/localcloud/cloudwatch"
+	"github.com/greenlight/greenlight/localcloud/events"
 	"github.com/greenlight/greenlight/localcloud/fault"
 	"github.com/greenlight/greenlight/localcloud/lambda"
 	"github.com/greenlight/greenlight/localcloud/s3"
+	"github.com/greenlight/greenlight/localcloud/sns"
 )
 
 // Credentials the local cloud hands to its functions and prints for users;
@@ -75,6 +77,7 @@ type Cloud struct {
 	services map[string]http.Handler // by SigV4 signing name
 	closers  []namedCloser           // in creation order
 	stacks   *cfn.Store
+	inbox    http.Handler // the SNS inboxes, GET ?topic=
 
 	events     lateEvents
 	metrics    lateMetrics
@@ -127,20 +130,24 @@ func New(opts Options) (*Cloud, error) {
 	return c, nil
 }
 
-// build creates the services and wires them through the late adapters.
+// build creates the services and wires them through the late adapters. They
+// are closed in the reverse order, so the sources of work (S3 uploads,
+// EventBridge deliveries, executions) stop before the services they call.
 func (c *Cloud) build() error {
+	topics, err := sns.New(sns.Options{Dir: c.opts.Dir, Clock: c.clock, Faults: c.faults, Logger: c.slogger("sns")})
+	if err != nil {
+		return fmt.Errorf("sns: %w", err)
+	}
+	c.add("sns", topics, topics)
+	c.publisher.bind(topics)
+	c.inbox = topics.InboxHandler()
+
 	cw, err := cloudwatch.New(cloudwatch.Options{Dir: c.dir("cloudwatch"), Clock: c.clock, Faults: c.faults, Events: &c.events, Logf: c.logf("cloudwatch")})
 	if err != nil {
 		return fmt.Errorf("cloudwatch: %w", err)
 	}
 	c.add("monitoring", cw, cw)
 	c.metrics.bind(cw)
-
-	s3svc, err := s3.New(s3.Options{Dir: c.opts.Dir, Clock: c.clock, Faults: c.faults, Events: &c.events, Logger: c.slogger("s3")})
-	if err != nil {
-		return fmt.Errorf("s3: %w", err)
-	}
-	c.add("s3", s3svc, s3svc)
 
 	fn, err := lambda.New(lambda.Options{
 		Dir:     c.dir("lambda"),
@@ -156,6 +163,19 @@ func (c *Cloud) build() error {
 	}
 	c.add("lambda", fn, fn)
 	c.invoker.bind(fn)
+
+	eb, err := events.New(events.Options{Dir: c.opts.Dir, Clock: c.clock, Faults: c.faults, Executions: &c.executions, Invoker: &c.invoker, Logger: c.slogger("events")})
+	if err != nil {
+		return fmt.Errorf("events: %w", err)
+	}
+	c.add("events", eb, eb)
+	c.events.bind(eb)
+
+	s3svc, err := s3.New(s3.Options{Dir: c.opts.Dir, Clock: c.clock, Faults: c.faults, Events: &c.events, Logger: c.slogger("s3")})
+	if err != nil {
+		return fmt.Errorf("s3: %w", err)
+	}
+	c.add("s3", s3svc, s3svc)
 
 	stacks, err := cfn.NewStore(c.dir("cloudformation"))
 	if err != nil {

@@ -223,7 +223,11 @@ func TestDeployAndDescribeStack(t *testing.T) {
 	for _, o := range out.Stacks[0].Outputs {
 		outputs[*o.OutputKey] = *o.OutputValue
 	}
-	assert.Equal(t, map[string]string{"BucketName": st.Outputs["BucketName"].Value, "FunctionArn": st.Outputs["FunctionArn"].Value}, outputs)
+	assert.Equal(t, map[string]string{
+		"BucketName":  st.Outputs["BucketName"].Value,
+		"FunctionArn": st.Outputs["FunctionArn"].Value,
+		"TopicArn":    st.Outputs["TopicArn"].Value,
+	}, outputs)
 
 	res, err := cf.ListStackResources(ctx, &cloudformation.ListStackResourcesInput{StackName: aws.String(st.ID)})
 	require.NoError(t, err)

@@ -62,6 +62,7 @@ func (c *Cloud) control() http.Handler {
 		c.faults.Reset()
 		w.WriteHeader(http.StatusNoContent)
 	})
+	mux.Handle("GET "+ControlPrefix+"sns/inbox", c.inbox)
 	mux.HandleFunc("GET "+ControlPrefix+"stacks", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, c.stacks.List())
 	})
