@@ -13,6 +13,7 @@ import (
 const (
 	maxAlarms          = 10000
 	maxDescribeRecords = 100
+	maxAlarmRange      = 7 * 24 * time.Hour // EvaluationPeriods × Period
 )
 
 func itoa(i int) string { return strconv.Itoa(i) }
@@ -119,7 +120,7 @@ func checkAlarm(in *PutMetricAlarmInput) error {
 		if ruleOf(*in).Period <= 0 {
 			return missingParam("The Metrics of an alarm need a Period: give it in a MetricStat or on the expression.")
 		}
-		return nil
+		return checkAlarmRange(*in)
 	}
 	switch {
 	case in.MetricName == nil || *in.MetricName == "":
@@ -141,7 +142,19 @@ func checkAlarm(in *PutMetricAlarmInput) error {
 	} else if _, isP := percentile(*in.ExtendedStatistic); !isP {
 		return invalidParam("The value " + *in.ExtendedStatistic + " for parameter ExtendedStatistic is invalid; use a percentile such as p99.")
 	}
-	return checkDimensions(in.Dimensions)
+	if err := checkDimensions(in.Dimensions); err != nil {
+		return err
+	}
+	return checkAlarmRange(*in)
+}
+
+// checkAlarmRange bounds the time an alarm looks back, as CloudWatch does.
+func checkAlarmRange(in PutMetricAlarmInput) error {
+	r := ruleOf(in)
+	if time.Duration(r.EvaluationPeriods)*r.Period > maxAlarmRange {
+		return invalidParam("The evaluation range of an alarm (EvaluationPeriods × Period) must not exceed 7 days.")
+	}
+	return nil
 }
 
 // describe renders an alarm as DescribeAlarms reports it.

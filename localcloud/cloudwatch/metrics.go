@@ -13,7 +13,8 @@ const (
 	maxValues         = 150
 	maxDimensions     = 30
 	maxQueries        = 500
-	maxDatapoints     = 1440 // GetMetricStatistics per call
+	maxDatapoints     = 1440   // GetMetricStatistics per call
+	maxDataPoints     = 100800 // GetMetricData per query
 	listMetricsPage   = 500
 	futureTolerance   = 2 * time.Hour
 	defaultStatPeriod = 60
@@ -199,6 +200,15 @@ func (s *Service) getMetricData(_ context.Context, in *GetMetricDataInput) (*Get
 	}
 	if err := checkQueries(in.MetricDataQueries); err != nil {
 		return nil, err
+	}
+	finest := defaultStatPeriod * time.Second
+	for _, q := range in.MetricDataQueries {
+		if p := queryPeriod(q); p > 0 && p < finest {
+			finest = p
+		}
+	}
+	if in.EndTime.Sub(*in.StartTime)/finest > maxDataPoints {
+		return nil, invalidParam("The requested range holds more than 100,800 datapoints per query; shorten it or use a longer Period.")
 	}
 	s.mu.Lock()
 	results, err := s.runQueries(in.MetricDataQueries, *in.StartTime, *in.EndTime)
