@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -102,6 +103,23 @@ type request struct {
 	sub         *subresource
 }
 
+// hostBucket moves the bucket of a virtual-hosted-style request
+// (http://<bucket>.localhost:4566/<key>, what SDKs send by default when
+// path style is not forced) into the path.
+func hostBucket(r *http.Request) {
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	bucket, ok := strings.CutSuffix(host, ".localhost")
+	if !ok || bucket == "" {
+		return
+	}
+	bucket = strings.TrimSuffix(bucket, ".s3")
+	r.URL.Path = "/" + bucket + r.URL.Path
+	r.URL.RawPath = ""
+}
+
 func parseRequest(r *http.Request) request {
 	path := strings.TrimPrefix(r.URL.Path, "/")
 	bucket, key, _ := strings.Cut(path, "/")
@@ -182,6 +200,7 @@ func bucketOperation(method string, q map[string][]string) string {
 
 // ServeHTTP answers one S3 request.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hostBucket(r)
 	req := parseRequest(r)
 	if req.op == "" {
 		writeError(w, r, gofakes3.ErrorMessage(gofakes3.ErrNotImplemented,

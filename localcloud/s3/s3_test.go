@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -552,5 +553,35 @@ func TestMultipartUploadEvent(t *testing.T) {
 	}
 	if d.Reason != "CompleteMultipartUpload" || d.Object.Key != *key || d.Object.Size == nil || *d.Object.Size != 5<<20+4 {
 		t.Errorf("event detail = %s", events[0].Detail)
+	}
+}
+
+func TestVirtualHostedStyle(t *testing.T) {
+	f := start(t, "")
+	f.mustBucket(t, "artifacts", false)
+	f.put(t, "artifacts", "releases/a b.zip", "vhost")
+	srv := httptest.NewServer(f.svc)
+	defer srv.Close()
+	tests := map[string]string{
+		"bucket.localhost":    "artifacts.localhost",
+		"bucket.s3.localhost": "artifacts.s3.localhost:4566",
+	}
+	for name, host := range tests {
+		t.Run(name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodGet, srv.URL+"/releases/a%20b.zip", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Host = host
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != http.StatusOK || string(body) != "vhost" {
+				t.Errorf("status %d body %q", resp.StatusCode, body)
+			}
+		})
 	}
 }
