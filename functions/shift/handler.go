@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/greenlight/greenlight/internal/alarm"
+	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/ledger"
+	"github.com/greenlight/greenlight/internal/release"
+	"github.com/greenlight/greenlight/internal/traffic"
+	"github.com/greenlight/greenlight/internal/verdict"
+)
+
+// lockBook reads halts and records progress.
+type lockBook interface {
+	Check(ctx context.Context, fn, executionARN string) (ledger.Record, error)
+	Update(ctx context.Context, fn, executionARN string, change func(*ledger.Record)) (ledger.Record, error)
+}
+
+var (
+	_ lockBook                           = (*ledger.Ledger)(nil)
+	_ traffic.Aliases                    = (*awslambda.Client)(nil)
+	_ cloudwatch.DescribeAlarmsAPIClient = (*cloudwatch.Client)(nil)
+)
+
+// Handler applies schedule[state.step] to the live alias.
+type Handler struct {
+	Lambda     traffic.Aliases
+	CloudWatch cloudwatch.DescribeAlarmsAPIClient
+	Ledger     lockBook
+	// Now defaults to time.Now.
+	Now func() time.Time
+}
+
+// Handle moves traffic one step. Before the first step it refuses to move
+// anything when a watched alarm is already in ALARM. A step of 100 % (and a
+// first release, which has no blue) points live at green outright.
+func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Document, error) {
+	fn, s := d.Function, &d.State
+	if _, err := h.Ledger.Check(ctx, fn, d.ExecutionARN); err != nil {
+		return nil, err
+	}
+	if s.Step < 0 || s.Step >= len(d.Schedule) {
+		return nil, &failure.OperationError{Op: "shift " + fn, Err: fmt.Errorf("step %d is outside the schedule of %d steps", s.Step, len(d.Schedule))}
+	}
+	if s.Step == 0 {
+		alarms, err := alarm.Fetch(ctx, h.CloudWatch, d.WatchedAlarms())
+		if err != nil {
+			return nil, failure.Classify("read alarms", err)
+		}
+		v := verdict.Assess(alarms, verdict.Policy{Watch: d.WatchedAlarms()})
+		s.AlarmStates = v.States
+		if err := v.Err(); err != nil {
+			return nil, err
+		}
+	}
+	step := d.Schedule[s.Step]
+	var err error
+	if s.FirstRelease || s.Blue == "" || step.Percent >= 100 {
+		step.Percent = 100
+		err = traffic.Point(ctx, h.Lambda, fn, d.LiveAlias, s.Green)
+	} else {
+		err = traffic.Split(ctx, h.Lambda, fn, d.LiveAlias, s.Blue, s.Green, step.Percent/100)
+	}
+	if err != nil {
+		return nil, failure.Classify("shift "+d.LiveAlias, err)
+	}
+	s.Phase, s.Weight, s.BakeSeconds, s.Next = release.PhaseShifting, step.Percent/100, step.BakeSeconds, ""
+	s.StepsTaken = append(s.StepsTaken, release.StepTaken{Percent: step.Percent, At: h.now()})
+	rec, err := h.Ledger.Update(ctx, fn, d.ExecutionARN, func(r *ledger.Record) {
+		r.Phase, r.Weight, r.Step = s.Phase, s.Weight, s.Step
+	})
+	if err != nil {
+		return nil, ledger.AsHalt(fn, err)
+	}
+	if rec.Halt != nil {
+		// The guard halted the release while this step was moving traffic,
+		// and may have restored blue before the move: restore it again.
+		if s.Blue != "" {
+			if err := traffic.Point(ctx, h.Lambda, fn, d.LiveAlias, s.Blue); err != nil {
+				return nil, failure.Classify("restore "+d.LiveAlias, err)
+			}
+		}
+		return nil, &failure.HaltedError{Reason: rec.Halt.Reason, By: rec.Halt.By}
+	}
+	return d, nil
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now().UTC()
+	}
+	return time.Now().UTC()
+}
