@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+
+	"github.com/greenlight/greenlight/internal/alarm"
+	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/ledger"
+	"github.com/greenlight/greenlight/internal/release"
+	"github.com/greenlight/greenlight/internal/verdict"
+)
+
+// lockReader reads halts and promote requests.
+type lockReader interface {
+	Check(ctx context.Context, fn, executionARN string) (ledger.Record, error)
+}
+
+var (
+	_ lockReader                         = (*ledger.Ledger)(nil)
+	_ cloudwatch.DescribeAlarmsAPIClient = (*cloudwatch.Client)(nil)
+)
+
+// Handler decides after a bake.
+type Handler struct {
+	CloudWatch cloudwatch.DescribeAlarmsAPIClient
+	Ledger     lockReader
+}
+
+// Handle fails with *failure.HaltedError when the release was halted and
+// with *failure.AlarmBreachedError (naming the alarms) when a watched alarm
+// is breached. Otherwise it advances state.step and sets state.next to
+// "promote" after the last partial step (or on an operator's promote
+// request), and to "shift" before another one.
+func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Document, error) {
+	rec, err := h.Ledger.Check(ctx, d.Function, d.ExecutionARN)
+	if err != nil {
+		return nil, err
+	}
+	watched := d.WatchedAlarms()
+	alarms, err := alarm.Fetch(ctx, h.CloudWatch, watched)
+	if err != nil {
+		return nil, failure.Classify("read alarms", err)
+	}
+	v := verdict.Assess(alarms, verdict.Policy{Watch: watched})
+	d.State.AlarmStates = v.States
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	s := &d.State
+	s.Step++
+	switch {
+	case rec.Promote != nil, s.Step >= len(d.Schedule), d.Schedule[s.Step].Percent >= 100:
+		s.Next = release.NextPromote
+	default:
+		s.Next = release.NextShift
+	}
+	return d, nil
+}

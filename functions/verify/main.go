@@ -1,0 +1,28 @@
+// Command verify is the greenlight task that ends each bake: it reads the
+// release's alarms and the operator's requests and decides what comes next.
+package main
+
+import (
+	"context"
+	"log"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/greenlight/greenlight/internal/ledger"
+)
+
+func main() {
+	cfg, err := awsconfig.LoadDefaultConfig(context.Background())
+	if err != nil {
+		log.Fatalf("load AWS configuration: %v", err)
+	}
+	h := &Handler{
+		CloudWatch: cloudwatch.NewFromConfig(cfg),
+		Ledger:     &ledger.Ledger{S3: s3.NewFromConfig(cfg), Bucket: os.Getenv("GREENLIGHT_BUCKET")},
+	}
+	lambda.Start(h.Handle)
+}
