@@ -1,0 +1,96 @@
+# greenlight: `make help` lists the targets.
+#
+# Sections: build, test and lint, CDK (synth and deploy), then the demo,
+# benchmark and end-to-end targets at the end of the file.
+
+SHELL      := /bin/bash
+GO         ?= go
+# ARCH is the architecture the functions are built for: arm64 is what
+# `make deploy` ships; the local cloud runs the host's (`make build-local`).
+ARCH       ?= arm64
+HOST_ARCH  := $(shell $(GO) env GOARCH)
+LAMBDA_DIR := build/lambda
+FUNCTIONS   = $(patsubst functions/%/main.go,%,$(wildcard functions/*/main.go))
+# The CDK's name for ARCH, for the greenlight:architecture context.
+CDK_ARCH    = $(if $(filter amd64 x86_64,$(ARCH)),x86_64,arm64)
+
+CDK        := npx --no-install cdk
+CDK_FLAGS  ?=
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+
+STATICCHECK_VERSION := v0.6.1
+STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
+# The CDK packages run through Node (jsii) and are slow and memory-hungry:
+# their tests run one package at a time, apart from the fast unit tests.
+CDK_PKGS    = ./infra/... ./workflow/...
+UNIT_PKGS   = $(shell $(GO) list ./... | grep -v -e '/infra' -e '/workflow')
+
+.DEFAULT_GOAL := help
+
+# ---- Build -------------------------------------------------------------------
+
+.PHONY: build build-local
+build: ## Build functions/<name> into build/lambda/<name>/bootstrap (ARCH=arm64|amd64)
+	@test -n "$(FUNCTIONS)" || { echo "no functions/<name>/main.go to build" >&2; exit 1; }
+	@for fn in $(FUNCTIONS); do \
+		echo "build $$fn (linux/$(ARCH))"; \
+		CGO_ENABLED=0 GOOS=linux GOARCH=$(ARCH) $(GO) build -tags lambda.norpc -trimpath \
+			-ldflags='-s -w' -o $(LAMBDA_DIR)/$$fn/bootstrap ./functions/$$fn || exit 1; \
+	done
+
+build-local: ## Build the functions for the host architecture (what the local cloud runs)
+	@$(MAKE) --no-print-directory build ARCH=$(HOST_ARCH)
+
+# ---- Test and lint -----------------------------------------------------------
+
+.PHONY: test test-unit test-cdk lint vet workflow
+test: vet test-unit test-cdk ## go vet, then every test (the CDK ones one package at a time)
+
+vet: ## go vet ./...
+	$(GO) vet ./...
+
+test-unit: ## The fast tests: everything but the CDK packages
+	$(GO) test $(UNIT_PKGS)
+
+test-cdk: ## The CDK assertion and cdk-nag tests of infra/ and workflow/ (needs Node)
+	$(GO) test -p 1 $(CDK_PKGS)
+
+lint: vet $(STATICCHECK) ## go vet and staticcheck
+	$(STATICCHECK) ./...
+
+$(STATICCHECK):
+	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+workflow: ## Regenerate workflow/testdata/definition.asl.json from the construct
+	$(GO) test ./workflow -run TestDefinitionRendered -update
+
+# ---- CDK -----------------------------------------------------------------------
+
+.PHONY: synth synth-local deploy diff
+node_modules: package.json package-lock.json ## Install the CDK CLI pinned in package.json
+	npm ci --no-audit --no-fund
+	@touch node_modules
+
+synth: build node_modules ## Synthesize the stack into cdk.out/ (functions built for ARCH)
+	$(CDK) synth --no-notices --quiet -c greenlight:architecture=$(CDK_ARCH) $(CDK_FLAGS)
+
+synth-local: ## Synthesize for the local cloud: functions built for the host
+	@$(MAKE) --no-print-directory synth ARCH=$(HOST_ARCH)
+
+diff: build node_modules ## Show what `make deploy` would change in the AWS account
+	$(CDK) diff --no-notices -c greenlight:architecture=$(CDK_ARCH) $(CDK_FLAGS)
+
+deploy: build node_modules ## Deploy the stack to the AWS account of the current credentials
+	$(CDK) deploy --no-notices -c greenlight:architecture=$(CDK_ARCH) $(CDK_FLAGS)
+
+# ---- Housekeeping --------------------------------------------------------------
+
+.PHONY: clean help
+clean: ## Remove build/ and cdk.out/
+	rm -rf build cdk.out
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+# ---- Demo, benchmarks, end-to-end ------------------------------------------------
+# (demo, bench and e2e targets follow)
