@@ -104,11 +104,10 @@ func (n binNode) eval(env *mathEnv) (series, error) {
 // every point, two series keep the timestamps they share.
 func combine(l, r series, f func(a, b float64) (float64, bool)) series {
 	if l.scalar != nil && r.scalar != nil {
-		v, ok := f(*l.scalar, *r.scalar)
-		if !ok {
-			v = math.NaN()
+		if v, ok := f(*l.scalar, *r.scalar); ok {
+			return scalarOf(v)
 		}
-		return scalarOf(v)
+		return series{points: map[int64]float64{}} // a constant divided by zero has no points
 	}
 	out := series{points: map[int64]float64{}}
 	keys := l.points

@@ -17,6 +17,7 @@ const (
 	maxDataPoints     = 100800 // GetMetricData per query
 	listMetricsPage   = 500
 	futureTolerance   = 2 * time.Hour
+	maxAge            = 14 * 24 * time.Hour
 	defaultStatPeriod = 60
 )
 
@@ -48,7 +49,7 @@ func (s *Service) putMetricData(_ context.Context, in *PutMetricDataInput) (*emp
 		if d.Timestamp != nil {
 			at = *d.Timestamp
 		}
-		if at.Before(now.Add(-retention+time.Hour)) || at.After(now.Add(futureTolerance)) {
+		if at.Before(now.Add(-maxAge)) || at.After(now.Add(futureTolerance)) {
 			return nil, invalidParam("The parameter MetricData.member." + itoa(i+1) + ".Timestamp must specify a time no more than two weeks in the past or two hours in the future.")
 		}
 		smp, err := newSample(d, at)
