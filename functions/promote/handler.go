@@ -1,0 +1,49 @@
+package main
+
+import (
+	"context"
+
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/ledger"
+	"github.com/greenlight/greenlight/internal/release"
+	"github.com/greenlight/greenlight/internal/traffic"
+)
+
+// lockBook reads halts and records the promotion.
+type lockBook interface {
+	Check(ctx context.Context, fn, executionARN string) (ledger.Record, error)
+	Update(ctx context.Context, fn, executionARN string, change func(*ledger.Record)) (ledger.Record, error)
+}
+
+var (
+	_ lockBook        = (*ledger.Ledger)(nil)
+	_ traffic.Aliases = (*awslambda.Client)(nil)
+)
+
+// Handler promotes green.
+type Handler struct {
+	Lambda traffic.Aliases
+	Ledger lockBook
+}
+
+// Handle points the live alias at green with routing cleared, creating the
+// alias on a first release. It is safe to repeat. A release halted since its
+// last verify is not promoted: it fails with *failure.HaltedError.
+func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Document, error) {
+	fn, s := d.Function, &d.State
+	if _, err := h.Ledger.Check(ctx, fn, d.ExecutionARN); err != nil {
+		return nil, err
+	}
+	if err := traffic.Point(ctx, h.Lambda, fn, d.LiveAlias, s.Green); err != nil {
+		return nil, failure.Classify("promote "+d.LiveAlias, err)
+	}
+	s.Phase, s.Weight, s.Next = release.PhasePromoted, 1, release.NextPromote
+	if _, err := h.Ledger.Update(ctx, fn, d.ExecutionARN, func(r *ledger.Record) {
+		r.Phase, r.Weight = s.Phase, s.Weight
+	}); err != nil {
+		return nil, ledger.AsHalt(fn, err)
+	}
+	return d, nil
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"reflect"
+	"testing"
+
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/ledger"
+	"github.com/greenlight/greenlight/internal/ledger/ledgertest"
+	"github.com/greenlight/greenlight/internal/release"
+	"github.com/greenlight/greenlight/internal/traffic"
+	"github.com/greenlight/greenlight/internal/traffic/traffictest"
+)
+
+func load(t *testing.T) *release.Document {
+	t.Helper()
+	b, err := os.ReadFile("testdata/release.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d release.Document
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	return &d
+}
+
+func TestHandle(t *testing.T) {
+	tests := []struct {
+		name    string
+		aliases map[string]traffic.Alias
+		first   bool
+	}{
+		{"shifting release", map[string]traffic.Alias{"live": {Version: "3", Weights: map[string]float64{"4": 0.25}}}, false},
+		{"already promoted", map[string]traffic.Alias{"live": {Version: "4", Weights: map[string]float64{}}}, false},
+		{"first release creates live", map[string]traffic.Alias{"green": {Version: "4"}}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := load(t)
+			d.State.FirstRelease = tt.first
+			b := ledgertest.NewBucket()
+			b.Put(t, ledger.Record{Function: "orders", ExecutionARN: d.ExecutionARN})
+			a := traffictest.New(tt.aliases)
+			h := &Handler{Lambda: a, Ledger: &ledger.Ledger{S3: b, Bucket: "artifacts"}}
+			for range 2 { // idempotent
+				got, err := h.Handle(context.Background(), d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.State.Phase != release.PhasePromoted || got.State.Weight != 1 {
+					t.Errorf("state = %+v", got.State)
+				}
+			}
+			live, _ := a.Alias("live")
+			if live.Version != "4" || len(live.Weights) != 0 {
+				t.Errorf("live = %+v, want green 4 at 100 %%", live)
+			}
+			if rec, _ := b.Record(t, "orders"); rec.Phase != release.PhasePromoted {
+				t.Errorf("lock record phase = %s", rec.Phase)
+			}
+		})
+	}
+}
+
+func TestHandleErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		halt     bool
+		aliasErr error
+		wantErr  any
+	}{
+		{"halted since the last verify", true, nil, new(*failure.HaltedError)},
+		{"conflict", false, &lambdatypes.ResourceConflictException{}, new(*failure.ConflictError)},
+		{"throttled", false, &lambdatypes.TooManyRequestsException{}, new(*failure.ThrottledError)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := load(t)
+			b := ledgertest.NewBucket()
+			rec := ledger.Record{Function: "orders", ExecutionARN: d.ExecutionARN}
+			if tt.halt {
+				rec.Halt = &ledger.Action{Reason: "operator", By: "cli"}
+			}
+			b.Put(t, rec)
+			want := traffic.Alias{Version: "3", Weights: map[string]float64{"4": 0.25}}
+			a := traffictest.New(map[string]traffic.Alias{"live": want})
+			a.Errs["UpdateAlias"] = tt.aliasErr
+			_, err := (&Handler{Lambda: a, Ledger: &ledger.Ledger{S3: b, Bucket: "artifacts"}}).Handle(context.Background(), d)
+			if !errors.As(err, tt.wantErr) {
+				t.Fatalf("error = %v (%T), want %T", err, err, tt.wantErr)
+			}
+			if live, _ := a.Alias("live"); !reflect.DeepEqual(live, want) {
+				t.Errorf("live changed to %+v", live)
+			}
+		})
+	}
+}
