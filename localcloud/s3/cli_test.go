@@ -10,12 +10,14 @@ import (
 )
 
 // TestAWSCLI uploads and downloads through the AWS CLI, which sends its
-// own flavour of checksums and chunked bodies. It runs where `aws` is
-// installed (CI installs Debian's awscli).
+// own flavour of checksums and chunked bodies. It prefers Debian's awscli
+// (/usr/bin/aws, which CI installs) over any other `aws` on PATH.
 func TestAWSCLI(t *testing.T) {
-	aws, err := exec.LookPath("aws")
-	if err != nil {
-		t.Skip("aws CLI not installed")
+	aws := "/usr/bin/aws"
+	if _, err := os.Stat(aws); err != nil {
+		if aws, err = exec.LookPath("aws"); err != nil {
+			t.Skip("aws CLI not installed")
+		}
 	}
 	svc, err := New(Options{})
 	if err != nil {
