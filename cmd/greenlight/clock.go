@@ -6,9 +6,16 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/greenlight/greenlight/localcloud"
 )
+
+// clockPath is the local cloud's control endpoint that tells its clock.
+const clockPath = "/_greenlight/clock"
+
+// clockState is the answer of the clock endpoint.
+type clockState struct {
+	Scale float64   `json:"scale"`
+	Now   time.Time `json:"now"`
+}
 
 // cloudClock asks a local cloud for its clock, so that elapsed times and
 // countdowns follow its accelerated time as the executions' timestamps do.
@@ -17,7 +24,7 @@ import (
 func cloudClock(ctx context.Context, client *http.Client, endpoint string) func() time.Time {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(endpoint, "/")+localcloud.ControlPrefix+"clock", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(endpoint, "/")+clockPath, nil)
 	if err != nil {
 		return nil
 	}
@@ -26,7 +33,7 @@ func cloudClock(ctx context.Context, client *http.Client, endpoint string) func(
 		return nil
 	}
 	defer resp.Body.Close()
-	var st localcloud.ClockState
+	var st clockState
 	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&st) != nil || st.Now.IsZero() || st.Scale < 1 {
 		return nil
 	}
