@@ -80,7 +80,9 @@ func createFunction(t *testing.T, c *localcloud.Cloud, name string) *lambdasdk.C
 	}); err != nil {
 		t.Fatal(err)
 	}
-	active := lambdasdk.NewFunctionActiveV2Waiter(api, func(o *lambdasdk.FunctionActiveV2WaiterOptions) { o.MinDelay, o.MaxDelay = 10*time.Millisecond, 100*time.Millisecond })
+	active := lambdasdk.NewFunctionActiveV2Waiter(api, func(o *lambdasdk.FunctionActiveV2WaiterOptions) {
+		o.MinDelay, o.MaxDelay = 10*time.Millisecond, 100*time.Millisecond
+	})
 	if err := active.Wait(t.Context(), &lambdasdk.GetFunctionInput{FunctionName: aws.String(name)}, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +147,9 @@ func TestWireWithoutWorkflow(t *testing.T) {
 	if _, err := api.UpdateFunctionCode(t.Context(), &lambdasdk.UpdateFunctionCodeInput{FunctionName: aws.String("orders"), ZipFile: bootstrapZip(t, "#!/bin/sh\n# v2\n")}); err != nil {
 		t.Fatal(err)
 	}
-	updated := lambdasdk.NewFunctionUpdatedV2Waiter(api, func(o *lambdasdk.FunctionUpdatedV2WaiterOptions) { o.MinDelay, o.MaxDelay = 10*time.Millisecond, 100*time.Millisecond })
+	updated := lambdasdk.NewFunctionUpdatedV2Waiter(api, func(o *lambdasdk.FunctionUpdatedV2WaiterOptions) {
+		o.MinDelay, o.MaxDelay = 10*time.Millisecond, 100*time.Millisecond
+	})
 	if err := updated.Wait(t.Context(), &lambdasdk.GetFunctionInput{FunctionName: aws.String("orders")}, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
