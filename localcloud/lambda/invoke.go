@@ -143,8 +143,11 @@ func (s *Service) execute(ctx context.Context, t target, payload []byte) (outcom
 	defer timer.Stop()
 	s.logf("lambda %s:%s: START RequestId: %s", t.name, t.cfg.Version, id)
 
+	// Duration, as on AWS, counts from the moment the runtime takes the
+	// event, so it excludes a cold start's init.
+	dispatched := begin
 	finish := func(o outcome) (outcome, time.Duration, error) {
-		d := time.Since(begin)
+		d := time.Since(dispatched)
 		s.logf("lambda %s:%s: REPORT RequestId: %s Duration: %.2f ms Memory Size: %d MB",
 			t.name, t.cfg.Version, id, float64(d.Microseconds())/1000, t.cfg.MemorySize)
 		return o, d, nil
@@ -180,6 +183,7 @@ func (s *Service) execute(ctx context.Context, t target, payload []byte) (outcom
 		s.envs.discard(e)
 		return outcome{}, 0, ctx.Err()
 	}
+	dispatched = time.Now()
 	select {
 	case o := <-inv.done:
 		if o.errorType == "Function.ResponseSizeTooLarge" {

@@ -41,6 +41,8 @@ const (
 	// DefaultSettleTime is how long (clock time) a created or updated
 	// function stays Pending / InProgress.
 	DefaultSettleTime = 200 * time.Millisecond
+	// DefaultCodeStorage is AWS's default code storage quota (75 GB).
+	DefaultCodeStorage = 75 << 30
 )
 
 // Options configure a Service.
@@ -70,6 +72,10 @@ type Options struct {
 	// SettleTime is how long a create or update stays in progress
 	// (DefaultSettleTime when zero, immediate when negative).
 	SettleTime time.Duration
+	// CodeStorage bounds the bytes of stored code packages; an upload
+	// beyond it fails with CodeStorageExceededException
+	// (DefaultCodeStorage when zero).
+	CodeStorage int64
 }
 
 // Service is the local Lambda. It is safe for concurrent use.
@@ -101,6 +107,9 @@ func New(opts Options) (*Service, error) {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = DefaultConcurrency
 	}
+	if opts.CodeStorage <= 0 {
+		opts.CodeStorage = DefaultCodeStorage
+	}
 	if opts.SettleTime == 0 {
 		opts.SettleTime = DefaultSettleTime
 	}
@@ -119,7 +128,7 @@ func New(opts Options) (*Service, error) {
 		return nil, fmt.Errorf("lambda: %w", err)
 	}
 	s.runDir = run
-	if s.store, err = openStore(dir, run); err != nil {
+	if s.store, err = openStore(dir, run, opts.CodeStorage); err != nil {
 		s.removeTemp()
 		return nil, err
 	}

@@ -199,6 +199,26 @@ func TestCodeFromS3(t *testing.T) {
 	}
 }
 
+func TestCodeStorageLimit(t *testing.T) {
+	h := newHarness(t, Options{SettleTime: -1})
+	first := h.create(t, "big", nil)
+	h.close()
+	h = newHarness(t, Options{SettleTime: -1, CodeStorage: first.CodeSize + 100})
+	_, err := h.client.UpdateFunctionCode(context.Background(), &awslambda.UpdateFunctionCodeInput{
+		FunctionName: aws.String("big"), ZipFile: codeZip(t, "another"),
+	})
+	if errorCode(err) != codeNotFound {
+		t.Fatalf("memory state survived a restart: %v", err)
+	}
+	h.create(t, "big", nil)
+	_, err = h.client.UpdateFunctionCode(context.Background(), &awslambda.UpdateFunctionCodeInput{
+		FunctionName: aws.String("big"), ZipFile: codeZip(t, "another"),
+	})
+	if errorCode(err) != codeStorageExceeded {
+		t.Fatalf("upload beyond the code storage limit: %v", err)
+	}
+}
+
 func TestPublishVersionGuards(t *testing.T) {
 	h := newHarness(t, Options{SettleTime: -1})
 	ctx := context.Background()

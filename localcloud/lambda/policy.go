@@ -294,7 +294,7 @@ func (s *Service) accountSettings(*http.Request) (int, any, error) {
 	s.mu.Unlock()
 	return http.StatusOK, map[string]any{
 		"AccountLimit": map[string]int64{
-			"TotalCodeSize":                  80530636800,
+			"TotalCodeSize":                  s.opts.CodeStorage,
 			"CodeSizeUnzipped":               maxUnzippedSize,
 			"CodeSizeZipped":                 maxZipSize,
 			"ConcurrentExecutions":           accountConcurrency,

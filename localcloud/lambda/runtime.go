@@ -288,6 +288,7 @@ type pool struct {
 	idle   map[envKey][]*env
 	all    map[*env]struct{}
 	closed bool
+	alive  sync.WaitGroup // one per process not yet ended, discarded ones too
 }
 
 var errClosed = errors.New("lambda service is closed")
@@ -319,6 +320,7 @@ func (p *pool) add(e *env) error {
 		return errClosed
 	}
 	p.all[e] = struct{}{}
+	p.alive.Go(func() { <-e.exited })
 	return nil
 }
 
@@ -365,7 +367,8 @@ func (p *pool) retire(fn, version string) {
 	}
 }
 
-// close stops every environment and waits for the processes to end.
+// close stops every environment and waits for all processes, including
+// discarded ones, to end, so none outlives the service or logs after it.
 func (p *pool) close() {
 	p.mu.Lock()
 	p.closed = true
@@ -375,7 +378,5 @@ func (p *pool) close() {
 	for e := range all {
 		e.kill()
 	}
-	for e := range all {
-		<-e.exited
-	}
+	p.alive.Wait()
 }

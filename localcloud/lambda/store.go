@@ -30,8 +30,9 @@ const (
 //
 // Unpacked code lives under run, a temporary directory removed on Close.
 type store struct {
-	dir string
-	run string
+	dir   string
+	run   string
+	limit int64 // total bytes of code packages the store accepts
 
 	mu       sync.Mutex
 	unpacked map[string]*unpack
@@ -43,13 +44,13 @@ type unpack struct {
 	err  error
 }
 
-func openStore(dir, run string) (*store, error) {
+func openStore(dir, run string, limit int64) (*store, error) {
 	for _, d := range []string{filepath.Join(dir, "functions"), filepath.Join(dir, "code")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, fmt.Errorf("lambda store: %w", err)
 		}
 	}
-	return &store{dir: dir, run: run, unpacked: map[string]*unpack{}}, nil
+	return &store{dir: dir, run: run, limit: limit, unpacked: map[string]*unpack{}}, nil
 }
 
 func (st *store) functionPath(name string) string {
@@ -133,8 +134,13 @@ func (st *store) putCode(zipped []byte) (codeInfo, error) {
 	sum := sha256.Sum256(zipped)
 	info := codeInfo{SHA256: base64.StdEncoding.EncodeToString(sum[:]), Size: int64(len(zipped))}
 	path := st.codePath(info.SHA256)
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	if _, err := os.Stat(path); err == nil {
 		return info, nil
+	}
+	if st.codeUsage()+info.Size > st.limit {
+		return codeInfo{}, apiErr(codeStorageExceeded, "Code storage limit exceeded.")
 	}
 	if err := writeAtomic(path, zipped); err != nil {
 		return codeInfo{}, fmt.Errorf("store code: %w", err)
