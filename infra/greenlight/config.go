@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/greenlight/greenlight/internal/config"
 )
 
 // Config is greenlight's configuration: the functions it may release and the
@@ -16,7 +18,8 @@ type Config struct {
 	// Targets are the functions greenlight may change. IAM allows nothing else.
 	Targets Targets `json:"targets"`
 	// Defaults apply to every release: strategy, alarms, tests, hook,
-	// liveAlias, candidateAlias, errorAlarm. prepare validates them.
+	// liveAlias, candidateAlias, errorAlarm (see internal/config, which
+	// validates them).
 	Defaults map[string]any `json:"defaults,omitempty"`
 	// Functions override Defaults for one function, by function name.
 	Functions map[string]map[string]any `json:"functions,omitempty"`
@@ -90,6 +93,17 @@ func (c Config) Validate() error {
 			if _, ok := hook.(string); !ok {
 				add("functions.%s.hook: want a function name or ARN, got %v", name, hook)
 			}
+		}
+	}
+	if len(problems) == 0 {
+		// The functions read the configuration with internal/config: what
+		// they would refuse at run time is refused here, at synth time.
+		raw, err := json.Marshal(c)
+		if err == nil {
+			_, err = config.Parse(raw)
+		}
+		if err != nil {
+			add("%v", err)
 		}
 	}
 	if len(problems) > 0 {

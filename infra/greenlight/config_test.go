@@ -33,6 +33,8 @@ func TestParseConfig(t *testing.T) {
 		},
 		{name: "override of a function not targeted", in: `{"targets":{"names":["orders"]},"functions":{"billing":{}}}`, wantErr: []string{"functions.billing: not one of the targets"}},
 		{name: "name too long", in: `{"targets":{"names":["` + strings.Repeat("a", 65) + `"]}}`, wantErr: []string{"names[0]"}},
+		{name: "unknown strategy", in: `{"targets":{"names":["orders"]},"defaults":{"strategy":"Canary99"}}`, wantErr: []string{"GREENLIGHT_CONFIG", "Canary99"}},
+		{name: "misspelt default", in: `{"targets":{"names":["orders"]},"defaults":{"stratgy":"AllAtOnce"}}`, wantErr: []string{`unknown field "stratgy"`}},
 		{name: "empty tag value", in: `{"targets":{"tag":{"key":"k","value":""}}}`, wantErr: []string{"targets.tag"}},
 	}
 	for _, tt := range tests {

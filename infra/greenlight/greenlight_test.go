@@ -416,6 +416,7 @@ func TestFunctionGrants(t *testing.T) {
 		{"lock", `^states:DescribeExecution .*:execution:greenlight-releases:\*$`, false},
 		{"lock", `^lambda:`, true},
 		{"unlock", `^s3:DeleteObject .*/locks/\*$`, false},
+		{"unlock", `^cloudwatch:DeleteAlarms .*:alarm:greenlight-\*$`, false},
 		{"deploy", `^lambda:UpdateFunctionCode .*:function:greenlight-demo$`, false},
 		{"deploy", `^cloudwatch:PutMetricAlarm .*:alarm:greenlight-\*$`, false},
 		{"deploy", `^cloudwatch:PutMetricAlarm .*:alarm:\*$`, true},

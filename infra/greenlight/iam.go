@@ -35,7 +35,7 @@ type access struct {
 var accessOf = map[string]access{
 	"prepare":  {readReleases: true, targets: lambdaRead},
 	"lock":     {locks: true, executions: true},
-	"unlock":   {locks: true},
+	"unlock":   {locks: true, alarms: true},
 	"deploy":   {readReleases: true, locks: true, alarms: true, targets: lambdaWrite},
 	"test":     {locks: true, targets: lambdaInvoke},
 	"shift":    {locks: true, alarms: true, targets: lambdaWrite},
