@@ -5,6 +5,7 @@ package traffic
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -58,8 +59,9 @@ func Point(ctx context.Context, c Aliases, fn, alias, version string) error {
 	if err == nil {
 		return nil
 	}
+	updateErr := fmt.Errorf("point alias %s:%s at version %s: %w", fn, alias, version, err)
 	if !failure.IsNotFound(err) {
-		return fmt.Errorf("point alias %s:%s at version %s: %w", fn, alias, version, err)
+		return updateErr
 	}
 	_, err = c.CreateAlias(ctx, &awslambda.CreateAliasInput{
 		FunctionName:    &fn,
@@ -67,6 +69,11 @@ func Point(ctx context.Context, c Aliases, fn, alias, version string) error {
 		FunctionVersion: &version,
 		Description:     aws.String("managed by greenlight"),
 	})
+	var exists *lambdatypes.ResourceConflictException
+	if errors.As(err, &exists) {
+		// The alias exists, so what was not found is the version.
+		return updateErr
+	}
 	if err != nil {
 		return fmt.Errorf("create alias %s:%s at version %s: %w", fn, alias, version, err)
 	}

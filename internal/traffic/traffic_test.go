@@ -100,3 +100,23 @@ func TestErrorsKeepTheirCause(t *testing.T) {
 		t.Errorf("Get(missing) = %v, %v", a, err)
 	}
 }
+
+func TestPointMissingVersion(t *testing.T) {
+	f := &missingVersion{fakeAliases{aliases: map[string]Alias{"live": {Version: "3"}}}}
+	err := Point(context.Background(), f, "orders", "live", "9")
+	var nf *lambdatypes.ResourceNotFoundException
+	if !errors.As(err, &nf) {
+		t.Errorf("Point error = %v, want the ResourceNotFoundException of the version", err)
+	}
+}
+
+// missingVersion answers like Lambda for a version that does not exist.
+type missingVersion struct{ fakeAliases }
+
+func (f *missingVersion) UpdateAlias(context.Context, *awslambda.UpdateAliasInput, ...func(*awslambda.Options)) (*awslambda.UpdateAliasOutput, error) {
+	return nil, &lambdatypes.ResourceNotFoundException{Message: aws.String("Function not found: orders:9")}
+}
+
+func (f *missingVersion) CreateAlias(context.Context, *awslambda.CreateAliasInput, ...func(*awslambda.Options)) (*awslambda.CreateAliasOutput, error) {
+	return nil, &lambdatypes.ResourceConflictException{Message: aws.String("Alias already exists")}
+}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/ledger"
+	"github.com/greenlight/greenlight/internal/release"
+	"github.com/greenlight/greenlight/internal/traffic"
+)
+
+// lockUpdater records the rollback in the lock record.
+type lockUpdater interface {
+	Update(ctx context.Context, fn, executionARN string, change func(*ledger.Record)) (ledger.Record, error)
+}
+
+var (
+	_ lockUpdater     = (*ledger.Ledger)(nil)
+	_ traffic.Aliases = (*awslambda.Client)(nil)
+)
+
+// Handler rolls a release back.
+type Handler struct {
+	Lambda traffic.Aliases
+	Ledger lockUpdater
+}
+
+// Handle restores blue, traffic first. It is safe to repeat, and it works
+// from any point of the release, even when the task that failed never
+// returned its state: blue is state.blue, or else the live alias's primary
+// version, which a shift never changes.
+//
+// A first release has no blue to return to. Live is created only after the
+// tests pass, so usually there is nothing to undo; when live already serves
+// green, rollback deletes nothing (callers would lose the function) and fails
+// with *failure.RollbackFailedError so that the release ends in the loud
+// terminal state. Every failure is a *failure.RollbackFailedError.
+func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Document, error) {
+	fn, s := d.Function, &d.State
+	fail := func(err error) (*release.Document, error) {
+		return nil, &failure.RollbackFailedError{Function: fn, Err: failure.Classify("roll back "+fn, err)}
+	}
+	live, err := traffic.Get(ctx, h.Lambda, fn, d.LiveAlias)
+	if err != nil {
+		return fail(err)
+	}
+	blue := s.Blue
+	if blue == "" && live != nil && !s.FirstRelease {
+		blue = live.Version
+	}
+	switch {
+	case live == nil:
+		// Nobody calls through live yet: nothing to restore.
+	case blue == "":
+		if live.Version == s.Green || live.Weights[s.Green] > 0 {
+			return fail(fmt.Errorf("live alias %s serves green version %s and there is no earlier version to return to; "+
+				"point it at a good version or delete it", d.LiveAlias, s.Green))
+		}
+	case live.Version != blue || len(live.Weights) > 0:
+		if err := traffic.Point(ctx, h.Lambda, fn, d.LiveAlias, blue); err != nil {
+			return fail(err)
+		}
+	}
+	if blue != "" {
+		candidate, err := traffic.Get(ctx, h.Lambda, fn, d.CandidateAlias)
+		if err != nil {
+			return fail(err)
+		}
+		if candidate != nil && candidate.Version != blue {
+			if err := traffic.Point(ctx, h.Lambda, fn, d.CandidateAlias, blue); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	s.Phase, s.Weight, s.Blue = release.PhaseRolledBack, 0, blue
+	if _, err := h.Ledger.Update(ctx, fn, d.ExecutionARN, func(r *ledger.Record) {
+		r.Phase, r.Weight = s.Phase, s.Weight
+	}); err != nil && !errors.Is(err, ledger.ErrNotHeld) {
+		return fail(err)
+	}
+	return d, nil
+}

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"reflect"
+	"testing"
+
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/ledger"
+	"github.com/greenlight/greenlight/internal/ledger/ledgertest"
+	"github.com/greenlight/greenlight/internal/release"
+	"github.com/greenlight/greenlight/internal/traffic"
+	"github.com/greenlight/greenlight/internal/traffic/traffictest"
+)
+
+func load(t *testing.T) *release.Document {
+	t.Helper()
+	b, err := os.ReadFile("testdata/release.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d release.Document
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	return &d
+}
+
+var (
+	blueOnly = traffic.Alias{Version: "3", Weights: map[string]float64{}}
+	split    = traffic.Alias{Version: "3", Weights: map[string]float64{"4": 0.05}}
+)
+
+func TestHandle(t *testing.T) {
+	tests := []struct {
+		name          string
+		state         func(*release.State)
+		aliases       map[string]traffic.Alias
+		wantLive      *traffic.Alias
+		wantCandidate *traffic.Alias
+	}{
+		{"during a shift", func(*release.State) {},
+			map[string]traffic.Alias{"live": split, "green": {Version: "4"}}, &blueOnly, &blueOnly},
+		{"after promote", func(*release.State) {},
+			map[string]traffic.Alias{"live": {Version: "4"}, "green": {Version: "4"}}, &blueOnly, &blueOnly},
+		{"deploy failed before returning its state", func(s *release.State) { *s = release.State{Phase: release.PhaseLocked} },
+			map[string]traffic.Alias{"live": {Version: "3"}, "green": {Version: "4"}}, &traffic.Alias{Version: "3"}, &blueOnly},
+		{"first release before live exists", func(s *release.State) { s.FirstRelease, s.Blue = true, "" },
+			map[string]traffic.Alias{"green": {Version: "4"}}, nil, &traffic.Alias{Version: "4"}},
+		{"no candidate alias", func(*release.State) {},
+			map[string]traffic.Alias{"live": split}, &blueOnly, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := load(t)
+			tt.state(&d.State)
+			b := ledgertest.NewBucket()
+			b.Put(t, ledger.Record{Function: "orders", ExecutionARN: d.ExecutionARN, Weight: 0.05})
+			a := traffictest.New(tt.aliases)
+			h := &Handler{Lambda: a, Ledger: &ledger.Ledger{S3: b, Bucket: "artifacts"}}
+			got, err := h.Handle(context.Background(), d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			calls := len(a.Calls)
+			if _, err := h.Handle(context.Background(), got); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range a.Calls[calls:] {
+				if c != "GetAlias" {
+					t.Errorf("second rollback called %s; it should find nothing to do", c)
+				}
+			}
+			for name, want := range map[string]*traffic.Alias{"live": tt.wantLive, "green": tt.wantCandidate} {
+				alias, ok := a.Alias(name)
+				if want == nil {
+					if ok {
+						t.Errorf("%s alias exists: %+v", name, alias)
+					}
+				} else if !reflect.DeepEqual(alias, *want) {
+					t.Errorf("%s = %+v, want %+v", name, alias, *want)
+				}
+			}
+			if got.State.Phase != release.PhaseRolledBack || got.State.Weight != 0 {
+				t.Errorf("state = %+v", got.State)
+			}
+			if rec, _ := b.Record(t, "orders"); rec.Phase != release.PhaseRolledBack || rec.Weight != 0 {
+				t.Errorf("lock record = %+v", rec)
+			}
+		})
+	}
+}
+
+func TestHandleFails(t *testing.T) {
+	tests := []struct {
+		name      string
+		setup     func(*release.Document, *traffictest.Aliases)
+		aliases   map[string]traffic.Alias
+		wantCause any
+	}{
+		{"first release already live on green", func(d *release.Document, _ *traffictest.Aliases) { d.State.FirstRelease, d.State.Blue = true, "" },
+			map[string]traffic.Alias{"live": {Version: "4"}}, new(*failure.OperationError)},
+		{"throttled", func(_ *release.Document, a *traffictest.Aliases) { a.Errs["UpdateAlias"] = &lambdatypes.TooManyRequestsException{} },
+			map[string]traffic.Alias{"live": split}, new(*failure.ThrottledError)},
+		{"conflict", func(_ *release.Document, a *traffictest.Aliases) { a.Errs["GetAlias"] = &lambdatypes.ResourceConflictException{} },
+			map[string]traffic.Alias{"live": split}, new(*failure.ConflictError)},
+		{"blue version deleted", func(_ *release.Document, a *traffictest.Aliases) { a.Errs["UpdateAlias"] = &lambdatypes.ResourceNotFoundException{} },
+			map[string]traffic.Alias{"live": split}, new(*failure.OperationError)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := load(t)
+			a := traffictest.New(tt.aliases)
+			tt.setup(d, a)
+			b := ledgertest.NewBucket()
+			_, err := (&Handler{Lambda: a, Ledger: &ledger.Ledger{S3: b, Bucket: "artifacts"}}).Handle(context.Background(), d)
+			var rf *failure.RollbackFailedError
+			if !errors.As(err, &rf) {
+				t.Fatalf("error = %v (%T), want a RollbackFailedError", err, err)
+			}
+			if !errors.As(rf.Err, tt.wantCause) {
+				t.Errorf("cause = %v (%T), want %T", rf.Err, rf.Err, tt.wantCause)
+			}
+		})
+	}
+}
+
+func TestHandleWithoutLock(t *testing.T) {
+	d := load(t)
+	a := traffictest.New(map[string]traffic.Alias{"live": split})
+	_, err := (&Handler{Lambda: a, Ledger: &ledger.Ledger{S3: ledgertest.NewBucket(), Bucket: "artifacts"}}).Handle(context.Background(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if live, _ := a.Alias("live"); !reflect.DeepEqual(live, blueOnly) {
+		t.Errorf("live = %+v", live)
+	}
+}

@@ -1,0 +1,29 @@
+// Command rollback is the greenlight task that puts the function back on
+// blue: the live alias serves blue at 100 % with routing cleared, and the
+// candidate alias points back at blue.
+package main
+
+import (
+	"context"
+	"log"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/greenlight/greenlight/internal/ledger"
+)
+
+func main() {
+	cfg, err := awsconfig.LoadDefaultConfig(context.Background())
+	if err != nil {
+		log.Fatalf("load AWS configuration: %v", err)
+	}
+	h := &Handler{
+		Lambda: awslambda.NewFromConfig(cfg),
+		Ledger: &ledger.Ledger{S3: s3.NewFromConfig(cfg), Bucket: os.Getenv("GREENLIGHT_BUCKET")},
+	}
+	lambda.Start(h.Handle)
+}
