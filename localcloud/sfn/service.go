@@ -1,0 +1,214 @@
+// Package sfn is the local cloud's AWS Step Functions: the awsJson1.0 API
+// (X-Amz-Target: AWSStepFunctions.<Operation>) as an http.Handler, running
+// state machines on the asl engine. Task states invoke Lambda functions
+// (plain function ARNs and arn:aws:states:::lambda:invoke) and publish to
+// SNS (arn:aws:states:::sns:publish) through the bus interfaces, including
+// the .waitForTaskToken callback pattern. With a directory, state machines
+// and executions survive a restart; executions that were running when the
+// process stopped come back ABORTED.
+package sfn
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/greenlight/greenlight/localcloud/asl"
+	"github.com/greenlight/greenlight/localcloud/bus"
+	"github.com/greenlight/greenlight/localcloud/clock"
+	"github.com/greenlight/greenlight/localcloud/fault"
+)
+
+// signingName is the SigV4 service name of Step Functions.
+const signingName = "states"
+
+// Options configure a Service.
+type Options struct {
+	// Dir keeps state machines and executions across restarts; "" keeps
+	// them in memory.
+	Dir string
+	// Clock drives waits, retries and timeouts; nil is the wall clock.
+	Clock clock.Clock
+	// Faults, when set, can make operations fail.
+	Faults *fault.Injector
+	// Invoker runs Lambda functions for Task states.
+	Invoker bus.Invoker
+	// Publisher publishes SNS messages for Task states.
+	Publisher bus.Publisher
+	// Logf receives the service's log lines; nil discards them.
+	Logf func(format string, args ...any)
+}
+
+// Service is the local Step Functions. It is safe for concurrent use.
+type Service struct {
+	opts   Options
+	clock  clock.Clock
+	engine *asl.Engine
+
+	mu         sync.Mutex
+	machines   map[string]*stateMachine // by ARN
+	executions map[string]*execution    // by ARN
+	closed     bool
+	saveMu     sync.Mutex
+}
+
+var (
+	_ http.Handler     = (*Service)(nil)
+	_ bus.Executions   = (*Service)(nil)
+	_ asl.TaskResolver = (*Service)(nil)
+	_ io.Closer        = (*Service)(nil)
+)
+
+// New builds the service and loads any state kept in opts.Dir.
+func New(opts Options) (*Service, error) {
+	if opts.Clock == nil {
+		opts.Clock = clock.Real{}
+	}
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	s := &Service{opts: opts, clock: opts.Clock, machines: map[string]*stateMachine{}, executions: map[string]*execution{}}
+	s.engine = asl.NewEngine(asl.Options{Clock: opts.Clock, Resolver: s, Region: bus.Region})
+	if err := s.load(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close saves the state; executions still running are kept as running and
+// come back ABORTED on the next New.
+func (s *Service) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	return s.save()
+}
+
+// apiError is a Step Functions error response.
+type apiError struct {
+	code    string
+	message string
+	status  int
+}
+
+func (e *apiError) Error() string     { return e.code + ": " + e.message }
+func (e *apiError) ErrorCode() string { return e.code }
+func (e *apiError) HTTPStatus() int   { return e.status }
+
+var _ bus.APIError = (*apiError)(nil)
+
+func clientError(code, format string, args ...any) *apiError {
+	return &apiError{code: code, message: fmt.Sprintf(format, args...), status: http.StatusBadRequest}
+}
+
+type handler func(s *Service, ctx context.Context, body []byte) (any, error)
+
+var operations = map[string]handler{
+	"CreateStateMachine":   (*Service).createStateMachine,
+	"UpdateStateMachine":   (*Service).updateStateMachine,
+	"DescribeStateMachine": (*Service).describeStateMachine,
+	"ListStateMachines":    (*Service).listStateMachines,
+	"DeleteStateMachine":   (*Service).deleteStateMachine,
+	"StartExecution":       (*Service).startExecution,
+	"DescribeExecution":    (*Service).describeExecution,
+	"ListExecutions":       (*Service).listExecutions,
+	"GetExecutionHistory":  (*Service).getExecutionHistory,
+	"StopExecution":        (*Service).stopExecution,
+	"SendTaskSuccess":      (*Service).sendTaskSuccess,
+	"SendTaskFailure":      (*Service).sendTaskFailure,
+	"SendTaskHeartbeat":    (*Service).sendTaskHeartbeat,
+}
+
+// ServeHTTP answers one awsJson1.0 request.
+func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "AWSStepFunctions.")
+	h := operations[op]
+	if r.Method != http.MethodPost || !ok || h == nil {
+		writeError(w, clientError("UnknownOperationException", "The operation %q is not supported", r.Header.Get("X-Amz-Target")))
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+	if err != nil {
+		writeError(w, clientError("SerializationException", "cannot read the request: %v", err))
+		return
+	}
+	if len(body) == 0 {
+		body = []byte("{}")
+	}
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(body, &probe); err != nil {
+		writeError(w, clientError("SerializationException", "the request body is not a JSON object"))
+		return
+	}
+	if err := s.opts.Faults.Check(r.Context(), signingName, op, resourceOf(probe)); err != nil {
+		writeError(w, err)
+		return
+	}
+	out, err := h(s, r.Context(), body)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+	if err := json.NewEncoder(w).Encode(out); err != nil {
+		s.opts.Logf("sfn: write %s response: %v", op, err)
+	}
+}
+
+// resourceOf names the resource of a request, for fault rules.
+func resourceOf(req map[string]json.RawMessage) string {
+	for _, k := range []string{"stateMachineArn", "executionArn", "name", "taskToken"} {
+		var v string
+		if json.Unmarshal(req[k], &v) == nil && v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	var ae bus.APIError
+	if !errors.As(err, &ae) {
+		ae = &apiError{code: "InternalFailure", message: err.Error(), status: http.StatusInternalServerError}
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+	w.Header().Set("X-Amzn-Errortype", ae.ErrorCode())
+	status := ae.HTTPStatus()
+	if status == 0 {
+		status = http.StatusBadRequest
+	}
+	w.WriteHeader(status)
+	msg := ae.Error()
+	var own *apiError
+	if errors.As(err, &own) {
+		msg = own.message
+	} else if fe, ok := err.(*fault.Error); ok {
+		msg = fe.Message
+	}
+	_ = json.NewEncoder(w).Encode(map[string]string{"__type": ae.ErrorCode(), "message": msg})
+}
+
+// decode reads a request into v.
+func decode(body []byte, v any) error {
+	if err := json.Unmarshal(body, v); err != nil {
+		return clientError("SerializationException", "%v", err)
+	}
+	return nil
+}
+
+// epoch is a time in the JSON protocol's epoch-seconds form.
+type epoch = asl.EpochTime
+
+func epochOf(t time.Time) *epoch {
+	if t.IsZero() {
+		return nil
+	}
+	e := epoch(t)
+	return &e
+}

@@ -1,0 +1,485 @@
+package sfn
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/greenlight/greenlight/localcloud/bus"
+	"github.com/greenlight/greenlight/localcloud/fault"
+)
+
+// fakeInvoker answers invocations by function name.
+type fakeInvoker struct {
+	mu    sync.Mutex
+	calls []string
+	fn    func(function, qualifier string, payload []byte) (bus.InvokeResult, error)
+}
+
+func (f *fakeInvoker) Invoke(_ context.Context, function, qualifier string, payload []byte) (bus.InvokeResult, error) {
+	f.mu.Lock()
+	f.calls = append(f.calls, function)
+	f.mu.Unlock()
+	return f.fn(function, qualifier, payload)
+}
+
+type published struct{ topic, subject, message string }
+
+type fakePublisher struct {
+	mu   sync.Mutex
+	msgs []published
+	attr map[string]bus.MessageAttribute
+}
+
+func (f *fakePublisher) Publish(_ context.Context, topic, subject, message string, attrs map[string]bus.MessageAttribute) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.msgs = append(f.msgs, published{topic, subject, message})
+	f.attr = attrs
+	return "msg-1", nil
+}
+
+// defaultInvoke echoes the payload; "boom" fails as a function error and
+// "missing" as a service error.
+func defaultInvoke(function, _ string, payload []byte) (bus.InvokeResult, error) {
+	switch {
+	case strings.HasSuffix(function, "boom"):
+		return bus.InvokeResult{Payload: []byte(`{"errorMessage":"bad release","errorType":"ValidationError"}`), FunctionError: "Unhandled", StatusCode: 200}, nil
+	case strings.HasSuffix(function, "missing"):
+		return bus.InvokeResult{}, &fault.Error{Code: "ResourceNotFoundException", Status: 404, Message: "Function not found: " + function}
+	}
+	return bus.InvokeResult{Payload: payload, ExecutedVersion: "3", StatusCode: 200}, nil
+}
+
+type harness struct {
+	svc    *Service
+	client *awssfn.Client
+	inv    *fakeInvoker
+	pub    *fakePublisher
+}
+
+func newHarness(t *testing.T, opts Options) *harness {
+	t.Helper()
+	h := &harness{inv: &fakeInvoker{fn: defaultInvoke}, pub: &fakePublisher{}}
+	if opts.Invoker == nil {
+		opts.Invoker = h.inv
+	}
+	opts.Publisher = h.pub
+	svc, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.svc = svc
+	srv := httptest.NewServer(svc)
+	t.Cleanup(func() {
+		srv.Close()
+		if err := svc.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	h.client = awssfn.New(awssfn.Options{
+		Region:       bus.Region,
+		BaseEndpoint: aws.String(srv.URL),
+		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
+	})
+	return h
+}
+
+func (h *harness) create(t *testing.T, name, def string) string {
+	t.Helper()
+	out, err := h.client.CreateStateMachine(context.Background(), &awssfn.CreateStateMachineInput{
+		Name: aws.String(name), Definition: aws.String(def), RoleArn: aws.String("arn:aws:iam::000000000000:role/sfn"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return *out.StateMachineArn
+}
+
+func (h *harness) run(t *testing.T, smARN, name, input string) *awssfn.DescribeExecutionOutput {
+	t.Helper()
+	ctx := context.Background()
+	in := &awssfn.StartExecutionInput{StateMachineArn: aws.String(smARN), Input: aws.String(input)}
+	if name != "" {
+		in.Name = aws.String(name)
+	}
+	start, err := h.client.StartExecution(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h.await(t, *start.ExecutionArn)
+}
+
+func (h *harness) await(t *testing.T, arn string) *awssfn.DescribeExecutionOutput {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		d, err := h.client.DescribeExecution(context.Background(), &awssfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Status != types.ExecutionStatusRunning {
+			return d
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("execution %s still running", arn)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func errorCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+func TestStateMachineLifecycle(t *testing.T) {
+	h := newHarness(t, Options{})
+	ctx := context.Background()
+	def := `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`
+	arn := h.create(t, "releases", def)
+	if arn != "arn:aws:states:us-east-1:000000000000:stateMachine:releases" {
+		t.Errorf("arn = %s", arn)
+	}
+	if again := h.create(t, "releases", def); again != arn {
+		t.Errorf("an identical create returned %s", again)
+	}
+	_, err := h.client.CreateStateMachine(ctx, &awssfn.CreateStateMachineInput{Name: aws.String("releases"),
+		Definition: aws.String(`{"StartAt":"S","States":{"S":{"Type":"Succeed"}}}`), RoleArn: aws.String("arn:aws:iam::000000000000:role/sfn")})
+	if errorCode(err) != "StateMachineAlreadyExists" {
+		t.Errorf("create with another definition: %v", err)
+	}
+	newDef := `{"StartAt":"S","States":{"S":{"Type":"Succeed"}}}`
+	if _, err := h.client.UpdateStateMachine(ctx, &awssfn.UpdateStateMachineInput{StateMachineArn: aws.String(arn), Definition: aws.String(newDef)}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := h.client.DescribeStateMachine(ctx, &awssfn.DescribeStateMachineInput{StateMachineArn: aws.String(arn)})
+	if err != nil || *d.Definition != newDef || *d.Name != "releases" || d.Status != types.StateMachineStatusActive || d.CreationDate == nil {
+		t.Fatalf("describe = %+v, %v", d, err)
+	}
+	h.create(t, "another", def)
+	list, err := h.client.ListStateMachines(ctx, &awssfn.ListStateMachinesInput{MaxResults: 1})
+	if err != nil || len(list.StateMachines) != 1 || *list.StateMachines[0].Name != "another" || list.NextToken == nil {
+		t.Fatalf("list page 1 = %+v, %v", list, err)
+	}
+	list, err = h.client.ListStateMachines(ctx, &awssfn.ListStateMachinesInput{NextToken: list.NextToken})
+	if err != nil || len(list.StateMachines) != 1 || *list.StateMachines[0].Name != "releases" || list.NextToken != nil {
+		t.Fatalf("list page 2 = %+v, %v", list, err)
+	}
+	if _, err := h.client.DeleteStateMachine(ctx, &awssfn.DeleteStateMachineInput{StateMachineArn: aws.String(arn)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = h.client.DescribeStateMachine(ctx, &awssfn.DescribeStateMachineInput{StateMachineArn: aws.String(arn)})
+	var notFound *types.StateMachineDoesNotExist
+	if !errors.As(err, &notFound) {
+		t.Errorf("describe after delete: %v", err)
+	}
+}
+
+func TestCreateStateMachineErrors(t *testing.T) {
+	h := newHarness(t, Options{})
+	tests := []struct {
+		name, smName, def, want string
+	}{
+		{"invalid definition", "x", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"}}}`, "InvalidDefinition"},
+		{"JSONata refused", "x", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Succeed"}}}`, "InvalidDefinition"},
+		{"bad name", "has space", `{"StartAt":"A","States":{"A":{"Type":"Succeed"}}}`, "InvalidName"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := h.client.CreateStateMachine(context.Background(), &awssfn.CreateStateMachineInput{
+				Name: aws.String(tt.smName), Definition: aws.String(tt.def), RoleArn: aws.String("arn:aws:iam::000000000000:role/r")})
+			if errorCode(err) != tt.want {
+				t.Errorf("err = %v, want %s", err, tt.want)
+			}
+		})
+	}
+	_, err := h.client.CreateStateMachine(context.Background(), &awssfn.CreateStateMachineInput{
+		Name: aws.String("x"), Definition: aws.String(`{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"}}}`), RoleArn: aws.String("arn:aws:iam::000000000000:role/r")})
+	var invalid *types.InvalidDefinition
+	if !errors.As(err, &invalid) || !strings.Contains(invalid.ErrorMessage(), "Missing 'Next' target: B") {
+		t.Errorf("err = %v, want InvalidDefinition naming the missing target", err)
+	}
+}
+
+func TestTasks(t *testing.T) {
+	fn := "arn:aws:lambda:us-east-1:000000000000:function:"
+	tests := []struct {
+		name, state, input           string
+		wantStatus                   types.ExecutionStatus
+		wantOutput, wantErr, inCause string
+	}{
+		{"plain lambda ARN", `{"Type":"Task","Resource":"` + fn + `deploy","End":true}`, `{"release":1}`, types.ExecutionStatusSucceeded, `{"release":1}`, "", ""},
+		{"lambda:invoke", `{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"deploy","Payload.$":"$"},"ResultSelector":{"p.$":"$.Payload","v.$":"$.ExecutedVersion","s.$":"$.StatusCode"},"End":true}`, `{"a":1}`, types.ExecutionStatusSucceeded, `{"p":{"a":1},"v":"3","s":200}`, "", ""},
+		{"function error", `{"Type":"Task","Resource":"` + fn + `boom","End":true}`, `{}`, types.ExecutionStatusFailed, "", "ValidationError", `"errorMessage":"bad release"`},
+		{"lambda:invoke function error", `{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"boom"},"End":true}`, `{}`, types.ExecutionStatusFailed, "", "ValidationError", `"errorType":"ValidationError"`},
+		{"service error", `{"Type":"Task","Resource":"` + fn + `missing","End":true}`, `{}`, types.ExecutionStatusFailed, "", "Lambda.ResourceNotFoundException", "Function not found"},
+		{"sns:publish", `{"Type":"Task","Resource":"arn:aws:states:::sns:publish","Parameters":{"TopicArn":"arn:aws:sns:us-east-1:000000000000:t","Subject":"promoted","Message.$":"$","MessageAttributes":{"event":{"DataType":"String","StringValue":"promoted"}}},"ResultSelector":{"id.$":"$.MessageId"},"End":true}`, `{"r":1}`, types.ExecutionStatusSucceeded, `{"id":"msg-1"}`, "", ""},
+		{"unsupported resource", `{"Type":"Task","Resource":"arn:aws:states:::dynamodb:putItem","End":true}`, `{}`, types.ExecutionStatusFailed, "", "States.TaskFailed", "arn:aws:states:::dynamodb:putItem"},
+	}
+	h := newHarness(t, Options{})
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			arn := h.create(t, "task"+string(rune('a'+i)), `{"StartAt":"T","States":{"T":`+tt.state+`}}`)
+			d := h.run(t, arn, "", tt.input)
+			if d.Status != tt.wantStatus || aws.ToString(d.Error) != tt.wantErr || !strings.Contains(aws.ToString(d.Cause), tt.inCause) {
+				t.Fatalf("status %s error %q cause %q", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+			}
+			if tt.wantOutput != "" && !jsonEqual(aws.ToString(d.Output), tt.wantOutput) {
+				t.Errorf("output %s, want %s", aws.ToString(d.Output), tt.wantOutput)
+			}
+		})
+	}
+	h.pub.mu.Lock()
+	defer h.pub.mu.Unlock()
+	if len(h.pub.msgs) != 1 || h.pub.msgs[0].message != `{"r":1}` || h.pub.msgs[0].subject != "promoted" || h.pub.attr["event"].StringValue != "promoted" {
+		t.Errorf("published = %+v %+v", h.pub.msgs, h.pub.attr)
+	}
+}
+
+func jsonEqual(a, b string) bool {
+	var x, y any
+	if json.Unmarshal([]byte(a), &x) != nil || json.Unmarshal([]byte(b), &y) != nil {
+		return false
+	}
+	xb, _ := json.Marshal(x)
+	yb, _ := json.Marshal(y)
+	return string(xb) == string(yb)
+}
+
+func TestExecutionsAPI(t *testing.T) {
+	h := newHarness(t, Options{})
+	ctx := context.Background()
+	arn := h.create(t, "sm", `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.ok","BooleanEquals":true,"Next":"Y"}],"Default":"N"},
+	  "Y":{"Type":"Succeed"},"N":{"Type":"Fail","Error":"No","Cause":"not ok"}}}`)
+	ok := h.run(t, arn, "first", `{"ok":true}`)
+	if ok.Status != types.ExecutionStatusSucceeded || *ok.Name != "first" || *ok.ExecutionArn != "arn:aws:states:us-east-1:000000000000:execution:sm:first" || ok.StopDate == nil {
+		t.Fatalf("describe = %+v", ok)
+	}
+	bad := h.run(t, arn, "", `{"ok":false}`)
+	if bad.Status != types.ExecutionStatusFailed || *bad.Error != "No" || len(*bad.Name) != 36 {
+		t.Fatalf("describe = %+v", bad)
+	}
+	_, err := h.client.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: aws.String(arn), Name: aws.String("first"), Input: aws.String(`{}`)})
+	var exists *types.ExecutionAlreadyExists
+	if !errors.As(err, &exists) {
+		t.Errorf("second start of 'first': %v", err)
+	}
+	_, err = h.client.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: aws.String(arn), Input: aws.String(`{`)})
+	if errorCode(err) != "InvalidExecutionInput" {
+		t.Errorf("bad input: %v", err)
+	}
+	failed, err := h.client.ListExecutions(ctx, &awssfn.ListExecutionsInput{StateMachineArn: aws.String(arn), StatusFilter: types.ExecutionStatusFailed})
+	if err != nil || len(failed.Executions) != 1 || *failed.Executions[0].ExecutionArn != *bad.ExecutionArn {
+		t.Fatalf("list failed = %+v, %v", failed, err)
+	}
+	all, err := h.client.ListExecutions(ctx, &awssfn.ListExecutionsInput{StateMachineArn: aws.String(arn)})
+	if err != nil || len(all.Executions) != 2 {
+		t.Fatalf("list = %+v, %v", all, err)
+	}
+	_, err = h.client.DescribeExecution(ctx, &awssfn.DescribeExecutionInput{ExecutionArn: aws.String("arn:aws:states:us-east-1:000000000000:execution:sm:nope")})
+	var missing *types.ExecutionDoesNotExist
+	if !errors.As(err, &missing) {
+		t.Errorf("describe unknown: %v", err)
+	}
+}
+
+func TestGetExecutionHistory(t *testing.T) {
+	h := newHarness(t, Options{})
+	ctx := context.Background()
+	arn := h.create(t, "hist", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","End":true}}}`)
+	d := h.run(t, arn, "x", `{"v":1}`)
+	want := []types.HistoryEventType{"ExecutionStarted", "PassStateEntered", "PassStateExited", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"}
+	var got []types.HistoryEventType
+	p := awssfn.NewGetExecutionHistoryPaginator(h.client, &awssfn.GetExecutionHistoryInput{ExecutionArn: d.ExecutionArn, MaxResults: 4})
+	pages := 0
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		for _, e := range page.Events {
+			got = append(got, e.Type)
+		}
+	}
+	if pages != 2 || len(got) != len(want) {
+		t.Fatalf("got %d pages, events %v", pages, got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("events %v, want %v", got, want)
+		}
+	}
+	rev, err := h.client.GetExecutionHistory(ctx, &awssfn.GetExecutionHistoryInput{ExecutionArn: d.ExecutionArn, ReverseOrder: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := rev.Events[0]
+	if last.Type != types.HistoryEventTypeExecutionSucceeded || last.Id != 6 || last.PreviousEventId != 5 ||
+		!jsonEqual(aws.ToString(last.ExecutionSucceededEventDetails.Output), `{"v":1}`) || last.Timestamp == nil {
+		t.Errorf("last event = %+v", last)
+	}
+	first := rev.Events[len(rev.Events)-1]
+	if first.ExecutionStartedEventDetails == nil || aws.ToString(first.ExecutionStartedEventDetails.RoleArn) != "arn:aws:iam::000000000000:role/sfn" {
+		t.Errorf("first event = %+v", first)
+	}
+	if _, err := h.client.GetExecutionHistory(ctx, &awssfn.GetExecutionHistoryInput{ExecutionArn: d.ExecutionArn, NextToken: aws.String("garbage")}); errorCode(err) != "InvalidToken" {
+		t.Errorf("bad token: %v", err)
+	}
+}
+
+func TestStopExecution(t *testing.T) {
+	h := newHarness(t, Options{})
+	ctx := context.Background()
+	arn := h.create(t, "bake", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`)
+	start, err := h.client.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: aws.String(arn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.client.StopExecution(ctx, &awssfn.StopExecutionInput{ExecutionArn: start.ExecutionArn, Error: aws.String("Halted"), Cause: aws.String("operator")}); err != nil {
+		t.Fatal(err)
+	}
+	d := h.await(t, *start.ExecutionArn)
+	if d.Status != types.ExecutionStatusAborted || aws.ToString(d.Error) != "Halted" {
+		t.Fatalf("describe = %+v", d)
+	}
+	hist, err := h.client.GetExecutionHistory(ctx, &awssfn.GetExecutionHistoryInput{ExecutionArn: start.ExecutionArn, ReverseOrder: true})
+	if err != nil || hist.Events[0].Type != types.HistoryEventTypeExecutionAborted || aws.ToString(hist.Events[0].ExecutionAbortedEventDetails.Cause) != "operator" {
+		t.Fatalf("history = %+v, %v", hist, err)
+	}
+	if _, err := h.client.StopExecution(ctx, &awssfn.StopExecutionInput{ExecutionArn: start.ExecutionArn}); err == nil {
+		t.Error("stopping an ended execution succeeded")
+	}
+}
+
+func TestWaitForTaskToken(t *testing.T) {
+	tokens := make(chan string, 4)
+	inv := &fakeInvoker{fn: func(_, _ string, payload []byte) (bus.InvokeResult, error) {
+		var p struct{ Token string }
+		_ = json.Unmarshal(payload, &p)
+		tokens <- p.Token
+		return bus.InvokeResult{Payload: []byte(`null`), StatusCode: 200}, nil
+	}}
+	h := newHarness(t, Options{Invoker: inv})
+	ctx := context.Background()
+	arn := h.create(t, "callback", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken",
+	  "HeartbeatSeconds":60,"Parameters":{"FunctionName":"approver","Payload":{"Token.$":"$$.Task.Token"}},"End":true}}}`)
+	tests := []struct {
+		name       string
+		complete   func(token string) error
+		wantStatus types.ExecutionStatus
+		wantError  string
+	}{
+		{"success", func(tok string) error {
+			if _, err := h.client.SendTaskHeartbeat(ctx, &awssfn.SendTaskHeartbeatInput{TaskToken: aws.String(tok)}); err != nil {
+				return err
+			}
+			_, err := h.client.SendTaskSuccess(ctx, &awssfn.SendTaskSuccessInput{TaskToken: aws.String(tok), Output: aws.String(`{"approved":true}`)})
+			return err
+		}, types.ExecutionStatusSucceeded, ""},
+		{"failure", func(tok string) error {
+			_, err := h.client.SendTaskFailure(ctx, &awssfn.SendTaskFailureInput{TaskToken: aws.String(tok), Error: aws.String("Rejected"), Cause: aws.String("no")})
+			return err
+		}, types.ExecutionStatusFailed, "Rejected"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start, err := h.client.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: aws.String(arn)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok := <-tokens
+			if err := tt.complete(tok); err != nil {
+				t.Fatal(err)
+			}
+			d := h.await(t, *start.ExecutionArn)
+			if d.Status != tt.wantStatus || aws.ToString(d.Error) != tt.wantError {
+				t.Fatalf("describe = %s %q", d.Status, aws.ToString(d.Error))
+			}
+			_, err = h.client.SendTaskSuccess(ctx, &awssfn.SendTaskSuccessInput{TaskToken: aws.String(tok), Output: aws.String(`{}`)})
+			var gone *types.TaskDoesNotExist
+			if !errors.As(err, &gone) {
+				t.Errorf("late SendTaskSuccess: %v", err)
+			}
+		})
+	}
+}
+
+func TestPersistence(t *testing.T) {
+	dir := t.TempDir()
+	svc, err := New(Options{Dir: dir, Invoker: &fakeInvoker{fn: defaultInvoke}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	srv := httptest.NewServer(svc)
+	client := awssfn.New(awssfn.Options{Region: bus.Region, BaseEndpoint: aws.String(srv.URL), Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	h := &harness{svc: svc, client: client}
+	quick := h.create(t, "quick", `{"StartAt":"P","States":{"P":{"Type":"Pass","Result":"done","End":true}}}`)
+	slow := h.create(t, "slow", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`)
+	done := h.run(t, quick, "q", `{}`)
+	running, err := svc.StartExecution(ctx, slow, "s", `{}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Close()
+	if err := svc.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	h2 := newHarness(t, Options{Dir: dir})
+	d, err := h2.client.DescribeExecution(ctx, &awssfn.DescribeExecutionInput{ExecutionArn: done.ExecutionArn})
+	if err != nil || d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Output) != `"done"` {
+		t.Fatalf("finished execution after restart = %+v, %v", d, err)
+	}
+	d, err = h2.client.DescribeExecution(ctx, &awssfn.DescribeExecutionInput{ExecutionArn: aws.String(running)})
+	if err != nil || d.Status != types.ExecutionStatusAborted {
+		t.Fatalf("running execution after restart = %+v, %v", d, err)
+	}
+	hist, err := h2.client.GetExecutionHistory(ctx, &awssfn.GetExecutionHistoryInput{ExecutionArn: aws.String(running)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := hist.Events[len(hist.Events)-1]
+	if last.Type != types.HistoryEventTypeExecutionAborted || hist.Events[1].Type != types.HistoryEventTypeWaitStateEntered {
+		t.Errorf("history after restart = %+v", hist.Events)
+	}
+	if again := h2.run(t, quick, "q2", `{}`); again.Status != types.ExecutionStatusSucceeded {
+		t.Errorf("reloaded state machine does not run: %+v", again)
+	}
+}
+
+func TestFaultsAndProtocolErrors(t *testing.T) {
+	faults := &fault.Injector{}
+	h := newHarness(t, Options{Faults: faults})
+	ctx := context.Background()
+	arn := h.create(t, "f", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
+	faults.Add(fault.Rule{Service: "states", Operation: "StartExecution", Code: "ThrottlingException", Status: 400, Count: 1})
+	_, err := h.client.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: aws.String(arn)}, func(o *awssfn.Options) { o.RetryMaxAttempts = 1 })
+	if errorCode(err) != "ThrottlingException" {
+		t.Errorf("injected fault: %v", err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, "/", strings.NewReader("{}"))
+	req.Header.Set("X-Amz-Target", "AWSStepFunctions.Nope")
+	rec := httptest.NewRecorder()
+	h.svc.ServeHTTP(rec, req)
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), `"__type":"UnknownOperationException"`) {
+		t.Errorf("unknown operation: %d %s", rec.Code, rec.Body)
+	}
+}
