@@ -2,12 +2,15 @@ package lambda
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/greenlight/greenlight/localcloud/bus"
@@ -216,6 +219,10 @@ func (s *Service) startEnv(key envKey, cfg fnConfig) (*env, outcome, error) {
 			"Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"), nil
 	}
 	e, err := startEnv(key, root, s.processEnv(key.fn, cfg, root), s.opts.Logf)
+	if errors.Is(err, syscall.ENOEXEC) {
+		return nil, errorOutcome("Runtime.InvalidEntrypoint", fmt.Sprintf(
+			"%v: the bootstrap must be built for this machine (GOOS=%s GOARCH=%s)", err, runtime.GOOS, runtime.GOARCH)), nil
+	}
 	if err != nil {
 		return nil, errorOutcome("Runtime.InvalidEntrypoint", err.Error()), nil
 	}

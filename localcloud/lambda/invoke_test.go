@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -73,21 +74,28 @@ func TestInvokeFailures(t *testing.T) {
 	}
 }
 
-func TestMissingBootstrap(t *testing.T) {
+func TestUnrunnableBootstrap(t *testing.T) {
 	h := newHarness(t, Options{SettleTime: -1})
-	empty := codeZip(t, "x")
-	empty = replaceBootstrap(t, empty)
-	h.create(t, "nobs", nil, func(in *awslambda.CreateFunctionInput) { in.Code.ZipFile = empty })
-	out, _ := h.invoke(t, "nobs", "", `{}`)
-	if aws.ToString(out.FunctionError) != "Unhandled" || !strings.Contains(string(out.Payload), "Runtime.InvalidEntrypoint") {
-		t.Fatalf("invoke without bootstrap: %s %s", aws.ToString(out.FunctionError), out.Payload)
+	tests := []struct {
+		name    string
+		files   map[string]string
+		message string
+	}{
+		{"missing", map[string]string{"README": "no bootstrap here"}, "Couldn't find valid bootstrap"},
+		{"not a program", map[string]string{"bootstrap": "\x00\x01\x02\x03 not a binary"}, "built for this machine"},
 	}
-}
-
-// replaceBootstrap returns a zip with only a README, so no bootstrap.
-func replaceBootstrap(t *testing.T, _ []byte) []byte {
-	t.Helper()
-	return zipOf(t, map[string]string{"README": "no bootstrap here"})
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fn := fmt.Sprintf("bad%d", i)
+			h.create(t, fn, nil, func(in *awslambda.CreateFunctionInput) { in.Code.ZipFile = zipOf(t, tt.files) })
+			out, _ := h.invoke(t, fn, "", `{}`)
+			var doc struct{ ErrorType, ErrorMessage string }
+			if err := json.Unmarshal(out.Payload, &doc); err != nil || aws.ToString(out.FunctionError) != "Unhandled" ||
+				doc.ErrorType != "Runtime.InvalidEntrypoint" || !strings.Contains(doc.ErrorMessage, tt.message) {
+				t.Fatalf("invoke: %s %s", aws.ToString(out.FunctionError), out.Payload)
+			}
+		})
+	}
 }
 
 func TestConcurrencyAndThrottles(t *testing.T) {
