@@ -27,6 +27,7 @@ func main() {
 func newRootCmd() *cobra.Command {
 	root := newBareRoot()
 	addReleaseCommands(root, newReleaseApp(connectAWS))
+	root.AddCommand(newLocalCmd())
 	return root
 }
 
