@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+
+	"github.com/greenlight/greenlight/internal/alarm"
+	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/notice"
+	"github.com/greenlight/greenlight/internal/release"
+)
+
+// publisher publishes to the topic.
+type publisher interface {
+	Publish(context.Context, *sns.PublishInput, ...func(*sns.Options)) (*sns.PublishOutput, error)
+}
+
+var (
+	_ publisher                         = (*sns.Client)(nil)
+	_ cloudwatch.GetMetricDataAPIClient = (*cloudwatch.Client)(nil)
+)
+
+// Input is what the workflow's Notify states pass.
+type Input struct {
+	Event notice.Event `json:"event"`
+	// Release is the release document, or, when prepare failed, the
+	// execution input with the error the workflow caught.
+	Release json.RawMessage `json:"release"`
+}
+
+// Handler sends notifications.
+type Handler struct {
+	SNS        publisher
+	CloudWatch cloudwatch.GetMetricDataAPIClient
+	TopicARN   string
+	// Now defaults to time.Now.
+	Now func() time.Time
+}
+
+// Handle publishes the notification of in.Event and returns the release
+// unchanged, so the workflow carries on with the same document.
+func (h *Handler) Handle(ctx context.Context, in Input) (json.RawMessage, error) {
+	if !in.Event.Valid() {
+		return nil, &failure.ValidationError{Problems: []string{fmt.Sprintf("event %q is not a greenlight event", in.Event)}}
+	}
+	d := decode(in.Release)
+	now := h.now()
+	var rate *float64
+	if in.Event == notice.RolledBack && d.Error != nil && d.Error.Error == failure.NameAlarmBreached && d.State.Green != "" {
+		// The rate only enriches the message: without it the rollback is
+		// still worth announcing.
+		var err error
+		if rate, err = h.errorRate(ctx, d, now); err != nil {
+			log.Printf("error rate of %s version %s: %v", d.Function, d.State.Green, err)
+		}
+	}
+	m := notice.Compose(in.Event, d, now, rate)
+	body, err := m.JSON()
+	if err != nil {
+		return nil, &failure.OperationError{Op: "encode notification", Err: err}
+	}
+	attrs := make(map[string]snstypes.MessageAttributeValue, len(m.Attributes))
+	for k, v := range m.Attributes {
+		attrs[k] = snstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
+	}
+	if _, err := h.SNS.Publish(ctx, &sns.PublishInput{
+		TopicArn:          &h.TopicARN,
+		Subject:           &m.Subject,
+		Message:           &body,
+		MessageAttributes: attrs,
+	}); err != nil {
+		return nil, failure.Classify("publish "+string(in.Event)+" notification", err)
+	}
+	return in.Release, nil
+}
+
+// decode reads as much of a release document as raw holds. When prepare
+// failed, raw is the execution input: a console input decodes as a partial
+// document, and an S3 event yields its function and artifact.
+func decode(raw json.RawMessage) *release.Document {
+	var d release.Document
+	// A partial document is still worth a notification, so decoding errors
+	// only leave fields empty.
+	_ = json.Unmarshal(raw, &d)
+	if d.Function == "" && release.IsEvent(raw) {
+		if in, err := release.ParseEvent(raw); err == nil {
+			d.Function, d.Artifact = in.Function, in.Artifact
+		}
+	}
+	return &d
+}
+
+// errorRate is green's share of failed invocations through the live alias
+// since the release started.
+func (h *Handler) errorRate(ctx context.Context, d *release.Document, now time.Time) (*float64, error) {
+	start := d.StartedAt
+	if start.IsZero() || !start.Before(now) {
+		start = now.Add(-time.Hour)
+	}
+	query := func(id, metric string) cwtypes.MetricDataQuery {
+		return cwtypes.MetricDataQuery{Id: aws.String(id), MetricStat: &cwtypes.MetricStat{
+			Metric: &cwtypes.Metric{Namespace: aws.String("AWS/Lambda"), MetricName: aws.String(metric),
+				Dimensions: alarm.Dimensions(d.Function, d.LiveAlias, d.State.Green)},
+			Period: aws.Int32(60),
+			Stat:   aws.String("Sum"),
+		}}
+	}
+	sums := map[string]float64{}
+	p := cloudwatch.NewGetMetricDataPaginator(h.CloudWatch, &cloudwatch.GetMetricDataInput{
+		StartTime:         aws.Time(start.Truncate(time.Minute)),
+		EndTime:           aws.Time(now.Truncate(time.Minute).Add(time.Minute)),
+		MetricDataQueries: []cwtypes.MetricDataQuery{query("errors", "Errors"), query("invocations", "Invocations")},
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range page.MetricDataResults {
+			for _, v := range r.Values {
+				sums[aws.ToString(r.Id)] += v
+			}
+		}
+	}
+	if sums["invocations"] == 0 {
+		return nil, nil
+	}
+	rate := sums["errors"] / sums["invocations"]
+	return &rate, nil
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now().UTC()
+	}
+	return time.Now().UTC()
+}

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+
+	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/notice"
+)
+
+const topic = "arn:aws:sns:us-east-1:123456789012:greenlight"
+
+var now = time.Date(2026, 11, 22, 10, 25, 0, 0, time.UTC)
+
+func fixture(t *testing.T, name string) json.RawMessage {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+type fakeSNS struct {
+	published []*sns.PublishInput
+	err       error
+}
+
+func (f *fakeSNS) Publish(_ context.Context, in *sns.PublishInput, _ ...func(*sns.Options)) (*sns.PublishOutput, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	f.published = append(f.published, in)
+	return &sns.PublishOutput{MessageId: aws.String("m-1")}, nil
+}
+
+type fakeMetrics struct {
+	errors, invocations []float64
+	err                 error
+	dims                map[string]string
+}
+
+func (f *fakeMetrics) GetMetricData(_ context.Context, in *cloudwatch.GetMetricDataInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.GetMetricDataOutput, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	f.dims = map[string]string{}
+	for _, d := range in.MetricDataQueries[0].MetricStat.Metric.Dimensions {
+		f.dims[*d.Name] = *d.Value
+	}
+	return &cloudwatch.GetMetricDataOutput{MetricDataResults: []cwtypes.MetricDataResult{
+		{Id: aws.String("errors"), Values: f.errors},
+		{Id: aws.String("invocations"), Values: f.invocations},
+	}}, nil
+}
+
+func TestHandle(t *testing.T) {
+	tests := []struct {
+		name        string
+		event       notice.Event
+		release     string
+		metrics     *fakeMetrics
+		wantSubject string
+		wantFn      string
+		wantRate    any // nil when absent
+	}{
+		{"rolled back with error rate", notice.RolledBack, "rolled-back.json", &fakeMetrics{errors: []float64{1, 2}, invocations: []float64{4, 8}},
+			"greenlight: orders rolled back to version 3 (AlarmBreachedError)", "orders", 0.25},
+		{"rolled back without metrics", notice.RolledBack, "rolled-back.json", &fakeMetrics{err: errors.New("unavailable")},
+			"greenlight: orders rolled back to version 3 (AlarmBreachedError)", "orders", nil},
+		{"rolled back without traffic", notice.RolledBack, "rolled-back.json", &fakeMetrics{},
+			"greenlight: orders rolled back to version 3 (AlarmBreachedError)", "orders", nil},
+		{"promoted", notice.Promoted, "rolled-back.json", nil,
+			"greenlight: orders promoted to version 4 (Custom)", "orders", nil},
+		{"prepare failed on an S3 event", notice.Failed, "failed-s3-event.json", nil,
+			"greenlight: orders release failed (ValidationError)", "orders", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &fakeSNS{}
+			h := &Handler{SNS: s, CloudWatch: tt.metrics, TopicARN: topic, Now: func() time.Time { return now }}
+			raw := fixture(t, tt.release)
+			out, err := h.Handle(context.Background(), Input{Event: tt.event, Release: raw})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(out) != string(raw) {
+				t.Error("the release was not returned unchanged")
+			}
+			if len(s.published) != 1 {
+				t.Fatalf("published %d messages", len(s.published))
+			}
+			p := s.published[0]
+			if *p.TopicArn != topic || *p.Subject != tt.wantSubject {
+				t.Errorf("topic %s subject %q, want %q", *p.TopicArn, *p.Subject, tt.wantSubject)
+			}
+			if got := *p.MessageAttributes["event"].StringValue; got != string(tt.event) {
+				t.Errorf("event attribute = %s", got)
+			}
+			if got := *p.MessageAttributes["function"].StringValue; got != tt.wantFn || *p.MessageAttributes["function"].DataType != "String" {
+				t.Errorf("function attribute = %s", got)
+			}
+			var body map[string]any
+			if err := json.Unmarshal([]byte(*p.Message), &body); err != nil {
+				t.Fatal(err)
+			}
+			if body["errorRate"] != tt.wantRate {
+				t.Errorf("errorRate = %v, want %v", body["errorRate"], tt.wantRate)
+			}
+			if tt.event == notice.RolledBack && tt.wantRate != nil && tt.metrics.dims["ExecutedVersion"] != "4" {
+				t.Errorf("metric dimensions = %v", tt.metrics.dims)
+			}
+			if !strings.Contains(*p.Message, `"reason"`) && tt.event != notice.Promoted {
+				t.Errorf("body has no reason: %s", *p.Message)
+			}
+		})
+	}
+}
+
+func TestHandleErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		event   notice.Event
+		snsErr  error
+		wantErr any
+	}{
+		{"unknown event", "deployed", nil, new(*failure.ValidationError)},
+		{"sns throttled", notice.Started, &snstypes.ThrottledException{ErrorCodeOverride: aws.String("Throttling")}, new(*failure.ThrottledError)},
+		{"topic gone", notice.Started, &snstypes.NotFoundException{}, new(*failure.OperationError)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &Handler{SNS: &fakeSNS{err: tt.snsErr}, TopicARN: topic}
+			_, err := h.Handle(context.Background(), Input{Event: tt.event, Release: fixture(t, "rolled-back.json")})
+			if !errors.As(err, tt.wantErr) {
+				t.Fatalf("error = %v (%T), want %T", err, err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestDecodeTolerates(t *testing.T) {
+	tests := []struct{ raw, wantFn string }{
+		{`{"function":"orders","strategy":7,"error":{"Error":"ValidationError","Cause":"x"}}`, "orders"},
+		{`{"function":5}`, ""},
+		{`not json`, ""},
+		{`null`, ""},
+	}
+	for _, tt := range tests {
+		if d := decode(json.RawMessage(tt.raw)); d.Function != tt.wantFn {
+			t.Errorf("decode(%s).Function = %q, want %q", tt.raw, d.Function, tt.wantFn)
+		}
+	}
+}
