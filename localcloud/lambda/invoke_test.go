@@ -210,6 +210,19 @@ func TestInvocationTypesAndQualifiers(t *testing.T) {
 	}
 }
 
+func TestIdleEnvironmentsAreReaped(t *testing.T) {
+	h := newHarness(t, Options{SettleTime: -1, IdleLifetime: 200 * time.Millisecond})
+	h.create(t, "idle", nil)
+	_, first := h.invoke(t, "idle", "", `{}`)
+	if _, warm := h.invoke(t, "idle", "", `{}`); warm.PID != first.PID {
+		t.Fatalf("second invocation ran in process %d, want the warm %d", warm.PID, first.PID)
+	}
+	time.Sleep(600 * time.Millisecond)
+	if _, cold := h.invoke(t, "idle", "", `{}`); cold.PID == first.PID {
+		t.Fatal("an environment idle beyond IdleLifetime was reused")
+	}
+}
+
 func TestBusInvoker(t *testing.T) {
 	h := newHarness(t, Options{SettleTime: -1})
 	h.create(t, "bi", map[string]string{"LABEL": "bus"})

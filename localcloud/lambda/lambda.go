@@ -41,6 +41,9 @@ const (
 	// DefaultSettleTime is how long (clock time) a created or updated
 	// function stays Pending / InProgress.
 	DefaultSettleTime = 200 * time.Millisecond
+	// DefaultIdleLifetime is how long an execution environment stays warm
+	// without invocations.
+	DefaultIdleLifetime = 10 * time.Minute
 	// DefaultCodeStorage is AWS's default code storage quota (75 GB).
 	DefaultCodeStorage = 75 << 30
 )
@@ -72,6 +75,9 @@ type Options struct {
 	// SettleTime is how long a create or update stays in progress
 	// (DefaultSettleTime when zero, immediate when negative).
 	SettleTime time.Duration
+	// IdleLifetime is how long (wall-clock time) an unused execution
+	// environment is kept warm (DefaultIdleLifetime when zero).
+	IdleLifetime time.Duration
 	// CodeStorage bounds the bytes of stored code packages; an upload
 	// beyond it fails with CodeStorageExceededException
 	// (DefaultCodeStorage when zero).
@@ -94,7 +100,7 @@ type Service struct {
 
 	ctx    context.Context // cancelled by Close; parent of Event invocations
 	cancel context.CancelFunc
-	async  sync.WaitGroup
+	async  sync.WaitGroup // Event invocations and the idle reaper
 }
 
 var _ bus.Invoker = (*Service)(nil)
@@ -106,6 +112,9 @@ func New(opts Options) (*Service, error) {
 	}
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = DefaultConcurrency
+	}
+	if opts.IdleLifetime <= 0 {
+		opts.IdleLifetime = DefaultIdleLifetime
 	}
 	if opts.CodeStorage <= 0 {
 		opts.CodeStorage = DefaultCodeStorage
@@ -139,7 +148,22 @@ func New(opts Options) (*Service, error) {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.envs = newPool()
 	s.routes()
+	s.async.Go(s.reapIdle)
 	return s, nil
+}
+
+// reapIdle stops idle execution environments until the service closes.
+func (s *Service) reapIdle() {
+	tick := time.NewTicker(s.opts.IdleLifetime / 4)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			s.envs.reap(s.opts.IdleLifetime)
+		case <-s.ctx.Done():
+			return
+		}
+	}
 }
 
 // Close stops every function process, waits for asynchronous invocations

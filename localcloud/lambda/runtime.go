@@ -61,7 +61,8 @@ type env struct {
 	initErr []byte
 	waitErr error
 
-	retired bool // guarded by pool.mu
+	retired   bool      // guarded by pool.mu
+	idleSince time.Time // guarded by pool.mu
 }
 
 // startEnv launches the bootstrap in root with vars plus the address of a
@@ -334,7 +335,33 @@ func (p *pool) put(e *env) {
 		e.kill()
 		return
 	}
+	e.idleSince = time.Now()
 	p.idle[e.key] = append(p.idle[e.key], e)
+}
+
+// reap stops the environments that have been idle longer than d, as Lambda
+// recycles unused execution environments, so versions no longer invoked do
+// not keep processes forever.
+func (p *pool) reap(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	cutoff := time.Now().Add(-d)
+	for key, list := range p.idle {
+		kept := list[:0]
+		for _, e := range list {
+			if e.idleSince.After(cutoff) {
+				kept = append(kept, e)
+				continue
+			}
+			delete(p.all, e)
+			e.kill()
+		}
+		if len(kept) == 0 {
+			delete(p.idle, key)
+		} else {
+			p.idle[key] = kept
+		}
+	}
 }
 
 // discard stops an environment that must not be reused.
