@@ -1,0 +1,105 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/aws/aws-lambda-go/events"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/ledger"
+	"github.com/greenlight/greenlight/internal/release"
+	"github.com/greenlight/greenlight/internal/traffic"
+)
+
+// guardBook finds the releases in progress and halts them.
+type guardBook interface {
+	List(ctx context.Context) ([]ledger.Record, error)
+	Halt(ctx context.Context, fn string, a ledger.Action) (ledger.Record, error)
+}
+
+var (
+	_ guardBook       = (*ledger.Ledger)(nil)
+	_ traffic.Aliases = (*awslambda.Client)(nil)
+)
+
+// By is how the guard signs the halts it writes.
+const By = "guard"
+
+// alarmStateChange is the detail of a "CloudWatch Alarm State Change" event.
+type alarmStateChange struct {
+	AlarmName string `json:"alarmName"`
+	State     struct {
+		Value  string `json:"value"`
+		Reason string `json:"reason"`
+	} `json:"state"`
+}
+
+// Result says what the guard did, for its log.
+type Result struct {
+	Alarm    string   `json:"alarm"`
+	Halted   []string `json:"halted"`   // functions whose release was halted
+	Restored []string `json:"restored"` // functions whose live alias was put back on blue
+}
+
+// Handler halts releases whose alarm fired.
+type Handler struct {
+	Lambda traffic.Aliases
+	Ledger guardBook
+}
+
+// Handle halts every release in progress that watches the alarm and, where
+// green already receives traffic, points the live alias back at blue with
+// routing cleared. The halt is written first, so that a shift running at the
+// same moment sees it and undoes its own step; the release's next verify
+// then takes the rollback path, which notifies and unlocks.
+func (h *Handler) Handle(ctx context.Context, e events.CloudWatchEvent) (Result, error) {
+	var c alarmStateChange
+	if err := json.Unmarshal(e.Detail, &c); err != nil || c.AlarmName == "" {
+		return Result{}, &failure.ValidationError{Problems: []string{"event is not a CloudWatch alarm state change"}}
+	}
+	res := Result{Alarm: c.AlarmName}
+	if c.State.Value != "ALARM" {
+		return res, nil
+	}
+	records, err := h.Ledger.List(ctx)
+	if err != nil {
+		return res, failure.Classify("list releases", err)
+	}
+	var firstErr error
+	for _, r := range records {
+		if !r.Watches(c.AlarmName) || r.Phase == release.PhasePromoted || r.Phase == release.PhaseRolledBack {
+			continue
+		}
+		restored, err := h.stop(ctx, r, c)
+		if err != nil {
+			firstErr = cmp.Or(firstErr, err)
+			continue
+		}
+		res.Halted = append(res.Halted, r.Function)
+		if restored {
+			res.Restored = append(res.Restored, r.Function)
+		}
+	}
+	return res, firstErr
+}
+
+func (h *Handler) stop(ctx context.Context, r ledger.Record, c alarmStateChange) (restored bool, err error) {
+	_, err = h.Ledger.Halt(ctx, r.Function, ledger.Action{Reason: "alarm " + c.AlarmName + " is ALARM: " + c.State.Reason, By: By})
+	if errors.Is(err, ledger.ErrNotHeld) {
+		return false, nil // the release ended meanwhile
+	}
+	if err != nil {
+		return false, failure.Classify("halt release of "+r.Function, err)
+	}
+	if r.Blue == "" || r.Weight <= 0 {
+		return false, nil // green serves no live traffic
+	}
+	if err := traffic.Point(ctx, h.Lambda, r.Function, r.LiveAlias, r.Blue); err != nil {
+		return false, failure.Classify("restore blue of "+r.Function, err)
+	}
+	return true, nil
+}

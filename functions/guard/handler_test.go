@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/ledger"
+	"github.com/greenlight/greenlight/internal/ledger/ledgertest"
+	"github.com/greenlight/greenlight/internal/release"
+	"github.com/greenlight/greenlight/internal/traffic"
+	"github.com/greenlight/greenlight/internal/traffic/traffictest"
+)
+
+func event(t *testing.T, state string) events.CloudWatchEvent {
+	t.Helper()
+	b, err := os.ReadFile("testdata/alarm-event.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e events.CloudWatchEvent
+	if err := json.Unmarshal(b, &e); err != nil {
+		t.Fatal(err)
+	}
+	e.Detail = json.RawMessage(strings.Replace(string(e.Detail), `"value": "ALARM"`, `"value": "`+state+`"`, 1))
+	return e
+}
+
+func record(fn string, phase release.Phase, weight float64, alarms ...string) ledger.Record {
+	return ledger.Record{Function: fn, ExecutionARN: "arn:" + fn, Blue: "3", Green: "4", LiveAlias: "live",
+		Alarms: alarms, ReleaseAlarm: "greenlight-" + fn + "-errors", Phase: phase, Weight: weight}
+}
+
+func TestHandle(t *testing.T) {
+	b := ledgertest.NewBucket()
+	b.Put(t, record("orders", release.PhaseShifting, 0.1, "orders-5xx"))
+	b.Put(t, record("billing", release.PhaseShifting, 0.1, "billing-5xx"))
+	b.Put(t, record("cart", release.PhaseTested, 0, "orders-5xx"))
+	b.Put(t, record("search", release.PhasePromoted, 1, "orders-5xx"))
+	a := traffictest.New(map[string]traffic.Alias{"live": {Version: "3", Weights: map[string]float64{"4": 0.1}}})
+	h := &Handler{Lambda: a, Ledger: &ledger.Ledger{S3: b, Bucket: "artifacts"}}
+
+	got, err := h.Handle(context.Background(), event(t, "ALARM"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Result{Alarm: "orders-5xx", Halted: []string{"cart", "orders"}, Restored: []string{"orders"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("result = %+v, want %+v", got, want)
+	}
+	if live, _ := a.Alias("live"); live.Version != "3" || len(live.Weights) != 0 {
+		t.Errorf("live = %+v, want blue at 100 %%", live)
+	}
+	for fn, halted := range map[string]bool{"orders": true, "cart": true, "billing": false, "search": false} {
+		rec, _ := b.Record(t, fn)
+		if (rec.Halt != nil) != halted {
+			t.Errorf("%s halted = %v, want %v", fn, rec.Halt != nil, halted)
+		}
+		if halted && (rec.Halt.By != By || !strings.Contains(rec.Halt.Reason, "orders-5xx is ALARM: Threshold Crossed")) {
+			t.Errorf("%s halt = %+v", fn, rec.Halt)
+		}
+	}
+}
+
+func TestHandleReleaseAlarm(t *testing.T) {
+	b := ledgertest.NewBucket()
+	b.Put(t, record("orders", release.PhaseShifting, 1))
+	a := traffictest.New(map[string]traffic.Alias{"live": {Version: "4"}})
+	e := event(t, "ALARM")
+	e.Detail = json.RawMessage(strings.Replace(string(e.Detail), `"alarmName": "orders-5xx"`, `"alarmName": "greenlight-orders-errors"`, 1))
+	got, err := (&Handler{Lambda: a, Ledger: &ledger.Ledger{S3: b, Bucket: "artifacts"}}).Handle(context.Background(), e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Restored) != 1 {
+		t.Errorf("result = %+v", got)
+	}
+	if live, _ := a.Alias("live"); live.Version != "3" {
+		t.Errorf("live = %+v", live)
+	}
+}
+
+func TestHandleIgnores(t *testing.T) {
+	for _, state := range []string{"OK", "INSUFFICIENT_DATA"} {
+		b := ledgertest.NewBucket()
+		b.Put(t, record("orders", release.PhaseShifting, 0.1, "orders-5xx"))
+		a := traffictest.New(map[string]traffic.Alias{"live": {Version: "3", Weights: map[string]float64{"4": 0.1}}})
+		got, err := (&Handler{Lambda: a, Ledger: &ledger.Ledger{S3: b, Bucket: "artifacts"}}).Handle(context.Background(), event(t, state))
+		if err != nil || len(got.Halted) != 0 || len(a.Calls) != 0 {
+			t.Errorf("%s: result %+v, err %v, calls %v", state, got, err, a.Calls)
+		}
+	}
+}
+
+func TestHandleErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		event   func(*testing.T) events.CloudWatchEvent
+		s3Err   error
+		lErr    error
+		wantErr any
+	}{
+		{"not an alarm event", func(*testing.T) events.CloudWatchEvent { return events.CloudWatchEvent{Detail: json.RawMessage(`{}`)} }, nil, nil, new(*failure.ValidationError)},
+		{"s3 throttled", func(t *testing.T) events.CloudWatchEvent { return event(t, "ALARM") }, &smithy.GenericAPIError{Code: "SlowDown"}, nil, new(*failure.ThrottledError)},
+		{"alias throttled", func(t *testing.T) events.CloudWatchEvent { return event(t, "ALARM") }, nil, &lambdatypes.TooManyRequestsException{}, new(*failure.ThrottledError)},
+		{"alias conflict", func(t *testing.T) events.CloudWatchEvent { return event(t, "ALARM") }, nil, &lambdatypes.ResourceConflictException{}, new(*failure.ConflictError)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := ledgertest.NewBucket()
+			b.Put(t, record("orders", release.PhaseShifting, 0.1, "orders-5xx"))
+			b.Err = tt.s3Err
+			a := traffictest.New(map[string]traffic.Alias{"live": {Version: "3", Weights: map[string]float64{"4": 0.1}}})
+			a.Errs["UpdateAlias"] = tt.lErr
+			_, err := (&Handler{Lambda: a, Ledger: &ledger.Ledger{S3: b, Bucket: "artifacts"}}).Handle(context.Background(), tt.event(t))
+			if !errors.As(err, tt.wantErr) {
+				t.Fatalf("error = %v (%T), want %T", err, err, tt.wantErr)
+			}
+		})
+	}
+}
