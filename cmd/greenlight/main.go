@@ -27,7 +27,7 @@ func main() {
 func newRootCmd() *cobra.Command {
 	root := newBareRoot()
 	addReleaseCommands(root, newReleaseApp(connectAWS))
-	root.AddCommand(newLocalCmd())
+	root.AddCommand(newLocalCmd(), newASLCmd())
 	return root
 }
 
