@@ -153,7 +153,9 @@ func (f *fakeLambda) PublishVersion(_ context.Context, in *awslambda.PublishVers
 	return &awslambda.PublishVersionOutput{Version: &v}, nil
 }
 
-type fakeCloudWatch struct{ alarms []*cloudwatch.PutMetricAlarmInput }
+type fakeCloudWatch struct {
+	alarms []*cloudwatch.PutMetricAlarmInput
+}
 
 func (f *fakeCloudWatch) PutMetricAlarm(_ context.Context, in *cloudwatch.PutMetricAlarmInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.PutMetricAlarmOutput, error) {
 	f.alarms = append(f.alarms, in)

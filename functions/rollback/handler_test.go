@@ -105,11 +105,17 @@ func TestHandleFails(t *testing.T) {
 	}{
 		{"first release already live on green", func(d *release.Document, _ *traffictest.Aliases) { d.State.FirstRelease, d.State.Blue = true, "" },
 			map[string]traffic.Alias{"live": {Version: "4"}}, new(*failure.OperationError)},
-		{"throttled", func(_ *release.Document, a *traffictest.Aliases) { a.Errs["UpdateAlias"] = &lambdatypes.TooManyRequestsException{} },
+		{"throttled", func(_ *release.Document, a *traffictest.Aliases) {
+			a.Errs["UpdateAlias"] = &lambdatypes.TooManyRequestsException{}
+		},
 			map[string]traffic.Alias{"live": split}, new(*failure.ThrottledError)},
-		{"conflict", func(_ *release.Document, a *traffictest.Aliases) { a.Errs["GetAlias"] = &lambdatypes.ResourceConflictException{} },
+		{"conflict", func(_ *release.Document, a *traffictest.Aliases) {
+			a.Errs["GetAlias"] = &lambdatypes.ResourceConflictException{}
+		},
 			map[string]traffic.Alias{"live": split}, new(*failure.ConflictError)},
-		{"blue version deleted", func(_ *release.Document, a *traffictest.Aliases) { a.Errs["UpdateAlias"] = &lambdatypes.ResourceNotFoundException{} },
+		{"blue version deleted", func(_ *release.Document, a *traffictest.Aliases) {
+			a.Errs["UpdateAlias"] = &lambdatypes.ResourceNotFoundException{}
+		},
 			map[string]traffic.Alias{"live": split}, new(*failure.OperationError)},
 	}
 	for _, tt := range tests {
