@@ -19,6 +19,10 @@ import (
 )
 
 func main() {
+	bucket := os.Getenv("GREENLIGHT_BUCKET")
+	if bucket == "" {
+		log.Fatal("GREENLIGHT_BUCKET is not set")
+	}
 	cfg, err := awsconfig.LoadDefaultConfig(context.Background())
 	if err != nil {
 		log.Fatalf("load AWS configuration: %v", err)
@@ -28,7 +32,7 @@ func main() {
 		S3:         s3c,
 		Lambda:     awslambda.NewFromConfig(cfg),
 		CloudWatch: cloudwatch.NewFromConfig(cfg),
-		Ledger:     &ledger.Ledger{S3: s3c, Bucket: os.Getenv("GREENLIGHT_BUCKET")},
+		Ledger:     &ledger.Ledger{S3: s3c, Bucket: bucket},
 	}
 	lambda.Start(h.Handle)
 }

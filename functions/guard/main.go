@@ -17,13 +17,17 @@ import (
 )
 
 func main() {
+	bucket := os.Getenv("GREENLIGHT_BUCKET")
+	if bucket == "" {
+		log.Fatal("GREENLIGHT_BUCKET is not set")
+	}
 	cfg, err := awsconfig.LoadDefaultConfig(context.Background())
 	if err != nil {
 		log.Fatalf("load AWS configuration: %v", err)
 	}
 	h := &Handler{
 		Lambda: awslambda.NewFromConfig(cfg),
-		Ledger: &ledger.Ledger{S3: s3.NewFromConfig(cfg), Bucket: os.Getenv("GREENLIGHT_BUCKET")},
+		Ledger: &ledger.Ledger{S3: s3.NewFromConfig(cfg), Bucket: bucket},
 	}
 	lambda.Start(h.Handle)
 }

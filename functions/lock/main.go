@@ -16,11 +16,15 @@ import (
 )
 
 func main() {
+	bucket := os.Getenv("GREENLIGHT_BUCKET")
+	if bucket == "" {
+		log.Fatal("GREENLIGHT_BUCKET is not set")
+	}
 	cfg, err := awsconfig.LoadDefaultConfig(context.Background())
 	if err != nil {
 		log.Fatalf("load AWS configuration: %v", err)
 	}
-	l := &ledger.Ledger{S3: s3.NewFromConfig(cfg), Bucket: os.Getenv("GREENLIGHT_BUCKET"), Executions: sfn.NewFromConfig(cfg)}
+	l := &ledger.Ledger{S3: s3.NewFromConfig(cfg), Bucket: bucket, Executions: sfn.NewFromConfig(cfg)}
 	h := &Handler{Ledger: l}
 	lambda.Start(h.Handle)
 }

@@ -21,10 +21,14 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	bucket := os.Getenv("GREENLIGHT_BUCKET")
+	if bucket == "" {
+		log.Fatal("GREENLIGHT_BUCKET is not set")
+	}
 	cfg, err := awsconfig.LoadDefaultConfig(context.Background())
 	if err != nil {
 		log.Fatalf("load AWS configuration: %v", err)
 	}
-	h := &Handler{Config: conf, Bucket: os.Getenv("GREENLIGHT_BUCKET"), S3: s3.NewFromConfig(cfg), Lambda: awslambda.NewFromConfig(cfg)}
+	h := &Handler{Config: conf, Bucket: bucket, S3: s3.NewFromConfig(cfg), Lambda: awslambda.NewFromConfig(cfg)}
 	lambda.Start(h.Handle)
 }
