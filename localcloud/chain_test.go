@@ -40,6 +40,9 @@ func TestUploadReachesFunctionThroughEventBridge(t *testing.T) {
 		Role: aws.String("arn:aws:iam::000000000000:role/chain"), Code: &lambdatypes.FunctionCode{ZipFile: code},
 	})
 	require.NoError(t, err)
+	require.NoError(t, lambda.NewFunctionActiveV2Waiter(lambda.NewFromConfig(cfg), func(o *lambda.FunctionActiveV2WaiterOptions) {
+		o.MinDelay, o.MaxDelay = 50*time.Millisecond, 50*time.Millisecond
+	}).Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("chain")}, 30*time.Second))
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
 	_, err = s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("uploads")})
 	require.NoError(t, err)

@@ -24,7 +24,7 @@ func TestClient(t *testing.T) {
 	h, err := cl.Health(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, c.Endpoint(), h.Endpoint)
-	assert.Equal(t, []string{"cloudformation", "events", "lambda", "monitoring", "s3", "sns"}, h.Services)
+	assert.Equal(t, []string{"cloudformation", "events", "lambda", "monitoring", "s3", "sns", "states"}, h.Services)
 	cs, err := cl.Clock(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 60.0, cs.Scale)

@@ -37,6 +37,7 @@ import (
 	"github.com/greenlight/greenlight/localcloud/fault"
 	"github.com/greenlight/greenlight/localcloud/lambda"
 	"github.com/greenlight/greenlight/localcloud/s3"
+	"github.com/greenlight/greenlight/localcloud/sfn"
 	"github.com/greenlight/greenlight/localcloud/sns"
 )
 
@@ -163,6 +164,13 @@ func (c *Cloud) build() error {
 	}
 	c.add("lambda", fn, fn)
 	c.invoker.bind(fn)
+
+	machines, err := sfn.New(sfn.Options{Dir: c.dir("states"), Clock: c.clock, Faults: c.faults, Invoker: &c.invoker, Publisher: &c.publisher, Logf: c.logf("states")})
+	if err != nil {
+		return fmt.Errorf("states: %w", err)
+	}
+	c.add("states", machines, machines)
+	c.executions.bind(machines)
 
 	eb, err := events.New(events.Options{Dir: c.opts.Dir, Clock: c.clock, Faults: c.faults, Executions: &c.executions, Invoker: &c.invoker, Logger: c.slogger("events")})
 	if err != nil {

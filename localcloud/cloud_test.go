@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -224,10 +226,23 @@ func TestDeployAndDescribeStack(t *testing.T) {
 		outputs[*o.OutputKey] = *o.OutputValue
 	}
 	assert.Equal(t, map[string]string{
-		"BucketName":  st.Outputs["BucketName"].Value,
-		"FunctionArn": st.Outputs["FunctionArn"].Value,
-		"TopicArn":    st.Outputs["TopicArn"].Value,
+		"BucketName":      st.Outputs["BucketName"].Value,
+		"FunctionArn":     st.Outputs["FunctionArn"].Value,
+		"TopicArn":        st.Outputs["TopicArn"].Value,
+		"StateMachineArn": st.Outputs["StateMachineArn"].Value,
 	}, outputs)
+
+	machines := sfn.NewFromConfig(cfg)
+	started, err := machines.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(st.Outputs["StateMachineArn"].Value)})
+	require.NoError(t, err)
+	var done *sfn.DescribeExecutionOutput
+	require.Eventually(t, func() bool {
+		done, err = machines.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: started.ExecutionArn})
+		return err == nil && done.Status != sfntypes.ExecutionStatusRunning
+	}, 10*time.Second, 20*time.Millisecond)
+	require.Equal(t, sfntypes.ExecutionStatusSucceeded, done.Status)
+	assert.JSONEq(t, `{"bucket":"`+st.Outputs["BucketName"].Value+`","function":"`+st.Outputs["FunctionArn"].Value+`"}`, *done.Output,
+		"the definition got its substitutions and Fn::Join")
 
 	res, err := cf.ListStackResources(ctx, &cloudformation.ListStackResourcesInput{StackName: aws.String(st.ID)})
 	require.NoError(t, err)
