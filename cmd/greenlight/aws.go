@@ -13,12 +13,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/greenlight/greenlight/internal/ledger"
+	"github.com/greenlight/greenlight/internal/stackref"
 )
 
 // awsClients holds one narrow client per AWS need of the release commands.
 // Tests fill it with fakes.
 type awsClients struct {
-	stacks     stackDescriber
+	stacks     stackref.Describer
 	objects    ledger.Objects
 	executions executionReader
 	functions  functionAPI

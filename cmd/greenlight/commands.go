@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/greenlight/greenlight/internal/ledger"
+	"github.com/greenlight/greenlight/internal/stackref"
 )
 
 // releaseApp carries what the release commands share: how to reach AWS, the
@@ -43,7 +44,7 @@ func addReleaseCommands(root *cobra.Command, a *releaseApp) {
 // session is a connection to one deployed greenlight stack.
 type session struct {
 	*awsClients
-	stack stackOutputs
+	stack stackref.Stack
 }
 
 // open connects to AWS and discovers the stack's outputs.
@@ -68,7 +69,7 @@ func (a *releaseApp) open(ctx context.Context, stack string) (*session, error) {
 func stackFlag(cmd *cobra.Command, p *string) {
 	def := os.Getenv("GREENLIGHT_STACK")
 	if def == "" {
-		def = defaultStack
+		def = stackref.DefaultName
 	}
 	cmd.Flags().StringVar(p, "stack", def, "name of the deployed greenlight stack (env GREENLIGHT_STACK)")
 }

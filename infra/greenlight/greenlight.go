@@ -27,15 +27,16 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/greenlight/greenlight/internal/stackref"
 	"github.com/greenlight/greenlight/workflow"
 )
 
 // Output keys of the stack. The CLI looks the deployed stack's resources up by
 // these keys.
 const (
-	OutputBucket       = "ArtifactBucketName"
-	OutputTopic        = "TopicArn"
-	OutputStateMachine = "StateMachineArn"
+	OutputBucket       = stackref.OutputBucket
+	OutputTopic        = stackref.OutputTopic
+	OutputStateMachine = stackref.OutputStateMachine
 )
 
 // Environment variables the functions read.

@@ -1,0 +1,129 @@
+// Package e2e holds greenlight's end-to-end tests. They release the demo
+// function through a deployed greenlight stack the way a user does (upload an
+// artifact, watch the execution, call the live alias) and check what a user
+// checks. By default they run against an in-process local cloud with the
+// synthesized template applied (make e2e builds and synthesizes it first);
+// with GREENLIGHT_E2E_AWS=1 the same tests run against the stack deployed in
+// the AWS account of the current credentials.
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+
+	"github.com/greenlight/greenlight/internal/demo"
+	"github.com/greenlight/greenlight/internal/stackref"
+)
+
+// timeScale runs the local cloud's clock fast enough that a five-minute
+// canary bake takes five seconds.
+const timeScale = 60
+
+// target is where the stories run.
+type target struct {
+	runner *demo.Runner
+	local  *demo.Local // nil on AWS
+}
+
+func templatePath(t *testing.T) string {
+	if p := os.Getenv("GREENLIGHT_TEMPLATE"); p != "" {
+		return p
+	}
+	p, err := filepath.Abs("../cdk.out/Greenlight.template.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// newTarget starts a local cloud with the stack applied, or connects to AWS
+// when GREENLIGHT_E2E_AWS=1.
+func newTarget(t *testing.T) *target {
+	t.Helper()
+	ctx := context.Background()
+	if os.Getenv("GREENLIGHT_E2E_AWS") == "1" {
+		cfg, err := config.LoadDefaultConfig(ctx)
+		if err != nil {
+			t.Fatalf("GREENLIGHT_E2E_AWS=1 but no AWS configuration: %v", err)
+		}
+		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+			t.Skipf("GREENLIGHT_E2E_AWS=1 but no AWS credentials: %v", err)
+		}
+		name := os.Getenv("GREENLIGHT_STACK")
+		if name == "" {
+			name = stackref.DefaultName
+		}
+		st, err := stackref.Find(ctx, cloudformation.NewFromConfig(cfg), name)
+		if err != nil {
+			t.Fatalf("find the deployed stack: %v (run make deploy first)", err)
+		}
+		r := demo.NewRunner(cfg, st, "linux", "arm64")
+		r.RoleARN = os.Getenv("GREENLIGHT_DEMO_ROLE_ARN")
+		r.Timeout = 45 * time.Minute // real bakes take real minutes
+		return &target{runner: r}
+	}
+	tmpl := templatePath(t)
+	if _, err := os.Stat(tmpl); err != nil {
+		t.Skipf("no synthesized template at %s: run `make e2e` (it builds the functions and runs make synth-local first)", tmpl)
+	}
+	l, err := demo.StartLocal(ctx, demo.LocalOptions{Template: tmpl, TimeScale: timeScale, Logf: logf(t)})
+	if err != nil {
+		t.Fatalf("start the local cloud: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := l.Close(); err != nil {
+			t.Errorf("close the local cloud: %v", err)
+		}
+	})
+	r := l.Runner()
+	r.Timeout = 2 * time.Minute
+	return &target{runner: r, local: l}
+}
+
+// logf keeps the local cloud's logs for a failing test (-v shows them).
+func logf(t *testing.T) func(string, ...any) {
+	if os.Getenv("GREENLIGHT_E2E_LOGS") == "" {
+		return nil
+	}
+	return func(format string, args ...any) { t.Logf(format, args...) }
+}
+
+// TestReleaseStory runs the demo's stories in order against one stack: each
+// release starts from what the previous one left live.
+func TestReleaseStory(t *testing.T) {
+	tg := newTarget(t)
+	w := testWriter{t}
+	tg.runner.Out = w
+	for _, story := range demo.Stories() {
+		ok := t.Run(story.Name, func(t *testing.T) {
+			tg.runner.Out = testWriter{t}
+			res, err := tg.runner.Run(context.Background(), story)
+			if err != nil {
+				t.Fatalf("run %s: %v", story.Name, err)
+			}
+			demo.WriteResult(testWriter{t}, res)
+			for _, c := range res.Checks {
+				if !c.OK {
+					t.Errorf("%s: %s", c.Name, c.Detail)
+				}
+			}
+		})
+		if !ok {
+			break // later stories build on this one
+		}
+	}
+}
+
+// testWriter sends the timeline to the test log.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(p))
+	return len(p), nil
+}
