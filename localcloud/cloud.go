@@ -29,6 +29,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/greenlight/greenlight/internal/clockenv"
 	"github.com/greenlight/greenlight/localcloud/bus"
 	"github.com/greenlight/greenlight/localcloud/cfn"
 	"github.com/greenlight/greenlight/localcloud/clock"
@@ -249,15 +250,15 @@ func (c *Cloud) Clock() clock.Clock { return c.clock }
 func (c *Cloud) Stacks() *cfn.Store { return c.stacks }
 
 // FunctionEnv is the environment of every function process: it points the
-// AWS SDK at this cloud.
+// AWS SDK at this cloud and hands the processes the cloud's clock.
 func (c *Cloud) FunctionEnv() []string {
-	return []string{
+	return append([]string{
 		"AWS_ENDPOINT_URL=" + c.endpoint,
 		"AWS_REGION=" + bus.Region,
 		"AWS_DEFAULT_REGION=" + bus.Region,
 		"AWS_ACCESS_KEY_ID=" + AccessKeyID,
 		"AWS_SECRET_ACCESS_KEY=" + SecretAccessKey,
-	}
+	}, clockenv.Env(c.clock.Scale(), c.clock.Origin())...)
 }
 
 // AWSConfig returns an SDK configuration for this cloud.
@@ -316,20 +317,22 @@ func (c *Cloud) serviceNames() []string {
 	return names
 }
 
-// Deploy applies the CloudFormation template at path to this cloud as the
-// named stack (derived from the file name when empty), updating the stack
-// if it was applied before, and records the result.
+// Deploy applies a stack to this cloud: path is a cloud assembly directory
+// (cdk.out) or a template file, and stackName picks the stack (see
+// cfn.FindStack). A stack applied before is updated in place. The result is
+// recorded, also when the apply fails part way.
 func (c *Cloud) Deploy(ctx context.Context, path, stackName string, parameters map[string]string) (*cfn.Stack, error) {
 	c.deployMu.Lock()
 	defer c.deployMu.Unlock()
-	tmpl, err := cfn.ReadTemplate(path)
+	found, err := cfn.FindStack(path, stackName)
 	if err != nil {
 		return nil, err
 	}
-	if stackName == "" {
-		stackName = cfn.StackNameFromPath(path)
+	tmpl, err := cfn.ReadTemplate(found.Template)
+	if err != nil {
+		return nil, err
 	}
-	prev, err := c.stacks.Get(stackName)
+	prev, err := c.stacks.Get(found.Name)
 	if errors.Is(err, cfn.ErrStackNotFound) {
 		prev = nil
 	} else if err != nil {
@@ -338,12 +341,12 @@ func (c *Cloud) Deploy(ctx context.Context, path, stackName string, parameters m
 	a := cfn.NewFromConfig(c.AWSConfig(), bus.Account)
 	a.WaitPoll = 50 * time.Millisecond
 	a.Logf = c.logf("cloudformation")
-	st, applyErr := a.Apply(ctx, tmpl, cfn.Options{StackName: stackName, AssetDir: filepath.Dir(path), Parameters: parameters, Previous: prev})
+	st, applyErr := a.Apply(ctx, tmpl, cfn.Options{StackName: found.Name, AssetDir: filepath.Dir(found.Template), Parameters: parameters, Previous: prev})
 	if st == nil {
 		return nil, applyErr
 	}
 	if err := c.stacks.Put(st); err != nil {
-		return st, errors.Join(applyErr, fmt.Errorf("record stack %s: %w", stackName, err))
+		return st, errors.Join(applyErr, fmt.Errorf("record stack %s: %w", found.Name, err))
 	}
 	return st, applyErr
 }

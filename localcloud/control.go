@@ -19,9 +19,12 @@ const ControlPrefix = "/_greenlight/"
 
 // DeployRequest is the body of POST /_greenlight/stacks.
 type DeployRequest struct {
-	// Template is the path of the template file on the cloud's machine; its
-	// folder is the cloud assembly that holds the code assets.
-	Template   string            `json:"template"`
+	// Template is the absolute path, on the cloud's machine, of a cloud
+	// assembly directory (cdk.out) or of a template file in one; the
+	// assembly holds the functions' code assets.
+	Template string `json:"template"`
+	// StackName picks the stack of an assembly that has several, or names
+	// the stack of a template file; see cfn.FindStack.
 	StackName  string            `json:"stackName,omitempty"`
 	Parameters map[string]string `json:"parameters,omitempty"`
 }

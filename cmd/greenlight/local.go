@@ -24,8 +24,8 @@ import (
 	"github.com/greenlight/greenlight/localcloud/sns"
 )
 
-// defaultTemplate is where `make synth-local` writes the stack's template.
-const defaultTemplate = "cdk.out/greenlight.template.json"
+// defaultTemplate is the cloud assembly `make synth-local` writes.
+const defaultTemplate = "cdk.out"
 
 // newLocalCmd is `greenlight local`: the embedded local cloud.
 func newLocalCmd() *cobra.Command {
@@ -49,6 +49,7 @@ type upOptions struct {
 	ephemeral bool
 	timeScale float64
 	template  string
+	stack     string
 	verbose   bool
 }
 
@@ -76,7 +77,8 @@ executions again.`,
 	f.StringVar(&o.dir, "dir", ".greenlight/local", "directory that keeps the local cloud's state")
 	f.BoolVar(&o.ephemeral, "ephemeral", false, "keep everything in memory; nothing survives a restart")
 	f.Float64Var(&o.timeScale, "time-scale", 1, "run the clock N times faster (bakes, alarm periods, waits)")
-	f.StringVar(&o.template, "template", defaultTemplate, `template to apply at start; "" applies none`)
+	f.StringVar(&o.template, "template", defaultTemplate, `cloud assembly directory or template file to apply at start; "" applies none`)
+	f.StringVar(&o.stack, "stack", "", "stack of the assembly to apply (default: its only stack)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "print the services' logs (and the functions' output) to stderr")
 	return cmd
 }
@@ -111,17 +113,18 @@ func runLocalUp(ctx context.Context, stdout, stderr io.Writer, o upOptions, temp
 	}
 	if template != "" {
 		fmt.Fprintf(stderr, "applying %s ...\n", template)
-		st, err := cloud.Deploy(ctx, template, "", nil)
+		st, err := cloud.Deploy(ctx, template, o.stack, nil)
 		if err != nil {
 			return errors.Join(fmt.Errorf("deploy %s: %w", template, err), cloud.Close())
 		}
 		fmt.Fprintf(stderr, "stack %s %s: %d resources\n", st.Name, st.Status, len(st.Resources))
 	} else if !templateGiven {
-		fmt.Fprintf(stderr, "no %s yet: run `make synth-local`, then `greenlight local deploy`\n", defaultTemplate)
+		fmt.Fprintf(stderr, "no %s/ yet: run `make synth-local`, then `greenlight local deploy`\n", defaultTemplate)
 	}
 	for _, kv := range []string{
 		"AWS_ENDPOINT_URL=" + cloud.Endpoint(),
 		"AWS_REGION=" + bus.Region,
+		"AWS_DEFAULT_REGION=" + bus.Region, // what AWS CLI v1 reads
 		"AWS_ACCESS_KEY_ID=" + localcloud.AccessKeyID,
 		"AWS_SECRET_ACCESS_KEY=" + localcloud.SecretAccessKey,
 	} {
@@ -206,7 +209,7 @@ func newLocalDeployCmd() *cobra.Command {
 at AWS_ENDPOINT_URL, creating or updating every resource in place: the
 functions get the code of the template's assets, built for this machine.`,
 		Example: `  make synth-local && greenlight local deploy
-  greenlight local deploy --template cdk.out/greenlight.template.json --stack greenlight -o json`,
+  greenlight local deploy --template cdk.out/Greenlight.template.json --stack greenlight -o json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkOutput(output); err != nil {
@@ -239,8 +242,8 @@ functions get the code of the template's assets, built for this machine.`,
 		},
 	}
 	endpointFlag(cmd, &endpoint)
-	cmd.Flags().StringVar(&template, "template", defaultTemplate, "template to apply; its folder holds the code assets")
-	cmd.Flags().StringVar(&stack, "stack", "", "stack name (default: from the template file name)")
+	cmd.Flags().StringVar(&template, "template", defaultTemplate, "cloud assembly directory, or a template file in one (the assembly holds the code assets)")
+	cmd.Flags().StringVar(&stack, "stack", "", "stack name (default: the assembly's only stack, or the template's)")
 	cmd.Flags().StringToStringVar(&params, "parameter", nil, "template parameter override, NAME=VALUE (repeatable)")
 	outputFlag(cmd, &output)
 	return cmd

@@ -70,7 +70,7 @@ func TestLocalUpServesUntilStopped(t *testing.T) {
 	endpointRE := regexp.MustCompile(`export AWS_ENDPOINT_URL=(http://127\.0\.0\.1:\d+)\n`)
 	require.Eventually(t, func() bool { return endpointRE.MatchString(out.String()) }, 30*time.Second, 20*time.Millisecond, "stderr: %s", &errOut)
 	endpoint := endpointRE.FindStringSubmatch(out.String())[1]
-	assert.Contains(t, out.String(), "export AWS_REGION=us-east-1\n")
+	assert.Contains(t, out.String(), "export AWS_REGION=us-east-1\nexport AWS_DEFAULT_REGION=us-east-1\n")
 	assert.Contains(t, out.String(), "export AWS_ACCESS_KEY_ID=test\nexport AWS_SECRET_ACCESS_KEY=test\n")
 	assert.Contains(t, errOut.String(), "stack app CREATE_COMPLETE")
 

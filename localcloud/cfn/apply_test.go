@@ -347,7 +347,7 @@ func TestPhysicalName(t *testing.T) {
 	}
 }
 
-func TestStackNameFromPath(t *testing.T) {
-	assert.Equal(t, "greenlight", StackNameFromPath("cdk.out/greenlight.template.json"))
-	assert.Equal(t, "app", StackNameFromPath("/x/app.json"))
+func TestStackNameFromPathName(t *testing.T) {
+	assert.Equal(t, "greenlight", stackNameFromPath("cdk.out/greenlight.template.json"))
+	assert.Equal(t, "app", stackNameFromPath("/x/app.json"))
 }

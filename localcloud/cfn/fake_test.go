@@ -32,7 +32,7 @@ type fakeCloud struct {
 	subscriptions map[string]*sns.SubscribeInput
 	alarms        map[string]*cloudwatch.PutMetricAlarmInput
 	dashboards    map[string]string
-	notifications map[string]bool // bucket -> EventBridge on
+	notifications map[string]bool  // bucket -> EventBridge on
 	fail          map[string]error // operation -> error to return
 }
 

@@ -110,9 +110,9 @@ func ReadTemplate(path string) (*Template, error) {
 	return t, nil
 }
 
-// StackNameFromPath derives the stack name from a cdk.out template file name:
+// stackNameFromPath derives the stack name from a cdk.out template file name:
 // "cdk.out/greenlight.template.json" is the stack "greenlight".
-func StackNameFromPath(path string) string {
+func stackNameFromPath(path string) string {
 	base := filepath.Base(path)
 	base = strings.TrimSuffix(base, ".json")
 	return strings.TrimSuffix(base, ".template")

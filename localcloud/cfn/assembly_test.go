@@ -1,0 +1,48 @@
+package cfn
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestFindStack(t *testing.T) {
+	two := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(two, "manifest.json"), []byte(`{"artifacts": {
+		"A": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "A.template.json"}},
+		"B": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "B.template.json", "stackName": "bee"}}}}`), 0o644))
+	loose := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(loose, "app.template.json"), []byte(`{}`), 0o644))
+	template := filepath.Join("testdata", "assembly", "stack.template.json")
+
+	tests := []struct {
+		name, path, stack string
+		want              AssemblyStack
+		err               string
+	}{
+		{"assembly with one stack", "testdata/assembly", "", AssemblyStack{Name: "fixture", Template: template}, ""},
+		{"assembly, stack by name", "testdata/assembly", "fixture", AssemblyStack{Name: "fixture", Template: template}, ""},
+		{"file named by the manifest", template, "", AssemblyStack{Name: "fixture", Template: template}, ""},
+		{"file with a stack name", template, "other", AssemblyStack{Name: "other", Template: template}, ""},
+		{"file without a manifest", filepath.Join(loose, "app.template.json"), "", AssemblyStack{Name: "app", Template: filepath.Join(loose, "app.template.json")}, ""},
+		{"stack id without a stack name", two, "A", AssemblyStack{Name: "A", Template: filepath.Join(two, "A.template.json")}, ""},
+		{"ambiguous assembly", two, "", AssemblyStack{}, "has 2 stacks (A, bee): name one"},
+		{"unknown stack", two, "C", AssemblyStack{}, "has no stack C (it has A, bee)"},
+		{"no manifest", loose, "", AssemblyStack{}, "manifest.json: no such file"},
+		{"missing path", filepath.Join(loose, "nope"), "", AssemblyStack{}, "no such file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := FindStack(tt.path, tt.stack)
+			if tt.err != "" {
+				assert.ErrorContains(t, err, tt.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
