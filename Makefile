@@ -14,7 +14,10 @@ FUNCTIONS   = $(patsubst functions/%/main.go,%,$(wildcard functions/*/main.go))
 # The CDK's name for ARCH, for the greenlight:architecture context.
 CDK_ARCH    = $(if $(filter amd64 x86_64,$(ARCH)),x86_64,arm64)
 
-CDK        := npx --no-install cdk
+# The CDK CLI is pinned in .cdk/package.json and installed under .cdk/ (a dot
+# folder, so that `go ... ./...` does not wander into node_modules' Go templates).
+CDK_DIR    := .cdk
+CDK        := $(CDK_DIR)/node_modules/.bin/cdk
 CDK_FLAGS  ?=
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
@@ -66,10 +69,11 @@ workflow: ## Regenerate workflow/testdata/definition.asl.json from the construct
 
 # ---- CDK -----------------------------------------------------------------------
 
-.PHONY: synth synth-local deploy diff
-node_modules: package.json package-lock.json ## Install the CDK CLI pinned in package.json
-	npm ci --no-audit --no-fund
-	@touch node_modules
+.PHONY: synth synth-local deploy diff node_modules
+node_modules: $(CDK_DIR)/node_modules ## Install the CDK CLI pinned in .cdk/package.json
+$(CDK_DIR)/node_modules: $(CDK_DIR)/package.json $(CDK_DIR)/package-lock.json
+	npm ci --prefix $(CDK_DIR) --no-audit --no-fund
+	@touch $(CDK_DIR)/node_modules
 
 synth: build node_modules ## Synthesize the stack into cdk.out/ (functions built for ARCH)
 	$(CDK) synth --no-notices --quiet -c greenlight:architecture=$(CDK_ARCH) $(CDK_FLAGS)

@@ -14,6 +14,7 @@ import (
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 
 	"github.com/greenlight/greenlight/internal/alarm"
+	"github.com/greenlight/greenlight/internal/clockenv"
 	"github.com/greenlight/greenlight/internal/failure"
 	"github.com/greenlight/greenlight/internal/notice"
 	"github.com/greenlight/greenlight/internal/release"
@@ -42,7 +43,7 @@ type Handler struct {
 	SNS        publisher
 	CloudWatch cloudwatch.GetMetricDataAPIClient
 	TopicARN   string
-	// Now defaults to time.Now.
+	// Now defaults to clockenv.Now: the time of the cloud the function runs in.
 	Now func() time.Time
 }
 
@@ -55,7 +56,7 @@ func (h *Handler) Handle(ctx context.Context, in Input) (json.RawMessage, error)
 	d := decode(in.Release)
 	now := h.now()
 	var rate *float64
-	if in.Event == notice.RolledBack && d.Error != nil && d.Error.Error == failure.NameAlarmBreached && d.State.Green != "" {
+	if in.Event == notice.RolledBack && d.State.Green != "" {
 		// The rate only enriches the message: without it the rollback is
 		// still worth announcing.
 		var err error
@@ -142,5 +143,5 @@ func (h *Handler) now() time.Time {
 	if h.Now != nil {
 		return h.Now().UTC()
 	}
-	return time.Now().UTC()
+	return clockenv.Now().UTC()
 }

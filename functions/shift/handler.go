@@ -9,6 +9,7 @@ import (
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/greenlight/greenlight/internal/alarm"
+	"github.com/greenlight/greenlight/internal/clockenv"
 	"github.com/greenlight/greenlight/internal/failure"
 	"github.com/greenlight/greenlight/internal/ledger"
 	"github.com/greenlight/greenlight/internal/release"
@@ -33,7 +34,7 @@ type Handler struct {
 	Lambda     traffic.Aliases
 	CloudWatch cloudwatch.DescribeAlarmsAPIClient
 	Ledger     lockBook
-	// Now defaults to time.Now.
+	// Now defaults to clockenv.Now: the time of the cloud the function runs in.
 	Now func() time.Time
 }
 
@@ -95,5 +96,5 @@ func (h *Handler) now() time.Time {
 	if h.Now != nil {
 		return h.Now().UTC()
 	}
-	return time.Now().UTC()
+	return clockenv.Now().UTC()
 }

@@ -40,8 +40,11 @@ type Story struct {
 	Strategy string
 	Traffic  bool    // run the traffic generator against the live alias meanwhile
 	Want     Outcome // how the release must end
-	// WantError must occur in the failed execution's error or cause.
-	WantError string
+	// WantReason must occur in the failed execution's error or cause, or in
+	// the notification.
+	WantReason string
+	// WantErrorRate: the notification must give green's error rate.
+	WantErrorRate bool
 	// WantGreenTraffic says whether callers of the live alias must (true) or
 	// must not (false) have reached the green version; nil: not checked.
 	WantGreenTraffic *bool
@@ -53,8 +56,8 @@ func Stories() []Story {
 	return []Story{
 		{Name: "first release", Version: "v1", Strategy: "AllAtOnce", Want: Promoted},
 		{Name: "canary, promoted", Version: "v2", Strategy: "Canary10Percent5Minutes", Traffic: true, Want: Promoted, WantGreenTraffic: &yes},
-		{Name: "canary, alarm rolls it back", Version: "v3", Strategy: "Canary10Percent5Minutes", Traffic: true, Want: RolledBack, WantError: "AlarmBreachedError", WantGreenTraffic: &yes},
-		{Name: "pre-traffic tests fail", Version: "v4", Strategy: "Canary10Percent5Minutes", Traffic: true, Want: RolledBack, WantError: "TestFailedError", WantGreenTraffic: &no},
+		{Name: "canary, alarm rolls it back", Version: "v3", Strategy: "Canary10Percent5Minutes", Traffic: true, Want: RolledBack, WantReason: "ALARM", WantErrorRate: true, WantGreenTraffic: &yes},
+		{Name: "pre-traffic tests fail", Version: "v4", Strategy: "Canary10Percent5Minutes", Traffic: true, Want: RolledBack, WantReason: "TestFailedError", WantGreenTraffic: &no},
 	}
 }
 
@@ -279,8 +282,15 @@ func check(s Story, r Result, messages bool) []Check {
 	case RolledBack:
 		add("live still serves blue", r.LiveVersion == r.BlueVersion, fmt.Sprintf("blue %s, live %s", r.BlueVersion, r.LiveVersion))
 	}
-	if s.WantError != "" {
-		add("failure names "+s.WantError, strings.Contains(r.Error+" "+r.Cause, s.WantError), r.Error)
+	note := ""
+	if r.Notification != nil {
+		note = r.Notification.Subject + "\n" + r.Notification.Body
+	}
+	if s.WantReason != "" {
+		add("the reason names "+s.WantReason, strings.Contains(r.Error+" "+r.Cause+" "+note, s.WantReason), firstLine(r.Cause))
+	}
+	if s.WantErrorRate {
+		add("notification gives green's error rate", strings.Contains(note, `"errorRate"`), errorRate(note))
 	}
 	if s.WantGreenTraffic != nil {
 		green := 0
@@ -328,4 +338,19 @@ func (r *Runner) ensureFunction(ctx context.Context, zip []byte) error {
 		return fmt.Errorf("create %s: %w", r.Function, err)
 	}
 	return nil
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// errorRate finds the error rate in a notification body.
+func errorRate(body string) string {
+	_, rest, ok := strings.Cut(body, `"errorRate":`)
+	if !ok {
+		return "no errorRate in the notification"
+	}
+	rate, _, _ := strings.Cut(rest, ",")
+	return "errorRate " + strings.TrimSpace(rate)
 }

@@ -41,8 +41,9 @@ func TestCheck(t *testing.T) {
 		{
 			name:  "alarm rollback as promised",
 			story: canaryRolledBack,
-			res: Result{Outcome: RolledBack, Status: "FAILED", BlueVersion: "2", LiveVersion: "2", Error: "AlarmBreachedError",
-				Traffic: Snapshot{Requests: map[string]int{"2": 90, "3": 10}}, Notification: &Message{Attributes: map[string]string{"event": "rolledBack"}}},
+			res: Result{Outcome: RolledBack, Status: "FAILED", BlueVersion: "2", LiveVersion: "2", Cause: "alarm x is ALARM",
+				Traffic: Snapshot{Requests: map[string]int{"2": 90, "3": 10}},
+				Notification: &Message{Body: `{"errorRate": 0.3, "x": 1}`, Attributes: map[string]string{"event": "rolledBack"}}},
 		},
 		{
 			name:  "tests failed yet green got traffic",
@@ -55,7 +56,7 @@ func TestCheck(t *testing.T) {
 			name:   "wrong reason and no notification",
 			story:  canaryRolledBack,
 			res:    Result{Outcome: RolledBack, Status: "FAILED", BlueVersion: "2", LiveVersion: "2", Error: "States.Timeout", Traffic: Snapshot{Requests: map[string]int{"3": 1}}},
-			failed: []string{"failure names AlarmBreachedError", "notification rolledBack"},
+			failed: []string{"the reason names ALARM", "notification gives green's error rate", "notification rolledBack"},
 		},
 		{
 			name:   "left mixed",

@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/greenlight/greenlight/internal/clockenv"
 	"github.com/greenlight/greenlight/internal/failure"
 	"github.com/greenlight/greenlight/internal/release"
 )
@@ -120,7 +121,7 @@ type Ledger struct {
 	Bucket string
 	// Executions is needed by Acquire only.
 	Executions Executions
-	// Now defaults to time.Now.
+	// Now defaults to clockenv.Now: the time of the cloud the function runs in.
 	Now func() time.Time
 }
 
@@ -131,7 +132,7 @@ func (l *Ledger) now() time.Time {
 	if l.Now != nil {
 		return l.Now().UTC()
 	}
-	return time.Now().UTC()
+	return clockenv.Now().UTC()
 }
 
 // Get reads fn's record and its ETag; ErrNotHeld when there is none.

@@ -44,6 +44,9 @@ func NewScaled(scale float64) *Scaled {
 	return &Scaled{scale: scale, base: now, start: now}
 }
 
+// Origin is the instant at which this clock and the wall clock agreed.
+func (s *Scaled) Origin() time.Time { return s.base }
+
 // Scale reports the speed-up factor.
 func (s *Scaled) Scale() float64 { return s.scale }
 
