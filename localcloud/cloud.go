@@ -23,6 +23,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -87,6 +88,7 @@ type Cloud struct {
 	publisher  latePublisher
 	executions lateExecutions
 
+	started   atomic.Bool
 	deployMu  sync.Mutex
 	closeOnce sync.Once
 	closeErr  error
@@ -225,6 +227,9 @@ func (w logWriter) Write(p []byte) (int, error) {
 
 // Start serves requests until ctx is done or Close is called.
 func (c *Cloud) Start(ctx context.Context) error {
+	if !c.started.CompareAndSwap(false, true) {
+		return errors.New("local cloud: already started")
+	}
 	go func() {
 		if err := c.srv.Serve(c.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			c.opts.Logf("local cloud: serve: %v", err)
@@ -276,6 +281,9 @@ func (c *Cloud) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		err := c.srv.Shutdown(ctx)
+		if !c.started.Load() {
+			err = c.ln.Close() // Shutdown closes only the listeners being served
+		}
 		c.closeErr = errors.Join(err, c.closeServices())
 	})
 	return c.closeErr

@@ -281,3 +281,15 @@ func TestStatePersistsAcrossRestarts(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, out.Stacks, 1)
 }
+
+func TestCloseWithoutStart(t *testing.T) {
+	c, err := New(Options{Addr: "127.0.0.1:0"})
+	require.NoError(t, err)
+	addr := strings.TrimPrefix(c.Endpoint(), "http://")
+	require.NoError(t, c.Close())
+	again, err := New(Options{Addr: addr})
+	require.NoError(t, err, "the port is free again")
+	require.NoError(t, again.Start(t.Context()))
+	assert.Error(t, again.Start(t.Context()), "a cloud starts once")
+	require.NoError(t, again.Close())
+}

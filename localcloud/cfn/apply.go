@@ -244,6 +244,8 @@ func (a *Applier) applyResource(ctx context.Context, res *resolver, kind kind, i
 	if err != nil {
 		return nil, err
 	}
+	now := a.now()
+	created := now
 	switch {
 	case old == nil:
 		a.logf("created %s (%s) %s", id, tr.Type, physicalID)
@@ -256,6 +258,7 @@ func (a *Applier) applyResource(ctx context.Context, res *resolver, kind kind, i
 		}
 		a.logf("replaced %s (%s) %s with %s", id, tr.Type, old.PhysicalID, physicalID)
 	default:
+		created = old.CreatedAt
 		a.logf("updated %s (%s) %s", id, tr.Type, physicalID)
 	}
 	return &Resource{
@@ -266,7 +269,8 @@ func (a *Applier) applyResource(ctx context.Context, res *resolver, kind kind, i
 		Digest:       digest,
 		Dependencies: deps,
 		Retain:       tr.DeletionPolicy == "Retain",
-		UpdatedAt:    a.now(),
+		CreatedAt:    created,
+		UpdatedAt:    now,
 	}, nil
 }
 

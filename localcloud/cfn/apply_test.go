@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
@@ -22,7 +23,13 @@ func applyFixture(t *testing.T, f *fakeCloud, prev *Stack, params map[string]str
 	t.Helper()
 	tmpl, err := ReadTemplate(fixture)
 	require.NoError(t, err)
-	st, err := f.applier().Apply(context.Background(), tmpl, Options{StackName: "fixture", AssetDir: "testdata/assembly", Previous: prev, Parameters: params})
+	a := f.applier()
+	tick := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	if prev != nil {
+		tick = prev.UpdatedAt
+	}
+	a.Now = func() time.Time { tick = tick.Add(time.Second); return tick }
+	st, err := a.Apply(context.Background(), tmpl, Options{StackName: "fixture", AssetDir: "testdata/assembly", Previous: prev, Parameters: params})
 	require.NoError(t, err)
 	return st
 }
@@ -157,6 +164,10 @@ func TestApplyUpdatesInPlace(t *testing.T) {
 	assert.Equal(t, "production", f.functions[handler].Environment.Variables["STAGE_NOTE"])
 	assert.Equal(t, "y", f.functions[handler].Environment.Variables["SECOND_SUBNET"])
 	assert.NotContains(t, second.Resources, "Inline")
+	assert.Equal(t, StatusUpdateComplete, second.Resources["Handler"].Status())
+	assert.Equal(t, StatusCreateComplete, second.Resources["Topic"].Status(), "unchanged")
+	assert.Equal(t, StatusCreateComplete, second.Resources["ProdOnly"].Status(), "new")
+	assert.Equal(t, first.Resources["Handler"].CreatedAt, second.Resources["Handler"].CreatedAt)
 	assert.Equal(t, "arn:aws:sns:us-east-1:000000000000:prod-only", second.Outputs["ProdTopic"].Value)
 }
 

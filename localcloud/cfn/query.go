@@ -124,15 +124,11 @@ func (h *queryHandler) listStackResources(w http.ResponseWriter, name string) {
 	var res result
 	for _, id := range st.LogicalIDs() {
 		r := st.Resources[id]
-		status := StatusCreateComplete
-		if !r.UpdatedAt.Before(st.UpdatedAt) && st.Status == StatusUpdateComplete {
-			status = StatusUpdateComplete
-		}
 		res.Summaries = append(res.Summaries, summary{
 			LogicalResourceID:    id,
 			PhysicalResourceID:   r.PhysicalID,
 			ResourceType:         r.Type,
-			ResourceStatus:       status,
+			ResourceStatus:       r.Status(),
 			LastUpdatedTimestamp: r.UpdatedAt.UTC().Format(time.RFC3339),
 		})
 	}

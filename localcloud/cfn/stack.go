@@ -51,7 +51,16 @@ type Resource struct {
 	// Retain is set by DeletionPolicy Retain: removing the resource from
 	// the template leaves it in place.
 	Retain    bool      `json:"retain,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// Status is the resource's status as CloudFormation reports it.
+func (r *Resource) Status() string {
+	if r.UpdatedAt.After(r.CreatedAt) {
+		return StatusUpdateComplete
+	}
+	return StatusCreateComplete
 }
 
 // Output is a resolved stack output.
