@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/greenlight/greenlight/internal/clockenv"
 	"github.com/greenlight/greenlight/localcloud/cfn"
 	"github.com/greenlight/greenlight/localcloud/fault"
 )
@@ -292,4 +293,19 @@ func TestCloseWithoutStart(t *testing.T) {
 	require.NoError(t, again.Start(t.Context()))
 	assert.Error(t, again.Start(t.Context()), "a cloud starts once")
 	require.NoError(t, again.Close())
+}
+
+func TestFunctionEnv(t *testing.T) {
+	c := start(t, "")
+	env := map[string]string{}
+	for _, kv := range c.FunctionEnv() {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	assert.Equal(t, c.Endpoint(), env["AWS_ENDPOINT_URL"])
+	assert.Equal(t, "us-east-1", env["AWS_REGION"])
+	assert.Equal(t, AccessKeyID, env["AWS_ACCESS_KEY_ID"])
+	now := clockenv.FromEnv(func(k string) string { return env[k] })()
+	assert.WithinDuration(t, c.Clock().Now(), now, 5*time.Second, "functions see the cloud's clock")
+	assert.Greater(t, time.Until(now), -time.Second)
 }
