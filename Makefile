@@ -26,7 +26,7 @@ STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 # The CDK packages run through Node (jsii) and are slow and memory-hungry:
 # their tests run one package at a time, apart from the fast unit tests.
 CDK_PKGS    = ./infra/... ./workflow/...
-UNIT_PKGS   = $(shell $(GO) list ./... | grep -v -e '/infra' -e '/workflow')
+UNIT_PKGS   = $(shell $(GO) list ./... | grep -v -e '/infra' -e '/workflow' -e '/e2e')
 
 .DEFAULT_GOAL := help
 
@@ -47,7 +47,7 @@ build-local: ## Build the functions for the host architecture (what the local cl
 # ---- Test and lint -----------------------------------------------------------
 
 .PHONY: test test-unit test-cdk lint vet workflow
-test: vet test-unit test-cdk ## go vet, then every test (the CDK ones one package at a time)
+test: vet test-unit test-cdk e2e ## go vet, the unit tests, the CDK tests, then the end-to-end tests on the local cloud
 
 vet: ## go vet ./...
 	$(GO) vet ./...
@@ -94,7 +94,18 @@ clean: ## Remove build/ and cdk.out/
 	rm -rf build cdk.out
 
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 # ---- Demo, benchmarks, end-to-end ------------------------------------------------
-# (demo, bench and e2e targets follow)
+
+.PHONY: demo e2e cli
+TIME_SCALE ?= 60
+
+cli: ## Build the greenlight CLI into build/greenlight
+	$(GO) build -o build/greenlight ./cmd/greenlight
+
+demo: synth-local cli ## The whole release story on the local cloud (promotion, alarm rollback, failed tests)
+	build/greenlight demo --template cdk.out --time-scale $(TIME_SCALE)
+
+e2e: synth-local cli ## End-to-end tests on the local cloud: the Go release story and the AWS CLI script
+	GREENLIGHT_BIN=$(CURDIR)/build/greenlight $(GO) test -count=1 ./e2e/...

@@ -11,7 +11,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 AWS=${AWS:-/usr/bin/aws}
 GREENLIGHT=${GREENLIGHT:?path of the greenlight binary}
-TEMPLATE=${TEMPLATE:-$root/cdk.out/Greenlight.template.json}
+TEMPLATE=${TEMPLATE:-$root/cdk.out}
 FN=${FN:-greenlight-demo}
 work=$(mktemp -d)
 cloud_pid=

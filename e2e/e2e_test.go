@@ -31,11 +31,13 @@ type target struct {
 	local  *demo.Local // nil on AWS
 }
 
-func templatePath(t *testing.T) string {
+// assemblyPath is the cloud assembly `make synth-local` writes, or
+// $GREENLIGHT_TEMPLATE.
+func assemblyPath(t *testing.T) string {
 	if p := os.Getenv("GREENLIGHT_TEMPLATE"); p != "" {
 		return p
 	}
-	p, err := filepath.Abs("../cdk.out/Greenlight.template.json")
+	p, err := filepath.Abs("../cdk.out")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,8 +70,8 @@ func newTarget(t *testing.T) *target {
 		r.Timeout = 45 * time.Minute // real bakes take real minutes
 		return &target{runner: r}
 	}
-	tmpl := templatePath(t)
-	if _, err := os.Stat(tmpl); err != nil {
+	tmpl := assemblyPath(t)
+	if _, err := os.Stat(filepath.Join(tmpl, "manifest.json")); err != nil {
 		t.Skipf("no synthesized template at %s: run `make e2e` (it builds the functions and runs make synth-local first)", tmpl)
 	}
 	l, err := demo.StartLocal(ctx, demo.LocalOptions{Template: tmpl, TimeScale: timeScale, Logf: logf(t)})

@@ -27,7 +27,7 @@ func main() {
 func newRootCmd() *cobra.Command {
 	root := newBareRoot()
 	addReleaseCommands(root, newReleaseApp(connectAWS))
-	root.AddCommand(newLocalCmd(), newASLCmd())
+	root.AddCommand(newLocalCmd(), newASLCmd(), newDemoCmd())
 	return root
 }
 
