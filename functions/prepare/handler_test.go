@@ -102,6 +102,19 @@ func input(raw []byte) Input {
 }
 
 // The README's console-input example, fed as is.
+// The README quotes the console input example; it must be the very input
+// TestConsoleInputExample feeds to prepare.
+func TestREADMEQuotesConsoleInput(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	example := strings.TrimSpace(string(fixture(t, "console-input.json")))
+	if !strings.Contains(string(readme), "```json\n"+example+"\n```") {
+		t.Errorf("README.md does not quote testdata/console-input.json verbatim:\n%s", example)
+	}
+}
+
 func TestConsoleInputExample(t *testing.T) {
 	h, _, _ := newHandler(t, map[string]string{"releases/orders/42.zip": "PK\x03\x04zip"})
 	d, err := h.Handle(context.Background(), input(fixture(t, "console-input.json")))
