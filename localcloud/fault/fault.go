@@ -1,6 +1,8 @@
 // Package fault injects failures into the local cloud's API operations so that
 // tests can exercise the code that handles them: an operation can be made to
-// fail N times with a given AWS error, or be slowed down.
+// fail N times with a given AWS error, or be slowed down, and a Lambda
+// invocation can be made to end in a function error (a crash, a timeout, an
+// error the function returned) before or after the function ran.
 package fault
 
 import (
@@ -23,6 +25,28 @@ type Rule struct {
 	Message   string        `json:"message,omitempty"`
 	Count     int           `json:"count"` // how many calls fail; <0 means every call
 	Latency   time.Duration `json:"latency,omitempty"`
+	// FunctionError, on a Lambda "Invoke" rule, ends the invocation in a
+	// function error of this type instead of an API error: "Runtime.ExitError"
+	// is a crashed process, "Sandbox.Timedout" a timeout, any other name an
+	// error the function returned. Such a rule is answered by Invocation,
+	// never by Check, and takes no Code.
+	FunctionError string `json:"functionError,omitempty"`
+	// AfterRun, with FunctionError, lets the function run first and drops its
+	// answer: the process did its work and died before it replied.
+	AfterRun bool `json:"afterRun,omitempty"`
+}
+
+// Common FunctionError types, as Lambda reports them.
+const (
+	Crash   = "Runtime.ExitError"
+	Timeout = "Sandbox.Timedout"
+)
+
+// Invocation is an injected function error.
+type Invocation struct {
+	ErrorType string
+	Message   string
+	AfterRun  bool
 }
 
 // Error is an injected failure; it carries the AWS error code and status.
@@ -91,7 +115,7 @@ func (in *Injector) Check(ctx context.Context, service, operation, resource stri
 	var latency time.Duration
 	var fail *Error
 	for _, r := range in.rules {
-		if r.Service != service || r.Operation != operation || !strings.Contains(resource, r.Match) {
+		if r.FunctionError != "" || !r.matches(service, operation, resource) {
 			continue
 		}
 		latency += r.Latency
@@ -105,13 +129,7 @@ func (in *Injector) Check(ctx context.Context, service, operation, resource stri
 		if fail.Message == "" {
 			fail.Message = "injected fault"
 		}
-		if r.Count > 0 {
-			r.Count--
-		}
-		if in.hits == nil {
-			in.hits = map[string]int{}
-		}
-		in.hits[service+"/"+operation]++
+		in.hit(r, service, operation)
 	}
 	in.mu.Unlock()
 	if latency > 0 {
@@ -125,4 +143,43 @@ func (in *Injector) Check(ctx context.Context, service, operation, resource stri
 		return fail
 	}
 	return nil
+}
+
+// Invocation is called by Lambda as it runs an invocation of the named
+// function: it returns the function error to end the invocation with when a
+// FunctionError rule matches, and nil otherwise. A nil Injector injects
+// nothing.
+func (in *Injector) Invocation(function string) *Invocation {
+	if in == nil {
+		return nil
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for _, r := range in.rules {
+		if r.FunctionError == "" || r.Count == 0 || !r.matches("lambda", "Invoke", function) {
+			continue
+		}
+		in.hit(r, "lambda", "Invoke")
+		msg := r.Message
+		if msg == "" {
+			msg = "injected " + r.FunctionError
+		}
+		return &Invocation{ErrorType: r.FunctionError, Message: msg, AfterRun: r.AfterRun}
+	}
+	return nil
+}
+
+func (r *Rule) matches(service, operation, resource string) bool {
+	return r.Service == service && r.Operation == operation && strings.Contains(resource, r.Match)
+}
+
+// hit counts down r and records the injection; in.mu is held.
+func (in *Injector) hit(r *Rule, service, operation string) {
+	if r.Count > 0 {
+		r.Count--
+	}
+	if in.hits == nil {
+		in.hits = map[string]int{}
+	}
+	in.hits[service+"/"+operation]++
 }

@@ -105,7 +105,7 @@ func (s *Service) run(ctx context.Context, t target, payload []byte) (bus.Invoke
 	}()
 
 	started := s.now()
-	o, elapsed, err := s.execute(ctx, t, payload)
+	o, elapsed, err := s.executeOrFail(ctx, t, payload)
 	if err != nil {
 		return bus.InvokeResult{}, err
 	}
@@ -123,6 +123,25 @@ func (s *Service) run(ctx context.Context, t target, payload []byte) (bus.Invoke
 		res.FunctionError = "Unhandled"
 	}
 	return res, nil
+}
+
+// executeOrFail executes the invocation unless an injected function error
+// ends it first; an error injected after the run replaces the function's
+// answer, as when the process dies before it replies.
+func (s *Service) executeOrFail(ctx context.Context, t target, payload []byte) (outcome, time.Duration, error) {
+	f := s.opts.Faults.Invocation(t.name)
+	if f == nil {
+		return s.execute(ctx, t, payload)
+	}
+	var elapsed time.Duration
+	if f.AfterRun {
+		var err error
+		if _, elapsed, err = s.execute(ctx, t, payload); err != nil {
+			return outcome{}, elapsed, err
+		}
+	}
+	s.logf("lambda %s:%s: injected %s", t.name, t.cfg.Version, f.ErrorType)
+	return errorOutcome(f.ErrorType, f.Message), elapsed, nil
 }
 
 // execute hands the payload to a warm or new execution environment and waits
