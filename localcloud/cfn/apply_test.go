@@ -256,6 +256,8 @@ func TestApplyErrors(t *testing.T) {
 		{"missing required property", `{"Resources":{"R":{"Type":"AWS::Events::Rule","Properties":{"Name":"r"}}}}`, Options{}, "EventPattern or ScheduleExpression is required", nil},
 		{"image function", `{"Resources":{"F":{"Type":"AWS::Lambda::Function","Properties":{"Role":"r","Code":{"ImageUri":"x"}}}}}`, Options{}, "unsupported property Code.ImageUri", new(*UnsupportedError)},
 		{"asset without assembly", `{"Resources":{"F":{"Type":"AWS::Lambda::Function","Metadata":{"aws:asset:path":"asset.1"},"Properties":{"Role":"r","Code":{"S3Bucket":"b","S3Key":"k"}}}}}`, Options{}, "code asset asset.1: no cloud assembly directory", nil},
+		{"asset outside the assembly", `{"Resources":{"F":{"Type":"AWS::Lambda::Function","Metadata":{"aws:asset:path":"/"},"Properties":{"Role":"r","Code":{"S3Bucket":"b","S3Key":"k"}}}}}`, Options{AssetDir: "testdata/assembly"}, `code asset "/": want a path inside the cloud assembly`, nil},
+		{"asset escaping the assembly", `{"Resources":{"F":{"Type":"AWS::Lambda::Function","Metadata":{"aws:asset:path":"../x"},"Properties":{"Role":"r","Code":{"S3Bucket":"b","S3Key":"k"}}}}}`, Options{AssetDir: "testdata/assembly"}, `want a path inside the cloud assembly`, nil},
 		{"bad number", `{"Resources":{"F":{"Type":"AWS::CloudWatch::Alarm","Properties":{"EvaluationPeriods":"many","ComparisonOperator":"x"}}}}`, Options{}, `"many" is not a number`, nil},
 		{"invalid stack name", `{"Resources":{"T":{"Type":"AWS::SNS::Topic"}}}`, Options{StackName: "1bad"}, `invalid stack name "1bad"`, nil},
 	}

@@ -49,13 +49,15 @@ func prepareFunction(r *request) error {
 	}
 	switch {
 	case assetPath != "":
-		if r.assetDir == "" && !filepath.IsAbs(assetPath) {
+		// cdk synth stages every asset in the assembly as asset.<hash>;
+		// anything else is refused rather than zipped from wherever it is.
+		if !filepath.IsLocal(assetPath) {
+			return fmt.Errorf("code asset %q: want a path inside the cloud assembly", assetPath)
+		}
+		if r.assetDir == "" {
 			return fmt.Errorf("code asset %s: no cloud assembly directory to find it in", assetPath)
 		}
-		if !filepath.IsAbs(assetPath) {
-			assetPath = filepath.Join(r.assetDir, assetPath)
-		}
-		code, err := readAsset(assetPath)
+		code, err := readAsset(filepath.Join(r.assetDir, assetPath))
 		if err != nil {
 			return fmt.Errorf("code asset: %w", err)
 		}
