@@ -189,12 +189,15 @@ func (b builder) retried(t awsstepfunctionstasks.LambdaInvoke) awsstepfunctionst
 }
 
 // notify publishes event about the release document (the state's input) and
-// passes the document on. A notification that cannot be sent does not change
+// passes the document on. The execution is named beside the document, so
+// that a notification about input prepare could not read still says which
+// execution it is about. A notification that cannot be sent does not change
 // how the release ends.
 func (b builder) notify(name, event string, next sfn.IChainable) sfn.IChainable {
 	t := b.retried(b.task(name, b.fns.Notify, sfn.TaskInput_FromObject(&map[string]any{
-		"event":   event,
-		"release": sfn.JsonPath_EntirePayload(),
+		"event":        event,
+		"release":      sfn.JsonPath_EntirePayload(),
+		"executionArn": sfn.JsonPath_StringAt(jsii.String("$$.Execution.Id")),
 	})))
 	t.AddCatch(next, &sfn.CatchProps{Errors: jsii.Strings(errAll), ResultPath: sfn.JsonPath_DISCARD()})
 	return t.Next(next)

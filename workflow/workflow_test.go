@@ -562,7 +562,7 @@ func TestTaskInputs(t *testing.T) {
 			}
 			continue
 		}
-		want := map[string]any{"event": events[name], "release.$": "$"}
+		want := map[string]any{"event": events[name], "executionArn.$": "$$.Execution.Id", "release.$": "$"}
 		if events[name] == "" || !jsonEqual(s.Parameters, want) {
 			t.Errorf("%s Parameters = %v, want %v", name, s.Parameters, want)
 		}

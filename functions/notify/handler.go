@@ -36,6 +36,9 @@ type Input struct {
 	// Release is the release document, or, when prepare failed, the
 	// execution input with the error the workflow caught.
 	Release json.RawMessage `json:"release"`
+	// ExecutionARN is the execution the notification is about; it names the
+	// execution when the release document does not (prepare failed).
+	ExecutionARN string `json:"executionArn,omitempty"`
 }
 
 // Handler sends notifications.
@@ -54,6 +57,9 @@ func (h *Handler) Handle(ctx context.Context, in Input) (json.RawMessage, error)
 		return nil, &failure.ValidationError{Problems: []string{fmt.Sprintf("event %q is not a greenlight event", in.Event)}}
 	}
 	d := decode(in.Release)
+	if d.ExecutionARN == "" {
+		d.ExecutionARN = in.ExecutionARN
+	}
 	now := h.now()
 	var rate *float64
 	if in.Event == notice.RolledBack && d.State.Green != "" {

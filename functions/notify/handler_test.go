@@ -164,3 +164,34 @@ func TestDecodeTolerates(t *testing.T) {
 		}
 	}
 }
+
+func TestExecutionNamedWhenPrepareFailed(t *testing.T) {
+	const arn = "arn:aws:states:us-east-1:000000000000:execution:greenlight:e1"
+	tests := []struct {
+		name    string
+		release json.RawMessage
+		want    string
+	}{
+		{"from the workflow when the document has none", fixture(t, "failed-s3-event.json"), arn},
+		{"unreadable input", json.RawMessage(`"not a release"`), arn},
+		{"the document's own", json.RawMessage(`{"function":"orders","executionArn":"arn:own"}`), "arn:own"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &fakeSNS{}
+			h := &Handler{SNS: s, TopicARN: "arn:aws:sns:us-east-1:000000000000:t", Now: time.Now}
+			if _, err := h.Handle(context.Background(), Input{Event: notice.Failed, Release: tt.release, ExecutionARN: arn}); err != nil {
+				t.Fatal(err)
+			}
+			var body struct {
+				ExecutionARN string `json:"executionArn"`
+			}
+			if err := json.Unmarshal([]byte(*s.published[0].Message), &body); err != nil {
+				t.Fatal(err)
+			}
+			if body.ExecutionARN != tt.want {
+				t.Errorf("executionArn = %q, want %q", body.ExecutionARN, tt.want)
+			}
+		})
+	}
+}

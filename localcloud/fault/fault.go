@@ -25,6 +25,9 @@ type Rule struct {
 	Message   string        `json:"message,omitempty"`
 	Count     int           `json:"count"` // how many calls fail; <0 means every call
 	Latency   time.Duration `json:"latency,omitempty"`
+	// Skip lets this many matching calls through untouched before the rule
+	// applies, so a rule can aim at the third UpdateAlias of a release.
+	Skip int `json:"skip,omitempty"`
 	// FunctionError, on a Lambda "Invoke" rule, ends the invocation in a
 	// function error of this type instead of an API error: "Runtime.ExitError"
 	// is a crashed process, "Sandbox.Timedout" a timeout, any other name an
@@ -115,7 +118,7 @@ func (in *Injector) Check(ctx context.Context, service, operation, resource stri
 	var latency time.Duration
 	var fail *Error
 	for _, r := range in.rules {
-		if r.FunctionError != "" || !r.matches(service, operation, resource) {
+		if r.FunctionError != "" || !r.matches(service, operation, resource) || r.skipped() {
 			continue
 		}
 		latency += r.Latency
@@ -156,7 +159,7 @@ func (in *Injector) Invocation(function string) *Invocation {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	for _, r := range in.rules {
-		if r.FunctionError == "" || r.Count == 0 || !r.matches("lambda", "Invoke", function) {
+		if r.FunctionError == "" || r.Count == 0 || !r.matches("lambda", "Invoke", function) || r.skipped() {
 			continue
 		}
 		in.hit(r, "lambda", "Invoke")
@@ -171,6 +174,16 @@ func (in *Injector) Invocation(function string) *Invocation {
 
 func (r *Rule) matches(service, operation, resource string) bool {
 	return r.Service == service && r.Operation == operation && strings.Contains(resource, r.Match)
+}
+
+// skipped counts down Skip and reports whether this call is let through; the
+// Injector's lock is held.
+func (r *Rule) skipped() bool {
+	if r.Skip > 0 {
+		r.Skip--
+		return true
+	}
+	return false
 }
 
 // hit counts down r and records the injection; in.mu is held.

@@ -29,6 +29,12 @@ func TestCheck(t *testing.T) {
 			want:  []string{"", "ServiceException", "ServiceException"},
 		},
 		{
+			name:  "skips the first calls",
+			rules: []Rule{{Service: "lambda", Operation: "UpdateAlias", Match: "orders", Code: "ResourceConflictException", Status: 409, Count: 1, Skip: 2}},
+			calls: []string{"orders", "billing", "orders", "orders", "orders"},
+			want:  []string{"", "", "", "ResourceConflictException", ""},
+		},
+		{
 			name:     "latency only",
 			rules:    []Rule{{Service: "lambda", Operation: "UpdateAlias", Latency: 20 * time.Millisecond, Count: -1}},
 			calls:    []string{"orders"},
@@ -73,10 +79,13 @@ func TestCheck(t *testing.T) {
 
 func TestInvocation(t *testing.T) {
 	var in Injector
-	in.Add(Rule{Service: "lambda", Operation: "Invoke", Match: "greenlight-deploy", FunctionError: Timeout, AfterRun: true, Count: 1})
+	in.Add(Rule{Service: "lambda", Operation: "Invoke", Match: "greenlight-deploy", FunctionError: Timeout, AfterRun: true, Count: 1, Skip: 1})
 	in.Add(Rule{Service: "lambda", Operation: "Invoke", Match: "greenlight-deploy", Code: "ServiceException", Count: 1})
 	if got := in.Invocation("greenlight-shift"); got != nil {
 		t.Fatalf("another function: %+v", got)
+	}
+	if got := in.Invocation("greenlight-deploy"); got != nil {
+		t.Fatalf("the first call is skipped, got %+v", got)
 	}
 	got := in.Invocation("greenlight-deploy")
 	want := Invocation{ErrorType: Timeout, Message: "injected " + Timeout, AfterRun: true}
