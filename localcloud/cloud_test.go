@@ -174,6 +174,9 @@ func TestControlEndpoints(t *testing.T) {
 		{"no operation", fault.Rule{Service: "lambda", Code: "X"}},
 		{"no effect", fault.Rule{Service: "lambda", Operation: "Invoke"}},
 		{"bad status", fault.Rule{Service: "lambda", Operation: "Invoke", Code: "X", Status: 200}},
+		{"function error outside Invoke", fault.Rule{Service: "lambda", Operation: "GetFunction", FunctionError: fault.Crash}},
+		{"function error and code", fault.Rule{Service: "lambda", Operation: "Invoke", FunctionError: fault.Crash, Code: "X"}},
+		{"after run without function error", fault.Rule{Service: "lambda", Operation: "Invoke", Latency: 1, AfterRun: true}},
 		{"unknown field", map[string]any{"service": "lambda", "operation": "Invoke", "code": "X", "typo": 1}},
 	}
 	for _, tt := range bad {

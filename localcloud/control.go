@@ -99,8 +99,14 @@ func validateRule(r fault.Rule) error {
 		return fmt.Errorf("fault rule: service %q is not one of s3, lambda, states, events, sns, monitoring", r.Service)
 	case r.Operation == "":
 		return errors.New("fault rule: operation is required (e.g. UpdateAlias)")
-	case r.Code == "" && r.Latency <= 0:
-		return errors.New("fault rule: give an error code, a latency, or both")
+	case r.FunctionError != "" && (r.Service != "lambda" || r.Operation != "Invoke"):
+		return errors.New("fault rule: a function error applies to lambda Invoke only")
+	case r.FunctionError != "" && r.Code != "":
+		return errors.New("fault rule: give a function error or an error code, not both")
+	case r.AfterRun && r.FunctionError == "":
+		return errors.New("fault rule: afterRun needs a function error")
+	case r.Code == "" && r.FunctionError == "" && r.Latency <= 0:
+		return errors.New("fault rule: give an error code, a function error, a latency, or a combination")
 	case r.Status != 0 && (r.Status < 400 || r.Status > 599):
 		return fmt.Errorf("fault rule: status %d is not an HTTP error status", r.Status)
 	case r.Latency < 0:

@@ -360,14 +360,15 @@ func newLocalFaultAddCmd() *cobra.Command {
 		Use:   "add",
 		Short: "Add a fault rule",
 		Example: `  greenlight local fault add --service lambda --operation UpdateAlias --code TooManyRequestsException --status 429 --count 2
-  greenlight local fault add --service s3 --operation PutObject --latency 2s --count -1`,
+  greenlight local fault add --service s3 --operation PutObject --latency 2s --count -1
+  greenlight local fault add --service lambda --operation Invoke --match greenlight-demo --function-error Runtime.ExitError --count 3`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if r.Service == "" || r.Operation == "" {
 				return usagef("--service and --operation are required")
 			}
-			if r.Code == "" && r.Latency <= 0 {
-				return usagef("give --code, --latency, or both")
+			if r.Code == "" && r.FunctionError == "" && r.Latency <= 0 {
+				return usagef("give --code, --function-error or --latency")
 			}
 			c, err := localClient(endpoint)
 			if err != nil {
@@ -390,6 +391,8 @@ func newLocalFaultAddCmd() *cobra.Command {
 	f.StringVar(&r.Message, "message", "", "error message")
 	f.IntVar(&r.Count, "count", 1, "how many calls fail; -1 for every call")
 	f.DurationVar(&r.Latency, "latency", 0, "delay added to each matching call, e.g. 2s")
+	f.StringVar(&r.FunctionError, "function-error", "", "lambda Invoke only: end the invocation in this function error ("+fault.Crash+", "+fault.Timeout+", or any error type)")
+	f.BoolVar(&r.AfterRun, "after-run", false, "with --function-error: let the function run, then drop its answer")
 	return cmd
 }
 
@@ -399,16 +402,26 @@ func describeRule(r fault.Rule) string {
 		s += " matching " + r.Match
 	}
 	if r.Code != "" {
-		times := fmt.Sprintf("%d times", r.Count)
-		if r.Count < 0 {
-			times = "every time"
+		s += fmt.Sprintf(" fails with %s, %s", r.Code, times(r.Count))
+	}
+	if r.FunctionError != "" {
+		when := "before it runs"
+		if r.AfterRun {
+			when = "after it runs"
 		}
-		s += fmt.Sprintf(" fails with %s, %s", r.Code, times)
+		s += fmt.Sprintf(" ends in %s %s, %s", r.FunctionError, when, times(r.Count))
 	}
 	if r.Latency > 0 {
 		s += fmt.Sprintf(" (+%s latency)", r.Latency)
 	}
 	return s
+}
+
+func times(count int) string {
+	if count < 0 {
+		return "every time"
+	}
+	return fmt.Sprintf("%d times", count)
 }
 
 func newLocalFaultListCmd() *cobra.Command {

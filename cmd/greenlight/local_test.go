@@ -136,10 +136,13 @@ func TestLocalCommandsAgainstARunningCloud(t *testing.T) {
 	out, _, err = runCLI(ctx, "local", "fault", "add", "--service", "s3", "--operation", "PutObject", "--match", "releases/", "--latency", "2s", "--count", "-1")
 	require.NoError(t, err)
 	assert.Equal(t, "added: s3 PutObject matching releases/ (+2s latency)\n", out)
+	out, _, err = runCLI(ctx, "local", "fault", "add", "--service", "lambda", "--operation", "Invoke", "--function-error", "Runtime.ExitError", "--after-run", "--count", "-1")
+	require.NoError(t, err)
+	assert.Equal(t, "added: lambda Invoke ends in Runtime.ExitError after it runs, every time\n", out)
 	out, _, err = runCLI(ctx, "local", "fault", "list")
 	require.NoError(t, err)
-	assert.Equal(t, "lambda UpdateAlias fails with TooManyRequestsException, 2 times\ns3 PutObject matching releases/ (+2s latency)\n", out)
-	assert.Len(t, cloud.Faults().Rules(), 2)
+	assert.Equal(t, "lambda UpdateAlias fails with TooManyRequestsException, 2 times\ns3 PutObject matching releases/ (+2s latency)\nlambda Invoke ends in Runtime.ExitError after it runs, every time\n", out)
+	assert.Len(t, cloud.Faults().Rules(), 3)
 	_, _, err = runCLI(ctx, "local", "fault", "reset")
 	require.NoError(t, err)
 	out, _, err = runCLI(ctx, "local", "fault", "list", "-o", "json")
@@ -171,7 +174,7 @@ func TestLocalCommandErrors(t *testing.T) {
 		{"bad stack name", cloud.Endpoint(), []string{"local", "deploy", "--template", appTemplate, "--stack", "9lives"}, exitUsage, `--stack "9lives"`},
 		{"unknown topic", cloud.Endpoint(), []string{"local", "inbox", "--topic", "nope"}, exitNotFound, "topic"},
 		{"fault without operation", cloud.Endpoint(), []string{"local", "fault", "add", "--service", "lambda", "--code", "X"}, exitUsage, "--service and --operation are required"},
-		{"fault without effect", cloud.Endpoint(), []string{"local", "fault", "add", "--service", "lambda", "--operation", "Invoke"}, exitUsage, "give --code, --latency, or both"},
+		{"fault without effect", cloud.Endpoint(), []string{"local", "fault", "add", "--service", "lambda", "--operation", "Invoke"}, exitUsage, "give --code, --function-error or --latency"},
 		{"fault refused", cloud.Endpoint(), []string{"local", "fault", "add", "--service", "sqs", "--operation", "SendMessage", "--code", "X"}, exitFailed, `service "sqs"`},
 		{"bad output", cloud.Endpoint(), []string{"local", "fault", "list", "-o", "yaml"}, exitUsage, `--output "yaml"`},
 		{"stray argument", "", []string{"local", "up", "now"}, exitUsage, `unknown command or argument "now"`},
