@@ -176,6 +176,7 @@ func TestControlEndpoints(t *testing.T) {
 		{"bad status", fault.Rule{Service: "lambda", Operation: "Invoke", Code: "X", Status: 200}},
 		{"function error outside Invoke", fault.Rule{Service: "lambda", Operation: "GetFunction", FunctionError: fault.Crash}},
 		{"function error and code", fault.Rule{Service: "lambda", Operation: "Invoke", FunctionError: fault.Crash, Code: "X"}},
+		{"negative skip", fault.Rule{Service: "lambda", Operation: "Invoke", Code: "X", Skip: -1}},
 		{"after run without function error", fault.Rule{Service: "lambda", Operation: "Invoke", Latency: 1, AfterRun: true}},
 		{"unknown field", map[string]any{"service": "lambda", "operation": "Invoke", "code": "X", "typo": 1}},
 	}

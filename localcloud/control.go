@@ -111,6 +111,8 @@ func validateRule(r fault.Rule) error {
 		return fmt.Errorf("fault rule: status %d is not an HTTP error status", r.Status)
 	case r.Latency < 0:
 		return errors.New("fault rule: latency must not be negative")
+	case r.Skip < 0:
+		return errors.New("fault rule: skip must not be negative")
 	}
 	return nil
 }

@@ -390,6 +390,7 @@ func newLocalFaultAddCmd() *cobra.Command {
 	f.IntVar(&r.Status, "status", 0, "HTTP status of the error (default 400)")
 	f.StringVar(&r.Message, "message", "", "error message")
 	f.IntVar(&r.Count, "count", 1, "how many calls fail; -1 for every call")
+	f.IntVar(&r.Skip, "skip", 0, "let this many matching calls through before the rule applies")
 	f.DurationVar(&r.Latency, "latency", 0, "delay added to each matching call, e.g. 2s")
 	f.StringVar(&r.FunctionError, "function-error", "", "lambda Invoke only: end the invocation in this function error ("+fault.Crash+", "+fault.Timeout+", or any error type)")
 	f.BoolVar(&r.AfterRun, "after-run", false, "with --function-error: let the function run, then drop its answer")
@@ -400,6 +401,9 @@ func describeRule(r fault.Rule) string {
 	s := r.Service + " " + r.Operation
 	if r.Match != "" {
 		s += " matching " + r.Match
+	}
+	if r.Skip > 0 {
+		s += fmt.Sprintf(" (after %d calls)", r.Skip)
 	}
 	if r.Code != "" {
 		s += fmt.Sprintf(" fails with %s, %s", r.Code, times(r.Count))
