@@ -46,14 +46,24 @@ build-local: ## Build the functions for the host architecture (what the local cl
 
 # ---- Test and lint -----------------------------------------------------------
 
+# summarized runs a verbose `go test` ($(2)) with its output kept in
+# build/test-$(1).log, and prints the package results and the summary lines
+# the tests print ("asl-conformance: passed=…", "fault-matrix: …"); the whole
+# log too when something failed.
+define summarized
+	@mkdir -p build; set +e; $(2) > build/test-$(1).log 2>&1; rc=$$?; \
+	grep -E '^(ok|FAIL|--- FAIL|[a-z][a-z0-9-]*: [a-z_-]+=)' build/test-$(1).log; \
+	if [ $$rc -ne 0 ]; then echo "--- full log (build/test-$(1).log):"; cat build/test-$(1).log; fi; exit $$rc
+endef
+
 .PHONY: test test-unit test-cdk lint vet workflow
 test: vet test-unit test-cdk e2e ## go vet, the unit tests, the CDK tests, then the end-to-end tests on the local cloud
 
 vet: ## go vet ./...
 	$(GO) vet ./...
 
-test-unit: ## The fast tests: everything but the CDK packages
-	$(GO) test $(UNIT_PKGS)
+test-unit: ## The fast tests: everything but the CDK and end-to-end packages
+	$(call summarized,unit,$(GO) test -count=1 -v $(UNIT_PKGS))
 
 test-cdk: ## The CDK assertion and cdk-nag tests of infra/ and workflow/ (needs Node)
 	$(GO) test -p 1 $(CDK_PKGS)
@@ -108,4 +118,4 @@ demo: synth-local cli ## The whole release story on the local cloud (promotion, 
 	build/greenlight demo --template cdk.out --time-scale $(TIME_SCALE)
 
 e2e: synth-local cli ## End-to-end tests on the local cloud: the Go release story and the AWS CLI script
-	GREENLIGHT_BIN=$(CURDIR)/build/greenlight $(GO) test -count=1 ./e2e/...
+	$(call summarized,e2e,GREENLIGHT_BIN=$(CURDIR)/build/greenlight $(GO) test -count=1 -v -timeout 30m ./e2e/...)
