@@ -28,7 +28,7 @@ func TestFromEnv(t *testing.T) {
 				vars[k] = v
 			}
 			now := FromEnv(func(k string) string { return vars[k] })
-			ahead := now().Sub(time.Now())
+			ahead := time.Until(now())
 			if d := ahead - tt.wantAhead; d < -2*time.Second || d > 2*time.Second {
 				t.Errorf("clock is %v ahead of the wall clock, want about %v", ahead, tt.wantAhead)
 			}

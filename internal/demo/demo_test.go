@@ -42,7 +42,7 @@ func TestCheck(t *testing.T) {
 			name:  "alarm rollback as promised",
 			story: canaryRolledBack,
 			res: Result{Outcome: RolledBack, Status: "FAILED", BlueVersion: "2", LiveVersion: "2", Cause: "alarm x is ALARM",
-				Traffic: Snapshot{Requests: map[string]int{"2": 90, "3": 10}},
+				Traffic:      Snapshot{Requests: map[string]int{"2": 90, "3": 10}},
 				Notification: &Message{Body: `{"errorRate": 0.3, "x": 1}`, Attributes: map[string]string{"event": "rolledBack"}}},
 		},
 		{
