@@ -7,6 +7,7 @@ package demo
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -287,7 +288,7 @@ func check(s Story, r Result, messages bool) []Check {
 		note = r.Notification.Subject + "\n" + r.Notification.Body
 	}
 	if s.WantReason != "" {
-		add("the reason names "+s.WantReason, strings.Contains(r.Error+" "+r.Cause+" "+note, s.WantReason), firstLine(r.Cause))
+		add("the reason names "+s.WantReason, strings.Contains(r.Error+" "+r.Cause+" "+note, s.WantReason), reason(r))
 	}
 	if s.WantErrorRate {
 		add("notification gives green's error rate", strings.Contains(note, `"errorRate"`), errorRate(note))
@@ -340,8 +341,18 @@ func (r *Runner) ensureFunction(ctx context.Context, zip []byte) error {
 	return nil
 }
 
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
+// reason is why the release failed: the notification's reason, else the
+// execution's cause.
+func reason(r Result) string {
+	if r.Notification != nil {
+		var body struct {
+			Reason string `json:"reason"`
+		}
+		if json.Unmarshal([]byte(r.Notification.Body), &body) == nil && body.Reason != "" {
+			return body.Reason
+		}
+	}
+	line, _, _ := strings.Cut(r.Cause, "\n")
 	return line
 }
 

@@ -93,3 +93,35 @@ func TestWriteSummary(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitString(t *testing.T) {
+	tests := []struct {
+		s    split
+		want string
+	}{
+		{split{}, "live: none"},
+		{split{primary: "3"}, "live: v3 100%"},
+		{split{primary: "3", extra: "4", weight: 0.1}, "live: v3 90% + v4 10%"},
+	}
+	for _, tt := range tests {
+		if got := tt.s.String(); got != tt.want {
+			t.Errorf("%+v.String() = %q, want %q", tt.s, got, tt.want)
+		}
+	}
+}
+
+func TestTrafficText(t *testing.T) {
+	tests := []struct {
+		s    Snapshot
+		want string
+	}{
+		{Snapshot{}, "-"},
+		{Snapshot{Requests: map[string]int{"2": 90, "3": 10}, Errors: map[string]int{"3": 3}}, "v2=90 v3=10 (3 errors)"},
+		{Snapshot{Requests: map[string]int{}, Failed: 2}, "unserved=2"},
+	}
+	for _, tt := range tests {
+		if got := trafficText(tt.s); got != tt.want {
+			t.Errorf("trafficText(%+v) = %q, want %q", tt.s, got, tt.want)
+		}
+	}
+}

@@ -89,9 +89,12 @@ func (r *Runner) findExecution(ctx context.Context, key string, since time.Time)
 }
 
 // follow samples the execution, the live alias, the release's alarms and the
-// traffic until the execution ends, printing each change as a timeline line.
+// traffic until the execution ends. It prints a timeline line whenever the
+// state, the split or an alarm changes, and a progress line every second
+// while nothing does.
 func (r *Runner) follow(ctx context.Context, arn string, start time.Time, t *Tally, res *Result) (*sfn.DescribeExecutionOutput, error) {
 	var last string
+	var printed time.Time
 	for {
 		d, err := r.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &arn})
 		if err != nil {
@@ -101,21 +104,21 @@ func (r *Runner) follow(ctx context.Context, arn string, start time.Time, t *Tal
 		if err != nil {
 			return nil, err
 		}
-		version, routing, weight, err := r.aliasWeight(ctx)
+		s, err := r.split(ctx)
 		if err != nil {
 			return nil, err
 		}
-		if weight > res.MaxWeight {
-			res.MaxWeight = weight
+		if s.weight > res.MaxWeight {
+			res.MaxWeight = s.weight
 		}
 		alarms, err := r.alarmStates(ctx)
 		if err != nil {
 			return nil, err
 		}
-		line := fmt.Sprintf("%-28s live=%s%s  alarms: %s", step, orNone(version), routingText(routing), alarms)
-		if line != last {
-			fmt.Fprintf(r.Out, "  %6.1fs  %s  traffic: %s\n", time.Since(start).Seconds(), line, trafficText(t.Snapshot()))
-			last = line
+		line := fmt.Sprintf("%-24s %-22s alarm: %-6s", step, s, alarms)
+		if line != last || time.Since(printed) >= time.Second {
+			fmt.Fprintf(r.Out, "  %6.1fs  %s calls: %s\n", time.Since(start).Seconds(), line, trafficText(t.Snapshot()))
+			last, printed = line, time.Now()
 		}
 		if d.Status != sfntypes.ExecutionStatusRunning {
 			return d, nil
@@ -143,32 +146,54 @@ func (r *Runner) currentState(ctx context.Context, arn string) (string, error) {
 	return "starting", nil
 }
 
+// split is how the live alias divides the traffic.
+type split struct {
+	primary string  // the version that gets the rest; "" when there is no alias
+	extra   string  // the additional version, "" when routing is clear
+	weight  float64 // the additional version's share
+}
+
+func (s split) String() string {
+	switch {
+	case s.primary == "":
+		return "live: none"
+	case s.extra == "":
+		return fmt.Sprintf("live: v%s 100%%", s.primary)
+	}
+	return fmt.Sprintf("live: v%s %.0f%% + v%s %.0f%%", s.primary, 100*(1-s.weight), s.extra, 100*s.weight)
+}
+
+// routing is the additional weights as text, "" when routing is clear.
+func (s split) routing() string {
+	if s.extra == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s=%g", s.extra, s.weight)
+}
+
 // alias returns the live alias's primary version and its routing as text;
 // both empty when the alias does not exist yet.
 func (r *Runner) alias(ctx context.Context) (version, routing string, err error) {
-	version, routing, _, err = r.aliasWeight(ctx)
-	return version, routing, err
+	s, err := r.split(ctx)
+	return s.primary, s.routing(), err
 }
 
-func (r *Runner) aliasWeight(ctx context.Context) (version, routing string, weight float64, err error) {
+func (r *Runner) split(ctx context.Context) (split, error) {
 	out, err := r.Lambda.GetAlias(ctx, &awslambda.GetAliasInput{FunctionName: &r.Function, Name: &r.LiveAlias})
 	if err != nil {
 		if isNotFound(err) {
-			return "", "", 0, nil
+			return split{}, nil
 		}
-		return "", "", 0, fmt.Errorf("get alias %s: %w", r.LiveAlias, err)
+		return split{}, fmt.Errorf("get alias %s: %w", r.LiveAlias, err)
 	}
-	var parts []string
+	s := split{primary: aws.ToString(out.FunctionVersion)}
 	if out.RoutingConfig != nil {
+		// Lambda allows one additional version.
 		for v, w := range out.RoutingConfig.AdditionalVersionWeights {
-			parts = append(parts, fmt.Sprintf("%s=%g", v, w))
-			if w > weight {
-				weight = w
-			}
+			s.extra, s.weight = v, w
 		}
 	}
-	sort.Strings(parts)
-	return aws.ToString(out.FunctionVersion), strings.Join(parts, ","), weight, nil
+	return s, nil
 }
 
 func (r *Runner) alarmStates(ctx context.Context) (string, error) {
@@ -210,13 +235,6 @@ func (r *Runner) terminalMessage(ctx context.Context) (*Message, error) {
 	return nil, nil
 }
 
-func routingText(routing string) string {
-	if routing == "" {
-		return " (100%)"
-	}
-	return " + " + routing
-}
-
 func trafficText(s Snapshot) string {
 	if s.Total() == 0 && s.Failed == 0 {
 		return "-"
@@ -228,7 +246,11 @@ func trafficText(s Snapshot) string {
 	sort.Strings(versions)
 	var parts []string
 	for _, v := range versions {
-		parts = append(parts, fmt.Sprintf("v%s=%d (%d err)", v, s.Requests[v], s.Errors[v]))
+		part := fmt.Sprintf("v%s=%d", v, s.Requests[v])
+		if e := s.Errors[v]; e > 0 {
+			part += fmt.Sprintf(" (%d errors)", e)
+		}
+		parts = append(parts, part)
 	}
 	if s.Failed > 0 {
 		parts = append(parts, fmt.Sprintf("unserved=%d", s.Failed))

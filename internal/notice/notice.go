@@ -136,10 +136,7 @@ func orUnknown(fn string) string {
 func subject(event Event, d *release.Document) string {
 	fn := orUnknown(d.Function)
 	strat := d.Strategy.Name
-	errName := "unknown error"
-	if d.Error != nil && d.Error.Error != "" {
-		errName = d.Error.Error
-	}
+	errName := why(d.Error)
 	switch event {
 	case Started:
 		return fmt.Sprintf("greenlight: releasing %s %s (%s)", fn, build(d), strat)
@@ -160,6 +157,32 @@ func subject(event Event, d *release.Document) string {
 		return fmt.Sprintf("greenlight: ALERT %s rollback failed, function needs attention", fn)
 	}
 	return fmt.Sprintf("greenlight: %s %s", fn, event)
+}
+
+// why says in a few words why a release ended badly: what a reader of the
+// subject line needs before opening the message.
+func why(e *release.TaskError) string {
+	if e == nil || e.Error == "" {
+		return "unknown error"
+	}
+	switch e.Error {
+	case failure.NameAlarmBreached:
+		return "alarm in ALARM"
+	case failure.NameHalted:
+		// The guard halts a release when a watched alarm fires; anyone else
+		// halting it is an operator.
+		if strings.HasPrefix(Reason(e), "release halted by guard") {
+			return "alarm in ALARM"
+		}
+		return "halted by operator"
+	case failure.NameTestFailed:
+		return "pre-traffic tests failed"
+	case failure.NameValidation:
+		return "invalid release"
+	case failure.NameArtifact:
+		return "bad artifact"
+	}
+	return e.Error
 }
 
 // build names the artifact's build: "build 42" for releases/orders/42.zip.

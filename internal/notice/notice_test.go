@@ -40,6 +40,14 @@ func TestSubjects(t *testing.T) {
 	first.State.Blue = ""
 	first.Error = failed.Error
 	unknown := &release.Document{Error: &release.TaskError{Error: "ValidationError"}}
+	guarded := doc()
+	guarded.Error = &release.TaskError{Error: "HaltedError", Cause: `{"errorMessage":"release halted by guard: alarm orders-5xx is ALARM","errorType":"HaltedError"}`}
+	halted := doc()
+	halted.Error = &release.TaskError{Error: "HaltedError", Cause: `{"errorMessage":"release halted by alice: bad latency","errorType":"HaltedError"}`}
+	untested := doc()
+	untested.Error = &release.TaskError{Error: "TestFailedError"}
+	odd := doc()
+	odd.Error = &release.TaskError{Error: "States.Timeout"}
 	long := doc()
 	long.Function = strings.Repeat("f", 64)
 	tests := []struct {
@@ -49,9 +57,13 @@ func TestSubjects(t *testing.T) {
 	}{
 		{Started, doc(), "greenlight: releasing orders build 42 (Canary10Percent5Minutes)"},
 		{Promoted, doc(), "greenlight: orders promoted to version 4 (Canary10Percent5Minutes)"},
-		{RolledBack, failed, "greenlight: orders rolled back to version 3 (AlarmBreachedError)"},
-		{RolledBack, first, "greenlight: orders release rolled back, live unchanged (AlarmBreachedError)"},
-		{Failed, unknown, "greenlight: unknown release failed (ValidationError)"},
+		{RolledBack, failed, "greenlight: orders rolled back to version 3 (alarm in ALARM)"},
+		{RolledBack, guarded, "greenlight: orders rolled back to version 3 (alarm in ALARM)"},
+		{RolledBack, halted, "greenlight: orders rolled back to version 3 (halted by operator)"},
+		{RolledBack, untested, "greenlight: orders rolled back to version 3 (pre-traffic tests failed)"},
+		{RolledBack, odd, "greenlight: orders rolled back to version 3 (States.Timeout)"},
+		{RolledBack, first, "greenlight: orders release rolled back, live unchanged (alarm in ALARM)"},
+		{Failed, unknown, "greenlight: unknown release failed (invalid release)"},
 		{Rejected, doc(), "greenlight: orders release rejected, another release is in progress"},
 		{Noop, doc(), "greenlight: orders unchanged, artifact identical to version 3"},
 		{RollbackFailed, doc(), "greenlight: ALERT orders rollback failed, function needs attention"},
