@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -28,14 +27,7 @@ func TestAWSCLIScript(t *testing.T) {
 	if _, err := os.Stat(tmpl); err != nil {
 		t.Skipf("no synthesized stack at %s: run `make e2e`", tmpl)
 	}
-	bin := os.Getenv("GREENLIGHT_BIN")
-	if bin == "" {
-		bin = filepath.Join(t.TempDir(), "greenlight")
-		build := exec.Command("go", "build", "-o", bin, "../cmd/greenlight")
-		if out, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("build greenlight: %v\n%s", err, out)
-		}
-	}
+	bin := greenlightBin(t)
 	cmd := exec.Command("bash", "awscli.sh")
 	cmd.Env = append(os.Environ(), "GREENLIGHT="+bin, "TEMPLATE="+tmpl, "AWS="+debianAWSCLI)
 	var out bytes.Buffer

@@ -46,7 +46,11 @@ func assemblyPath(t *testing.T) string {
 
 // newTarget starts a local cloud with the stack applied, or connects to AWS
 // when GREENLIGHT_E2E_AWS=1.
-func newTarget(t *testing.T) *target {
+func newTarget(t *testing.T) *target { return newTargetAt(t, timeScale) }
+
+// newTargetAt is newTarget with the local cloud's clock running scale times
+// faster than real time.
+func newTargetAt(t *testing.T, scale float64) *target {
 	t.Helper()
 	ctx := context.Background()
 	if os.Getenv("GREENLIGHT_E2E_AWS") == "1" {
@@ -74,7 +78,7 @@ func newTarget(t *testing.T) *target {
 	if _, err := os.Stat(filepath.Join(tmpl, "manifest.json")); err != nil {
 		t.Skipf("no synthesized template at %s: run `make e2e` (it builds the functions and runs make synth-local first)", tmpl)
 	}
-	l, err := demo.StartLocal(ctx, demo.LocalOptions{Template: tmpl, TimeScale: timeScale, Logf: logf(t)})
+	l, err := demo.StartLocal(ctx, demo.LocalOptions{Template: tmpl, TimeScale: scale, Logf: logf(t)})
 	if err != nil {
 		t.Fatalf("start the local cloud: %v", err)
 	}

@@ -49,6 +49,17 @@ type Story struct {
 	// WantGreenTraffic says whether callers of the live alias must (true) or
 	// must not (false) have reached the green version; nil: not checked.
 	WantGreenTraffic *bool
+	// During, when set, is called with every sample of the running release,
+	// so a story can act mid-release the way an operator would; an error
+	// ends the story.
+	During func(ctx context.Context, p Progress) error `json:"-"`
+}
+
+// Progress is one sample of a running release.
+type Progress struct {
+	State  string  // the state the execution is in, e.g. "Bake"
+	Green  string  // the version the live alias routes the extra weight to
+	Weight float64 // that version's share of the live alias's traffic
 }
 
 // Stories is the demo: every outcome a user should see once.

@@ -115,6 +115,11 @@ func (r *Runner) follow(ctx context.Context, arn string, start time.Time, t *Tal
 		if err != nil {
 			return nil, err
 		}
+		if res.Story.During != nil && d.Status == sfntypes.ExecutionStatusRunning {
+			if err := res.Story.During(ctx, Progress{State: step, Green: s.extra, Weight: s.weight}); err != nil {
+				return nil, err
+			}
+		}
 		line := fmt.Sprintf("%-24s %-22s alarm: %-6s", step, s, alarms)
 		if line != last || time.Since(printed) >= time.Second {
 			fmt.Fprintf(r.Out, "  %6.1fs  %s calls: %s\n", time.Since(start).Seconds(), line, trafficText(t.Snapshot()))

@@ -102,6 +102,9 @@ type Ending struct {
 	Error        string
 	Cause        string
 	LastState    string // the last state entered
+	// Path is the states entered, in order, each with the errors its
+	// Lambda failed with.
+	Path []string
 	Live         string // the live alias's version, "" when there is none
 	LiveRouting  string // its additional weights, "" when none
 	Candidate    string // the candidate alias's version, "" when there is none
@@ -299,6 +302,10 @@ func (in *Inspector) readHistory(ctx context.Context, e *Ending) error {
 			if ev.StateEnteredEventDetails != nil {
 				state = aws.ToString(ev.StateEnteredEventDetails.Name)
 				e.LastState = state
+				e.Path = append(e.Path, state)
+			}
+			if f := ev.LambdaFunctionFailedEventDetails; f != nil && len(e.Path) > 0 {
+				e.Path[len(e.Path)-1] += " !" + aws.ToString(f.Error)
 			}
 			if ev.Type != sfntypes.HistoryEventTypeLambdaFunctionSucceeded || ev.Timestamp == nil {
 				continue
