@@ -10,6 +10,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/greenlight/greenlight/localcloud/internal/statefile"
 )
 
 // Stack statuses, as CloudFormation reports them.
@@ -111,15 +113,14 @@ func NewStore(dir string) (*Store, error) {
 		return nil, err
 	}
 	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, err
-		}
 		var st Stack
-		if err := json.Unmarshal(b, &st); err != nil {
-			return nil, fmt.Errorf("load stack %s: %w", p, err)
+		found, err := statefile.ReadJSON(p, &st)
+		if err != nil {
+			return nil, fmt.Errorf("load stack: %w", err)
 		}
-		s.stacks[st.Name] = &st
+		if found {
+			s.stacks[st.Name] = &st
+		}
 	}
 	return s, nil
 }
@@ -156,15 +157,7 @@ func (s *Store) Put(st *Stack) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.dir != "" {
-		b, err := json.MarshalIndent(c, "", "  ")
-		if err != nil {
-			return err
-		}
-		tmp := filepath.Join(s.dir, "."+c.Name+".json.tmp")
-		if err := os.WriteFile(tmp, b, 0o644); err != nil {
-			return err
-		}
-		if err := os.Rename(tmp, filepath.Join(s.dir, c.Name+".json")); err != nil {
+		if err := statefile.WriteJSON(filepath.Join(s.dir, c.Name+".json"), c, 0o644); err != nil {
 			return err
 		}
 	}

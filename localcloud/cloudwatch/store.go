@@ -2,13 +2,14 @@ package cloudwatch
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/greenlight/greenlight/localcloud/internal/statefile"
 )
 
 // store keeps the service's state under a directory: alarms.json and
@@ -65,40 +66,22 @@ func (st *store) compact(metrics map[string]*metricSeries, cutoff time.Time) err
 			}
 		}
 	}
-	tmp := filepath.Join(st.dir, "metrics.jsonl.tmp")
-	f, err := os.Create(tmp)
-	if err != nil {
-		return fmt.Errorf("cloudwatch compact metric data: %w", err)
-	}
-	w := bufio.NewWriter(f)
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	for _, r := range recs {
 		if err := enc.Encode(r); err != nil {
-			f.Close()
 			return err
 		}
 	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return err
+	if err := statefile.Write(filepath.Join(st.dir, "metrics.jsonl"), buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("cloudwatch compact metric data: %w", err)
 	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, filepath.Join(st.dir, "metrics.jsonl"))
+	return nil
 }
 
 // writeJSON replaces name with v, atomically.
 func (st *store) writeJSON(name string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp := filepath.Join(st.dir, name+".tmp")
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return fmt.Errorf("cloudwatch save %s: %w", name, err)
-	}
-	if err := os.Rename(tmp, filepath.Join(st.dir, name)); err != nil {
+	if err := statefile.WriteJSON(filepath.Join(st.dir, name), v, 0o644); err != nil {
 		return fmt.Errorf("cloudwatch save %s: %w", name, err)
 	}
 	return nil
@@ -106,14 +89,7 @@ func (st *store) writeJSON(name string, v any) error {
 
 // readJSON loads name into v; a missing file leaves v alone.
 func (st *store) readJSON(name string, v any) error {
-	b, err := os.ReadFile(filepath.Join(st.dir, name))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
+	if _, err := statefile.ReadJSON(filepath.Join(st.dir, name), v); err != nil {
 		return fmt.Errorf("cloudwatch load %s: %w", name, err)
 	}
 	return nil

@@ -16,7 +16,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -27,6 +26,7 @@ import (
 	"github.com/greenlight/greenlight/localcloud/clock"
 	"github.com/greenlight/greenlight/localcloud/events/pattern"
 	"github.com/greenlight/greenlight/localcloud/fault"
+	"github.com/greenlight/greenlight/localcloud/internal/statefile"
 )
 
 // signingName is the SigV4 service name of EventBridge, used for fault rules.
@@ -122,19 +122,13 @@ func (s *Service) load() error {
 	if s.opts.Dir == "" {
 		return nil
 	}
-	data, err := os.ReadFile(s.statePath())
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("read eventbridge state: %w", err)
-	}
 	var rules []*rule
-	if err := json.Unmarshal(data, &rules); err != nil {
-		return fmt.Errorf("decode eventbridge state %s: %w", s.statePath(), err)
+	if _, err := statefile.ReadJSON(s.statePath(), &rules); err != nil {
+		return fmt.Errorf("read eventbridge state: %w", err)
 	}
 	for _, r := range rules {
 		if r.EventPattern != "" {
+			var err error
 			if r.compiled, err = pattern.Compile([]byte(r.EventPattern)); err != nil {
 				return fmt.Errorf("rule %s in %s: %w", r.Name, s.statePath(), err)
 			}
@@ -154,18 +148,10 @@ func (s *Service) saveLocked() error {
 		rules = append(rules, r)
 	}
 	sort.Slice(rules, func(i, j int) bool { return rules[i].Name < rules[j].Name })
-	data, err := json.MarshalIndent(rules, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(s.statePath()), 0o755); err != nil {
-		return fmt.Errorf("eventbridge state directory: %w", err)
-	}
-	tmp := s.statePath() + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+	if err := statefile.WriteJSON(s.statePath(), rules, 0o644); err != nil {
 		return fmt.Errorf("write eventbridge state: %w", err)
 	}
-	return os.Rename(tmp, s.statePath())
+	return nil
 }
 
 // ruleARN is the ARN of a rule on the default bus.

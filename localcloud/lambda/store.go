@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +14,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/greenlight/greenlight/localcloud/internal/statefile"
 )
 
 // Code limits, as AWS enforces them.
@@ -65,26 +66,21 @@ func (st *store) load() (map[string]*function, error) {
 		return nil, err
 	}
 	for _, p := range paths {
-		b, err := os.ReadFile(p)
+		var f function
+		found, err := statefile.ReadJSON(p, &f)
 		if err != nil {
 			return nil, fmt.Errorf("lambda store: %w", err)
 		}
-		var f function
-		if err := json.Unmarshal(b, &f); err != nil {
-			return nil, fmt.Errorf("lambda store: %s: %w", p, err)
+		if found {
+			out[f.Name] = &f
 		}
-		out[f.Name] = &f
 	}
 	return out, nil
 }
 
 // save writes f atomically, so a crash never leaves half a file behind.
 func (st *store) save(f *function) error {
-	b, err := json.MarshalIndent(f, "", "  ")
-	if err != nil {
-		return err
-	}
-	return writeAtomic(st.functionPath(f.Name), b)
+	return statefile.WriteJSON(st.functionPath(f.Name), f, 0o600)
 }
 
 func (st *store) remove(name string) error {
@@ -93,23 +89,6 @@ func (st *store) remove(name string) error {
 		return nil
 	}
 	return err
-}
-
-func writeAtomic(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // codeInfo describes a stored code package.
@@ -142,7 +121,7 @@ func (st *store) putCode(zipped []byte) (codeInfo, error) {
 	if st.codeUsage()+info.Size > st.limit {
 		return codeInfo{}, apiErr(codeStorageExceeded, "Code storage limit exceeded.")
 	}
-	if err := writeAtomic(path, zipped); err != nil {
+	if err := statefile.Write(path, zipped, 0o600); err != nil {
 		return codeInfo{}, fmt.Errorf("store code: %w", err)
 	}
 	return info, nil

@@ -6,8 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -20,6 +18,7 @@ import (
 	"github.com/johannesboyne/gofakes3"
 
 	"github.com/greenlight/greenlight/localcloud/clock"
+	"github.com/greenlight/greenlight/localcloud/internal/statefile"
 )
 
 // backend is the gofakes3 storage: buckets, object versions and the bucket
@@ -69,15 +68,8 @@ func newBackend(dir string, c clock.Clock) (*backend, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "blobs"), 0o755); err != nil {
 		return nil, fmt.Errorf("s3 state directory: %w", err)
 	}
-	data, err := os.ReadFile(b.statePath())
-	if errors.Is(err, os.ErrNotExist) {
-		return b, nil
-	}
-	if err != nil {
+	if _, err := statefile.ReadJSON(b.statePath(), &b.buckets); err != nil {
 		return nil, fmt.Errorf("read s3 state: %w", err)
-	}
-	if err := json.Unmarshal(data, &b.buckets); err != nil {
-		return nil, fmt.Errorf("decode s3 state %s: %w", b.statePath(), err)
 	}
 	return b, nil
 }
@@ -89,15 +81,10 @@ func (b *backend) saveLocked() error {
 	if b.dir == "" {
 		return nil
 	}
-	data, err := json.Marshal(b.buckets)
-	if err != nil {
-		return err
-	}
-	tmp := b.statePath() + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+	if err := statefile.WriteJSON(b.statePath(), b.buckets, 0o644); err != nil {
 		return fmt.Errorf("write s3 state: %w", err)
 	}
-	return os.Rename(tmp, b.statePath())
+	return nil
 }
 
 func (b *backend) writeBlob(data []byte) (string, error) {

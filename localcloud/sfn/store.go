@@ -2,13 +2,11 @@ package sfn
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/greenlight/greenlight/localcloud/asl"
+	"github.com/greenlight/greenlight/localcloud/internal/statefile"
 )
 
 // stateFile is the file under Options.Dir that holds the service's state.
@@ -41,14 +39,7 @@ func (s *Service) save() error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(s.opts.Dir, 0o755); err != nil {
-		return err
-	}
-	tmp := filepath.Join(s.opts.Dir, stateFile+".tmp")
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, filepath.Join(s.opts.Dir, stateFile))
+	return statefile.Write(filepath.Join(s.opts.Dir, stateFile), data, 0o644)
 }
 
 // load reads the state kept in Dir. Executions that were running when it
@@ -57,16 +48,9 @@ func (s *Service) load() error {
 	if s.opts.Dir == "" {
 		return nil
 	}
-	data, err := os.ReadFile(filepath.Join(s.opts.Dir, stateFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
 	var p persisted
-	if err := json.Unmarshal(data, &p); err != nil {
-		return fmt.Errorf("sfn: read %s: %w", stateFile, err)
+	if _, err := statefile.ReadJSON(filepath.Join(s.opts.Dir, stateFile), &p); err != nil {
+		return fmt.Errorf("sfn: %w", err)
 	}
 	for _, sm := range p.StateMachines {
 		m, err := asl.Parse([]byte(sm.Definition))

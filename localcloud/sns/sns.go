@@ -12,12 +12,9 @@ package sns
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -27,6 +24,7 @@ import (
 	"github.com/greenlight/greenlight/localcloud/clock"
 	"github.com/greenlight/greenlight/localcloud/events/pattern"
 	"github.com/greenlight/greenlight/localcloud/fault"
+	"github.com/greenlight/greenlight/localcloud/internal/statefile"
 )
 
 // signingName is the SigV4 service name of SNS, used for fault rules.
@@ -139,16 +137,9 @@ func (s *Service) load() error {
 	if s.opts.Dir == "" {
 		return nil
 	}
-	data, err := os.ReadFile(s.statePath())
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("read sns state: %w", err)
-	}
 	var topics []*topic
-	if err := json.Unmarshal(data, &topics); err != nil {
-		return fmt.Errorf("decode sns state %s: %w", s.statePath(), err)
+	if _, err := statefile.ReadJSON(s.statePath(), &topics); err != nil {
+		return fmt.Errorf("read sns state: %w", err)
 	}
 	for _, t := range topics {
 		for _, sub := range t.Subscriptions {
@@ -166,18 +157,10 @@ func (s *Service) saveLocked() error {
 	if s.opts.Dir == "" {
 		return nil
 	}
-	data, err := json.Marshal(s.sortedTopicsLocked())
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(s.statePath()), 0o755); err != nil {
-		return fmt.Errorf("sns state directory: %w", err)
-	}
-	tmp := s.statePath() + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+	if err := statefile.WriteJSON(s.statePath(), s.sortedTopicsLocked(), 0o644); err != nil {
 		return fmt.Errorf("write sns state: %w", err)
 	}
-	return os.Rename(tmp, s.statePath())
+	return nil
 }
 
 func (s *Service) sortedTopicsLocked() []*topic {
