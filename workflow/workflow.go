@@ -59,8 +59,8 @@ type Props struct {
 	// Transient tunes the retries of throttling, conflicts, Lambda service
 	// errors and timeouts. Default: 1 s, rate 2, at most 20 s apart, 6 retries.
 	Transient Backoff
-	// Rollback tunes the retries of the rollback task, which retries any
-	// error. Default: 1 s, rate 2, at most 30 s apart, 12 retries.
+	// Rollback tunes the retries of the rollback and unlock tasks, which
+	// retry any error. Default: 1 s, rate 2, at most 30 s apart, 12 retries.
 	Rollback Backoff
 	// Logs sends execution history to CloudWatch Logs when set.
 	Logs *sfn.LogOptions
@@ -96,8 +96,9 @@ func New(scope constructs.Construct, id string, props *Props) *Workflow {
 		scope:     c,
 		fns:       props.Functions,
 		transient: props.Transient.or(defaultTransient),
+		hard:      props.Rollback.or(defaultRollback),
 	}
-	definition := b.build(props.Queue.or(defaultQueue), props.Rollback.or(defaultRollback))
+	definition := b.build(props.Queue.or(defaultQueue))
 	sm := sfn.NewStateMachine(c, jsii.String("StateMachine"), &sfn.StateMachineProps{
 		DefinitionBody:   sfn.DefinitionBody_FromChainable(definition),
 		StateMachineName: props.StateMachineName,
@@ -156,6 +157,7 @@ type builder struct {
 	scope     constructs.Construct
 	fns       Functions
 	transient Backoff
+	hard      Backoff // rollback and unlock: any error, retried longer
 }
 
 // task invokes fn by its plain ARN, so the function's return value is the
@@ -203,11 +205,14 @@ func (b builder) notify(name, event string, next sfn.IChainable) sfn.IChainable 
 	return t.Next(next)
 }
 
-// unlock releases the function's lock and ends in end. A lock that cannot be
+// unlock releases the function's lock and ends in end. Unlocking is safe to
+// repeat, so it is retried as hard as a rollback: a lock left behind blocks
+// the next release until it is found stale. A lock that still cannot be
 // deleted is stale once the execution has ended, and the next release takes
 // it over, so a failure here still reaches end.
 func (b builder) unlock(name string, end sfn.IChainable) sfn.IChainable {
-	t := b.retried(b.task(name, b.fns.Unlock, nil))
+	t := b.task(name, b.fns.Unlock, nil)
+	t.AddRetry(b.hard.retry(errAll))
 	t.AddCatch(end, &sfn.CatchProps{Errors: jsii.Strings(errAll), ResultPath: sfn.JsonPath_DISCARD()})
 	return t.Next(end)
 }
@@ -226,7 +231,7 @@ func present(path string, c sfn.Condition) sfn.Condition {
 	return sfn.Condition_And(sfn.Condition_IsPresent(jsii.String(path)), c)
 }
 
-func (b builder) build(queue, rollback Backoff) sfn.IChainable {
+func (b builder) build(queue Backoff) sfn.IChainable {
 	s := b.scope
 	toRollback := &sfn.CatchProps{Errors: jsii.Strings(errAll), ResultPath: jsii.String("$.error")}
 
@@ -249,7 +254,7 @@ func (b builder) build(queue, rollback Backoff) sfn.IChainable {
 
 	// Rollback: retried hard; when it still fails, the loud ending.
 	rollbackTask := b.task(StateRollback, b.fns.Rollback, nil)
-	rollbackTask.AddRetry(rollback.retry(errAll))
+	rollbackTask.AddRetry(b.hard.retry(errAll))
 	rollbackTask.AddCatch(notifyRollbackFailed, &sfn.CatchProps{Errors: jsii.Strings(errAll), ResultPath: jsii.String("$.error")})
 	rollbackTask.Next(sfn.NewChoice(s, jsii.String(StateArtifactBad), nil).
 		When(present("$.error.Error", sfn.Condition_StringEquals(jsii.String("$.error.Error"), jsii.String(ErrArtifact))), notifyArtifactFailed, nil).

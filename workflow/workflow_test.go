@@ -275,7 +275,8 @@ func TestRetryByErrorKind(t *testing.T) {
 		{workflow.StateRollback, workflow.ErrThrottled, 12},
 		{workflow.StateRollback, "Lambda.ServiceException", 12},
 		{workflow.StateNotifyPromoted, workflow.ErrThrottled, 6},
-		{workflow.StateUnlockRolledBack, workflow.ErrConflict, 6},
+		{workflow.StateUnlockRolledBack, workflow.ErrConflict, 12},
+		{workflow.StateUnlockPromoted, "errorString", 12},
 	}
 	for _, tt := range tests {
 		t.Run(tt.state+"/"+tt.err, func(t *testing.T) {

@@ -36,8 +36,11 @@ type Handler struct {
 // Handle deletes the release alarm, then releases the lock.
 func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Document, error) {
 	if a := d.State.ReleaseAlarm; a != "" {
-		// DeleteAlarms ignores names that do not exist, so a repeat is harmless.
-		if _, err := h.CloudWatch.DeleteAlarms(ctx, &cloudwatch.DeleteAlarmsInput{AlarmNames: []string{a}}); err != nil {
+		// CloudWatch answers ResourceNotFound for an alarm that is already
+		// gone (a repeat of this task) or was never created (deploy failed
+		// before it): either way there is nothing left to delete.
+		_, err := h.CloudWatch.DeleteAlarms(ctx, &cloudwatch.DeleteAlarmsInput{AlarmNames: []string{a}})
+		if err != nil && !failure.IsNotFound(err) {
 			return nil, failure.Classify("delete alarm "+a, err)
 		}
 	}

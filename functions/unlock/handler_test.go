@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
@@ -57,6 +58,7 @@ func TestHandle(t *testing.T) {
 		{name: "already released", holder: ""},
 		{name: "held by another execution", holder: other, wantKept: true},
 		{name: "cloudwatch refuses", holder: "mine", alarmErr: &cwtypes.LimitExceededFault{}, wantErr: new(*failure.OperationError), wantKept: true},
+		{name: "alarm already gone", holder: "mine", alarmErr: &cwtypes.ResourceNotFound{Message: aws.String("The named resource does not exist.")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
