@@ -46,6 +46,26 @@ func checkRuleName(name string) error {
 	return nil
 }
 
+// request is the input of an operation on the default bus.
+type request interface {
+	// scope returns the resource that fault rules match and the event bus
+	// the request names.
+	scope() (resource, eventBus string)
+}
+
+// accept decodes body into in, applies the fault rules for op and checks
+// that in names the default bus.
+func (s *Service) accept(ctx context.Context, op string, body []byte, in request) error {
+	if err := decode(body, in); err != nil {
+		return err
+	}
+	resource, eventBus := in.scope()
+	if err := s.opts.Faults.Check(ctx, signingName, op, resource); err != nil {
+		return err
+	}
+	return checkBus(eventBus)
+}
+
 // checkBus accepts the default bus by name or ARN.
 func checkBus(name string) error {
 	if name == "" || name == DefaultBus || name == busARN() {
@@ -121,6 +141,8 @@ type ruleInput struct {
 	Force        bool
 }
 
+func (in *ruleInput) scope() (string, string) { return in.Name, in.EventBusName }
+
 // ruleLocked finds a rule; the caller holds s.mu.
 func (s *Service) ruleLocked(name string) (*rule, error) {
 	r := s.rules[name]
@@ -151,13 +173,7 @@ func (r *rule) output() ruleOutput {
 
 func (s *Service) describeRule(ctx context.Context, op string, body []byte) (any, error) {
 	var in ruleInput
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := s.opts.Faults.Check(ctx, signingName, op, in.Name); err != nil {
-		return nil, err
-	}
-	if err := checkBus(in.EventBusName); err != nil {
+	if err := s.accept(ctx, op, body, &in); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -178,15 +194,11 @@ type listRulesInput struct {
 	Limit        int
 }
 
+func (in *listRulesInput) scope() (string, string) { return in.NamePrefix, in.EventBusName }
+
 func (s *Service) listRules(ctx context.Context, op string, body []byte) (any, error) {
 	var in listRulesInput
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := s.opts.Faults.Check(ctx, signingName, op, in.NamePrefix); err != nil {
-		return nil, err
-	}
-	if err := checkBus(in.EventBusName); err != nil {
+	if err := s.accept(ctx, op, body, &in); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -214,13 +226,7 @@ func (s *Service) listRules(ctx context.Context, op string, body []byte) (any, e
 
 func (s *Service) deleteRule(ctx context.Context, op string, body []byte) (any, error) {
 	var in ruleInput
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := s.opts.Faults.Check(ctx, signingName, op, in.Name); err != nil {
-		return nil, err
-	}
-	if err := checkBus(in.EventBusName); err != nil {
+	if err := s.accept(ctx, op, body, &in); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -238,13 +244,7 @@ func (s *Service) deleteRule(ctx context.Context, op string, body []byte) (any, 
 
 func (s *Service) setRuleState(ctx context.Context, op string, body []byte) (any, error) {
 	var in ruleInput
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := s.opts.Faults.Check(ctx, signingName, op, in.Name); err != nil {
-		return nil, err
-	}
-	if err := checkBus(in.EventBusName); err != nil {
+	if err := s.accept(ctx, op, body, &in); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -265,6 +265,8 @@ type putTargetsInput struct {
 	EventBusName string
 	Targets      []*Target
 }
+
+func (in *putTargetsInput) scope() (string, string) { return in.Rule, in.EventBusName }
 
 type failedEntry struct {
 	TargetID     string `json:"TargetId"`
@@ -325,13 +327,7 @@ func inputPaths(t *Target) []string {
 
 func (s *Service) putTargets(ctx context.Context, op string, body []byte) (any, error) {
 	var in putTargetsInput
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := s.opts.Faults.Check(ctx, signingName, op, in.Rule); err != nil {
-		return nil, err
-	}
-	if err := checkBus(in.EventBusName); err != nil {
+	if err := s.accept(ctx, op, body, &in); err != nil {
 		return nil, err
 	}
 	if len(in.Targets) == 0 || len(in.Targets) > 10 {
@@ -372,15 +368,11 @@ type ruleTargetsInput struct {
 	Force        bool
 }
 
+func (in *ruleTargetsInput) scope() (string, string) { return in.Rule, in.EventBusName }
+
 func (s *Service) listTargetsByRule(ctx context.Context, op string, body []byte) (any, error) {
 	var in ruleTargetsInput
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := s.opts.Faults.Check(ctx, signingName, op, in.Rule); err != nil {
-		return nil, err
-	}
-	if err := checkBus(in.EventBusName); err != nil {
+	if err := s.accept(ctx, op, body, &in); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -394,13 +386,7 @@ func (s *Service) listTargetsByRule(ctx context.Context, op string, body []byte)
 
 func (s *Service) removeTargets(ctx context.Context, op string, body []byte) (any, error) {
 	var in ruleTargetsInput
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := s.opts.Faults.Check(ctx, signingName, op, in.Rule); err != nil {
-		return nil, err
-	}
-	if err := checkBus(in.EventBusName); err != nil {
+	if err := s.accept(ctx, op, body, &in); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -429,15 +415,13 @@ func (s *Service) removeTargets(ctx context.Context, op string, body []byte) (an
 	return out, s.saveLocked()
 }
 
+type eventBusInput struct{ Name string }
+
+func (in *eventBusInput) scope() (string, string) { return in.Name, in.Name }
+
 func (s *Service) describeEventBus(ctx context.Context, op string, body []byte) (any, error) {
-	var in struct{ Name string }
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := s.opts.Faults.Check(ctx, signingName, op, in.Name); err != nil {
-		return nil, err
-	}
-	if err := checkBus(in.Name); err != nil {
+	var in eventBusInput
+	if err := s.accept(ctx, op, body, &in); err != nil {
 		return nil, err
 	}
 	return map[string]string{"Name": DefaultBus, "Arn": busARN()}, nil
