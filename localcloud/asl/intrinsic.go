@@ -2,7 +2,6 @@ package asl
 
 import (
 	"crypto/md5"
-	"crypto/rand"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
@@ -16,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/greenlight/greenlight/localcloud/internal/uuid"
 )
 
 // intrinsic is a parsed intrinsic function call such as
@@ -62,7 +63,7 @@ func init() {
 		"States.MathRandom":     {2, 3, fnMathRandom},
 		"States.MathAdd":        {2, 2, fnMathAdd},
 		"States.StringSplit":    {2, 2, fnStringSplit},
-		"States.UUID":           {0, 0, func([]any) (any, error) { return newUUID(), nil }},
+		"States.UUID":           {0, 0, func([]any) (any, error) { return uuid.New(), nil }},
 	}
 }
 
@@ -569,15 +570,4 @@ func fnStringSplit(a []any) (any, error) {
 		out = append(out, part)
 	}
 	return out, nil
-}
-
-func newUUID() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+
+	"github.com/greenlight/greenlight/localcloud/internal/uuid"
 )
 
 // fanOut runs work(i) for i in [0, n) on at most limit goroutines (0: no
@@ -238,5 +240,5 @@ func (r *stateRun) tolerance(eff any, n int) (exceeded func(failures int) bool, 
 }
 
 func (r *stateRun) mapRunARN() string {
-	return fmt.Sprintf("%s/%s:%s", r.x.in.StateMachineARN, r.st.Name, newUUID())
+	return fmt.Sprintf("%s/%s:%s", r.x.in.StateMachineARN, r.st.Name, uuid.New())
 }

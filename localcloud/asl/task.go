@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/greenlight/greenlight/localcloud/internal/uuid"
 )
 
 // defaultTaskTimeout is the TimeoutSeconds of a Task that sets none.
@@ -50,7 +52,7 @@ func (r *stateRun) task(ctx context.Context, eff any) (any, *Error) {
 	waitToken := strings.HasSuffix(st.Resource, ".waitForTaskToken")
 	var cb *callback
 	if waitToken {
-		r.token = newUUID()
+		r.token = uuid.New()
 		cb = &callback{result: make(chan *taskOutcome, 1), heartbeat: make(chan struct{}, 1)}
 		e.mu.Lock()
 		e.callbacks[r.token] = cb

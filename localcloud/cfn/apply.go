@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/greenlight/greenlight/localcloud/internal/uuid"
 )
 
 // Applier creates and updates a template's resources through the service
@@ -113,7 +115,7 @@ func (a *Applier) Apply(ctx context.Context, t *Template, opts Options) (*Stack,
 			prev[id] = r
 		}
 	} else {
-		st.ID = fmt.Sprintf("arn:%s:cloudformation:%s:%s:stack/%s/%s", a.partition(), a.Region, a.Account, opts.StackName, newUUID())
+		st.ID = fmt.Sprintf("arn:%s:cloudformation:%s:%s:stack/%s/%s", a.partition(), a.Region, a.Account, opts.StackName, uuid.New())
 	}
 	fail := func(err error) (*Stack, error) {
 		st.Status, st.StatusReason, st.UpdatedAt = StatusCreateFailed, err.Error(), a.now()
@@ -438,13 +440,4 @@ func physicalName(stack, logicalID string, max int, lower bool) string {
 		name = strings.ToLower(name)
 	}
 	return name
-}
-
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

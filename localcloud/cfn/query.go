@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/greenlight/greenlight/localcloud/internal/uuid"
 )
 
 // NewQueryHandler serves the part of the CloudFormation query API a client
@@ -148,7 +150,7 @@ func writeQueryResult(w http.ResponseWriter, action string, result any) {
 		XMLName:  xml.Name{Local: action + "Response"},
 		Xmlns:    cfnNamespace,
 		Result:   wrapped{name: action + "Result", v: result},
-		Metadata: metadata{RequestID: newUUID()},
+		Metadata: metadata{RequestID: uuid.New()},
 	}
 	writeXML(w, http.StatusOK, resp)
 }
@@ -174,7 +176,7 @@ func writeQueryError(w http.ResponseWriter, status int, code, message string) {
 		Xmlns     string    `xml:"xmlns,attr"`
 		Error     errorBody `xml:"Error"`
 		RequestID string    `xml:"RequestId"`
-	}{Xmlns: cfnNamespace, Error: errorBody{Type: "Sender", Code: code, Message: message}, RequestID: newUUID()}
+	}{Xmlns: cfnNamespace, Error: errorBody{Type: "Sender", Code: code, Message: message}, RequestID: uuid.New()}
 	writeXML(w, status, resp)
 }
 

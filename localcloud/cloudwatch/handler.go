@@ -3,11 +3,12 @@ package cloudwatch
 import (
 	"compress/gzip"
 	"context"
-	"crypto/rand"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/greenlight/greenlight/localcloud/internal/uuid"
 )
 
 const (
@@ -72,7 +73,7 @@ type protocol interface {
 // RPCv2 CBOR (path /service/GraniteServiceVersion20100801/operation/<Op>),
 // awsJson1.0 (X-Amz-Target header) or query (Action form parameter).
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	requestID := newRequestID()
+	requestID := uuid.New()
 	body, err := readBody(w, r)
 	var p protocol
 	var name string
@@ -146,10 +147,4 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 		body = io.LimitReader(zr, 4*maxBodyBytes)
 	}
 	return io.ReadAll(body)
-}
-
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

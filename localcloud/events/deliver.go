@@ -13,6 +13,7 @@ import (
 	"github.com/ohler55/ojg/jp"
 
 	"github.com/greenlight/greenlight/localcloud/bus"
+	"github.com/greenlight/greenlight/localcloud/internal/uuid"
 )
 
 // envelope is an event as rules see it and targets receive it, with
@@ -120,7 +121,7 @@ func (s *Service) dispatch(e bus.Event) (string, error) {
 		e.Time = s.opts.Clock.Now()
 	}
 	env := envelope{
-		Version: "0", ID: newUUID(), DetailType: e.DetailType, Source: e.Source, Account: bus.Account,
+		Version: "0", ID: uuid.New(), DetailType: e.DetailType, Source: e.Source, Account: bus.Account,
 		Time: timestamp(e.Time), Region: bus.Region, Resources: e.Resources, Detail: e.Detail,
 	}
 	if env.Resources == nil {

@@ -12,8 +12,6 @@ package lambda
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -24,6 +22,7 @@ import (
 	"github.com/greenlight/greenlight/localcloud/bus"
 	"github.com/greenlight/greenlight/localcloud/clock"
 	"github.com/greenlight/greenlight/localcloud/fault"
+	"github.com/greenlight/greenlight/localcloud/internal/uuid"
 )
 
 // ObjectGetter fetches function code from S3 for CreateFunction and
@@ -268,11 +267,4 @@ func (s *Service) routes() {
 }
 
 // newRevisionID returns a fresh RevisionId (a UUID, as AWS uses).
-func newRevisionID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
+func newRevisionID() string { return uuid.New() }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/greenlight/greenlight/localcloud/asl"
 	"github.com/greenlight/greenlight/localcloud/bus"
+	"github.com/greenlight/greenlight/localcloud/internal/uuid"
 )
 
 // stateMachine is a created state machine.
@@ -151,7 +152,7 @@ func (s *Service) createStateMachine(_ context.Context, body []byte) (any, error
 	}
 	now := s.clock.Now()
 	s.machines[arn] = &stateMachine{ARN: arn, Name: in.Name, Definition: in.Definition, RoleARN: in.RoleARN, Type: in.Type,
-		Created: now, RevisionID: newRevision(), machine: m}
+		Created: now, RevisionID: uuid.New(), machine: m}
 	s.mu.Unlock()
 	s.opts.Logf("sfn: created state machine %s", in.Name)
 	return map[string]any{"stateMachineArn": arn, "creationDate": epochOf(now)}, s.save()
@@ -188,7 +189,7 @@ func (s *Service) updateStateMachine(_ context.Context, body []byte) (any, error
 	if in.RoleARN != nil {
 		sm.RoleARN = *in.RoleARN
 	}
-	sm.Updated, sm.RevisionID = s.clock.Now(), newRevision()
+	sm.Updated, sm.RevisionID = s.clock.Now(), uuid.New()
 	out := map[string]any{"updateDate": epochOf(sm.Updated), "revisionId": sm.RevisionID}
 	s.mu.Unlock()
 	return out, s.save()
@@ -301,7 +302,7 @@ func (s *Service) StartExecution(_ context.Context, stateMachineARN, name, input
 // start begins an execution and returns its ARN and start time.
 func (s *Service) start(smARN, name, input string) (string, time.Time, error) {
 	if name == "" {
-		name = newUUID()
+		name = uuid.New()
 	}
 	if err := validName(name); err != nil {
 		return "", time.Time{}, err

@@ -2,8 +2,6 @@ package sfn
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/greenlight/greenlight/localcloud/asl"
 	"github.com/greenlight/greenlight/localcloud/bus"
+	"github.com/greenlight/greenlight/localcloud/internal/uuid"
 )
 
 // RunTask carries out a Task state: it is the engine's asl.TaskResolver.
@@ -109,7 +108,7 @@ func (s *Service) lambdaInvoke(ctx context.Context, params json.RawMessage) (jso
 		"Payload":             body,
 		"StatusCode":          status,
 		"SdkHttpMetadata":     sdkHTTPMetadata(status, map[string]string{"X-Amz-Executed-Version": res.ExecutedVersion}),
-		"SdkResponseMetadata": map[string]string{"RequestId": newUUID()},
+		"SdkResponseMetadata": map[string]string{"RequestId": uuid.New()},
 	})
 }
 
@@ -157,27 +156,14 @@ func (s *Service) snsPublish(ctx context.Context, params json.RawMessage) (json.
 	return json.Marshal(map[string]any{
 		"MessageId":           id,
 		"SdkHttpMetadata":     sdkHTTPMetadata(http.StatusOK, map[string]string{}),
-		"SdkResponseMetadata": map[string]string{"RequestId": newUUID()},
+		"SdkResponseMetadata": map[string]string{"RequestId": uuid.New()},
 	})
 }
 
 func sdkHTTPMetadata(status int, headers map[string]string) map[string]any {
-	h := map[string]string{"Content-Type": "application/json", "x-amzn-RequestId": newUUID()}
+	h := map[string]string{"Content-Type": "application/json", "x-amzn-RequestId": uuid.New()}
 	for k, v := range headers {
 		h[k] = v
 	}
 	return map[string]any{"AllHttpHeaders": h, "HttpHeaders": h, "HttpStatusCode": status}
 }
-
-func newUUID() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
-
-func newRevision() string { return newUUID() }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/greenlight/greenlight/localcloud/events/pattern"
 	"github.com/greenlight/greenlight/localcloud/fault"
+	"github.com/greenlight/greenlight/localcloud/internal/uuid"
 )
 
 const xmlns = "http://sns.amazonaws.com/doc/2010-03-31/"
@@ -72,7 +73,7 @@ func resource(form url.Values) string {
 
 // ServeHTTP answers one query-protocol request.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	requestID := newUUID()
+	requestID := uuid.New()
 	if err := r.ParseForm(); err != nil {
 		writeError(w, requestID, &apiError{"MalformedQueryString", http.StatusBadRequest, err.Error()})
 		return
@@ -405,7 +406,7 @@ func (s *Service) subscribe(_ *http.Request, form url.Values) (any, error) {
 	}
 	if sub == nil {
 		sub = &subscription{
-			ARN: t.ARN + ":" + newUUID(), Protocol: protocol, Endpoint: endpoint,
+			ARN: t.ARN + ":" + uuid.New(), Protocol: protocol, Endpoint: endpoint,
 			// Email needs a person to confirm; nothing here can, so it stays
 			// pending and its messages are read from the inbox.
 			Pending: protocol == "email" || protocol == "email-json",

@@ -14,6 +14,7 @@ import (
 	"unicode"
 
 	"github.com/greenlight/greenlight/localcloud/bus"
+	"github.com/greenlight/greenlight/localcloud/internal/uuid"
 )
 
 // maxMessageBytes is SNS's limit on a message with its attributes.
@@ -112,7 +113,7 @@ func (s *Service) publishMessage(topicARN, subject, message, structure string, a
 		return "", invalidParameter("Message too long")
 	}
 	msg := Message{
-		MessageID: newUUID(), TopicARN: topicARN, Subject: subject, Message: message,
+		MessageID: uuid.New(), TopicARN: topicARN, Subject: subject, Message: message,
 		Timestamp: s.opts.Clock.Now().UTC(),
 	}
 	if len(attrs) > 0 {
