@@ -108,9 +108,8 @@ func (s *Service) createAlias(r *http.Request) (int, any, error) {
 		f.Aliases = map[string]*alias{}
 	}
 	f.Aliases[a.Name] = a
-	if err := s.store.save(f); err != nil {
-		delete(f.Aliases, a.Name)
-		return 0, nil, fmt.Errorf("persist function %s: %w", f.Name, err)
+	if err := s.persist(f, func() { delete(f.Aliases, a.Name) }); err != nil {
+		return 0, nil, err
 	}
 	return http.StatusCreated, a.out(f.Name), nil
 }
@@ -193,9 +192,8 @@ func (s *Service) updateAlias(r *http.Request) (int, any, error) {
 	}
 	next.RevisionID = newRevisionID()
 	f.Aliases[a.Name] = &next
-	if err := s.store.save(f); err != nil {
-		f.Aliases[a.Name] = a
-		return 0, nil, fmt.Errorf("persist function %s: %w", f.Name, err)
+	if err := s.persist(f, func() { f.Aliases[a.Name] = a }); err != nil {
+		return 0, nil, err
 	}
 	return http.StatusOK, next.out(f.Name), nil
 }
@@ -213,9 +211,8 @@ func (s *Service) deleteAlias(r *http.Request) (int, any, error) {
 		return http.StatusNoContent, nil, nil
 	}
 	delete(f.Aliases, a.Name)
-	if err := s.store.save(f); err != nil {
-		f.Aliases[a.Name] = a
-		return 0, nil, fmt.Errorf("persist function %s: %w", f.Name, err)
+	if err := s.persist(f, func() { f.Aliases[a.Name] = a }); err != nil {
+		return 0, nil, err
 	}
 	return http.StatusNoContent, nil, nil
 }

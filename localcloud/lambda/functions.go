@@ -242,8 +242,8 @@ func (s *Service) createFunction(r *http.Request) (int, any, error) {
 		v := s.publish(f, "")
 		out = v.out(name, s.now())
 	}
-	if err := s.store.save(f); err != nil {
-		return 0, nil, fmt.Errorf("persist function %s: %w", name, err)
+	if err := s.persist(f, nil); err != nil {
+		return 0, nil, err
 	}
 	s.functions[name] = f
 	return http.StatusCreated, out, nil
@@ -371,8 +371,8 @@ func (s *Service) deleteFunction(r *http.Request) (int, any, error) {
 		return 0, nil, apiErr(codeConflict, "Unable to delete version because the following aliases reference it: [%s]", strings.Join(using, ", "))
 	}
 	f.Versions = slices.Delete(f.Versions, i, i+1)
-	if err := s.store.save(f); err != nil {
-		return 0, nil, fmt.Errorf("persist function %s: %w", f.Name, err)
+	if err := s.persist(f, nil); err != nil {
+		return 0, nil, err
 	}
 	s.envs.retire(f.Name, q)
 	return http.StatusNoContent, nil, nil
@@ -420,8 +420,8 @@ func (s *Service) updateFunctionConfiguration(r *http.Request) (int, any, error)
 		return 0, nil, err
 	}
 	s.commitLatest(f, next)
-	if err := s.store.save(f); err != nil {
-		return 0, nil, fmt.Errorf("persist function %s: %w", f.Name, err)
+	if err := s.persist(f, nil); err != nil {
+		return 0, nil, err
 	}
 	return http.StatusOK, f.Latest.out(f.Name, s.now()), nil
 }
@@ -490,8 +490,8 @@ func (s *Service) updateFunctionCode(r *http.Request) (int, any, error) {
 	if in.Publish {
 		out = s.publish(f, "").out(f.Name, s.now())
 	}
-	if err := s.store.save(f); err != nil {
-		return 0, nil, fmt.Errorf("persist function %s: %w", f.Name, err)
+	if err := s.persist(f, nil); err != nil {
+		return 0, nil, err
 	}
 	return http.StatusOK, out, nil
 }
@@ -523,8 +523,8 @@ func (s *Service) publishVersion(r *http.Request) (int, any, error) {
 		return 0, nil, apiErr(codeInvalidParameter, "CodeSHA256 (%s) is different from current CodeSHA256 in $LATEST (%s). Please try again with the current CodeSHA256.", in.CodeSha256, f.Latest.CodeSHA256)
 	}
 	v := s.publish(f, in.Description)
-	if err := s.store.save(f); err != nil {
-		return 0, nil, fmt.Errorf("persist function %s: %w", f.Name, err)
+	if err := s.persist(f, nil); err != nil {
+		return 0, nil, err
 	}
 	return http.StatusCreated, v.out(f.Name, s.now()), nil
 }

@@ -2,7 +2,6 @@ package lambda
 
 import (
 	"encoding/json"
-	"fmt"
 	"maps"
 	"net/http"
 	"regexp"
@@ -90,9 +89,8 @@ func (s *Service) addPermission(r *http.Request) (int, any, error) {
 	}
 	st := statement{Sid: in.StatementID, Qualifier: q, Document: policyStatement(in, qualifiedARN(f.Name, q))}
 	f.Policy = append(f.Policy, st)
-	if err := s.store.save(f); err != nil {
-		f.Policy = f.Policy[:len(f.Policy)-1]
-		return 0, nil, fmt.Errorf("persist function %s: %w", f.Name, err)
+	if err := s.persist(f, func() { f.Policy = f.Policy[:len(f.Policy)-1] }); err != nil {
+		return 0, nil, err
 	}
 	return http.StatusCreated, map[string]string{"Statement": string(st.Document)}, nil
 }
@@ -134,9 +132,8 @@ func (s *Service) removePermission(r *http.Request) (int, any, error) {
 	}
 	old := f.Policy
 	f.Policy = slices.Delete(slices.Clone(f.Policy), i, i+1)
-	if err := s.store.save(f); err != nil {
-		f.Policy = old
-		return 0, nil, fmt.Errorf("persist function %s: %w", f.Name, err)
+	if err := s.persist(f, func() { f.Policy = old }); err != nil {
+		return 0, nil, err
 	}
 	return http.StatusNoContent, nil, nil
 }
@@ -181,9 +178,8 @@ func (s *Service) tagResource(r *http.Request) (int, any, error) {
 		f.Tags = old
 		return 0, nil, apiErr(codeInvalidParameter, "A function can have at most 50 tags")
 	}
-	if err := s.store.save(f); err != nil {
-		f.Tags = old
-		return 0, nil, fmt.Errorf("persist function %s: %w", f.Name, err)
+	if err := s.persist(f, func() { f.Tags = old }); err != nil {
+		return 0, nil, err
 	}
 	return http.StatusNoContent, nil, nil
 }
@@ -200,9 +196,8 @@ func (s *Service) untagResource(r *http.Request) (int, any, error) {
 	for _, k := range r.URL.Query()["tagKeys"] {
 		delete(f.Tags, k)
 	}
-	if err := s.store.save(f); err != nil {
-		f.Tags = old
-		return 0, nil, fmt.Errorf("persist function %s: %w", f.Name, err)
+	if err := s.persist(f, func() { f.Tags = old }); err != nil {
+		return 0, nil, err
 	}
 	return http.StatusNoContent, nil, nil
 }
@@ -246,9 +241,8 @@ func (s *Service) putConcurrency(r *http.Request) (int, any, error) {
 	}
 	old := f.Reserved
 	f.Reserved = &n
-	if err := s.store.save(f); err != nil {
-		f.Reserved = old
-		return 0, nil, fmt.Errorf("persist function %s: %w", f.Name, err)
+	if err := s.persist(f, func() { f.Reserved = old }); err != nil {
+		return 0, nil, err
 	}
 	return http.StatusOK, map[string]int{"ReservedConcurrentExecutions": n}, nil
 }
@@ -262,9 +256,8 @@ func (s *Service) deleteConcurrency(r *http.Request) (int, any, error) {
 	}
 	old := f.Reserved
 	f.Reserved = nil
-	if err := s.store.save(f); err != nil {
-		f.Reserved = old
-		return 0, nil, fmt.Errorf("persist function %s: %w", f.Name, err)
+	if err := s.persist(f, func() { f.Reserved = old }); err != nil {
+		return 0, nil, err
 	}
 	return http.StatusNoContent, nil, nil
 }

@@ -83,6 +83,19 @@ func (st *store) save(f *function) error {
 	return statefile.WriteJSON(st.functionPath(f.Name), f, 0o600)
 }
 
+// persist saves f after a change. When saving fails, undo (if not nil)
+// puts back what the change replaced, so that the function in memory stays
+// the one on disk. The caller holds s.mu.
+func (s *Service) persist(f *function, undo func()) error {
+	if err := s.store.save(f); err != nil {
+		if undo != nil {
+			undo()
+		}
+		return fmt.Errorf("persist function %s: %w", f.Name, err)
+	}
+	return nil
+}
+
 func (st *store) remove(name string) error {
 	err := os.Remove(st.functionPath(name))
 	if errors.Is(err, fs.ErrNotExist) {
