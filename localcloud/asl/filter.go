@@ -41,33 +41,27 @@ func parseFilter(s string) (*filterExpr, error) {
 // splitTop splits s on sep outside quotes and parentheses.
 func splitTop(s, sep string) []string {
 	var out []string
-	depth, start := 0, 0
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == '\\' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '\'' || c == '"':
-			quote = c
-		case c == '(' || c == '[':
-			depth++
-		case c == ')' || c == ']':
-			depth--
-		case depth == 0 && strings.HasPrefix(s[i:], sep):
-			out = append(out, s[start:i])
-			start = i + len(sep)
-			i += len(sep) - 1
+	for {
+		i := scan(s, func(i, depth int) bool { return depth == 0 && strings.HasPrefix(s[i:], sep) })
+		if i < 0 {
+			return append(out, s)
 		}
+		out = append(out, s[:i])
+		s = s[i+len(sep):]
 	}
-	return append(out, s[start:])
 }
 
 var filterOps = []string{"==", "!=", "<=", ">=", "<", ">"}
+
+// operatorAt returns the comparison operator s starts with, or "".
+func operatorAt(s string) string {
+	for _, op := range filterOps {
+		if strings.HasPrefix(s, op) {
+			return op
+		}
+	}
+	return ""
+}
 
 func parseComparison(s string) (comparison, error) {
 	for len(s) > 1 && s[0] == '(' && s[len(s)-1] == ')' {
@@ -76,34 +70,23 @@ func parseComparison(s string) (comparison, error) {
 	if s == "" {
 		return comparison{}, fmt.Errorf("empty filter")
 	}
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if quote != 0 {
-			if c == '\\' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-			continue
+	// An operator is found at any depth outside quotes: a filter has no
+	// nested expressions.
+	var op string
+	i := scan(s, func(i, _ int) bool {
+		op = operatorAt(s[i:])
+		return op != ""
+	})
+	if i >= 0 {
+		l, err := parseOperand(strings.TrimSpace(s[:i]))
+		if err != nil {
+			return comparison{}, err
 		}
-		if c == '\'' || c == '"' {
-			quote = c
-			continue
+		r, err := parseOperand(strings.TrimSpace(s[i+len(op):]))
+		if err != nil {
+			return comparison{}, err
 		}
-		for _, op := range filterOps {
-			if strings.HasPrefix(s[i:], op) {
-				l, err := parseOperand(strings.TrimSpace(s[:i]))
-				if err != nil {
-					return comparison{}, err
-				}
-				r, err := parseOperand(strings.TrimSpace(s[i+len(op):]))
-				if err != nil {
-					return comparison{}, err
-				}
-				return comparison{left: l, right: r, op: op}, nil
-			}
-		}
+		return comparison{left: l, right: r, op: op}, nil
 	}
 	l, err := parseOperand(s)
 	if err != nil {

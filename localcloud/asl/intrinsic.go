@@ -187,33 +187,11 @@ func parseArg(s string, keepBraceEscapes bool) (intrinsicArg, string, error) {
 // argEnd finds where a path or literal argument ends: the first ',' or ')'
 // outside brackets and quotes.
 func argEnd(s string) int {
-	depth := 0
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == '\\' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '\'' || c == '"':
-			quote = c
-		case c == '[' || c == '(':
-			depth++
-		case c == ']':
-			depth--
-		case c == ')':
-			if depth == 0 {
-				return i
-			}
-			depth--
-		case c == ',' && depth == 0:
-			return i
-		}
+	end := scan(s, func(i, depth int) bool { return depth == 0 && (s[i] == ',' || s[i] == ')') })
+	if end < 0 {
+		return len(s)
 	}
-	return len(s)
+	return end
 }
 
 // pathNotFoundError reports a path argument that selects nothing.

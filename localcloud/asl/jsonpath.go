@@ -147,31 +147,7 @@ func parseDeep(s string) (segment, string, error) {
 // closing finds the ']' that closes a bracket, skipping quoted strings and
 // nested brackets and parentheses.
 func closing(s string) int {
-	depth := 0
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == '\\' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '\'' || c == '"':
-			quote = c
-		case c == '[' || c == '(':
-			depth++
-		case c == ')':
-			depth--
-		case c == ']':
-			if depth == 0 {
-				return i
-			}
-			depth--
-		}
-	}
-	return -1
+	return scan(s, func(i, depth int) bool { return depth == 0 && s[i] == ']' })
 }
 
 func parseBracket(s string) (segment, string, error) {
