@@ -119,3 +119,31 @@ demo: synth-local cli ## The whole release story on the local cloud (promotion, 
 
 e2e: synth-local cli ## End-to-end tests on the local cloud: the Go release story and the AWS CLI script
 	$(call summarized,e2e,GREENLIGHT_BIN=$(CURDIR)/build/greenlight $(GO) test -count=1 -v -timeout 30m ./e2e/...)
+
+# FUZZ_TARGETS are the fuzz targets of every decoder of outside input
+# (events, console inputs, manifests, configuration, the local cloud's wire
+# formats), as package:Target; `make fuzz` runs each for FUZZTIME.
+FUZZ_TARGETS = \
+	./internal/release:FuzzParseEvent \
+	./internal/release:FuzzParseConsole \
+	./internal/release:FuzzParseManifest \
+	./internal/config:FuzzParse \
+	./localcloud/asl:FuzzParse \
+	./localcloud/asl:FuzzPath \
+	./localcloud/asl:FuzzIntrinsic \
+	./localcloud/cfn:FuzzApply \
+	./localcloud/cloudwatch:FuzzQueryDecode \
+	./localcloud/cloudwatch:FuzzCBORDecode \
+	./localcloud/cloudwatch:FuzzJSONDecode \
+	./localcloud/cloudwatch:FuzzParseExpr \
+	./localcloud/events/pattern:FuzzCompile \
+	./localcloud/lambda:FuzzParseFunctionRef \
+	./localcloud/s3:FuzzDecodeAWSChunked
+FUZZTIME ?= 5s
+
+.PHONY: fuzz
+fuzz: ## A short fuzz run of every decoder of outside input (FUZZTIME per target, default 5s)
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; echo "fuzz $$pkg $$fn"; \
+		$(GO) test $$pkg -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done

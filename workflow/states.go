@@ -3,6 +3,7 @@ package workflow
 // State names, written for the people who read an execution's history. The
 // CLI and the end-to-end tests follow executions by these names.
 const (
+	StateReceive = "Receive input"
 	StatePrepare = "Prepare release"
 	StateLock    = "Acquire lock"
 	StateDeploy  = "Deploy green"

@@ -311,11 +311,19 @@ func (b builder) build(queue Backoff) sfn.IChainable {
 	lock.AddCatch(notifyFailed, &sfn.CatchProps{Errors: jsii.Strings(errAll), ResultPath: jsii.String("$.error")})
 	lock.Next(b.notify(StateNotifyStarted, "started", deploy))
 
-	prepare := b.retried(b.task(StatePrepare, b.fns.Prepare, sfn.TaskInput_FromObject(&map[string]any{
-		"input":        sfn.JsonPath_EntirePayload(),
-		"executionArn": sfn.JsonPath_StringAt(jsii.String("$$.Execution.Id")),
-		"startTime":    sfn.JsonPath_StringAt(jsii.String("$$.Execution.StartTime")),
-	})))
+	// The execution input may be any JSON value (a console input can be an
+	// array or a string); wrapped in an object first, prepare's Catch can
+	// always add $.error to it, and the failure is still notified.
+	receive := sfn.NewPass(s, jsii.String(StateReceive), &sfn.PassProps{
+		Parameters: &map[string]any{
+			"input":        sfn.JsonPath_EntirePayload(),
+			"executionArn": sfn.JsonPath_StringAt(jsii.String("$$.Execution.Id")),
+			"startTime":    sfn.JsonPath_StringAt(jsii.String("$$.Execution.StartTime")),
+		},
+	})
+	prepare := b.retried(b.task(StatePrepare, b.fns.Prepare, nil))
 	prepare.AddCatch(notifyFailed, &sfn.CatchProps{Errors: jsii.Strings(errAll), ResultPath: jsii.String("$.error")})
-	return prepare.Next(lock)
+	prepare.Next(lock)
+	receive.Next(prepare)
+	return receive
 }

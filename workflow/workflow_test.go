@@ -541,10 +541,13 @@ func TestTransitions(t *testing.T) {
 
 func TestTaskInputs(t *testing.T) {
 	d := parse(t)
-	prepare := d.States[workflow.StatePrepare].Parameters
+	if d.StartAt != workflow.StateReceive || d.States[workflow.StateReceive].Next != workflow.StatePrepare {
+		t.Errorf("StartAt %q, then %q: want %q, then %q", d.StartAt, d.States[d.StartAt].Next, workflow.StateReceive, workflow.StatePrepare)
+	}
+	receive := d.States[workflow.StateReceive].Parameters
 	want := map[string]any{"input.$": "$", "executionArn.$": "$$.Execution.Id", "startTime.$": "$$.Execution.StartTime"}
-	if !jsonEqual(prepare, want) {
-		t.Errorf("%s Parameters = %v, want %v", workflow.StatePrepare, prepare, want)
+	if !jsonEqual(receive, want) {
+		t.Errorf("%s Parameters = %v, want %v", workflow.StateReceive, receive, want)
 	}
 	events := map[string]string{
 		workflow.StateNotifyStarted:        "started",
@@ -558,7 +561,7 @@ func TestTaskInputs(t *testing.T) {
 	}
 	for name, s := range d.States {
 		if s.Resource != functionARN("notify") {
-			if s.Type == "Task" && s.Parameters != nil && name != workflow.StatePrepare {
+			if s.Type == "Task" && s.Parameters != nil {
 				t.Errorf("%s: the release document must be the whole payload, got Parameters %v", name, s.Parameters)
 			}
 			continue

@@ -91,9 +91,23 @@ func (h *Handler) Handle(ctx context.Context, in Input) (json.RawMessage, error)
 }
 
 // decode reads as much of a release document as raw holds. When prepare
-// failed, raw is the execution input: a console input decodes as a partial
-// document, and an S3 event yields its function and artifact.
+// failed, raw is prepare's input with the error the workflow caught:
+// {"input": <execution input>, "error": {...}}; a console input decodes as a
+// partial document, and an S3 event yields its function and artifact.
 func decode(raw json.RawMessage) *release.Document {
+	var failed struct {
+		Input json.RawMessage    `json:"input"`
+		Error *release.TaskError `json:"error"`
+	}
+	if json.Unmarshal(raw, &failed) == nil && len(failed.Input) > 0 {
+		d := decodeInput(failed.Input)
+		d.Error = failed.Error
+		return d
+	}
+	return decodeInput(raw)
+}
+
+func decodeInput(raw json.RawMessage) *release.Document {
 	var d release.Document
 	// A partial document is still worth a notification, so decoding errors
 	// only leave fields empty.

@@ -175,6 +175,7 @@ func TestExecutionNamedWhenPrepareFailed(t *testing.T) {
 		{"from the workflow when the document has none", fixture(t, "failed-s3-event.json"), arn},
 		{"unreadable input", json.RawMessage(`"not a release"`), arn},
 		{"the document's own", json.RawMessage(`{"function":"orders","executionArn":"arn:own"}`), "arn:own"},
+		{"prepare's input with the error", json.RawMessage(`{"input":[1,2],"executionArn":"` + arn + `","error":{"Error":"ValidationError","Cause":"no"}}`), arn},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -193,5 +194,13 @@ func TestExecutionNamedWhenPrepareFailed(t *testing.T) {
 				t.Errorf("executionArn = %q, want %q", body.ExecutionARN, tt.want)
 			}
 		})
+	}
+}
+
+func TestDecodeFailedPrepare(t *testing.T) {
+	raw := json.RawMessage(`{"input":{"function":"orders","artifact":{"key":"releases/orders/1.zip"}},"executionArn":"arn:e","error":{"Error":"ValidationError","Cause":"bad"}}`)
+	d := decode(raw)
+	if d.Function != "orders" || d.Artifact.Key != "releases/orders/1.zip" || d.Error == nil || d.Error.Error != "ValidationError" {
+		t.Errorf("decode = function %q, artifact %q, error %+v", d.Function, d.Artifact.Key, d.Error)
 	}
 }

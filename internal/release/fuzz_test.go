@@ -43,3 +43,18 @@ func FuzzParseConsole(f *testing.F) {
 		checkDecodeError(t, err)
 	})
 }
+
+func FuzzParseManifest(f *testing.F) {
+	f.Add([]byte(`{"strategy":{"steps":[{"percent":5,"bakeSeconds":60}]},"tests":[{"name":"ping","payload":{},"expect":{}}]}`))
+	f.Add([]byte(`{"strategy":"AllAtOnce","alarms":["orders-5xx"],"errorAlarm":{"threshold":1,"periodSeconds":60,"evaluationPeriods":1}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := ParseManifest(data)
+		checkDecodeError(t, err)
+		if err != nil {
+			return
+		}
+		in := Input{Function: "orders", Artifact: Artifact{Bucket: "b", Key: "releases/orders/1.zip", VersionID: "v"}}
+		_, err = New(Request{Input: in, Source: SourceS3, Settings: s})
+		checkDecodeError(t, err)
+	})
+}

@@ -1,0 +1,146 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/greenlight/greenlight/internal/demo"
+	"github.com/greenlight/greenlight/localcloud/fault"
+)
+
+// A faultTarget is one Task state of the release state machine: the Lambda
+// the state invokes and one AWS call that Lambda makes about the function
+// being released.
+type faultTarget struct {
+	state    string // as the workflow names it
+	function string // the deployer Lambda, greenlight-<name>
+	service  string // SigV4 signing name of the AWS call
+	op       string
+	// match returns what the call's resource contains for the released
+	// function fn.
+	match func(fn string) string
+	// skip is how many matching calls earlier states make in the release.
+	skip int
+	// failing: the release's tests fail, so that it rolls back.
+	failing bool
+}
+
+// faultTargets names, per state, the first call of that state that no earlier
+// state makes, or the count of earlier ones to skip. A release here is a
+// one-step canary of a function whose live and candidate aliases exist.
+var faultTargets = []faultTarget{
+	{state: "Prepare", function: "greenlight-prepare", service: "lambda", op: "GetFunction", match: name},
+	{state: "Lock", function: "greenlight-lock", service: "s3", op: "PutObject", match: lockKey},
+	{state: "Deploy", function: "greenlight-deploy", service: "lambda", op: "UpdateFunctionCode", match: name},
+	{state: "Test", function: "greenlight-test", service: "lambda", op: "Invoke", match: name},
+	// Deploy points the candidate alias first.
+	{state: "Shift", function: "greenlight-shift", service: "lambda", op: "UpdateAlias", match: name, skip: 1},
+	// Shift reads the alarms before its first step.
+	{state: "Verify", function: "greenlight-verify", service: "monitoring", op: "DescribeAlarms", match: name, skip: 1},
+	// Deploy and shift move aliases first.
+	{state: "Promote", function: "greenlight-promote", service: "lambda", op: "UpdateAlias", match: name, skip: 2},
+	// The tests fail; deploy pointed the candidate, rollback points it back.
+	{state: "Rollback", function: "greenlight-rollback", service: "lambda", op: "UpdateAlias", match: name, skip: 1, failing: true},
+	// The first notification is "started".
+	{state: "Notify", function: "greenlight-notify", service: "sns", op: "Publish", match: func(string) string { return "" }},
+	{state: "Unlock", function: "greenlight-unlock", service: "s3", op: "DeleteObject", match: lockKey},
+}
+
+func name(fn string) string    { return fn }
+func lockKey(fn string) string { return "locks/" + fn + ".json" }
+
+// A faultKind is one way an AWS call or the Lambda itself fails.
+type faultKind struct {
+	name string
+	rule func(tg faultTarget, fn string) fault.Rule
+}
+
+// apiFault fails the target's AWS call count times with the service's
+// spelling of an error.
+func apiFault(codes map[string]string, status, count int) func(faultTarget, string) fault.Rule {
+	return func(tg faultTarget, fn string) fault.Rule {
+		return fault.Rule{Service: tg.service, Operation: tg.op, Match: tg.match(fn), Code: codes[tg.service], Status: status, Count: count, Skip: tg.skip}
+	}
+}
+
+// lambdaFault ends count invocations of the state's Lambda in a function
+// error.
+func lambdaFault(errorType string, afterRun bool, count int) func(faultTarget, string) fault.Rule {
+	return func(tg faultTarget, _ string) fault.Rule {
+		return fault.Rule{Service: "lambda", Operation: "Invoke", Match: tg.function, FunctionError: errorType, AfterRun: afterRun, Count: count}
+	}
+}
+
+var faultKinds = []faultKind{
+	{"throttled x3", apiFault(map[string]string{
+		"lambda": "TooManyRequestsException", "s3": "SlowDown", "sns": "Throttling", "monitoring": "Throttling",
+	}, 429, 3)},
+	{"conflict", apiFault(map[string]string{
+		"lambda": "ResourceConflictException", "s3": "OperationAborted", "sns": "ConcurrentAccess", "monitoring": "ConcurrentModification",
+	}, 409, 2)},
+	{"5xx", apiFault(map[string]string{
+		"lambda": "ServiceException", "s3": "InternalError", "sns": "InternalError", "monitoring": "InternalFailure",
+	}, 500, 2)},
+	// The Lambda did its work and timed out before it answered.
+	{"timeout", lambdaFault(fault.Timeout, true, 1)},
+	// The Lambda's process died before it did anything, once.
+	{"crash", lambdaFault(fault.Crash, false, 1)},
+	// An error of no known kind, more often than the workflow retries it.
+	{"function error x3", lambdaFault("errorString", false, 3)},
+}
+
+// TestFaultMatrix releases a function once per Task state and fault, with
+// the fault injected into that state, and checks after each execution that
+// greenlight's invariant holds.
+func TestFaultMatrix(t *testing.T) {
+	b := newBench(t)
+	faults := b.local.Cloud.Faults()
+	combinations, held := 0, 0
+	defer func() { fmt.Printf("fault-matrix: combinations=%d held=%d\n", combinations, held) }()
+	for _, tg := range faultTargets {
+		fn := functionPrefix + "fm-" + strings.ToLower(tg.state)
+		blue := b.createFunction(t, fn)
+		next := "v2"
+		for i, kind := range faultKinds {
+			t.Run(tg.state+"/"+kind.name, func(t *testing.T) {
+				combinations++
+				version := next
+				manifest := map[string]any{"strategy": oneStep, "tests": healthTest}
+				if tg.failing {
+					version = "v4"
+				}
+				faults.Reset()
+				rule := kind.rule(tg, fn)
+				faults.Add(rule)
+				key := b.release(t, fn, fmt.Sprintf("%d-%s", i, version), artifact(t, version), manifest)
+				arn := b.execution(t, key)
+				e := b.check(t, arn, demo.Expect{Function: fn, Blue: blue})
+				injected := faults.Hits(rule.Service, rule.Operation)
+				faults.Reset()
+				t.Logf("%s: %s, last state %q, live %s, injected %d", kind.name, e.Status, e.LastState, e.Live, injected)
+				if injected == 0 {
+					t.Errorf("the fault was never injected: %+v", rule)
+				}
+				for _, v := range e.Violations {
+					t.Errorf("invariant: %s (execution %s ended %s %s: %s)", v, arn, e.Status, e.Error, e.Cause)
+				}
+				if !e.Held() {
+					t.Logf("path: %s", strings.Join(e.Path, " → "))
+				}
+				if injected > 0 && e.Held() {
+					held++
+				}
+				if e.Live != "" {
+					blue = e.Live
+				}
+				if e.Live != "" && e.Status == "SUCCEEDED" {
+					next = map[string]string{"v1": "v2", "v2": "v1"}[version]
+				}
+			})
+		}
+	}
+	if combinations != held {
+		t.Errorf("fault-matrix: the invariant held in %d of %d combinations", held, combinations)
+	}
+}
