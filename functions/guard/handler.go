@@ -87,16 +87,19 @@ func (h *Handler) Handle(ctx context.Context, e events.CloudWatchEvent) (Result,
 	return res, firstErr
 }
 
-func (h *Handler) stop(ctx context.Context, r ledger.Record, c alarmStateChange) (restored bool, err error) {
-	_, err = h.Ledger.Halt(ctx, r.Function, ledger.Action{Reason: "alarm " + c.AlarmName + " is ALARM: " + c.State.Reason, By: By})
+func (h *Handler) stop(ctx context.Context, listed ledger.Record, c alarmStateChange) (restored bool, err error) {
+	// Decide on the record the halt was written to, not the listed one: a
+	// shift that recorded its step in between has already moved traffic and,
+	// having seen no halt, will not undo it.
+	r, err := h.Ledger.Halt(ctx, listed.Function, ledger.Action{Reason: "alarm " + c.AlarmName + " is ALARM: " + c.State.Reason, By: By})
 	if errors.Is(err, ledger.ErrNotHeld) {
 		return false, nil // the release ended meanwhile
 	}
 	if err != nil {
-		return false, failure.Classify("halt release of "+r.Function, err)
+		return false, failure.Classify("halt release of "+listed.Function, err)
 	}
 	if r.Blue == "" || r.Weight <= 0 {
-		return false, nil // green serves no live traffic
+		return false, nil // green serves no live traffic; a shift under way sees the halt and undoes its step
 	}
 	if err := traffic.Point(ctx, h.Lambda, r.Function, r.LiveAlias, r.Blue); err != nil {
 		return false, failure.Classify("restore blue of "+r.Function, err)

@@ -128,3 +128,74 @@ func TestHandleErrors(t *testing.T) {
 		})
 	}
 }
+
+// racingBook lists the records as they were, then lets another writer change
+// them before the guard's halt lands.
+type racingBook struct {
+	*ledger.Ledger
+	between func(ctx context.Context) error
+}
+
+func (b racingBook) List(ctx context.Context) ([]ledger.Record, error) {
+	rs, err := b.Ledger.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return rs, b.between(ctx)
+}
+
+func TestHandleRaces(t *testing.T) {
+	tests := []struct {
+		name         string
+		between      func(ctx context.Context, l *ledger.Ledger, a *traffictest.Aliases) error
+		wantRestored []string
+		wantLive     traffic.Alias
+		wantHalt     bool
+	}{
+		{
+			name: "a shift records its step after the list",
+			between: func(ctx context.Context, l *ledger.Ledger, a *traffictest.Aliases) error {
+				if err := traffic.Split(ctx, a, "orders", "live", "3", "4", 0.1); err != nil {
+					return err
+				}
+				_, err := l.Update(ctx, "orders", "arn:orders", func(r *ledger.Record) { r.Phase, r.Weight = release.PhaseShifting, 0.1 })
+				return err
+			},
+			wantRestored: []string{"orders"},
+			wantLive:     traffic.Alias{Version: "3"},
+			wantHalt:     true,
+		},
+		{
+			name: "the release ends after the list",
+			between: func(ctx context.Context, l *ledger.Ledger, _ *traffictest.Aliases) error {
+				return l.Release(ctx, "orders", "arn:orders")
+			},
+			wantLive: traffic.Alias{Version: "3"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			b := ledgertest.NewBucket()
+			b.Put(t, record("orders", release.PhaseTested, 0, "orders-5xx"))
+			a := traffictest.New(map[string]traffic.Alias{"live": {Version: "3"}})
+			l := &ledger.Ledger{S3: b, Bucket: "artifacts"}
+			book := racingBook{Ledger: l, between: func(ctx context.Context) error { return tt.between(ctx, l, a) }}
+
+			got, err := (&Handler{Lambda: a, Ledger: book}).Handle(ctx, event(t, "ALARM"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got.Restored, tt.wantRestored) {
+				t.Errorf("restored = %v, want %v", got.Restored, tt.wantRestored)
+			}
+			if live, _ := a.Alias("live"); live.Version != tt.wantLive.Version || len(live.Weights) != 0 {
+				t.Errorf("live = %+v, want blue at 100 %%", live)
+			}
+			rec, held := b.Record(t, "orders")
+			if halted := held && rec.Halt != nil; halted != tt.wantHalt {
+				t.Errorf("halted = %v, want %v", halted, tt.wantHalt)
+			}
+		})
+	}
+}
