@@ -147,3 +147,7 @@ fuzz: ## A short fuzz run of every decoder of outside input (FUZZTIME per target
 		pkg=$${t%%:*}; fn=$${t##*:}; echo "fuzz $$pkg $$fn"; \
 		$(GO) test $$pkg -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
+
+.PHONY: bench
+bench: synth-local ## Benchmarks on the local cloud: rollback latency, deployer overhead, cost per release, engine, builds; writes bench/RESULTS.md
+	$(GO) run ./bench/report -o bench/RESULTS.md

@@ -1,0 +1,272 @@
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/greenlight/greenlight/examples"
+	"github.com/greenlight/greenlight/internal/demo"
+)
+
+var (
+	templateFlag = flag.String("template", "", "synthesized cloud assembly to apply (default: cdk.out at the module root)")
+	timeScale    = flag.Float64("timescale", 60, "how much faster than real time the local cloud's clock runs")
+)
+
+// env is one local cloud with the greenlight stack applied and the demo
+// function released once, shared by the benchmarks of this package.
+type env struct {
+	local  *demo.Local
+	lambda *awslambda.Client
+	s3     *s3.Client
+	sfn    *sfn.Client
+	zips   map[string][]byte // demo artifacts by version
+	scale  float64
+	blue   string // the version live serves between releases
+	build  string // the demo build blue runs: v1 or v2
+}
+
+// candidate is the demo build that differs from blue.
+func (e *env) candidate() string {
+	if e.build == "v1" {
+		return "v2"
+	}
+	return "v1"
+}
+
+var (
+	shared    *env
+	sharedErr error
+	once      sync.Once
+)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code := m.Run()
+	if shared != nil {
+		_ = shared.local.Close()
+	}
+	os.Exit(code)
+}
+
+// cloud returns the shared local cloud, starting it on first use. It skips
+// the benchmark when no synthesized stack is at hand.
+func cloud(b *testing.B) *env {
+	b.Helper()
+	tmpl, err := templatePath()
+	if err != nil {
+		b.Skip(err)
+	}
+	once.Do(func() { shared, sharedErr = start(tmpl, *timeScale) })
+	if sharedErr != nil {
+		b.Fatal(sharedErr)
+	}
+	return shared
+}
+
+func templatePath() (string, error) {
+	path := *templateFlag
+	if path == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return "", err
+		}
+		path = filepath.Join(filepath.Dir(wd), "cdk.out")
+	}
+	path, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(filepath.Join(path, "manifest.json")); err != nil {
+		return "", fmt.Errorf("no synthesized stack at %s: run `make synth-local` first", path)
+	}
+	return path, nil
+}
+
+func start(tmpl string, scale float64) (*env, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	l, err := demo.StartLocal(ctx, demo.LocalOptions{Template: tmpl, TimeScale: scale})
+	if err != nil {
+		return nil, err
+	}
+	cfg := l.Config()
+	e := &env{
+		local:  l,
+		lambda: awslambda.NewFromConfig(cfg),
+		s3:     s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }),
+		sfn:    sfn.NewFromConfig(cfg),
+		zips:   map[string][]byte{},
+		scale:  scale,
+	}
+	goos, goarch := demo.HostTarget()
+	for _, v := range []string{"v1", "v2"} {
+		if e.zips[v], err = examples.Artifact(ctx, v, goos, goarch); err != nil {
+			_ = l.Close()
+			return nil, err
+		}
+	}
+	// The first release creates the live alias, so that every measured
+	// release has a blue version to shift from and return to.
+	res, err := l.Runner().Run(ctx, demo.Story{Name: "first release", Version: "v1", Strategy: "AllAtOnce", Want: demo.Promoted})
+	if err != nil {
+		_ = l.Close()
+		return nil, err
+	}
+	if res.Outcome != demo.Promoted {
+		_ = l.Close()
+		return nil, fmt.Errorf("first release ended %s (%s %s)", res.Outcome, res.Error, res.Cause)
+	}
+	e.blue, e.build = res.LiveVersion, "v1"
+	return e, nil
+}
+
+// release uploads version of the demo function with the given strategy (a
+// preset name or a JSON object) and returns the started execution's ARN and
+// the cloud's time just before the artifact upload.
+func (e *env) release(ctx context.Context, version string, strategy any) (string, time.Time, error) {
+	var suffix [4]byte
+	_, _ = rand.Read(suffix[:])
+	prefix := "releases/" + demo.DemoFunction + "/" + version + "-" + hex.EncodeToString(suffix[:])
+	manifest, err := json.Marshal(map[string]any{"strategy": strategy})
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	bucket := e.local.Stack.Bucket
+	if _, err := e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String(prefix + ".json"), Body: strings.NewReader(string(manifest))}); err != nil {
+		return "", time.Time{}, fmt.Errorf("upload manifest: %w", err)
+	}
+	key := prefix + ".zip"
+	uploaded := e.local.Cloud.Clock().Now()
+	if _, err := e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: strings.NewReader(string(e.zips[version]))}); err != nil {
+		return "", time.Time{}, fmt.Errorf("upload artifact: %w", err)
+	}
+	arn, err := e.findExecution(ctx, key)
+	return arn, uploaded, err
+}
+
+// findExecution waits for the execution that the upload of key started.
+func (e *env) findExecution(ctx context.Context, key string) (string, error) {
+	seen := map[string]bool{}
+	for {
+		out, err := e.sfn.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: &e.local.Stack.StateMachineARN, MaxResults: 10})
+		if err != nil {
+			return "", fmt.Errorf("list executions: %w", err)
+		}
+		for _, x := range out.Executions {
+			arn := aws.ToString(x.ExecutionArn)
+			if seen[arn] {
+				continue
+			}
+			d, err := e.sfn.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &arn})
+			if err != nil {
+				return "", fmt.Errorf("describe %s: %w", arn, err)
+			}
+			if strings.Contains(aws.ToString(d.Input), key) {
+				return arn, nil
+			}
+			seen[arn] = true
+		}
+		if err := pause(ctx, 5*time.Millisecond); err != nil {
+			return "", fmt.Errorf("no execution started for %s: %w", key, err)
+		}
+	}
+}
+
+// aliasState is what the live alias serves.
+type aliasState struct {
+	version string
+	weight  float64 // the largest additional version weight
+}
+
+func (e *env) live(ctx context.Context) (aliasState, error) {
+	out, err := e.lambda.GetAlias(ctx, &awslambda.GetAliasInput{FunctionName: aws.String(demo.DemoFunction), Name: aws.String("live")})
+	if err != nil {
+		return aliasState{}, fmt.Errorf("get alias live: %w", err)
+	}
+	s := aliasState{version: aws.ToString(out.FunctionVersion)}
+	if out.RoutingConfig != nil {
+		for _, w := range out.RoutingConfig.AdditionalVersionWeights {
+			s.weight = max(s.weight, w)
+		}
+	}
+	return s, nil
+}
+
+// waitAlias polls the live alias every interval until ok holds and returns
+// the wall time at which it was seen to hold.
+func (e *env) waitAlias(ctx context.Context, interval time.Duration, ok func(aliasState) bool) (time.Time, error) {
+	for {
+		s, err := e.live(ctx)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if ok(s) {
+			return time.Now(), nil
+		}
+		if err := pause(ctx, interval); err != nil {
+			return time.Time{}, fmt.Errorf("live alias: last seen %+v: %w", s, err)
+		}
+	}
+}
+
+// wait waits for the execution to end and returns its history.
+func (e *env) wait(ctx context.Context, arn string) (*sfn.DescribeExecutionOutput, []sfntypes.HistoryEvent, error) {
+	for {
+		d, err := e.sfn.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &arn})
+		if err != nil {
+			return nil, nil, fmt.Errorf("describe execution: %w", err)
+		}
+		if d.Status != sfntypes.ExecutionStatusRunning {
+			h, err := e.history(ctx, arn)
+			return d, h, err
+		}
+		if err := pause(ctx, 20*time.Millisecond); err != nil {
+			return nil, nil, fmt.Errorf("execution %s still running: %w", arn, err)
+		}
+	}
+}
+
+func (e *env) history(ctx context.Context, arn string) ([]sfntypes.HistoryEvent, error) {
+	var events []sfntypes.HistoryEvent
+	p := sfn.NewGetExecutionHistoryPaginator(e.sfn, &sfn.GetExecutionHistoryInput{ExecutionArn: &arn})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("execution history: %w", err)
+		}
+		events = append(events, page.Events...)
+	}
+	if len(events) == 0 {
+		return nil, errors.New("execution history is empty")
+	}
+	return events, nil
+}
+
+func pause(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

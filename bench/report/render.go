@@ -1,0 +1,205 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+)
+
+// strategies are the strategies the release benchmark prices, in the order
+// of the tables.
+var strategies = []string{"AllAtOnce", "Canary10Percent5Minutes", "Linear10PercentEvery1Minute"}
+
+// headlineStrategy is the strategy of the deployer-overhead headline.
+const headlineStrategy = "Canary10Percent5Minutes"
+
+// report is what one `make bench` measured.
+type report struct {
+	Machine string
+	Date    time.Time
+	Elapsed time.Duration
+	Scale   float64
+	Results map[string]result // by benchmark name
+}
+
+// figures reads metrics off the results and remembers the first one missing,
+// so that a table is written whole or not at all.
+type figures struct {
+	results map[string]result
+	err     error
+}
+
+func (f *figures) get(name, unit string) float64 {
+	r, ok := f.results[name]
+	if !ok {
+		if f.err == nil {
+			f.err = fmt.Errorf("no result for %s", name)
+		}
+		return 0
+	}
+	v, ok := r.Metrics[unit]
+	if !ok && f.err == nil {
+		f.err = fmt.Errorf("%s reported no %s", name, unit)
+	}
+	return v
+}
+
+// functions lists the names of the sub-benchmarks of parent.
+func (f *figures) functions(parent string) []string {
+	var names []string
+	for name := range f.results {
+		if fn, ok := strings.CutPrefix(name, parent+"/"); ok {
+			names = append(names, fn)
+		}
+	}
+	sort.Strings(names)
+	if len(names) == 0 && f.err == nil {
+		f.err = fmt.Errorf("no results for %s", parent)
+	}
+	return names
+}
+
+// render writes RESULTS.md and returns the headline lines.
+func (r report) render(w io.Writer) ([]string, error) {
+	f := &figures{results: r.Results}
+	var b strings.Builder
+	var lines []string
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+
+	p("# greenlight benchmarks")
+	p("")
+	p("Written by `make bench` (`go run ./bench/report`) on %s in %s.", r.Date.Format("2006-01-02 15:04 MST"), r.Elapsed.Round(time.Second))
+	p("")
+	p("Machine: %s.", r.Machine)
+	p("")
+	p("Every figure comes from the in-process local cloud with the synthesized stack applied,")
+	p("running the real deployer Lambdas and state machine. Its clock runs %g× faster than", r.Scale)
+	p("real time (a 5-minute bake takes 5 s); every duration below is real time.")
+	p("")
+
+	runs := f.get("BenchmarkRollbackLatency", "runs")
+	p50, p99, worst := f.get("BenchmarkRollbackLatency", "p50-ms"), f.get("BenchmarkRollbackLatency", "p99-ms"), f.get("BenchmarkRollbackLatency", "max-ms")
+	p("## Rollback latency")
+	p("")
+	p("From `SetAlarmState` to ALARM on the release alarm, while a 10 %% canary bakes, until")
+	p("`GetAlias` (polled every millisecond) shows blue at 100 %% with the routing cleared. The")
+	p("alarm's state-change event reaches the `guard` function through EventBridge; every run")
+	p("checks that the release then rolled back because of the guard's halt.")
+	p("")
+	p("| runs | p50 | p99 | max | goal |")
+	p("|---:|---:|---:|---:|---|")
+	p("| %.0f | %.1f ms | %.1f ms | %.1f ms | p99 ≤ 1 s: %s |", runs, p50, p99, worst, verdict(p99 <= 1000))
+	p("")
+	lines = append(lines, fmt.Sprintf("rollback-latency: p50=%.1fms p99=%.1fms runs=%.0f", p50, p99, runs))
+
+	p("## Deployer overhead")
+	p("")
+	p("Upload → first traffic: from the artifact's `PutObject` to the end of the first")
+	p("`Shift traffic` (AllAtOnce: `Promote`), less the user's own tests (`Run tests`).")
+	p("Promote → done: from entering `Promote` to the end of the execution. From the")
+	p("execution histories, averaged over %d release(s) per strategy.", f.results["BenchmarkRelease/"+headlineStrategy].Iterations)
+	p("")
+	p("| strategy | upload → first traffic | user's tests | promote → done |")
+	p("|---|---:|---:|---:|")
+	for _, s := range strategies {
+		name := "BenchmarkRelease/" + s
+		p("| %s | %.0f ms | %.0f ms | %.1f ms |", s, f.get(name, "upload-to-traffic-ms"), f.get(name, "tests-ms"), f.get(name, "promote-to-done-ms"))
+	}
+	p("")
+	canary := "BenchmarkRelease/" + headlineStrategy
+	lines = append(lines, fmt.Sprintf("deployer-overhead: strategy=%s upload-to-canary=%.0fms promote-to-done=%.1fms",
+		headlineStrategy, f.get(canary, "upload-to-traffic-ms"), f.get(canary, "promote-to-done-ms")))
+
+	p("## Cost per release")
+	p("")
+	p("State transitions are the states entered in the execution history (what Step Functions")
+	p("standard workflows bill); Lambda invocations and GB-seconds are the deployer's task")
+	p("invocations, each billed rounded up to 1 ms at the function's memory size from the")
+	p("template (the demo function's own invocations by the tests are the user's cost).")
+	p("Prices (us-east-1, no free tier): Step Functions standard $0.025 per 1,000 state")
+	p("transitions ([pricing](https://aws.amazon.com/step-functions/pricing/)); Lambda arm64")
+	p("$0.0000133334 per GB-s and $0.20 per 1M requests ([pricing](https://aws.amazon.com/lambda/pricing/)).")
+	p("")
+	p("| strategy | transitions | Lambda invocations | GB-s | Step Functions | Lambda | per release | per 1,000 releases |")
+	p("|---|---:|---:|---:|---:|---:|---:|---:|")
+	for _, s := range strategies {
+		name := "BenchmarkRelease/" + s
+		t, inv, gbs := f.get(name, "transitions"), f.get(name, "invocations"), f.get(name, "GB-s")
+		c := price(t, inv, gbs)
+		p("| %s | %.0f | %.0f | %.3f | $%.6f | $%.6f | $%.6f | $%.2f |", s, t, inv, gbs, c.StepFunctions, c.Lambda, c.Total(), 1000*c.Total())
+		lines = append(lines, fmt.Sprintf("transitions: strategy=%s count=%.0f", s, t))
+		lines = append(lines, fmt.Sprintf("cost: strategy=%s usd=%.6f", s, c.Total()))
+	}
+	p("")
+	t := f.get(canary, "transitions")
+	p("Goal: ≤ 25 transitions for %s: %s (%.0f).", headlineStrategy, verdict(t <= 25), t)
+	p("")
+
+	states := f.get("BenchmarkPassChoiceLoop", "states/s")
+	p("## ASL engine throughput")
+	p("")
+	p("`localcloud/asl` benchmarks: a Pass/Choice loop of 20,000 states, and a Map over 1,000 items.")
+	p("")
+	p("| benchmark | throughput | time per execution |")
+	p("|---|---:|---:|")
+	p("| Pass/Choice loop | %.0f states/s | %s |", states, nsop(f.get("BenchmarkPassChoiceLoop", "ns/op")))
+	p("| Map of 1,000 items | %.0f items/s | %s |", f.get("BenchmarkMap1000", "items/s"), nsop(f.get("BenchmarkMap1000", "ns/op")))
+	p("")
+	lines = append(lines, fmt.Sprintf("asl-throughput: states_per_sec=%.0f", states))
+
+	p("## Lambda build and start")
+	p("")
+	p("Each function built like `make build` for AWS (linux/arm64, `-tags lambda.norpc`, `-s -w`),")
+	p("zipped as its deployment package; build time with a warm build cache. Init is a cold")
+	p("start in the local cloud (host build) less a warm invocation right after it.")
+	p("")
+	p("| function | binary | zip | build | init (local cloud) | warm invoke |")
+	p("|---|---:|---:|---:|---:|---:|")
+	for _, fn := range f.functions("BenchmarkLambdaBuild") {
+		build, start := "BenchmarkLambdaBuild/"+fn, "BenchmarkLambdaInit/"+fn
+		bin, zip, ms := f.get(build, "binary-KiB"), f.get(build, "zip-KiB"), f.get(start, "init-ms")
+		p("| %s | %.0f KiB | %.0f KiB | %s | %.1f ms | %.2f ms |", fn, bin, zip, nsop(f.get(build, "ns/op")), ms, f.get(start, "warm-ms"))
+		lines = append(lines, fmt.Sprintf("lambda-build: function=%s binary=%.0fKiB zip=%.0fKiB init=%.1fms", fn, bin, zip, ms))
+	}
+	p("")
+	p("The local Lambda itself (`localcloud/lambda` benchmarks, a minimal function): cold start %s,", nsop(f.get("BenchmarkColdStart", "ns/op")))
+	p("warm invocation through the API %s.", nsop(f.get("BenchmarkWarmInvoke", "ns/op")))
+	p("")
+
+	p("## Headline figures")
+	p("")
+	p("What `make bench` prints, one line per figure, for scripts:")
+	p("")
+	p("```")
+	for _, l := range lines {
+		p("%s", l)
+	}
+	p("```")
+	if f.err != nil {
+		return nil, f.err
+	}
+	_, err := io.WriteString(w, b.String())
+	return lines, err
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "**missed**"
+}
+
+// nsop formats a ns/op figure as a duration.
+func nsop(ns float64) string {
+	d := time.Duration(ns)
+	switch {
+	case d >= time.Second:
+		return fmt.Sprintf("%.2f s", d.Seconds())
+	case d >= time.Millisecond:
+		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+	default:
+		return fmt.Sprintf("%.1f µs", float64(d)/float64(time.Microsecond))
+	}
+}
