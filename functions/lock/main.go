@@ -3,27 +3,17 @@
 package main
 
 import (
-	"context"
-	"log"
-	"os"
-
 	"github.com/aws/aws-lambda-go/lambda"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"github.com/greenlight/greenlight/internal/lambdaenv"
 	"github.com/greenlight/greenlight/internal/ledger"
 )
 
 func main() {
-	bucket := os.Getenv("GREENLIGHT_BUCKET")
-	if bucket == "" {
-		log.Fatal("GREENLIGHT_BUCKET is not set")
-	}
-	cfg, err := awsconfig.LoadDefaultConfig(context.Background())
-	if err != nil {
-		log.Fatalf("load AWS configuration: %v", err)
-	}
+	bucket := lambdaenv.MustGet("GREENLIGHT_BUCKET")
+	cfg := lambdaenv.MustLoadAWS()
 	l := &ledger.Ledger{S3: s3.NewFromConfig(cfg), Bucket: bucket, Executions: sfn.NewFromConfig(cfg)}
 	h := &Handler{Ledger: l}
 	lambda.Start(h.Handle)

@@ -3,19 +3,14 @@
 package main
 
 import (
-	"context"
-	"log"
-
 	"github.com/aws/aws-lambda-go/lambda"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/greenlight/greenlight/internal/lambdaenv"
 )
 
 func main() {
-	cfg, err := awsconfig.LoadDefaultConfig(context.Background())
-	if err != nil {
-		log.Fatalf("load AWS configuration: %v", err)
-	}
+	cfg := lambdaenv.MustLoadAWS()
 	h := &Handler{Lambda: awslambda.NewFromConfig(cfg)}
 	lambda.Start(h.Handle)
 }

@@ -3,27 +3,17 @@
 package main
 
 import (
-	"context"
-	"log"
-	"os"
-
 	"github.com/aws/aws-lambda-go/lambda"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/greenlight/greenlight/internal/lambdaenv"
 	"github.com/greenlight/greenlight/internal/ledger"
 )
 
 func main() {
-	bucket := os.Getenv("GREENLIGHT_BUCKET")
-	if bucket == "" {
-		log.Fatal("GREENLIGHT_BUCKET is not set")
-	}
-	cfg, err := awsconfig.LoadDefaultConfig(context.Background())
-	if err != nil {
-		log.Fatalf("load AWS configuration: %v", err)
-	}
+	bucket := lambdaenv.MustGet("GREENLIGHT_BUCKET")
+	cfg := lambdaenv.MustLoadAWS()
 	h := &Handler{
 		CloudWatch: cloudwatch.NewFromConfig(cfg),
 		Ledger:     &ledger.Ledger{S3: s3.NewFromConfig(cfg), Bucket: bucket},
