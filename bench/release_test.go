@@ -44,6 +44,7 @@ func BenchmarkRelease(b *testing.B) {
 			b.ReportMetric(ms(avg.toTraffic), "upload-to-traffic-ms")
 			b.ReportMetric(ms(avg.promoteToDone), "promote-to-done-ms")
 			b.ReportMetric(ms(avg.tests), "tests-ms")
+			b.ReportMetric(ms(avg.deploy), "deploy-ms")
 		})
 	}
 }
@@ -56,6 +57,7 @@ type releaseFigures struct {
 	toTraffic     time.Duration // upload to green's first traffic, less tests
 	promoteToDone time.Duration
 	tests         time.Duration
+	deploy        time.Duration // the Deploy green state: update, publish, candidate alias
 }
 
 func (f *releaseFigures) add(g releaseFigures) {
@@ -65,11 +67,12 @@ func (f *releaseFigures) add(g releaseFigures) {
 	f.toTraffic += g.toTraffic
 	f.promoteToDone += g.promoteToDone
 	f.tests += g.tests
+	f.deploy += g.deploy
 }
 
 func (f releaseFigures) scaled(k float64) releaseFigures {
 	d := func(x time.Duration) time.Duration { return time.Duration(float64(x) * k) }
-	return releaseFigures{f.transitions * k, f.invocations * k, f.gbSeconds * k, d(f.toTraffic), d(f.promoteToDone), d(f.tests)}
+	return releaseFigures{f.transitions * k, f.invocations * k, f.gbSeconds * k, d(f.toTraffic), d(f.promoteToDone), d(f.tests), d(f.deploy)}
 }
 
 // releaseOnce releases the build blue does not run with the strategy and
@@ -114,9 +117,12 @@ func releaseOnce(ctx context.Context, e *env, name string, memory map[string]int
 	testsOut, ok2 := exited(h, "Run tests")
 	traffic, ok3 := exited(h, first)
 	promote, ok4 := entered(h, "Promote")
-	if !ok1 || !ok2 || !ok3 || !ok4 {
-		return releaseFigures{}, fmt.Errorf("%s release %s: history lacks Run tests, %s or Promote", name, arn, first)
+	deployIn, ok5 := entered(h, "Deploy green")
+	deployOut, ok6 := exited(h, "Deploy green")
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 {
+		return releaseFigures{}, fmt.Errorf("%s release %s: history lacks Deploy green, Run tests, %s or Promote", name, arn, first)
 	}
+	f.deploy = wall(deployOut.Sub(deployIn), e.scale)
 	f.tests = wall(testsOut.Sub(testsIn), e.scale)
 	f.toTraffic = wall(traffic.Sub(uploaded), e.scale) - f.tests
 	f.promoteToDone = wall(ended(h).Sub(promote), e.scale)

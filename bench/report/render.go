@@ -85,8 +85,10 @@ func (r report) render(w io.Writer) ([]string, error) {
 	p("")
 	p("From `SetAlarmState` to ALARM on the release alarm, while a 10 %% canary bakes, until")
 	p("`GetAlias` (polled every millisecond) shows blue at 100 %% with the routing cleared. The")
-	p("alarm's state-change event reaches the `guard` function through EventBridge; every run")
-	p("checks that the release then rolled back because of the guard's halt.")
+	p("alarm is set the moment the canary's weight shows on the alias, while the shift may")
+	p("still be recording its step: the race the guard has to win. The state-change event")
+	p("reaches the `guard` function through EventBridge; every run checks that the release")
+	p("then rolled back because of the guard's halt.")
 	p("")
 	p("| runs | p50 | p99 | max | goal |")
 	p("|---:|---:|---:|---:|---|")
@@ -98,14 +100,17 @@ func (r report) render(w io.Writer) ([]string, error) {
 	p("")
 	p("Upload → first traffic: from the artifact's `PutObject` to the end of the first")
 	p("`Shift traffic` (AllAtOnce: `Promote`), less the user's own tests (`Run tests`).")
+	p("`Deploy green` (UpdateFunctionCode, waiting for the update, PublishVersion, the")
+	p("candidate alias) is shown apart: its wait for the code update polls once a second.")
 	p("Promote → done: from entering `Promote` to the end of the execution. From the")
 	p("execution histories, averaged over %d release(s) per strategy.", f.results["BenchmarkRelease/"+headlineStrategy].Iterations)
 	p("")
-	p("| strategy | upload → first traffic | user's tests | promote → done |")
-	p("|---|---:|---:|---:|")
+	p("| strategy | upload → first traffic | of which Deploy green | user's tests (excluded) | promote → done |")
+	p("|---|---:|---:|---:|---:|")
 	for _, s := range strategies {
 		name := "BenchmarkRelease/" + s
-		p("| %s | %.0f ms | %.0f ms | %.1f ms |", s, f.get(name, "upload-to-traffic-ms"), f.get(name, "tests-ms"), f.get(name, "promote-to-done-ms"))
+		p("| %s | %.0f ms | %.0f ms | %.0f ms | %.1f ms |", s, f.get(name, "upload-to-traffic-ms"), f.get(name, "deploy-ms"),
+			f.get(name, "tests-ms"), f.get(name, "promote-to-done-ms"))
 	}
 	p("")
 	canary := "BenchmarkRelease/" + headlineStrategy
