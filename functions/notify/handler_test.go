@@ -77,15 +77,15 @@ func TestHandle(t *testing.T) {
 		wantRate    any // nil when absent
 	}{
 		{"rolled back with error rate", notice.RolledBack, "rolled-back.json", &fakeMetrics{errors: []float64{1, 2}, invocations: []float64{4, 8}},
-			"greenlight: orders rolled back to version 3 (AlarmBreachedError)", "orders", 0.25},
+			"greenlight: orders rolled back to version 3 (alarm in ALARM)", "orders", 0.25},
 		{"rolled back without metrics", notice.RolledBack, "rolled-back.json", &fakeMetrics{err: errors.New("unavailable")},
-			"greenlight: orders rolled back to version 3 (AlarmBreachedError)", "orders", nil},
+			"greenlight: orders rolled back to version 3 (alarm in ALARM)", "orders", nil},
 		{"rolled back without traffic", notice.RolledBack, "rolled-back.json", &fakeMetrics{},
-			"greenlight: orders rolled back to version 3 (AlarmBreachedError)", "orders", nil},
+			"greenlight: orders rolled back to version 3 (alarm in ALARM)", "orders", nil},
 		{"promoted", notice.Promoted, "rolled-back.json", nil,
 			"greenlight: orders promoted to version 4 (Custom)", "orders", nil},
 		{"prepare failed on an S3 event", notice.Failed, "failed-s3-event.json", nil,
-			"greenlight: orders release failed (ValidationError)", "orders", nil},
+			"greenlight: orders release failed (invalid release)", "orders", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
