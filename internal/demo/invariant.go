@@ -112,6 +112,9 @@ type Ending struct {
 	// Locked and Unlocked are when the execution's lock and unlock tasks
 	// succeeded; zero when they did not.
 	Locked, Unlocked time.Time
+	// Unlocking is when the unlock task's last attempt started: the lock
+	// was held until some moment between Unlocking and Unlocked.
+	Unlocking time.Time
 	// Violations lists every part of the invariant that does not hold.
 	Violations []string
 }
@@ -288,8 +291,7 @@ func (in *Inspector) checkLock(ctx context.Context, fn, executionARN string, e *
 	return nil
 }
 
-// readHistory finds the last state and when the lock and unlock tasks
-// succeeded.
+// readHistory finds the last state and when the lock and unlock tasks ran.
 func (in *Inspector) readHistory(ctx context.Context, e *Ending) error {
 	p := sfn.NewGetExecutionHistoryPaginator(in.SFN, &sfn.GetExecutionHistoryInput{ExecutionArn: &e.ExecutionARN})
 	state := ""
@@ -306,6 +308,9 @@ func (in *Inspector) readHistory(ctx context.Context, e *Ending) error {
 			}
 			if f := ev.LambdaFunctionFailedEventDetails; f != nil && len(e.Path) > 0 {
 				e.Path[len(e.Path)-1] += " !" + aws.ToString(f.Error)
+			}
+			if ev.Type == sfntypes.HistoryEventTypeLambdaFunctionStarted && ev.Timestamp != nil && strings.HasPrefix(state, unlockStatesPrefix) {
+				e.Unlocking = *ev.Timestamp
 			}
 			if ev.Type != sfntypes.HistoryEventTypeLambdaFunctionSucceeded || ev.Timestamp == nil {
 				continue
