@@ -33,7 +33,7 @@ import (
 //	delete    true: the artifact's version is deleted before the execution starts
 //	replay    true: the key is uploaded again and the first version deleted;
 //	          the body's {{versionId}} is the deleted first version
-//	function  the function an upload is for (default: the bench's target)
+//	function  the function an upload is for (default: the harness's target)
 //
 // The body's {{bucket}}, {{function}}, {{outsider}}, {{key}}, {{versionId}},
 // {{otherVersionId}}, {{size}} and {{sha256}} are replaced before use.
@@ -86,7 +86,7 @@ func loadBadCases(t *testing.T) []badCase {
 // notification, and without touching the live alias.
 func TestBadInputs(t *testing.T) {
 	cases := loadBadCases(t)
-	b := newBench(t)
+	b := newHarness(t)
 	fn := functionPrefix + "bad"
 	blue := b.createFunction(t, fn)
 	outsider := "greenlight-outsider"
@@ -202,7 +202,7 @@ func TestBadInputs(t *testing.T) {
 }
 
 // uploadRules are the EventBridge rules that start a release on an upload.
-func (b *bench) uploadRules(t *testing.T) []string {
+func (b *harness) uploadRules(t *testing.T) []string {
 	t.Helper()
 	eb := eventbridge.NewFromConfig(b.local.Config())
 	out, err := eb.ListRules(context.Background(), &eventbridge.ListRulesInput{})
@@ -221,7 +221,7 @@ func (b *bench) uploadRules(t *testing.T) []string {
 	return names
 }
 
-func (b *bench) setRules(t *testing.T, names []string, enabled bool) {
+func (b *harness) setRules(t *testing.T, names []string, enabled bool) {
 	t.Helper()
 	eb := eventbridge.NewFromConfig(b.local.Config())
 	for _, n := range names {
@@ -237,7 +237,7 @@ func (b *bench) setRules(t *testing.T, names []string, enabled bool) {
 	}
 }
 
-func (b *bench) deleteVersion(t *testing.T, key, version string) {
+func (b *harness) deleteVersion(t *testing.T, key, version string) {
 	t.Helper()
 	if _, err := b.s3.DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: &b.bucket, Key: &key, VersionId: &version}); err != nil {
 		t.Fatalf("delete s3://%s/%s?versionId=%s: %v", b.bucket, key, version, err)

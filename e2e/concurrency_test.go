@@ -16,7 +16,7 @@ import (
 // must run one after the other (the lock queue), never two between lock and
 // unlock at the same time; the twenty must all be promoted.
 func TestConcurrentReleases(t *testing.T) {
-	b := newBench(t)
+	b := newHarness(t)
 	manifest := map[string]any{"strategy": "AllAtOnce", "tests": healthTest}
 
 	same := functionPrefix + "queue"

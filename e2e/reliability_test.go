@@ -94,7 +94,7 @@ var faultKinds = []faultKind{
 // the fault injected into that state, and checks after each execution that
 // greenlight's invariant holds.
 func TestFaultMatrix(t *testing.T) {
-	b := newBench(t)
+	b := newHarness(t)
 	faults := b.local.Cloud.Faults()
 	combinations, held := 0, 0
 	defer func() { fmt.Printf("fault-matrix: combinations=%d held=%d\n", combinations, held) }()

@@ -26,7 +26,7 @@ import (
 // prefix: cdk.json's greenlight:config targets them.
 const functionPrefix = "greenlight-e2e-"
 
-// healthTest is the pre-traffic test every release of the bench runs: v1
+// healthTest is the pre-traffic test every release of the harness runs: v1
 // and v2 of examples/app pass it, v4 fails it.
 var healthTest = []map[string]any{{
 	"name":    "health",
@@ -38,9 +38,9 @@ var healthTest = []map[string]any{{
 // local cloud's clock, then all of it.
 var oneStep = map[string]any{"steps": []map[string]any{{"percent": 50, "bakeSeconds": 30}}}
 
-// bench is a local cloud with the stack applied, for tests that release
+// harness is a local cloud with the stack applied, for tests that release
 // functions of their own rather than the demo's.
-type bench struct {
+type harness struct {
 	local   *demo.Local
 	inspect *demo.Inspector
 	lambda  *awslambda.Client
@@ -50,9 +50,9 @@ type bench struct {
 	machine string
 }
 
-// newBench starts a local cloud, or skips the test when there is no
+// newHarness starts a local cloud, or skips the test when there is no
 // synthesized template or the tests run against AWS.
-func newBench(t *testing.T) *bench {
+func newHarness(t *testing.T) *harness {
 	t.Helper()
 	if os.Getenv("GREENLIGHT_E2E_AWS") == "1" {
 		t.Skip("fault injection and direct state machine input need the local cloud")
@@ -71,7 +71,7 @@ func newBench(t *testing.T) *bench {
 		}
 	})
 	cfg := l.Config()
-	return &bench{
+	return &harness{
 		local:   l,
 		inspect: l.Inspector(),
 		lambda:  awslambda.NewFromConfig(cfg),
@@ -101,7 +101,7 @@ func artifact(t *testing.T, version string) []byte {
 
 // createFunction creates name running v1 with version 1 published and both
 // aliases on it, as a previous release would have left it; it returns "1".
-func (b *bench) createFunction(t *testing.T, name string) string {
+func (b *harness) createFunction(t *testing.T, name string) string {
 	t.Helper()
 	ctx := context.Background()
 	arch := lambdatypes.ArchitectureX8664
@@ -136,7 +136,7 @@ func (b *bench) createFunction(t *testing.T, name string) string {
 }
 
 // alias is an alias's version and revision, "" when it does not exist.
-func (b *bench) alias(t *testing.T, fn, name string) (version, revision string) {
+func (b *harness) alias(t *testing.T, fn, name string) (version, revision string) {
 	t.Helper()
 	out, err := b.lambda.GetAlias(context.Background(), &awslambda.GetAliasInput{FunctionName: &fn, Name: &name})
 	if err != nil {
@@ -149,7 +149,7 @@ func (b *bench) alias(t *testing.T, fn, name string) (version, revision string) 
 }
 
 // put uploads body under key and returns the object's version.
-func (b *bench) put(t *testing.T, key string, body []byte) string {
+func (b *harness) put(t *testing.T, key string, body []byte) string {
 	t.Helper()
 	out, err := b.s3.PutObject(context.Background(), &s3.PutObjectInput{Bucket: &b.bucket, Key: &key, Body: bytes.NewReader(body)})
 	if err != nil {
@@ -160,7 +160,7 @@ func (b *bench) put(t *testing.T, key string, body []byte) string {
 
 // release uploads the manifest (when not nil) and then zip under
 // releases/<fn>/<build>, and returns the artifact's key.
-func (b *bench) release(t *testing.T, fn, build string, zip []byte, manifest map[string]any) string {
+func (b *harness) release(t *testing.T, fn, build string, zip []byte, manifest map[string]any) string {
 	t.Helper()
 	prefix := "releases/" + fn + "/" + build
 	if manifest != nil {
@@ -177,7 +177,7 @@ func (b *bench) release(t *testing.T, fn, build string, zip []byte, manifest map
 
 // start starts an execution with input directly, as the console or a
 // replayed event would.
-func (b *bench) start(t *testing.T, input string) string {
+func (b *harness) start(t *testing.T, input string) string {
 	t.Helper()
 	out, err := b.sfn.StartExecution(context.Background(), &sfn.StartExecutionInput{StateMachineArn: &b.machine, Input: &input})
 	if err != nil {
@@ -188,7 +188,7 @@ func (b *bench) start(t *testing.T, input string) string {
 
 // executions waits until an execution was started for each key (an upload)
 // and returns their ARNs by key.
-func (b *bench) executions(ctx context.Context, keys ...string) (map[string]string, error) {
+func (b *harness) executions(ctx context.Context, keys ...string) (map[string]string, error) {
 	found := map[string]string{}
 	described := map[string]bool{}
 	for {
@@ -227,7 +227,7 @@ func (b *bench) executions(ctx context.Context, keys ...string) (map[string]stri
 }
 
 // execution is the execution the upload of key started.
-func (b *bench) execution(t *testing.T, key string) string {
+func (b *harness) execution(t *testing.T, key string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -239,7 +239,7 @@ func (b *bench) execution(t *testing.T, key string) string {
 }
 
 // check waits for the execution to end and checks the invariant.
-func (b *bench) check(t *testing.T, arn string, want demo.Expect) demo.Ending {
+func (b *harness) check(t *testing.T, arn string, want demo.Expect) demo.Ending {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
