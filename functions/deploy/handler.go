@@ -48,6 +48,9 @@ var (
 const (
 	defaultUpdateTimeout = 2 * time.Minute
 	defaultPollDelay     = time.Second
+	// firstPollDelay is the first pause: most updates finish within a
+	// fraction of a second, and every pause is deployer overhead.
+	firstPollDelay = 100 * time.Millisecond
 )
 
 // Handler deploys the green version. Every step is safe to repeat, so the
@@ -58,7 +61,8 @@ type Handler struct {
 	CloudWatch alarmWriter
 	Ledger     lockUpdater
 	// UpdateTimeout bounds the wait for LastUpdateStatus Successful (zero:
-	// two minutes); PollDelay is the pause between checks (zero: a second).
+	// two minutes); PollDelay is the longest pause between checks (zero: a
+	// second): the pauses start at 100 ms and double up to it.
 	UpdateTimeout time.Duration
 	PollDelay     time.Duration
 }
@@ -173,6 +177,7 @@ func (h *Handler) waitUpdated(ctx context.Context, fn string) (string, error) {
 	if delay <= 0 {
 		delay = defaultPollDelay
 	}
+	pause := min(firstPollDelay, delay)
 	deadline := time.Now().Add(timeout)
 	for {
 		cfg, err := h.Lambda.GetFunctionConfiguration(ctx, &awslambda.GetFunctionConfigurationInput{FunctionName: &fn})
@@ -192,7 +197,8 @@ func (h *Handler) waitUpdated(ctx context.Context, fn string) (string, error) {
 		select {
 		case <-ctx.Done():
 			return "", &failure.ThrottledError{Op: "wait for update of " + fn, Err: ctx.Err()}
-		case <-time.After(delay):
+		case <-time.After(pause):
 		}
+		pause = min(2*pause, delay)
 	}
 }
