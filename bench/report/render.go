@@ -102,7 +102,7 @@ func (r report) render(w io.Writer) ([]string, error) {
 	p("Upload → first traffic: from the artifact's `PutObject` to the end of the first")
 	p("`Shift traffic` (AllAtOnce: `Promote`), less the user's own tests (`Run tests`).")
 	p("`Deploy green` (UpdateFunctionCode, waiting for the update, PublishVersion, the")
-	p("candidate alias) is shown apart: its wait for the code update polls once a second.")
+	p("candidate alias) is shown apart: it polls the code update from 100 ms, doubling up to a second.")
 	p("Promote → done: from entering `Promote` to the end of the execution. From the")
 	p("execution histories, averaged over %d release(s) per strategy.", f.results["BenchmarkRelease/"+headlineStrategy].Iterations)
 	p("")
