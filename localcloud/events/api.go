@@ -3,12 +3,13 @@ package events
 import (
 	"context"
 	"encoding/json"
-	"fmt"
+	"net/http"
 	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/greenlight/greenlight/localcloud/events/pattern"
+	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 )
 
 type handler func(ctx context.Context, op string, body []byte) (any, error)
@@ -32,7 +33,7 @@ func (s *Service) operations() map[string]handler {
 // decode reads a request into v, rejecting what is not JSON.
 func decode(body []byte, v any) error {
 	if err := json.Unmarshal(body, v); err != nil {
-		return &apiError{"SerializationException", 400, "the request is not valid JSON: " + err.Error()}
+		return awserr.New("SerializationException", http.StatusBadRequest, "the request is not valid JSON: "+err.Error())
 	}
 	return nil
 }
@@ -117,7 +118,7 @@ func (s *Service) putRule(ctx context.Context, op string, body []byte) (any, err
 	if in.EventPattern != "" {
 		var err error
 		if compiled, err = pattern.Compile([]byte(in.EventPattern)); err != nil {
-			return nil, &apiError{"InvalidEventPatternException", 400, err.Error()}
+			return nil, awserr.New("InvalidEventPatternException", http.StatusBadRequest, err.Error())
 		}
 	}
 	s.mu.Lock()
@@ -353,7 +354,7 @@ func (s *Service) putTargets(ctx context.Context, op string, body []byte) (any, 
 		}
 		if !replaced {
 			if len(r.Targets) == 5 {
-				return nil, &apiError{"LimitExceededException", 400, fmt.Sprintf("The requested resource exceeds the maximum number allowed: rule %s has 5 targets.", r.Name)}
+				return nil, awserr.Errorf("LimitExceededException", http.StatusBadRequest, "The requested resource exceeds the maximum number allowed: rule %s has 5 targets.", r.Name)
 			}
 			r.Targets = append(r.Targets, t)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/ohler55/ojg/jp"
 
 	"github.com/greenlight/greenlight/localcloud/bus"
+	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 	"github.com/greenlight/greenlight/localcloud/internal/uuid"
 )
 
@@ -82,19 +83,19 @@ func (s *Service) putEvents(ctx context.Context, op string, body []byte) (any, e
 		var err error
 		switch {
 		case e.Source == "":
-			err = &apiError{"InvalidArgument", 400, "Parameter Source is not valid. Reason: Source is a required argument."}
+			err = awserr.New("InvalidArgument", http.StatusBadRequest, "Parameter Source is not valid. Reason: Source is a required argument.")
 		case e.DetailType == "":
-			err = &apiError{"InvalidArgument", 400, "Parameter DetailType is not valid. Reason: DetailType is a required argument."}
+			err = awserr.New("InvalidArgument", http.StatusBadRequest, "Parameter DetailType is not valid. Reason: DetailType is a required argument.")
 		case e.Detail == "":
-			err = &apiError{"InvalidArgument", 400, "Parameter Detail is not valid. Reason: Detail is a required argument."}
+			err = awserr.New("InvalidArgument", http.StatusBadRequest, "Parameter Detail is not valid. Reason: Detail is a required argument.")
 		default:
 			if err = checkBus(e.EventBusName); err == nil {
 				res.EventID, err = s.dispatch(ev)
 			}
 		}
-		var ae *apiError
+		var ae *awserr.Error
 		if errors.As(err, &ae) {
-			res = putEventsResult{ErrorCode: ae.code, ErrorMessage: ae.message}
+			res = putEventsResult{ErrorCode: ae.Code, ErrorMessage: ae.Message}
 			out.FailedEntryCount++
 		} else if err != nil {
 			return nil, err
@@ -115,7 +116,7 @@ type delivery struct {
 func (s *Service) dispatch(e bus.Event) (string, error) {
 	var detail map[string]any
 	if err := json.Unmarshal(e.Detail, &detail); err != nil || detail == nil {
-		return "", &apiError{"MalformedDetail", 400, "Detail is malformed: it must be a JSON object."}
+		return "", awserr.New("MalformedDetail", http.StatusBadRequest, "Detail is malformed: it must be a JSON object.")
 	}
 	if e.Time.IsZero() {
 		e.Time = s.opts.Clock.Now()

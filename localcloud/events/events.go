@@ -25,6 +25,7 @@ import (
 	"github.com/greenlight/greenlight/localcloud/clock"
 	"github.com/greenlight/greenlight/localcloud/events/pattern"
 	"github.com/greenlight/greenlight/localcloud/fault"
+	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 	"github.com/greenlight/greenlight/localcloud/internal/statefile"
 	"github.com/greenlight/greenlight/localcloud/internal/uuid"
 )
@@ -163,23 +164,12 @@ func busARN() string {
 	return "arn:aws:events:" + bus.Region + ":" + bus.Account + ":event-bus/" + DefaultBus
 }
 
-// apiError is an EventBridge error: its __type code and HTTP status.
-type apiError struct {
-	code    string
-	status  int
-	message string
-}
-
-func (e *apiError) Error() string     { return e.code + ": " + e.message }
-func (e *apiError) ErrorCode() string { return e.code }
-func (e *apiError) HTTPStatus() int   { return e.status }
-
 func validation(format string, args ...any) error {
-	return &apiError{"ValidationException", http.StatusBadRequest, fmt.Sprintf(format, args...)}
+	return awserr.Errorf("ValidationException", http.StatusBadRequest, format, args...)
 }
 
 func notFound(format string, args ...any) error {
-	return &apiError{"ResourceNotFoundException", http.StatusBadRequest, fmt.Sprintf(format, args...)}
+	return awserr.Errorf("ResourceNotFoundException", http.StatusBadRequest, format, args...)
 }
 
 // ServeHTTP answers one awsJson1.1 request.
@@ -188,12 +178,12 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op, ok := strings.CutPrefix(target, "AWSEvents.")
 	handler, known := s.operations()[op]
 	if r.Method != http.MethodPost || !ok || !known {
-		writeError(w, &apiError{"UnknownOperationException", http.StatusBadRequest, fmt.Sprintf("operation %q is not supported", target)})
+		writeError(w, awserr.Errorf("UnknownOperationException", http.StatusBadRequest, "operation %q is not supported", target))
 		return
 	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		writeError(w, &apiError{"SerializationException", http.StatusBadRequest, err.Error()})
+		writeError(w, awserr.New("SerializationException", http.StatusBadRequest, err.Error()))
 		return
 	}
 	if len(strings.TrimSpace(string(body))) == 0 {
@@ -212,12 +202,12 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func writeError(w http.ResponseWriter, err error) {
 	code, status, message := "InternalException", http.StatusInternalServerError, err.Error()
 	var fe *fault.Error
-	var ae *apiError
+	var ae *awserr.Error
 	switch {
 	case errors.As(err, &fe):
 		code, status, message = fe.Code, fe.Status, fe.Message
 	case errors.As(err, &ae):
-		code, status, message = ae.code, ae.status, ae.message
+		code, status, message = ae.Code, ae.Status, ae.Message
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.Header().Set("X-Amzn-ErrorType", code)

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+
+	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 )
 
 // subresource is a bucket configuration document (?policy, ?encryption, ...)
@@ -71,7 +73,7 @@ func (s *Service) serveSubresource(w http.ResponseWriter, r *http.Request, req r
 			return
 		}
 		if !ok && sub.missing != "" {
-			writeError(w, r, &apiError{sub.missing, http.StatusNotFound, "The " + sub.query + " configuration does not exist"})
+			writeError(w, r, awserr.New(sub.missing, http.StatusNotFound, "The "+sub.query+" configuration does not exist"))
 			return
 		}
 		if !ok {
@@ -107,7 +109,7 @@ func (s *Service) serveSubresource(w http.ResponseWriter, r *http.Request, req r
 		}
 		w.WriteHeader(http.StatusNoContent)
 	default:
-		writeError(w, r, &apiError{"MethodNotAllowed", http.StatusMethodNotAllowed, "The specified method is not allowed against this resource."})
+		writeError(w, r, awserr.New("MethodNotAllowed", http.StatusMethodNotAllowed, "The specified method is not allowed against this resource."))
 	}
 }
 
@@ -116,7 +118,7 @@ func (s *Service) serveSubresource(w http.ResponseWriter, r *http.Request, req r
 func validDocument(sub *subresource, doc []byte) error {
 	if sub.json {
 		if !json.Valid(doc) {
-			return &apiError{"MalformedPolicy", http.StatusBadRequest, "Policies must be valid JSON"}
+			return awserr.New("MalformedPolicy", http.StatusBadRequest, "Policies must be valid JSON")
 		}
 		return nil
 	}
@@ -131,14 +133,14 @@ func validDocument(sub *subresource, doc []byte) error {
 			break
 		}
 		if err != nil {
-			return &apiError{"MalformedXML", http.StatusBadRequest, "The XML you provided was not well-formed: " + err.Error()}
+			return awserr.New("MalformedXML", http.StatusBadRequest, "The XML you provided was not well-formed: "+err.Error())
 		}
 		if _, ok := tok.(xml.StartElement); ok {
 			elements++
 		}
 	}
 	if elements == 0 {
-		return &apiError{"MalformedXML", http.StatusBadRequest, "The " + sub.query + " configuration is empty"}
+		return awserr.New("MalformedXML", http.StatusBadRequest, "The "+sub.query+" configuration is empty")
 	}
 	return nil
 }

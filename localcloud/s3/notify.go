@@ -14,6 +14,7 @@ import (
 	"github.com/johannesboyne/gofakes3"
 
 	"github.com/greenlight/greenlight/localcloud/bus"
+	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 )
 
 // Event detail types S3 sends to EventBridge.
@@ -149,7 +150,7 @@ func peekDeleteKeys(r *http.Request) ([]gofakes3.ObjectID, error) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	var req gofakes3.DeleteRequest
 	if err := xml.Unmarshal(body, &req); err != nil {
-		return nil, &apiError{"MalformedXML", http.StatusBadRequest, "The XML you provided was not well-formed: " + err.Error()}
+		return nil, awserr.New("MalformedXML", http.StatusBadRequest, "The XML you provided was not well-formed: "+err.Error())
 	}
 	return req.Objects, nil
 }

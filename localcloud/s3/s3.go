@@ -26,6 +26,7 @@ import (
 	"github.com/greenlight/greenlight/localcloud/bus"
 	"github.com/greenlight/greenlight/localcloud/clock"
 	"github.com/greenlight/greenlight/localcloud/fault"
+	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 )
 
 // signingName is the SigV4 service name of S3, used for fault rules.
@@ -330,7 +331,7 @@ func (s *Service) headObjectVersion(w http.ResponseWriter, r *http.Request, req 
 	h.Set("x-amz-version-id", string(id))
 	if obj.IsDeleteMarker {
 		h.Set("x-amz-delete-marker", "true")
-		writeError(w, r, &apiError{"MethodNotAllowed", http.StatusMethodNotAllowed, "The specified method is not allowed against this resource."})
+		writeError(w, r, awserr.New("MethodNotAllowed", http.StatusMethodNotAllowed, "The specified method is not allowed against this resource."))
 		return
 	}
 	checksums := strings.EqualFold(r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED")
@@ -345,24 +346,13 @@ func (s *Service) headObjectVersion(w http.ResponseWriter, r *http.Request, req 
 	w.WriteHeader(http.StatusOK)
 }
 
-// apiError is an S3 error that gofakes3 has no code for.
-type apiError struct {
-	code    string
-	status  int
-	message string
-}
-
-func (e *apiError) Error() string     { return e.code + ": " + e.message }
-func (e *apiError) ErrorCode() string { return e.code }
-func (e *apiError) HTTPStatus() int   { return e.status }
-
 // writeError answers with S3's XML error document. err may be a gofakes3
-// error, an injected fault, an *apiError or anything else (an internal error).
+// error, an injected fault, an *awserr.Error or anything else (an internal error).
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code, status, message := "InternalError", http.StatusInternalServerError, "We encountered an internal error. Please try again."
 	var (
 		fe  *fault.Error
-		ae  *apiError
+		ae  *awserr.Error
 		ge  gofakes3.Error
 		ger *gofakes3.ErrorResponse
 	)
@@ -370,7 +360,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &fe):
 		code, status, message = fe.Code, fe.Status, fe.Message
 	case errors.As(err, &ae):
-		code, status, message = ae.code, ae.status, ae.message
+		code, status, message = ae.Code, ae.Status, ae.Message
 	case errors.As(err, &ger):
 		code, status, message = string(ger.Code), ger.Code.Status(), ger.Message
 	case errors.As(err, &ge):

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/greenlight/greenlight/localcloud/asl"
 	"github.com/greenlight/greenlight/localcloud/bus"
+	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 	"github.com/greenlight/greenlight/localcloud/internal/uuid"
 )
 
@@ -313,7 +315,7 @@ func (s *Service) start(smARN, name, input string) (string, time.Time, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return "", time.Time{}, &apiError{code: "ServiceUnavailable", message: "the service is shutting down", status: 503}
+		return "", time.Time{}, awserr.New("ServiceUnavailable", http.StatusServiceUnavailable, "the service is shutting down")
 	}
 	sm, err := s.machine(smARN)
 	if err != nil {

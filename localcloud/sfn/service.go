@@ -12,7 +12,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -23,6 +22,7 @@ import (
 	"github.com/greenlight/greenlight/localcloud/bus"
 	"github.com/greenlight/greenlight/localcloud/clock"
 	"github.com/greenlight/greenlight/localcloud/fault"
+	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 )
 
 // signingName is the SigV4 service name of Step Functions.
@@ -90,21 +90,8 @@ func (s *Service) Close() error {
 	return s.save()
 }
 
-// apiError is a Step Functions error response.
-type apiError struct {
-	code    string
-	message string
-	status  int
-}
-
-func (e *apiError) Error() string     { return e.code + ": " + e.message }
-func (e *apiError) ErrorCode() string { return e.code }
-func (e *apiError) HTTPStatus() int   { return e.status }
-
-var _ bus.APIError = (*apiError)(nil)
-
-func clientError(code, format string, args ...any) *apiError {
-	return &apiError{code: code, message: fmt.Sprintf(format, args...), status: http.StatusBadRequest}
+func clientError(code, format string, args ...any) *awserr.Error {
+	return awserr.Errorf(code, http.StatusBadRequest, format, args...)
 }
 
 type handler func(s *Service, ctx context.Context, body []byte) (any, error)
@@ -175,7 +162,7 @@ func resourceOf(req map[string]json.RawMessage) string {
 func writeError(w http.ResponseWriter, err error) {
 	var ae bus.APIError
 	if !errors.As(err, &ae) {
-		ae = &apiError{code: "InternalFailure", message: err.Error(), status: http.StatusInternalServerError}
+		ae = awserr.New("InternalFailure", http.StatusInternalServerError, err.Error())
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 	w.Header().Set("X-Amzn-Errortype", ae.ErrorCode())
@@ -185,9 +172,9 @@ func writeError(w http.ResponseWriter, err error) {
 	}
 	w.WriteHeader(status)
 	msg := ae.Error()
-	var own *apiError
+	var own *awserr.Error
 	if errors.As(err, &own) {
-		msg = own.message
+		msg = own.Message
 	} else if fe, ok := err.(*fault.Error); ok {
 		msg = fe.Message
 	}

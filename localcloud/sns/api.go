@@ -14,32 +14,22 @@ import (
 
 	"github.com/greenlight/greenlight/localcloud/events/pattern"
 	"github.com/greenlight/greenlight/localcloud/fault"
+	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 	"github.com/greenlight/greenlight/localcloud/internal/uuid"
 )
 
 const xmlns = "http://sns.amazonaws.com/doc/2010-03-31/"
 
-// apiError is an SNS error: its code, HTTP status and fault side.
-type apiError struct {
-	code    string
-	status  int
-	message string
-}
-
-func (e *apiError) Error() string     { return e.code + ": " + e.message }
-func (e *apiError) ErrorCode() string { return e.code }
-func (e *apiError) HTTPStatus() int   { return e.status }
-
 func invalidParameter(format string, args ...any) error {
-	return &apiError{"InvalidParameter", http.StatusBadRequest, "Invalid parameter: " + fmt.Sprintf(format, args...)}
+	return awserr.New("InvalidParameter", http.StatusBadRequest, "Invalid parameter: "+fmt.Sprintf(format, args...))
 }
 
 func invalidParameterValue(format string, args ...any) error {
-	return &apiError{"InvalidParameterValue", http.StatusBadRequest, fmt.Sprintf(format, args...)}
+	return awserr.Errorf("InvalidParameterValue", http.StatusBadRequest, format, args...)
 }
 
 func notFound(what string) error {
-	return &apiError{"NotFound", http.StatusNotFound, what + " does not exist"}
+	return awserr.New("NotFound", http.StatusNotFound, what+" does not exist")
 }
 
 type handler func(r *http.Request, form url.Values) (any, error)
@@ -75,13 +65,13 @@ func resource(form url.Values) string {
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := uuid.New()
 	if err := r.ParseForm(); err != nil {
-		writeError(w, requestID, &apiError{"MalformedQueryString", http.StatusBadRequest, err.Error()})
+		writeError(w, requestID, awserr.New("MalformedQueryString", http.StatusBadRequest, err.Error()))
 		return
 	}
 	action := r.Form.Get("Action")
 	h, ok := s.actions()[action]
 	if !ok {
-		writeError(w, requestID, &apiError{"InvalidAction", http.StatusBadRequest, fmt.Sprintf("The action %q is not valid for this endpoint.", action)})
+		writeError(w, requestID, awserr.Errorf("InvalidAction", http.StatusBadRequest, "The action %q is not valid for this endpoint.", action))
 		return
 	}
 	if err := s.opts.Faults.Check(r.Context(), signingName, action, resource(r.Form)); err != nil {
@@ -108,12 +98,12 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func writeError(w http.ResponseWriter, requestID string, err error) {
 	code, status, message := "InternalError", http.StatusInternalServerError, err.Error()
 	var fe *fault.Error
-	var ae *apiError
+	var ae *awserr.Error
 	switch {
 	case errors.As(err, &fe):
 		code, status, message = fe.Code, fe.Status, fe.Message
 	case errors.As(err, &ae):
-		code, status, message = ae.code, ae.status, ae.message
+		code, status, message = ae.Code, ae.Status, ae.Message
 	}
 	side := "Sender"
 	if status >= 500 {
