@@ -147,7 +147,9 @@ func (s *Service) createStateMachine(_ context.Context, body []byte) (any, error
 	arn := machineARN(in.Name)
 	if old := s.machines[arn]; old != nil {
 		s.mu.Unlock()
-		if old.Definition == in.Definition && old.RoleARN == in.RoleARN && old.Type == in.Type {
+		// AWS matches a repeated create on name, definition and type only;
+		// it ignores another roleArn and keeps the first.
+		if old.Definition == in.Definition && old.Type == in.Type {
 			return map[string]any{"stateMachineArn": arn, "creationDate": epochOf(old.Created)}, nil
 		}
 		return nil, clientError("StateMachineAlreadyExists", "State Machine Already Exists: '%s'", arn)

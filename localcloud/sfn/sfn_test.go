@@ -159,7 +159,16 @@ func TestStateMachineLifecycle(t *testing.T) {
 	if again := h.create(t, "releases", def); again != arn {
 		t.Errorf("an identical create returned %s", again)
 	}
-	_, err := h.client.CreateStateMachine(ctx, &awssfn.CreateStateMachineInput{Name: aws.String("releases"),
+	// AWS ignores another roleArn on a repeated create and keeps the first.
+	other, err := h.client.CreateStateMachine(ctx, &awssfn.CreateStateMachineInput{Name: aws.String("releases"),
+		Definition: aws.String(def), RoleArn: aws.String("arn:aws:iam::000000000000:role/other")})
+	if err != nil || *other.StateMachineArn != arn {
+		t.Fatalf("create with another roleArn = %+v, %v; want the same machine", other, err)
+	}
+	if d, err := h.client.DescribeStateMachine(ctx, &awssfn.DescribeStateMachineInput{StateMachineArn: aws.String(arn)}); err != nil || *d.RoleArn != "arn:aws:iam::000000000000:role/sfn" {
+		t.Fatalf("describe after a create with another roleArn = %+v, %v; want the first roleArn", d, err)
+	}
+	_, err = h.client.CreateStateMachine(ctx, &awssfn.CreateStateMachineInput{Name: aws.String("releases"),
 		Definition: aws.String(`{"StartAt":"S","States":{"S":{"Type":"Succeed"}}}`), RoleArn: aws.String("arn:aws:iam::000000000000:role/sfn")})
 	if errorCode(err) != "StateMachineAlreadyExists" {
 		t.Errorf("create with another definition: %v", err)
