@@ -39,13 +39,19 @@ const (
 	OutputStateMachine = stackref.OutputStateMachine
 )
 
-// Environment variables the functions read.
+// Environment variables the functions read: every function the bucket, the
+// prepare function the configuration, the notify function the topic.
 const (
-	EnvConfig       = "GREENLIGHT_CONFIG"
-	EnvBucket       = "GREENLIGHT_BUCKET"
-	EnvTopicARN     = "GREENLIGHT_TOPIC_ARN"
-	EnvStateMachine = "GREENLIGHT_STATE_MACHINE_ARN"
+	EnvConfig   = "GREENLIGHT_CONFIG"
+	EnvBucket   = "GREENLIGHT_BUCKET"
+	EnvTopicARN = "GREENLIGHT_TOPIC_ARN"
 )
+
+// maxEnvironmentSize is Lambda's limit on the total size of a function's
+// environment variables (names and values). The configuration travels in one
+// of them, so a configuration that does not fit is refused at synth rather
+// than by CloudFormation halfway through a deployment.
+const maxEnvironmentSize = 4096
 
 // ReleasesPattern is the EventBridge wildcard an artifact's key must match to
 // start a release.
@@ -113,6 +119,12 @@ func New(scope constructs.Construct, id string, props *Props) *Greenlight {
 	if err != nil {
 		panic(fmt.Sprintf("greenlight: encode config: %v", err))
 	}
+	// The bucket name (at most 63 bytes) shares the prepare function's
+	// environment with the configuration.
+	if size := len(EnvConfig) + len(config) + len(EnvBucket) + 63; size > maxEnvironmentSize {
+		panic(fmt.Sprintf("greenlight: the configuration is %d bytes as JSON; with the bucket name it exceeds Lambda's %d-byte limit on a function's environment: target functions by prefix or tag, and move per-function settings into release manifests",
+			len(config), maxEnvironmentSize))
+	}
 
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	g := &Greenlight{Construct: c, Functions: map[string]awslambda.Function{}}
@@ -141,13 +153,11 @@ func New(scope constructs.Construct, id string, props *Props) *Greenlight {
 		g.Topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(email), nil))
 	}
 
-	env := map[string]*string{
-		EnvConfig: jsii.String(string(config)),
-		EnvBucket: g.Bucket.BucketName(),
-	}
+	env := map[string]*string{EnvBucket: g.Bucket.BucketName()}
 	for _, name := range functionNames {
 		g.Functions[name] = newFunction(c, p, name, env)
 	}
+	g.Functions["prepare"].AddEnvironment(jsii.String(EnvConfig), jsii.String(string(config)), nil)
 	g.Functions["notify"].AddEnvironment(jsii.String(EnvTopicARN), g.Topic.TopicArn(), nil)
 
 	smName := p.Name + "-releases"
@@ -171,9 +181,6 @@ func New(scope constructs.Construct, id string, props *Props) *Greenlight {
 		},
 	})
 	g.StateMachine = wf.StateMachine
-	// Set after the state machine exists; the functions it invokes cannot
-	// know its ARN without a dependency cycle, and guard is not one of them.
-	g.Functions["guard"].AddEnvironment(jsii.String(EnvStateMachine), g.StateMachine.StateMachineArn(), nil)
 
 	grant(stack, g, p, smName)
 

@@ -82,22 +82,23 @@ func TestFunctions(t *testing.T) {
 			tpl := synth(t, greenlight.Props{Config: cfg, Architecture: tt.arch})
 			tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(len(greenlight.FunctionNames())))
 			for _, name := range greenlight.FunctionNames() {
+				// Exactly the variables the function reads: Lambda caps a
+				// function's environment at 4 KB.
 				env := map[string]any{
-					greenlight.EnvConfig: assertions.Match_SerializedJson(jsonValue(t, cfg)),
 					greenlight.EnvBucket: map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("ArtifactBucket"))},
 				}
 				switch name {
+				case "prepare":
+					env[greenlight.EnvConfig] = assertions.Match_SerializedJson(jsonValue(t, cfg))
 				case "notify":
 					env[greenlight.EnvTopicARN] = map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("Topic"))}
-				case "guard":
-					env[greenlight.EnvStateMachine] = map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("StateMachine"))}
 				}
 				tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), &map[string]any{
 					"FunctionName":  "greenlight-" + name,
 					"Runtime":       "provided.al2023",
 					"Architectures": []any{tt.want},
 					"Handler":       "bootstrap",
-					"Environment":   map[string]any{"Variables": env},
+					"Environment":   map[string]any{"Variables": assertions.Match_Exact(env)},
 				})
 			}
 		})
@@ -441,6 +442,17 @@ func TestFunctionGrants(t *testing.T) {
 	}
 }
 
+// bigConfig targets n functions by name, each with its own alarm.
+func bigConfig(n int) greenlight.Config {
+	cfg := greenlight.Config{Functions: map[string]map[string]any{}}
+	for i := range n {
+		name := fmt.Sprintf("orders-%03d", i)
+		cfg.Targets.Names = append(cfg.Targets.Names, name)
+		cfg.Functions[name] = map[string]any{"alarms": []any{name + "-5xx"}}
+	}
+	return cfg
+}
+
 func TestBadProps(t *testing.T) {
 	noBootstrap := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(noBootstrap, "prepare"), 0o755); err != nil {
@@ -456,6 +468,7 @@ func TestBadProps(t *testing.T) {
 		{"own functions by prefix", greenlight.Props{Config: greenlight.Config{Targets: greenlight.Targets{Prefix: "greenlight-"}}}, "greenlight's own function greenlight-prepare"},
 		{"not built", greenlight.Props{Config: demoConfig(), Assets: noBootstrap}, "prepare/bootstrap is missing: build the functions first (make build)"},
 		{"bad email", greenlight.Props{Config: demoConfig(), Emails: []string{"ops"}}, `emails[0]: "ops" is not an email address`},
+		{"config too big for the environment", greenlight.Props{Config: bigConfig(200)}, "exceeds Lambda's 4096-byte limit on a function's environment"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
