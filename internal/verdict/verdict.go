@@ -4,6 +4,7 @@
 package verdict
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/greenlight/greenlight/internal/failure"
@@ -25,14 +26,12 @@ type Alarm struct {
 	Reason string
 }
 
-// Policy says which alarms a release watches and how to read them.
+// Policy says which alarms a release watches.
 type Policy struct {
 	// Watch names every alarm the release depends on; an alarm named here
 	// that is absent from the fetched set counts as breached, so that a typo
 	// in an alarm name cannot silently disable the safety net.
 	Watch []string
-	// InsufficientDataBreaches treats INSUFFICIENT_DATA as ALARM.
-	InsufficientDataBreaches bool
 }
 
 // Outcome is what the release should do next.
@@ -66,19 +65,11 @@ func Assess(alarms []Alarm, policy Policy) Verdict {
 			a = Alarm{Name: name, State: StateMissing, Reason: "alarm does not exist"}
 		}
 		v.States[name] = a.State
-		if breached(a.State, policy) {
+		if breached(a.State) {
 			v.Breached = append(v.Breached, failure.BreachedAlarm{Name: a.Name, State: a.State, Reason: a.Reason})
 		}
 	}
-	slices.SortFunc(v.Breached, func(a, b failure.BreachedAlarm) int {
-		switch {
-		case a.Name < b.Name:
-			return -1
-		case a.Name > b.Name:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(v.Breached, func(a, b failure.BreachedAlarm) int { return cmp.Compare(a.Name, b.Name) })
 	v.Breached = slices.CompactFunc(v.Breached, func(a, b failure.BreachedAlarm) bool { return a.Name == b.Name })
 	if len(v.Breached) > 0 {
 		v.Outcome = RollBack
@@ -86,14 +77,12 @@ func Assess(alarms []Alarm, policy Policy) Verdict {
 	return v
 }
 
-func breached(state string, p Policy) bool {
-	switch state {
-	case StateAlarm, StateMissing:
-		return true
-	case StateInsufficientData:
-		return p.InsufficientDataBreaches
-	}
-	return false
+// breached reports whether an alarm in state stops the release.
+// INSUFFICIENT_DATA does not: the release's own alarm is in it from its
+// creation until its first evaluation, and a user alarm on a quiet metric is
+// in it whenever the metric has no data, which says nothing against green.
+func breached(state string) bool {
+	return state == StateAlarm || state == StateMissing
 }
 
 // Err returns the *failure.AlarmBreachedError for a RollBack verdict and nil

@@ -26,7 +26,7 @@ func TestAssess(t *testing.T) {
 		{"unwatched alarm ignored", []Alarm{ok("a"), alarm("other")}, Policy{Watch: []string{"a"}}, Proceed, nil},
 		{"missing alarm breaches", []Alarm{ok("a")}, Policy{Watch: []string{"a", "typo"}}, RollBack, []string{"typo"}},
 		{"insufficient data tolerated", []Alarm{insufficient("a")}, Policy{Watch: []string{"a"}}, Proceed, nil},
-		{"insufficient data breaches when asked", []Alarm{insufficient("a")}, Policy{Watch: []string{"a"}, InsufficientDataBreaches: true}, RollBack, []string{"a"}},
+		{"insufficient data beside an alarm", []Alarm{insufficient("a"), alarm("b")}, Policy{Watch: []string{"a", "b"}}, RollBack, []string{"b"}},
 		{"watched twice reported once", []Alarm{alarm("a")}, Policy{Watch: []string{"a", "a"}}, RollBack, []string{"a"}},
 	}
 	for _, tt := range tests {
