@@ -66,3 +66,36 @@ func TestWriteTable(t *testing.T) {
 		t.Errorf("table:\n%s\nwant:\n%s", buf.String(), want)
 	}
 }
+
+func TestCauseMessage(t *testing.T) {
+	tests := []struct {
+		name, cause, want string
+	}{
+		{"lambda error payload", `{"errorMessage":"1 test(s) failed: health","errorType":"TestFailedError"}`, "1 test(s) failed: health"},
+		{"payload with a stack trace", `{"errorType":"Runtime.ExitError","errorMessage":"exit status 2","stackTrace":[]}`, "exit status 2"},
+		{"empty message", `{"errorMessage":"","errorType":"X"}`, ""},
+		{"plain text", "blue serves all traffic again", "blue serves all traffic again"},
+		{"JSON without a message", `{"reason":"halted"}`, `{"reason":"halted"}`},
+		{"message that is not a string", `{"errorMessage":42}`, `{"errorMessage":42}`},
+		{"broken JSON", `{"errorMessage":"cut`, `{"errorMessage":"cut`},
+		{"empty", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := causeMessage(tt.cause); got != tt.want {
+				t.Errorf("causeMessage(%q) = %q, want %q", tt.cause, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestClosingLineReadsTheCause(t *testing.T) {
+	r := releaseReport{
+		ReleaseID: "orders-1", Outcome: "rolledBack", DurationSeconds: 41, Green: "4", Blue: "3",
+		Error: "TestFailedError", Cause: `{"errorMessage":"1 test(s) failed: health","errorType":"TestFailedError"}`,
+	}
+	want := "release orders-1 rolledBack after 41s (green v4, blue v3): TestFailedError: 1 test(s) failed: health"
+	if got := closingLine(r); got != want {
+		t.Errorf("closingLine = %q\nwant %q", got, want)
+	}
+}

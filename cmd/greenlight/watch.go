@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -245,13 +246,28 @@ func closingLine(r releaseReport) string {
 }
 
 func failureCause(r releaseReport) string {
+	cause := causeMessage(r.Cause)
 	switch {
-	case r.Error != "" && r.Cause != "":
-		return r.Error + ": " + r.Cause
+	case r.Error != "" && cause != "":
+		return r.Error + ": " + cause
 	case r.Error != "":
 		return r.Error
 	}
-	return r.Cause
+	return cause
+}
+
+// causeMessage returns the message of a Step Functions error cause. When a
+// Lambda function fails, the cause is the function's error payload,
+// {"errorMessage": ..., "errorType": ...}, whose type is already the error
+// name; people read the message. Any other cause is returned as it is.
+func causeMessage(cause string) string {
+	var payload struct {
+		ErrorMessage *string `json:"errorMessage"`
+	}
+	if !strings.HasPrefix(cause, "{") || json.Unmarshal([]byte(cause), &payload) != nil || payload.ErrorMessage == nil {
+		return cause
+	}
+	return *payload.ErrorMessage
 }
 
 // view draws frames: in place on a terminal, otherwise only on change.
