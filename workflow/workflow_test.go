@@ -265,6 +265,8 @@ func TestRetryByErrorKind(t *testing.T) {
 		{workflow.StateDeploy, "Lambda.TooManyRequestsException", 6},
 		{workflow.StateDeploy, "States.Timeout", 6},
 		{workflow.StateDeploy, "Runtime.ExitError", 2},
+		{workflow.StateDeploy, "OperationError", 2},
+		{workflow.StateShift, "OperationError", 2},
 		{workflow.StateTest, workflow.ErrTestFailed, 0},
 		{workflow.StateShift, workflow.ErrAlarmBreached, 0},
 		{workflow.StateShift, workflow.ErrThrottled, 6},
