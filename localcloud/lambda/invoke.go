@@ -357,7 +357,6 @@ func (s *Service) serveInvoke(w http.ResponseWriter, r *http.Request) {
 			defer s.async.Done()
 			s.runEvent(t, payload)
 		}()
-		w.Header().Set("X-Amzn-RequestId", newRevisionID())
 		w.WriteHeader(http.StatusAccepted)
 	default:
 		res, err := s.run(r.Context(), t, payload)

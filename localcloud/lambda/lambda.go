@@ -201,6 +201,9 @@ func (s *Service) settleAt() time.Time {
 
 // ServeHTTP answers the Lambda REST API.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Every AWS answer, success or error, carries a request id; the SDKs
+	// put it in result metadata and error messages.
+	w.Header().Set("X-Amzn-RequestId", uuid.New())
 	s.mux.ServeHTTP(w, r)
 }
 

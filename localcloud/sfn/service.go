@@ -23,6 +23,7 @@ import (
 	"github.com/greenlight/greenlight/localcloud/clock"
 	"github.com/greenlight/greenlight/localcloud/fault"
 	"github.com/greenlight/greenlight/localcloud/internal/awserr"
+	"github.com/greenlight/greenlight/localcloud/internal/uuid"
 )
 
 // signingName is the SigV4 service name of Step Functions.
@@ -114,6 +115,9 @@ var operations = map[string]handler{
 
 // ServeHTTP answers one awsJson1.0 request.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Every AWS answer, success or error, carries a request id; the SDKs
+	// put it in result metadata and error messages.
+	w.Header().Set("X-Amzn-RequestId", uuid.New())
 	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "AWSStepFunctions.")
 	h := operations[op]
 	if r.Method != http.MethodPost || !ok || h == nil {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
@@ -490,5 +492,22 @@ func TestFaultsAndProtocolErrors(t *testing.T) {
 	h.svc.ServeHTTP(rec, req)
 	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), `"__type":"UnknownOperationException"`) {
 		t.Errorf("unknown operation: %d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestRequestID(t *testing.T) {
+	h := newHarness(t, Options{})
+	ctx := context.Background()
+	out, err := h.client.ListStateMachines(ctx, &awssfn.ListStateMachinesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, ok := awsmiddleware.GetRequestIDMetadata(out.ResultMetadata); !ok || id == "" {
+		t.Errorf("a success has no request id (%q)", id)
+	}
+	_, err = h.client.DescribeExecution(ctx, &awssfn.DescribeExecutionInput{ExecutionArn: aws.String("arn:aws:states:us-east-1:000000000000:execution:m:x")})
+	var re *awshttp.ResponseError
+	if !errors.As(err, &re) || re.ServiceRequestID() == "" {
+		t.Errorf("an error has no request id: %v", err)
 	}
 }
