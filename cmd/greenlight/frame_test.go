@@ -12,6 +12,7 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/greenlight/greenlight/internal/release"
+	"github.com/greenlight/greenlight/internal/strategy"
 )
 
 func TestFrameOf(t *testing.T) {
@@ -19,8 +20,11 @@ func TestFrameOf(t *testing.T) {
 	if err := json.Unmarshal([]byte(fixture(t, "shifting.json")), &shifting); err != nil {
 		t.Fatal(err)
 	}
-	early := shifting
-	early.State.Step, early.State.Weight, early.State.BakeSeconds = 0, 0, 30
+	// The first step of a linear release has baked longer than its 30 s.
+	linear := shifting
+	linear.Strategy = strategy.Strategy{Name: "Linear10PercentEvery1Minute"}
+	linear.Schedule = []strategy.Step{{Percent: 10, BakeSeconds: 30}, {Percent: 20, BakeSeconds: 30}, {Percent: 100}}
+	linear.State.BakeSeconds = 30
 	d := &sfn.DescribeExecutionOutput{Input: aws.String(fixture(t, "s3-event.json")), StartDate: aws.Time(t0), Status: sfntypes.ExecutionStatusRunning}
 	now := t0.Add(3 * time.Minute)
 	bake := entered(sfntypes.HistoryEventTypeWaitStateEntered, "Bake", t0.Add(time.Minute), "{}")
@@ -49,12 +53,12 @@ func TestFrameOf(t *testing.T) {
 			},
 		},
 		{
-			name: "next step is a shift", events: []sfntypes.HistoryEvent{bake}, doc: &early,
+			name: "next step is a shift", events: []sfntypes.HistoryEvent{bake}, doc: &linear,
 			want: frame{
 				Function: "orders", ReleaseID: "orders-20261122T101500Z-c469", Status: "RUNNING", Elapsed: 3 * time.Minute, State: "Bake",
-				Strategy: "Canary10Percent5Minutes", Step: 0, Steps: 2, Blue: "3", Green: "4",
+				Strategy: "Linear10PercentEvery1Minute", Step: 1, Steps: 3, Weight: 0.1, Blue: "3", Green: "4",
 				Alarms: []alarmState{{Name: "orders-5xx", State: "OK"}, {Name: "greenlight-orders-errors", State: "OK"}},
-				Next:   &nextStep{In: -90 * time.Second, Percent: 10},
+				Next:   &nextStep{In: -90 * time.Second, Percent: 20},
 			},
 		},
 		{

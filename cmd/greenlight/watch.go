@@ -213,7 +213,7 @@ func frameOf(d *sfn.DescribeExecutionOutput, events []sfntypes.HistoryEvent, doc
 	}
 	f.Function, f.ReleaseID = doc.Function, doc.ReleaseID
 	f.Strategy = doc.Strategy.Name
-	f.Step, f.Steps = doc.State.Step, len(doc.Schedule)
+	f.Step, f.Steps = len(doc.State.StepsTaken), len(doc.Schedule)
 	f.Weight = doc.State.Weight
 	f.Blue, f.Green = doc.State.Blue, doc.State.Green
 	for _, name := range doc.WatchedAlarms() {
@@ -224,13 +224,22 @@ func frameOf(d *sfn.DescribeExecutionOutput, events []sfntypes.HistoryEvent, doc
 		f.Alarms = append(f.Alarms, st)
 	}
 	if entered != nil && entered.Type == sfntypes.HistoryEventTypeWaitStateEntered && entered.Timestamp != nil {
-		next := nextStep{In: entered.Timestamp.Add(time.Duration(doc.State.BakeSeconds) * time.Second).Sub(now), Percent: 100}
-		if doc.State.Step < len(doc.Schedule) {
-			next.Percent = doc.Schedule[doc.State.Step].Percent
+		f.Next = &nextStep{
+			In:      entered.Timestamp.Add(time.Duration(doc.State.BakeSeconds) * time.Second).Sub(now),
+			Percent: afterBake(doc),
 		}
-		f.Next = &next
 	}
 	return f
+}
+
+// afterBake is the traffic green gets once the current bake ends, 100 when
+// the release is then promoted. A bake follows a shift, whose document holds
+// in state.step the index of the step it just took; verify moves it on.
+func afterBake(doc *release.Document) float64 {
+	if next := doc.State.Step + 1; next < len(doc.Schedule) {
+		return doc.Schedule[next].Percent
+	}
+	return 100
 }
 
 // closingLine says how a followed release ended.
