@@ -424,11 +424,17 @@ func TestFunctionGrants(t *testing.T) {
 		{"test", `^lambda:InvokeFunction .*:function:greenlight-demo:\*$`, false},
 		{"test", `^lambda:UpdateAlias `, true},
 		{"verify", `^cloudwatch:DescribeAlarms `, false},
-		{"verify", `^lambda:UpdateAlias `, true},
+		{"verify", `^lambda:`, true},
+		{"shift", `^lambda:UpdateAlias .*:function:greenlight-demo:\*$`, false},
+		{"shift", `^lambda:(UpdateFunctionCode|PublishVersion) `, true},
+		{"promote", `^lambda:(UpdateFunctionCode|PublishVersion) `, true},
 		{"rollback", `^lambda:UpdateAlias .*:function:greenlight-demo:\*$`, false},
+		{"rollback", `^lambda:(UpdateFunctionCode|PublishVersion) `, true},
 		{"notify", `^sns:Publish {"Ref":"GreenlightTopic`, false},
+		{"notify", `^cloudwatch:GetMetricData \*$`, false},
 		{"notify", `^(s3|lambda):`, true},
 		{"guard", `^lambda:UpdateAlias .*:function:greenlight-demo:\*$`, false},
+		{"guard", `^lambda:(UpdateFunctionCode|PublishVersion) `, true},
 		{"guard", `^s3:ListBucket `, false},
 	}
 	for _, tt := range tests {

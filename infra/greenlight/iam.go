@@ -11,9 +11,12 @@ import (
 // Lambda actions on the target functions, by need. No other Lambda action is
 // granted, and none on a resource outside the targets.
 var (
-	lambdaRead   = []string{"lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:GetAlias", "lambda:ListVersionsByFunction"}
-	lambdaWrite  = append([]string{"lambda:UpdateFunctionCode", "lambda:PublishVersion", "lambda:CreateAlias", "lambda:UpdateAlias"}, lambdaRead...)
-	lambdaInvoke = append([]string{"lambda:InvokeFunction"}, lambdaRead...)
+	lambdaRead = []string{"lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:GetAlias", "lambda:ListVersionsByFunction"}
+	// lambdaAliases move traffic: the functions that shift, promote and
+	// restore blue never change code.
+	lambdaAliases = append([]string{"lambda:CreateAlias", "lambda:UpdateAlias"}, lambdaRead...)
+	lambdaDeploy  = append([]string{"lambda:UpdateFunctionCode", "lambda:PublishVersion"}, lambdaAliases...)
+	lambdaInvoke  = append([]string{"lambda:InvokeFunction"}, lambdaRead...)
 )
 
 // ReleaseAlarmPrefix starts the name of every alarm greenlight creates; the
@@ -27,6 +30,7 @@ type access struct {
 	executions   bool     // describe executions of the release state machine (stale locks)
 	alarms       bool     // read any alarm; create and delete greenlight's own
 	publish      bool     // publish to the topic
+	metrics      bool     // read metric data (green's error rate); GetMetricData has no resource-level permissions
 	targets      []string // Lambda actions on the target functions
 }
 
@@ -36,14 +40,14 @@ var accessOf = map[string]access{
 	"prepare":  {readReleases: true, targets: lambdaRead},
 	"lock":     {locks: true, executions: true},
 	"unlock":   {locks: true, alarms: true},
-	"deploy":   {readReleases: true, locks: true, alarms: true, targets: lambdaWrite},
+	"deploy":   {readReleases: true, locks: true, alarms: true, targets: lambdaDeploy},
 	"test":     {locks: true, targets: lambdaInvoke},
-	"shift":    {locks: true, alarms: true, targets: lambdaWrite},
-	"verify":   {locks: true, alarms: true, targets: lambdaRead},
-	"promote":  {locks: true, alarms: true, targets: lambdaWrite},
-	"rollback": {locks: true, alarms: true, targets: lambdaWrite},
-	"notify":   {publish: true},
-	"guard":    {locks: true, alarms: true, targets: lambdaWrite},
+	"shift":    {locks: true, alarms: true, targets: lambdaAliases},
+	"verify":   {locks: true, alarms: true},
+	"promote":  {locks: true, alarms: true, targets: lambdaAliases},
+	"rollback": {locks: true, alarms: true, targets: lambdaAliases},
+	"notify":   {publish: true, metrics: true},
+	"guard":    {locks: true, alarms: true, targets: lambdaAliases},
 }
 
 func statement(actions []string, resources ...*string) awsiam.PolicyStatement {
@@ -129,6 +133,9 @@ func grant(stack awscdk.Stack, g *Greenlight, p Props, stateMachineName string) 
 		}
 		if a.publish {
 			g.Topic.GrantPublish(fn)
+		}
+		if a.metrics {
+			fn.AddToRolePolicy(statement([]string{"cloudwatch:GetMetricData"}, jsii.String("*")))
 		}
 		for _, s := range targetStatements(stack, p.Config.Targets, a.targets) {
 			fn.AddToRolePolicy(s)

@@ -37,6 +37,9 @@ func suppress(stack awscdk.Stack, g *Greenlight, p Props) {
 		if len(a.targets) > 0 {
 			wildcards = append(wildcards, targetPatterns(p.Config.Targets)...)
 		}
+		if a.metrics {
+			wildcards = append(wildcards, "Resource::*")
+		}
 		if name == "test" {
 			for _, h := range p.Config.hooks() {
 				wildcards = append(wildcards, hookPattern(h))
@@ -56,7 +59,8 @@ func suppress(stack awscdk.Stack, g *Greenlight, p Props) {
 					"artifact bucket; the versions and aliases (name:*) of a configured target or hook, the functions " +
 					"that start with the configured prefix, or, for a tag, any function whose tag matches (the statement " +
 					"carries an aws:ResourceTag condition); executions of this stack's state machine; alarms greenlight " +
-					"creates (greenlight-*), and read-only DescribeAlarms on the user's alarms, whose names are configuration."),
+					"creates (greenlight-*), and read-only DescribeAlarms on the user's alarms, whose names are configuration; " +
+					"read-only GetMetricData on *, as CloudWatch has no resource-level permissions for it."),
 			})
 		}
 		cdknag.NagSuppressions_AddResourceSuppressions(g.Functions[name], &suppressions, jsii.Bool(true))
