@@ -235,10 +235,9 @@ func (c *Cloud) Start(ctx context.Context) error {
 			c.opts.Logf("local cloud: serve: %v", err)
 		}
 	}()
-	go func() {
-		<-ctx.Done()
-		_ = c.Close()
-	}()
+	// AfterFunc, not a goroutine blocked on ctx.Done: a cloud closed
+	// directly under a context that never ends leaves nothing behind.
+	context.AfterFunc(ctx, func() { _ = c.Close() })
 	return nil
 }
 
