@@ -74,12 +74,14 @@ func (h *Handler) Handle(ctx context.Context, e events.CloudWatchEvent) (Result,
 		if !r.Watches(c.AlarmName) || r.Phase == release.PhasePromoted || r.Phase == release.PhaseRolledBack {
 			continue
 		}
-		restored, err := h.stop(ctx, r, c)
+		halted, restored, err := h.stop(ctx, r, c)
 		if err != nil {
 			firstErr = cmp.Or(firstErr, err)
 			continue
 		}
-		res.Halted = append(res.Halted, r.Function)
+		if halted {
+			res.Halted = append(res.Halted, r.Function)
+		}
 		if restored {
 			res.Restored = append(res.Restored, r.Function)
 		}
@@ -87,22 +89,28 @@ func (h *Handler) Handle(ctx context.Context, e events.CloudWatchEvent) (Result,
 	return res, firstErr
 }
 
-func (h *Handler) stop(ctx context.Context, listed ledger.Record, c alarmStateChange) (restored bool, err error) {
+func (h *Handler) stop(ctx context.Context, listed ledger.Record, c alarmStateChange) (halted, restored bool, err error) {
 	// Decide on the record the halt was written to, not the listed one: a
 	// shift that recorded its step in between has already moved traffic and,
 	// having seen no halt, will not undo it.
 	r, err := h.Ledger.Halt(ctx, listed.Function, ledger.Action{Reason: "alarm " + c.AlarmName + " is ALARM: " + c.State.Reason, By: By})
 	if errors.Is(err, ledger.ErrNotHeld) {
-		return false, nil // the release ended meanwhile
+		return false, false, nil // the release ended meanwhile
 	}
 	if err != nil {
-		return false, failure.Classify("halt release of "+listed.Function, err)
+		return false, false, failure.Classify("halt release of "+listed.Function, err)
+	}
+	if r.Phase == release.PhasePromoted || r.Phase == release.PhaseRolledBack {
+		// The release finished after the list: promote has returned and will
+		// not look at the halt, so moving live now would leave it serving
+		// blue under a release reported as promoted.
+		return false, false, nil
 	}
 	if r.Blue == "" || r.Weight <= 0 {
-		return false, nil // green serves no live traffic; a shift under way sees the halt and undoes its step
+		return true, false, nil // green serves no live traffic; a shift under way sees the halt and undoes its step
 	}
 	if err := traffic.Point(ctx, h.Lambda, r.Function, r.LiveAlias, r.Blue); err != nil {
-		return false, failure.Classify("restore blue of "+r.Function, err)
+		return true, false, failure.Classify("restore blue of "+r.Function, err)
 	}
-	return true, nil
+	return true, true, nil
 }

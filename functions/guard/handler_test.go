@@ -166,6 +166,18 @@ func TestHandleRaces(t *testing.T) {
 			wantHalt:     true,
 		},
 		{
+			name: "promote records the promotion after the list",
+			between: func(ctx context.Context, l *ledger.Ledger, a *traffictest.Aliases) error {
+				if err := traffic.Point(ctx, a, "orders", "live", "4"); err != nil {
+					return err
+				}
+				_, err := l.Update(ctx, "orders", "arn:orders", func(r *ledger.Record) { r.Phase, r.Weight = release.PhasePromoted, 1 })
+				return err
+			},
+			wantLive: traffic.Alias{Version: "4"},
+			wantHalt: true,
+		},
+		{
 			name: "the release ends after the list",
 			between: func(ctx context.Context, l *ledger.Ledger, _ *traffictest.Aliases) error {
 				return l.Release(ctx, "orders", "arn:orders")
@@ -190,7 +202,7 @@ func TestHandleRaces(t *testing.T) {
 				t.Errorf("restored = %v, want %v", got.Restored, tt.wantRestored)
 			}
 			if live, _ := a.Alias("live"); live.Version != tt.wantLive.Version || len(live.Weights) != 0 {
-				t.Errorf("live = %+v, want blue at 100 %%", live)
+				t.Errorf("live = %+v, want version %s at 100 %%", live, tt.wantLive.Version)
 			}
 			rec, held := b.Record(t, "orders")
 			if halted := held && rec.Halt != nil; halted != tt.wantHalt {

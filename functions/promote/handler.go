@@ -30,7 +30,8 @@ type Handler struct {
 
 // Handle points the live alias at green with routing cleared, creating the
 // alias on a first release. It is safe to repeat. A release halted since its
-// last verify is not promoted: it fails with *failure.HaltedError.
+// last verify, or while this task moves live, is not promoted: blue is put
+// back and it fails with *failure.HaltedError.
 func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Document, error) {
 	fn, s := d.Function, &d.State
 	if _, err := h.Ledger.Check(ctx, fn, d.ExecutionARN); err != nil {
@@ -39,11 +40,25 @@ func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Doc
 	if err := traffic.Point(ctx, h.Lambda, fn, d.LiveAlias, s.Green); err != nil {
 		return nil, failure.Classify("promote "+d.LiveAlias, err)
 	}
-	s.Phase, s.Weight, s.Next = release.PhasePromoted, 1, release.NextPromote
-	if _, err := h.Ledger.Update(ctx, fn, d.ExecutionARN, func(r *ledger.Record) {
-		r.Phase, r.Weight = s.Phase, s.Weight
-	}); err != nil {
+	rec, err := h.Ledger.Update(ctx, fn, d.ExecutionARN, func(r *ledger.Record) {
+		if r.Halt == nil {
+			r.Phase, r.Weight = release.PhasePromoted, 1
+		}
+	})
+	if err != nil {
 		return nil, ledger.AsHalt(fn, err)
 	}
+	if rec.Halt != nil {
+		// The guard or an operator halted the release while live was being
+		// moved, and may have restored blue before the move: restore it
+		// again rather than end as promoted on a halted release.
+		if s.Blue != "" {
+			if err := traffic.Point(ctx, h.Lambda, fn, d.LiveAlias, s.Blue); err != nil {
+				return nil, failure.Classify("restore "+d.LiveAlias, err)
+			}
+		}
+		return nil, &failure.HaltedError{Reason: rec.Halt.Reason, By: rec.Halt.By}
+	}
+	s.Phase, s.Weight, s.Next = release.PhasePromoted, 1, release.NextPromote
 	return d, nil
 }

@@ -102,3 +102,33 @@ func TestHandleErrors(t *testing.T) {
 		})
 	}
 }
+
+// haltingLedger halts the release while promote moves live, as the guard
+// would when green's alarm fires at that moment.
+type haltingLedger struct{ *ledger.Ledger }
+
+func (l haltingLedger) Update(ctx context.Context, fn, arn string, change func(*ledger.Record)) (ledger.Record, error) {
+	if _, err := l.Halt(ctx, fn, ledger.Action{Reason: "orders-5xx is ALARM", By: "guard"}); err != nil {
+		return ledger.Record{}, err
+	}
+	return l.Ledger.Update(ctx, fn, arn, change)
+}
+
+func TestHaltDuringPromoteRestoresBlue(t *testing.T) {
+	d := load(t)
+	b := ledgertest.NewBucket()
+	b.Put(t, ledger.Record{Function: "orders", ExecutionARN: d.ExecutionARN, Phase: release.PhaseShifting, Weight: 0.25})
+	a := traffictest.New(map[string]traffic.Alias{"live": {Version: "3", Weights: map[string]float64{"4": 0.25}}})
+	h := &Handler{Lambda: a, Ledger: haltingLedger{&ledger.Ledger{S3: b, Bucket: "artifacts"}}}
+	_, err := h.Handle(context.Background(), d)
+	var he *failure.HaltedError
+	if !errors.As(err, &he) || he.By != "guard" {
+		t.Fatalf("error = %v, want the guard's halt", err)
+	}
+	if live, _ := a.Alias("live"); live.Version != "3" || len(live.Weights) != 0 {
+		t.Errorf("live = %+v, want blue 3 at 100 %%", live)
+	}
+	if rec, _ := b.Record(t, "orders"); rec.Phase == release.PhasePromoted {
+		t.Errorf("lock record says promoted on a halted release")
+	}
+}
