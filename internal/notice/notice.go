@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/greenlight/greenlight/internal/failure"
@@ -47,8 +48,8 @@ const (
 	AttrFunction = "function"
 )
 
-// maxSubject is SNS's limit on an e-mail subject.
-const maxSubject = 100
+// maxSubject is SNS's limit on a subject: fewer than 100 characters.
+const maxSubject = 99
 
 // Body is the JSON message body.
 type Body struct {
@@ -114,7 +115,7 @@ func Compose(event Event, d *release.Document, now time.Time, errorRate *float64
 		b.Reason = Reason(d.Error)
 	}
 	return Message{
-		Subject:    truncate(subject(event, d), maxSubject),
+		Subject:    truncate(printable(subject(event, d)), maxSubject),
 		Body:       b,
 		Attributes: map[string]string{AttrEvent: string(event), AttrFunction: orUnknown(d.Function)},
 	}
@@ -193,15 +194,25 @@ func build(d *release.Document) string {
 	return "release"
 }
 
+// printable replaces line breaks, other control characters and invalid UTF-8
+// with spaces: SNS refuses a subject that holds any, and the function name of
+// a release that failed validation is whatever the input said.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, " "))
+}
+
+// truncate shortens s to at most n characters, ending it with "...".
 func truncate(s string, n int) string {
-	if len(s) <= n {
+	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
-	s = s[:n-3]
-	for !utf8.ValidString(s) {
-		s = s[:len(s)-1]
-	}
-	return s + "..."
+	r := []rune(s)
+	return string(r[:n-3]) + "..."
 }
 
 // Reason extracts the human message from a Step Functions error: for a

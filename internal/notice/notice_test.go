@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/greenlight/greenlight/internal/release"
 	"github.com/greenlight/greenlight/internal/strategy"
@@ -50,6 +51,10 @@ func TestSubjects(t *testing.T) {
 	odd.Error = &release.TaskError{Error: "States.Timeout"}
 	long := doc()
 	long.Function = strings.Repeat("f", 64)
+	// A console input that failed validation names any function it likes.
+	broken := &release.Document{Function: "orders\r\nBcc: x", Error: &release.TaskError{Error: "ValidationError"}}
+	wide := doc()
+	wide.Function = strings.Repeat("é", 80)
 	tests := []struct {
 		event Event
 		d     *release.Document
@@ -67,7 +72,9 @@ func TestSubjects(t *testing.T) {
 		{Rejected, doc(), "greenlight: orders release rejected, another release is in progress"},
 		{Noop, doc(), "greenlight: orders unchanged, artifact identical to version 3"},
 		{RollbackFailed, doc(), "greenlight: ALERT orders rollback failed, function needs attention"},
-		{Promoted, long, "greenlight: " + strings.Repeat("f", 64) + " promoted to version ..."},
+		{Promoted, long, "greenlight: " + strings.Repeat("f", 64) + " promoted to version..."},
+		{Failed, broken, "greenlight: orders  Bcc: x release failed (invalid release)"},
+		{Started, wide, "greenlight: releasing " + strings.Repeat("é", 74) + "..."},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.event), func(t *testing.T) {
@@ -75,8 +82,8 @@ func TestSubjects(t *testing.T) {
 			if m.Subject != tt.want {
 				t.Errorf("subject = %q, want %q", m.Subject, tt.want)
 			}
-			if len(m.Subject) > maxSubject {
-				t.Errorf("subject is %d characters", len(m.Subject))
+			if n := utf8.RuneCountInString(m.Subject); n >= 100 {
+				t.Errorf("subject is %d characters, SNS takes fewer than 100", n)
 			}
 		})
 	}
