@@ -294,23 +294,33 @@ func (l *Ledger) modify(ctx context.Context, fn string, change func(*Record) err
 
 // Release deletes fn's record if executionARN holds it; releasing a lock that
 // is gone or held by another execution does nothing.
+//
+// The delete is conditional on the ETag read (If-Match). An execution that
+// is stopped while it unlocks is no longer running, so another release may
+// take its lock over between the read and the delete; that lock must
+// survive. A record that changed but is still this execution's (the guard
+// wrote a halt) is read again and deleted.
 func (l *Ledger) Release(ctx context.Context, fn, executionARN string) error {
-	r, _, err := l.Get(ctx, fn)
-	if errors.Is(err, ErrNotHeld) {
-		return nil
+	for range maxAttempts {
+		r, etag, err := l.Get(ctx, fn)
+		if errors.Is(err, ErrNotHeld) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if r.ExecutionARN != executionARN {
+			return nil
+		}
+		_, err = l.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &l.Bucket, Key: aws.String(Key(fn)), IfMatch: &etag})
+		if err == nil || failure.IsNotFound(err) {
+			return nil
+		}
+		if !failure.IsPreconditionFailed(err) {
+			return failure.Classify("delete lock of "+fn, err)
+		}
 	}
-	if err != nil {
-		return err
-	}
-	if r.ExecutionARN != executionARN {
-		return nil
-	}
-	// The holder is running this very call, so nobody can take the lock over
-	// between the read and the delete; a plain delete is enough.
-	if _, err := l.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &l.Bucket, Key: aws.String(Key(fn))}); err != nil && !failure.IsNotFound(err) {
-		return failure.Classify("delete lock of "+fn, err)
-	}
-	return nil
+	return &failure.ConflictError{Op: "release lock of " + fn, Err: errors.New("lock record kept changing")}
 }
 
 // List returns every lock record, that is every release in progress.

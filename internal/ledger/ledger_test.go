@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go"
 
@@ -151,6 +152,51 @@ func TestRelease(t *testing.T) {
 			}
 			if _, ok := b.Record(t, "orders"); ok != tt.kept {
 				t.Errorf("record kept = %v, want %v", ok, tt.kept)
+			}
+		})
+	}
+}
+
+// racingBucket lets another writer change the lock record after the ledger
+// read it and before it deletes it.
+type racingBucket struct {
+	*ledgertest.Bucket
+	before func(t *testing.T, b *ledgertest.Bucket)
+	t      *testing.T
+}
+
+func (r *racingBucket) DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, opts ...func(*s3.Options)) (*s3.DeleteObjectOutput, error) {
+	if r.before != nil {
+		r.before(r.t, r.Bucket)
+		r.before = nil
+	}
+	return r.Bucket.DeleteObject(ctx, in, opts...)
+}
+
+func TestReleaseRaces(t *testing.T) {
+	tests := []struct {
+		name   string
+		before func(t *testing.T, b *ledgertest.Bucket)
+		kept   string // the holder left in the record, "" for none
+	}{
+		{"stale lock taken over", func(t *testing.T, b *ledgertest.Bucket) {
+			b.Put(t, ledger.Record{Function: "orders", ExecutionARN: theirs})
+		}, theirs},
+		{"halt written", func(t *testing.T, b *ledgertest.Bucket) {
+			b.Put(t, ledger.Record{Function: "orders", ExecutionARN: mine, Halt: &ledger.Action{Reason: "alarm", By: "guard"}})
+		}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := ledgertest.NewBucket()
+			b.Put(t, ledger.Record{Function: "orders", ExecutionARN: mine})
+			l := &ledger.Ledger{S3: &racingBucket{Bucket: b, before: tt.before, t: t}, Bucket: "artifacts"}
+			if err := l.Release(context.Background(), "orders", mine); err != nil {
+				t.Fatal(err)
+			}
+			rec, ok := b.Record(t, "orders")
+			if got := map[bool]string{true: rec.ExecutionARN}[ok]; got != tt.kept {
+				t.Errorf("record held by %q, want %q", got, tt.kept)
 			}
 		})
 	}

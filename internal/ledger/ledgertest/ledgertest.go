@@ -25,7 +25,8 @@ import (
 	"github.com/greenlight/greenlight/internal/ledger"
 )
 
-// Bucket is an in-memory S3 bucket honouring If-None-Match: * and If-Match.
+// Bucket is an in-memory S3 bucket honouring If-None-Match: * and If-Match
+// on writes and If-Match on deletes.
 // Err, when set, is returned by every call, to simulate S3 failures.
 type Bucket struct {
 	mu      sync.Mutex
@@ -94,7 +95,17 @@ func (b *Bucket) DeleteObject(_ context.Context, in *s3.DeleteObjectInput, _ ...
 	if b.Err != nil {
 		return nil, b.Err
 	}
-	delete(b.objects, aws.ToString(in.Key))
+	key := aws.ToString(in.Key)
+	if in.IfMatch != nil {
+		old, exists := b.objects[key]
+		if !exists {
+			return nil, &s3types.NoSuchKey{}
+		}
+		if *in.IfMatch != "*" && *in.IfMatch != etag(old) {
+			return nil, preconditionFailed
+		}
+	}
+	delete(b.objects, key)
 	return &s3.DeleteObjectOutput{}, nil
 }
 
