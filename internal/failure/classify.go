@@ -2,6 +2,7 @@ package failure
 
 import (
 	"errors"
+	"net/http"
 
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -50,6 +51,10 @@ var (
 		"TooManyRequestsException": true,
 		"ThrottlingException":      true,
 		"Throttling":               true,
+		"Throttled":                true, // SNS
+		"RequestTimeout":           true, // S3: the connection idled out
+		"RequestTimeoutException":  true,
+		"PriorRequestNotComplete":  true,
 		"ThrottledException":       true,
 		"RequestLimitExceeded":     true,
 		"SlowDown":                 true,
@@ -76,9 +81,15 @@ func hasCode(err error, codes map[string]bool) bool {
 	return errors.As(err, &apiErr) && codes[apiErr.ErrorCode()]
 }
 
+// serverSide reports a failure on AWS's side or a throttle the service
+// named in no error code: a 5xx or 429 status.
 func serverSide(err error) bool {
 	var respErr *smithyhttp.ResponseError
-	return errors.As(err, &respErr) && respErr.HTTPStatusCode() >= 500
+	if !errors.As(err, &respErr) {
+		return false
+	}
+	code := respErr.HTTPStatusCode()
+	return code >= 500 || code == http.StatusTooManyRequests
 }
 
 func isTyped(err error) bool {

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
@@ -76,6 +77,16 @@ func TestClassify(t *testing.T) {
 		{"too many requests", &lambdatypes.TooManyRequestsException{}, failure.NameThrottled},
 		{"service exception", &lambdatypes.ServiceException{}, failure.NameThrottled},
 		{"5xx", serverErr, failure.NameThrottled},
+		{"429", &smithyhttp.ResponseError{
+			Response: &smithyhttp.Response{Response: &http.Response{StatusCode: 429}},
+			Err:      errors.New("slow down"),
+		}, failure.NameThrottled},
+		{"sns throttled", &snstypes.ThrottledException{}, failure.NameThrottled},
+		{"s3 request timeout", &smithy.GenericAPIError{Code: "RequestTimeout"}, failure.NameThrottled},
+		{"4xx", &smithyhttp.ResponseError{
+			Response: &smithyhttp.Response{Response: &http.Response{StatusCode: 403}},
+			Err:      errors.New("denied"),
+		}, failure.NameOperation},
 		{"wrapped throttle", fmt.Errorf("update: %w", &lambdatypes.TooManyRequestsException{}), failure.NameThrottled},
 		{"not found", &lambdatypes.ResourceNotFoundException{}, failure.NameOperation},
 		{"invalid parameter", &lambdatypes.InvalidParameterValueException{}, failure.NameOperation},
