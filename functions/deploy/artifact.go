@@ -29,6 +29,9 @@ var _ objectReader = (*s3.Client)(nil)
 // record when they are empty.
 var zipMagic = [][]byte{[]byte("PK\x03\x04"), []byte("PK\x05\x06")}
 
+// zipMagicLen is how many bytes of the object zipMagic needs.
+const zipMagicLen = 4
+
 // checkArtifact makes sure the exact object version exists, is not too big,
 // is a zip and, when the release gives one, has the expected SHA-256. It
 // reads the object only when S3 holds no full-object SHA-256 checksum.
@@ -43,8 +46,12 @@ func checkArtifact(ctx context.Context, c objectReader, a release.Artifact) erro
 	if err != nil {
 		return failure.Classify("head "+where, err)
 	}
-	if size := aws.ToInt64(head.ContentLength); size > release.MaxArtifactBytes {
+	switch size := aws.ToInt64(head.ContentLength); {
+	case size > release.MaxArtifactBytes:
 		return &failure.ArtifactError{Reason: fmt.Sprintf("%s is %d bytes, more than Lambda's %d", where, size, release.MaxArtifactBytes)}
+	case size < zipMagicLen:
+		// S3 answers a ranged read of an empty object with 416 InvalidRange.
+		return &failure.ArtifactError{Reason: fmt.Sprintf("%s is %d bytes, too short for a zip file", where, size)}
 	}
 	want := ""
 	if a.SHA256 != "" {
@@ -58,7 +65,7 @@ func checkArtifact(ctx context.Context, c objectReader, a release.Artifact) erro
 	}
 	get := &s3.GetObjectInput{Bucket: &a.Bucket, Key: &a.Key, VersionId: &a.VersionID}
 	if want == "" || stored != "" {
-		get.Range = aws.String("bytes=0-3")
+		get.Range = aws.String(fmt.Sprintf("bytes=0-%d", zipMagicLen-1))
 	}
 	out, err := c.GetObject(ctx, get)
 	if failure.IsNotFound(err) {
@@ -70,7 +77,7 @@ func checkArtifact(ctx context.Context, c objectReader, a release.Artifact) erro
 	defer out.Body.Close()
 	h := sha256.New()
 	var start bytes.Buffer
-	if _, err := io.Copy(io.MultiWriter(h, &limitWriter{w: &start, n: 4}), out.Body); err != nil {
+	if _, err := io.Copy(io.MultiWriter(h, &limitWriter{w: &start, n: zipMagicLen}), out.Body); err != nil {
 		return &failure.ThrottledError{Op: "read " + where, Err: err}
 	}
 	if !isZip(start.Bytes()) {

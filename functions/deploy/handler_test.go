@@ -18,6 +18,7 @@ import (
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/greenlight/greenlight/internal/failure"
 	"github.com/greenlight/greenlight/internal/ledger"
@@ -79,6 +80,9 @@ func (f *fakeS3) GetObject(_ context.Context, in *s3.GetObjectInput, _ ...func(*
 	}
 	f.reads++
 	body := f.body
+	if in.Range != nil && body == "" {
+		return nil, &smithy.GenericAPIError{Code: "InvalidRange", Message: "The requested range is not satisfiable"}
+	}
 	if in.Range != nil {
 		body = body[:min(4, len(body))]
 	}
@@ -314,6 +318,8 @@ func TestHandleErrors(t *testing.T) {
 	}{
 		{"object version gone", func(_ *world, d *release.Document) { d.Artifact.VersionID = "gone" }, new(*failure.ArtifactError)},
 		{"not a zip", func(w *world, _ *release.Document) { w.s3.body = "#!/bin/sh" }, new(*failure.ArtifactError)},
+		{"empty object", func(w *world, _ *release.Document) { w.s3.body = "" }, new(*failure.ArtifactError)},
+		{"shorter than a zip header", func(w *world, _ *release.Document) { w.s3.body = "PK" }, new(*failure.ArtifactError)},
 		{"too big", func(w *world, _ *release.Document) { w.s3.size = release.MaxArtifactBytes + 1 }, new(*failure.ArtifactError)},
 		{"RevisionId precondition failed", func(w *world, _ *release.Document) {
 			w.lambda.errs["UpdateFunctionCode"] = &lambdatypes.PreconditionFailedException{}
