@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -132,7 +134,8 @@ func quote(b []byte) string {
 
 // subset reports whether got contains want: objects need every key of want
 // (extra keys in got are fine), arrays need the same length with each element
-// a subset, anything else must be equal. On a mismatch it returns where.
+// a subset, anything else must be equal. On a mismatch it returns where: the
+// first mismatch with object keys taken in sorted order.
 func subset(want, got any, path string) (string, bool) {
 	switch w := want.(type) {
 	case map[string]any:
@@ -140,7 +143,8 @@ func subset(want, got any, path string) (string, bool) {
 		if !ok {
 			return path, false
 		}
-		for k, wv := range w {
+		for _, k := range slices.Sorted(maps.Keys(w)) {
+			wv := w[k]
 			gv, ok := g[k]
 			if !ok {
 				return path + "." + k, false

@@ -160,11 +160,19 @@ func TestSubset(t *testing.T) {
 		{`"x"`, `"x"`, "", true},
 		{`null`, `{}`, "$", false},
 		{`{"a":"1"}`, `{"a":1}`, "$.a", false},
+		{`{"a":1.0}`, `{"a":1}`, "", true},
+		// With several mismatches the first key in order is reported, so
+		// that the same response always fails with the same message.
+		{`{"z":1,"m":1,"b":{"y":1,"c":1}}`, `{"b":{}}`, "$.b.c", false},
 	}
 	for _, tt := range tests {
 		var w, g any
-		json.Unmarshal([]byte(tt.want), &w)
-		json.Unmarshal([]byte(tt.got), &g)
+		if err := json.Unmarshal([]byte(tt.want), &w); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(tt.got), &g); err != nil {
+			t.Fatal(err)
+		}
 		path, ok := subset(w, g, "$")
 		if ok != tt.ok || path != tt.path {
 			t.Errorf("subset(%s, %s) = %q, %v; want %q, %v", tt.want, tt.got, path, ok, tt.path, tt.ok)
