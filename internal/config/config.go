@@ -56,9 +56,17 @@ func Parse(data []byte) (*Config, error) {
 	if t.Tag != nil && t.Tag.Key == "" {
 		problems = append(problems, "targets.tag.key is empty")
 	}
-	problems = append(problems, checkSettings("defaults", c.Defaults)...)
+	// The built-in aliases take part so that, say, a default candidateAlias
+	// of "live" is caught although liveAlias is left to its default.
+	builtin := release.Settings{LiveAlias: release.DefaultLiveAlias, CandidateAlias: release.DefaultCandidateAlias}
+	problems = append(problems, prefixed("defaults", c.Defaults.Over(builtin).Validate())...)
 	for _, name := range slices.Sorted(maps.Keys(c.Functions)) {
-		problems = append(problems, checkSettings("functions."+name, c.Functions[name])...)
+		f := c.Functions[name]
+		if f.LiveAlias != "" || f.CandidateAlias != "" {
+			m := c.SettingsFor(name).Over(builtin)
+			f.LiveAlias, f.CandidateAlias = m.LiveAlias, m.CandidateAlias
+		}
+		problems = append(problems, prefixed("functions."+name, f.Validate())...)
 	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("%s: %s", EnvVar, strings.Join(problems, "; "))
@@ -66,16 +74,12 @@ func Parse(data []byte) (*Config, error) {
 	return &c, nil
 }
 
-// checkSettings validates the fields a Settings sets, using the release
-// validation so that configuration and releases agree on what is valid.
-func checkSettings(where string, s release.Settings) []string {
-	var problems []string
-	if s.Strategy != nil {
-		for _, p := range s.Strategy.Validate() {
-			problems = append(problems, where+": "+p)
-		}
+func prefixed(where string, problems []string) []string {
+	out := make([]string, len(problems))
+	for i, p := range problems {
+		out[i] = where + ": " + p
 	}
-	return problems
+	return out
 }
 
 // ByName reports whether fn is a target by its name (listed or prefixed).

@@ -39,6 +39,14 @@ func TestParseProblems(t *testing.T) {
 		{"empty tag key", `{"targets":{"tag":{"key":""}}}`, []string{"targets.tag.key is empty"}},
 		{"bad strategies", `{"targets":{"names":["a"]},"defaults":{"strategy":"Slow"},"functions":{"b":{"strategy":{"steps":[{"percent":0}]}}}}`,
 			[]string{`defaults: strategy "Slow"`, "functions.b: strategy step 0"}},
+		{"bad error alarm", `{"targets":{"names":["a"]},"defaults":{"errorAlarm":{"threshold":0,"periodSeconds":45,"evaluationPeriods":1}}}`,
+			[]string{"defaults: errorAlarm.threshold 0", "defaults: errorAlarm.periodSeconds 45"}},
+		{"candidate alias is the default live alias", `{"targets":{"names":["a"]},"defaults":{"candidateAlias":"live"}}`,
+			[]string{`defaults: liveAlias and candidateAlias are both "live"`}},
+		{"function alias clashes with the defaults", `{"targets":{"names":["a"]},"defaults":{"liveAlias":"prod"},"functions":{"a":{"candidateAlias":"prod"}}}`,
+			[]string{`functions.a: liveAlias and candidateAlias are both "prod"`}},
+		{"bad alias, alarms, hook and tests", `{"targets":{"names":["a"]},"functions":{"a":{"liveAlias":"42","alarms":["x","x"],"hook":"no such:thing:here","tests":[{"name":""}]}}}`,
+			[]string{`functions.a: liveAlias "42"`, `functions.a: alarms[1] "x" is listed twice`, `functions.a: hook "no such:thing:here"`, "functions.a: tests[0] has no name"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,6 +60,17 @@ func TestParseProblems(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestParseAcceptsAliasesThatDiffer(t *testing.T) {
+	in := `{"targets":{"names":["a"]},"defaults":{"liveAlias":"prod","candidateAlias":"next"},"functions":{"a":{"liveAlias":"live"}}}`
+	c, err := Parse([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := c.SettingsFor("a"); s.LiveAlias != "live" || s.CandidateAlias != "next" {
+		t.Errorf("settings of a = %+v", s)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -303,5 +304,64 @@ func TestNormalizeSHA256(t *testing.T) {
 		if (err == nil) != tt.ok || got != tt.want {
 			t.Errorf("NormalizeSHA256(%q) = %q, %v", tt.in, got, err)
 		}
+	}
+}
+
+func TestSettingsValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		s    Settings
+		want []string
+	}{
+		{"nothing set", Settings{}, nil},
+		{"valid", Settings{Alarms: []string{"a"}, ErrorAlarm: &ErrorAlarm{Threshold: 5, PeriodSeconds: 120, EvaluationPeriods: 3}, LiveAlias: "prod"}, nil},
+		{"one alias alone", Settings{CandidateAlias: "live"}, nil},
+		{"aliases equal", Settings{LiveAlias: "x", CandidateAlias: "x"}, []string{`liveAlias and candidateAlias are both "x"; they must differ`}},
+		{"every problem", Settings{
+			Strategy:   &strategy.Strategy{Name: "Slow"},
+			Alarms:     []string{""},
+			ErrorAlarm: &ErrorAlarm{PeriodSeconds: 60, EvaluationPeriods: 1},
+			LiveAlias:  "1",
+		}, []string{
+			`strategy "Slow" is not one of ` + fmt.Sprint(strategy.Names()) + ` or Custom`,
+			`alarms[0] "" is not an alarm name (1-255 characters)`,
+			"errorAlarm.threshold 0 must be above 0",
+			`liveAlias "1" is not a Lambda alias name (letters, digits, - or _, not only digits)`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.s.Validate(); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Validate() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestErrorAlarmLimits(t *testing.T) {
+	tests := []struct {
+		period, evaluations int32
+		want                string // a problem, or "" for none
+	}{
+		{60, 1, ""},
+		{60, 1440, ""},
+		{60, 1441, "is 86460 s; CloudWatch allows at most 86400 s"},
+		{3600, 168, ""},
+		{3600, 169, "is 608400 s; CloudWatch allows at most 604800 s"},
+		{10, 1, "errorAlarm.periodSeconds 10 must be a multiple of 60"},
+		{30, 1, "errorAlarm.periodSeconds 30 must be a multiple of 60"},
+		{90, 1, "errorAlarm.periodSeconds 90 must be a multiple of 60"},
+		{0, 1, "errorAlarm.periodSeconds 0 must be a multiple of 60"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%dx%d", tt.period, tt.evaluations), func(t *testing.T) {
+			got := Settings{ErrorAlarm: &ErrorAlarm{Threshold: 1, PeriodSeconds: tt.period, EvaluationPeriods: tt.evaluations}}.Validate()
+			switch {
+			case tt.want == "" && len(got) > 0:
+				t.Errorf("problems %q, want none", got)
+			case tt.want != "" && (len(got) != 1 || !strings.Contains(got[0], tt.want)):
+				t.Errorf("problems %q, want one mentioning %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -120,25 +120,12 @@ func Validate(d *Document) error {
 		v.Add("%s", p)
 	}
 	validateTests(&v, d.Tests)
-	if d.Hook != "" && !hookName.MatchString(d.Hook) {
-		v.Add("hook %q is not a Lambda function name or ARN", d.Hook)
-	}
-	seen := map[string]bool{}
-	for i, a := range d.Alarms {
-		switch {
-		case strings.TrimSpace(a) == "" || len(a) > 255:
-			v.Add("alarms[%d] %q is not an alarm name (1-255 characters)", i, a)
-		case seen[a]:
-			v.Add("alarms[%d] %q is listed twice", i, a)
-		}
-		seen[a] = true
-	}
+	validateHook(&v, d.Hook)
+	validateAlarms(&v, d.Alarms)
 	validateErrorAlarm(&v, d.ErrorAlarm)
 	validateAlias(&v, "liveAlias", d.LiveAlias)
 	validateAlias(&v, "candidateAlias", d.CandidateAlias)
-	if d.LiveAlias == d.CandidateAlias && d.LiveAlias != "" {
-		v.Add("liveAlias and candidateAlias are both %q; they must differ", d.LiveAlias)
-	}
+	validateAliasPair(&v, d.LiveAlias, d.CandidateAlias)
 	if d.ExecutionARN == "" {
 		v.Add("executionArn is empty")
 	}
@@ -146,6 +133,32 @@ func Validate(d *Document) error {
 		v.Add("startedAt is not set")
 	}
 	return v.Err()
+}
+
+// Validate lists every problem with the fields s sets, by the rules New
+// applies, so that a configuration that could never make a valid release is
+// refused before any release starts. Unset fields are not problems.
+func (s Settings) Validate() []string {
+	var v failure.ValidationError
+	if s.Strategy != nil {
+		for _, p := range s.Strategy.Validate() {
+			v.Add("%s", p)
+		}
+	}
+	validateTests(&v, s.Tests)
+	validateHook(&v, s.Hook)
+	validateAlarms(&v, s.Alarms)
+	if s.ErrorAlarm != nil {
+		validateErrorAlarm(&v, *s.ErrorAlarm)
+	}
+	if s.LiveAlias != "" {
+		validateAlias(&v, "liveAlias", s.LiveAlias)
+	}
+	if s.CandidateAlias != "" {
+		validateAlias(&v, "candidateAlias", s.CandidateAlias)
+	}
+	validateAliasPair(&v, s.LiveAlias, s.CandidateAlias)
+	return v.Problems
 }
 
 func validateArtifact(v *failure.ValidationError, function string, a Artifact) {
@@ -183,18 +196,58 @@ func validateTests(v *failure.ValidationError, tests []Test) {
 	}
 }
 
+func validateHook(v *failure.ValidationError, hook string) {
+	if hook != "" && !hookName.MatchString(hook) {
+		v.Add("hook %q is not a Lambda function name or ARN", hook)
+	}
+}
+
+func validateAlarms(v *failure.ValidationError, alarms []string) {
+	seen := map[string]bool{}
+	for i, a := range alarms {
+		switch {
+		case strings.TrimSpace(a) == "" || len(a) > 255:
+			v.Add("alarms[%d] %q is not an alarm name (1-255 characters)", i, a)
+		case seen[a]:
+			v.Add("alarms[%d] %q is listed twice", i, a)
+		}
+		seen[a] = true
+	}
+}
+
+// CloudWatch bounds an alarm's evaluation window (period × evaluation
+// periods): a day when the period is under an hour, a week otherwise.
+const (
+	maxShortAlarmWindow = 24 * 60 * 60
+	maxAlarmWindow      = 7 * maxShortAlarmWindow
+)
+
 func validateErrorAlarm(v *failure.ValidationError, e ErrorAlarm) {
 	if e.Threshold <= 0 {
 		v.Add("errorAlarm.threshold %v must be above 0", e.Threshold)
 	}
-	switch p := e.PeriodSeconds; {
-	case p == 10 || p == 20 || p == 30:
-	case p >= 60 && p%60 == 0:
-	default:
-		v.Add("errorAlarm.periodSeconds %d must be 10, 20, 30 or a multiple of 60", p)
+	// CloudWatch also takes 10, 20 and 30 s, but only for high-resolution
+	// metrics: Lambda publishes Errors once a minute, so a shorter period
+	// would miss most of green's errors.
+	p := e.PeriodSeconds
+	if p < 60 || p%60 != 0 {
+		v.Add("errorAlarm.periodSeconds %d must be a multiple of 60 (Lambda's metrics have one-minute resolution)", p)
 	}
 	if e.EvaluationPeriods < 1 {
 		v.Add("errorAlarm.evaluationPeriods %d must be at least 1", e.EvaluationPeriods)
+	}
+	window, limit := int64(p)*int64(e.EvaluationPeriods), int64(maxAlarmWindow)
+	if p < 3600 {
+		limit = maxShortAlarmWindow
+	}
+	if p > 0 && e.EvaluationPeriods > 0 && window > limit {
+		v.Add("errorAlarm.periodSeconds × evaluationPeriods is %d s; CloudWatch allows at most %d s with this period", window, limit)
+	}
+}
+
+func validateAliasPair(v *failure.ValidationError, live, candidate string) {
+	if live == candidate && live != "" {
+		v.Add("liveAlias and candidateAlias are both %q; they must differ", live)
 	}
 }
 
