@@ -131,8 +131,10 @@ func runningRecord(ctx context.Context, l *ledger.Ledger, function string) (ledg
 	return r, nil
 }
 
-// rollback restores blue on the live alias, then records the halt: traffic
-// first, because that is what users feel.
+// rollback records the halt, then restores blue on the live alias. The halt
+// goes first so that a step or a promote in flight sees it and backs off
+// (both check for a halt after they move traffic); a release that was
+// promoted before the halt landed keeps its traffic.
 func (a *releaseApp) rollback(ctx context.Context, s *session, function string, act ledger.Action) (ledger.Record, error) {
 	l := s.ledger(a.now)
 	r, err := runningRecord(ctx, l, function)
@@ -142,12 +144,19 @@ func (a *releaseApp) rollback(ctx context.Context, s *session, function string, 
 	if r.Phase == release.PhasePromoted {
 		return r, &operatorError{Release: r.ReleaseID, Reason: "is already promoted; deploy the previous artifact to go back"}
 	}
-	if r.Blue != "" {
-		if err := pointAlias(ctx, s.functions, function, r.LiveAlias, r.Blue); err != nil {
-			return r, err
+	h, err := l.Halt(ctx, function, act)
+	if err != nil {
+		return r, fmt.Errorf("halt the release of %s: %w", function, err)
+	}
+	if h.Phase == release.PhasePromoted {
+		return h, &operatorError{Release: h.ReleaseID, Reason: "was promoted before the rollback took effect; deploy the previous artifact to go back"}
+	}
+	if h.Blue != "" {
+		if err := pointAlias(ctx, s.functions, function, h.LiveAlias, h.Blue); err != nil {
+			return h, err
 		}
 	}
-	return l.Halt(ctx, function, act)
+	return h, nil
 }
 
 // promote sends all traffic to green, then records the promote request.
