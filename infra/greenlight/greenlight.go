@@ -137,6 +137,14 @@ func New(scope constructs.Construct, id string, props *Props) *Greenlight {
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,
 		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
 		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+		// Every lock update leaves a noncurrent version of locks/<fn>.json
+		// behind in the versioned bucket; nothing reads them.
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Id:                          jsii.String("expire-old-lock-versions"),
+			Prefix:                      jsii.String("locks/"),
+			NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(1)),
+			ExpiredObjectDeleteMarker:   jsii.Bool(true),
+		}},
 	})
 	// EventBridge notifications set on the bucket resource itself rather than
 	// through the EventBridgeEnabled prop, which adds a custom resource backed

@@ -35,6 +35,12 @@ func TestArtifactBucket(t *testing.T) {
 			map[string]any{"ServerSideEncryptionByDefault": map[string]any{"SSEAlgorithm": "AES256"}},
 		}},
 		"NotificationConfiguration": map[string]any{"EventBridgeConfiguration": map[string]any{"EventBridgeEnabled": true}},
+		// Old versions of the lock records expire; artifacts are kept.
+		"LifecycleConfiguration": map[string]any{"Rules": []any{map[string]any{
+			"Id": "expire-old-lock-versions", "Prefix": "locks/", "Status": "Enabled",
+			"NoncurrentVersionExpiration": map[string]any{"NoncurrentDays": 1},
+			"ExpiredObjectDeleteMarker":   true,
+		}}},
 	})
 	// TLS only: the bucket policy denies every request not made over TLS.
 	tpl.HasResourceProperties(jsii.String("AWS::S3::BucketPolicy"), &map[string]any{
