@@ -56,8 +56,8 @@ define summarized
 	if [ $$rc -ne 0 ]; then echo "--- full log (build/test-$(1).log):"; cat build/test-$(1).log; fi; exit $$rc
 endef
 
-.PHONY: test test-unit test-cdk lint vet workflow
-test: vet test-unit test-cdk e2e ## go vet, the unit tests, the CDK tests, then the end-to-end tests on the local cloud
+.PHONY: test test-unit test-cdk fuzz-short lint vet workflow
+test: vet test-unit test-cdk fuzz-short e2e ## go vet, the unit tests, the CDK tests, a short fuzz run, then the end-to-end tests on the local cloud
 
 vet: ## go vet ./...
 	$(GO) vet ./...
@@ -142,6 +142,9 @@ FUZZ_TARGETS = \
 FUZZTIME ?= 5s
 
 .PHONY: fuzz
+fuzz-short: ## Every fuzz target for 5,000 inputs (part of make test; a count, not a time, so a slow machine cannot time it out)
+	$(call summarized,fuzz,$(MAKE) --no-print-directory fuzz FUZZTIME=5000x)
+
 fuzz: ## A short fuzz run of every decoder of outside input (FUZZTIME per target, default 5s)
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; echo "fuzz $$pkg $$fn"; \
