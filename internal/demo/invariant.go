@@ -254,7 +254,9 @@ func (in *Inspector) checkVersion(ctx context.Context, fn, version string) error
 }
 
 // checkLock reports a lock record left by this execution, or by any other
-// execution that has ended.
+// execution that has ended. It reads the raw object rather than going
+// through internal/ledger, so that a bug in the ledger cannot hide itself
+// from the check.
 func (in *Inspector) checkLock(ctx context.Context, fn, executionARN string, e *Ending) error {
 	key := "locks/" + fn + ".json"
 	out, err := in.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: &in.Bucket, Key: &key})
