@@ -23,6 +23,26 @@ type subresource struct {
 
 const xmlns = `xmlns="http://s3.amazonaws.com/doc/2006-03-01/"`
 
+// maxDocument bounds the XML and JSON documents the local S3 reads whole
+// (bucket configurations, DeleteObjects key lists). S3's own are far
+// smaller: a bucket policy is at most 20 KB, a DeleteObjects request names
+// at most 1,000 keys of at most 1,024 bytes.
+const maxDocument = 4 << 20
+
+// readDocument reads a request document of at most maxDocument bytes and
+// answers S3's MaxMessageLengthExceeded for a larger one.
+func readDocument(body io.Reader) ([]byte, error) {
+	doc, err := io.ReadAll(io.LimitReader(body, maxDocument+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(doc) > maxDocument {
+		return nil, awserr.Errorf("MaxMessageLengthExceeded", http.StatusBadRequest,
+			"Your request was too big: the limit is %d bytes.", maxDocument)
+	}
+	return doc, nil
+}
+
 var subresources = []subresource{
 	{query: "policy", name: "BucketPolicy", json: true, missing: "NoSuchBucketPolicy"},
 	{query: "notification", name: "BucketNotificationConfiguration",
@@ -86,7 +106,7 @@ func (s *Service) serveSubresource(w http.ResponseWriter, r *http.Request, req r
 		}
 		w.Write(doc)
 	case http.MethodPut:
-		doc, err := io.ReadAll(r.Body)
+		doc, err := readDocument(r.Body)
 		if err != nil {
 			writeError(w, r, err)
 			return

@@ -142,7 +142,7 @@ func sourceIP(r *http.Request) string {
 // peekDeleteKeys reads the objects named by a DeleteObjects request and
 // leaves the body in place for gofakes3.
 func peekDeleteKeys(r *http.Request) ([]gofakes3.ObjectID, error) {
-	body, err := io.ReadAll(r.Body)
+	body, err := readDocument(r.Body)
 	r.Body.Close()
 	if err != nil {
 		return nil, err

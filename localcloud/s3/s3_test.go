@@ -585,3 +585,28 @@ func TestVirtualHostedStyle(t *testing.T) {
 		})
 	}
 }
+
+func TestOversizedDocument(t *testing.T) {
+	f := start(t, "")
+	f.mustBucket(t, "artifacts", false)
+	f.put(t, "artifacts", "keep", "v1")
+	keys := strings.Repeat("<Object><Key>keep</Key></Object>", maxDocument/32+1)
+	tests := []struct {
+		name, method, target, body string
+	}{
+		{"bucket policy", http.MethodPut, "/artifacts?policy", `{"Statement":"` + strings.Repeat("x", maxDocument) + `"}`},
+		{"delete objects", http.MethodPost, "/artifacts?delete", "<Delete>" + keys + "</Delete>"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			f.svc.ServeHTTP(rec, httptest.NewRequest(tt.method, tt.target, strings.NewReader(tt.body)))
+			if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "<Code>MaxMessageLengthExceeded</Code>") {
+				t.Errorf("answer = %d %s, want 400 MaxMessageLengthExceeded", rec.Code, rec.Body)
+			}
+		})
+	}
+	if got, _ := f.get(t, "artifacts", "keep", ""); got != "v1" {
+		t.Errorf("object after refused delete = %q, want v1", got)
+	}
+}
