@@ -172,6 +172,11 @@ func notFound(format string, args ...any) error {
 	return awserr.Errorf("ResourceNotFoundException", http.StatusBadRequest, format, args...)
 }
 
+// maxRequestBody bounds a request body. EventBridge takes PutEvents
+// entries of at most 256 KB in all; with their JSON framing a request stays
+// well under 1 MiB, and every other operation's input is smaller still.
+const maxRequestBody = 1 << 20
+
 // ServeHTTP answers one awsJson1.1 request.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	target := r.Header.Get("X-Amz-Target")
@@ -181,8 +186,16 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, awserr.Errorf("UnknownOperationException", http.StatusBadRequest, "operation %q is not supported", target))
 		return
 	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge) && op == "PutEvents":
+		writeError(w, validation("Total size of the entries in the request is over the limit."))
+		return
+	case errors.As(err, &tooLarge):
+		writeError(w, validation("The request is larger than %d bytes.", maxRequestBody))
+		return
+	case err != nil:
 		writeError(w, awserr.New("SerializationException", http.StatusBadRequest, err.Error()))
 		return
 	}

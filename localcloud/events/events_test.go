@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http/httptest"
 	"sync"
+	"strings"
 	"testing"
 	"time"
 
@@ -347,5 +348,36 @@ func TestPersistenceAndFaults(t *testing.T) {
 		func(o *eventbridge.Options) { o.RetryMaxAttempts = 1 })
 	if code := errorCode(err); code != "ThrottlingException" {
 		t.Errorf("injected fault: %v", err)
+	}
+}
+
+func TestOversizedRequest(t *testing.T) {
+	f := start(t, "")
+	ctx := context.Background()
+	huge := strings.Repeat("x", maxRequestBody)
+	tests := []struct {
+		name    string
+		call    func() error
+		message string
+	}{
+		{"PutEvents", func() error {
+			_, err := f.client.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []types.PutEventsRequestEntry{{
+				Source: aws.String("app"), DetailType: aws.String("big"), Detail: aws.String(`{"blob":"` + huge + `"}`),
+			}}})
+			return err
+		}, "Total size of the entries in the request is over the limit."},
+		{"PutRule", func() error {
+			_, err := f.client.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("big"), EventPattern: aws.String(releaseRule), Description: aws.String(huge)})
+			return err
+		}, "The request is larger than 1048576 bytes."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			var api smithy.APIError
+			if !errors.As(err, &api) || api.ErrorCode() != "ValidationException" || api.ErrorMessage() != tt.message {
+				t.Errorf("error = %v, want ValidationException %q", err, tt.message)
+			}
+		})
 	}
 }
