@@ -183,20 +183,20 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op, ok := strings.CutPrefix(target, "AWSEvents.")
 	handler, known := s.operations()[op]
 	if r.Method != http.MethodPost || !ok || !known {
-		writeError(w, awserr.Errorf("UnknownOperationException", http.StatusBadRequest, "operation %q is not supported", target))
+		s.writeError(w, awserr.Errorf("UnknownOperationException", http.StatusBadRequest, "operation %q is not supported", target))
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge) && op == "PutEvents":
-		writeError(w, validation("Total size of the entries in the request is over the limit."))
+		s.writeError(w, validation("Total size of the entries in the request is over the limit."))
 		return
 	case errors.As(err, &tooLarge):
-		writeError(w, validation("The request is larger than %d bytes.", maxRequestBody))
+		s.writeError(w, validation("The request is larger than %d bytes.", maxRequestBody))
 		return
 	case err != nil:
-		writeError(w, awserr.New("SerializationException", http.StatusBadRequest, err.Error()))
+		s.writeError(w, awserr.New("SerializationException", http.StatusBadRequest, err.Error()))
 		return
 	}
 	if len(strings.TrimSpace(string(body))) == 0 {
@@ -204,15 +204,20 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	out, err := handler(r.Context(), op, body)
 	if err != nil {
-		writeError(w, err)
+		s.writeError(w, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.Header().Set("X-Amzn-RequestId", uuid.New())
-	json.NewEncoder(w).Encode(out)
+	if err := json.NewEncoder(w).Encode(out); err != nil {
+		s.opts.Logger.Error("eventbridge: write response", "operation", op, "err", err)
+	}
 }
 
-func writeError(w http.ResponseWriter, err error) {
+// writeError answers err as an awsJson1.1 error. Errors that carry an AWS
+// code (an injected fault, an *awserr.Error) keep it; anything else is an
+// InternalException.
+func (s *Service) writeError(w http.ResponseWriter, err error) {
 	code, status, message := "InternalException", http.StatusInternalServerError, err.Error()
 	var fe *fault.Error
 	var ae *awserr.Error
@@ -226,7 +231,9 @@ func writeError(w http.ResponseWriter, err error) {
 	w.Header().Set("X-Amzn-ErrorType", code)
 	w.Header().Set("X-Amzn-RequestId", uuid.New())
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]string{"__type": code, "message": message})
+	if err := json.NewEncoder(w).Encode(map[string]string{"__type": code, "message": message}); err != nil {
+		s.opts.Logger.Error("eventbridge: write error response", "code", code, "err", err)
+	}
 }
 
 // timestamp is how EventBridge writes event times.

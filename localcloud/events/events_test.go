@@ -1,12 +1,15 @@
 package events
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
+	"net/http"
 	"net/http/httptest"
-	"sync"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -377,6 +380,38 @@ func TestOversizedRequest(t *testing.T) {
 			var api smithy.APIError
 			if !errors.As(err, &api) || api.ErrorCode() != "ValidationException" || api.ErrorMessage() != tt.message {
 				t.Errorf("error = %v, want ValidationException %q", err, tt.message)
+			}
+		})
+	}
+}
+
+// brokenWriter is a response whose client has gone: every write fails.
+type brokenWriter struct{ header http.Header }
+
+func (b *brokenWriter) Header() http.Header       { return b.header }
+func (b *brokenWriter) WriteHeader(int)           {}
+func (b *brokenWriter) Write([]byte) (int, error) { return 0, errors.New("connection reset") }
+
+func TestResponseWriteFailureIsLogged(t *testing.T) {
+	tests := []struct {
+		name, target, want string
+	}{
+		{"result", "AWSEvents.ListRules", "eventbridge: write response"},
+		{"error", "AWSEvents.Unknown", "eventbridge: write error response"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var log bytes.Buffer
+			svc, err := New(Options{Logger: slog.New(slog.NewTextHandler(&log, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { svc.Close() })
+			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader("{}"))
+			r.Header.Set("X-Amz-Target", tt.target)
+			svc.ServeHTTP(&brokenWriter{header: http.Header{}}, r)
+			if !strings.Contains(log.String(), tt.want) || !strings.Contains(log.String(), "connection reset") {
+				t.Errorf("log = %q, want %q with the write error", log.String(), tt.want)
 			}
 		})
 	}
