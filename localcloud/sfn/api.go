@@ -565,11 +565,23 @@ func (s *Service) sendTaskHeartbeat(_ context.Context, body []byte) (any, error)
 	return map[string]any{}, nil
 }
 
+// maxPageSize is the largest maxResults the list operations accept.
+const maxPageSize = 1000
+
 // page picks the slice [from, to) of n items for a request and the token
-// of the next page ("" on the last page).
-func page(n, maxResults, limit int, token string) (from, to int, next string, err error) {
-	if maxResults <= 0 || maxResults > limit {
-		maxResults = limit
+// of the next page ("" on the last page). A maxResults of 0 asks for the
+// operation's default page size; one outside [0, maxPageSize] is refused as
+// Step Functions refuses it.
+func page(n, maxResults, defaultSize int, token string) (from, to int, next string, err error) {
+	switch {
+	case maxResults < 0:
+		return 0, 0, "", clientError("ValidationException",
+			"1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 0", maxResults)
+	case maxResults > maxPageSize:
+		return 0, 0, "", clientError("ValidationException",
+			"1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to %d", maxResults, maxPageSize)
+	case maxResults == 0:
+		maxResults = defaultSize
 	}
 	if token != "" {
 		b, derr := base64.RawURLEncoding.DecodeString(token)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -509,5 +510,47 @@ func TestRequestID(t *testing.T) {
 	var re *awshttp.ResponseError
 	if !errors.As(err, &re) || re.ServiceRequestID() == "" {
 		t.Errorf("an error has no request id: %v", err)
+	}
+}
+
+func TestMaxResultsRange(t *testing.T) {
+	h := newHarness(t, Options{})
+	ctx := context.Background()
+	arn := h.create(t, "paged", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
+	d := h.run(t, arn, "x", `{}`)
+	operations := []struct {
+		name string
+		call func(maxResults int32) error
+	}{
+		{"ListStateMachines", func(n int32) error {
+			_, err := h.client.ListStateMachines(ctx, &awssfn.ListStateMachinesInput{MaxResults: n})
+			return err
+		}},
+		{"ListExecutions", func(n int32) error {
+			_, err := h.client.ListExecutions(ctx, &awssfn.ListExecutionsInput{StateMachineArn: aws.String(arn), MaxResults: n})
+			return err
+		}},
+		{"GetExecutionHistory", func(n int32) error {
+			_, err := h.client.GetExecutionHistory(ctx, &awssfn.GetExecutionHistoryInput{ExecutionArn: d.ExecutionArn, MaxResults: n})
+			return err
+		}},
+	}
+	sizes := []struct {
+		maxResults int32
+		want       string // error code, "" for success
+	}{
+		{-1, "ValidationException"},
+		{0, ""},
+		{1000, ""},
+		{1001, "ValidationException"},
+	}
+	for _, op := range operations {
+		for _, size := range sizes {
+			t.Run(fmt.Sprintf("%s/%d", op.name, size.maxResults), func(t *testing.T) {
+				if err := op.call(size.maxResults); errorCode(err) != size.want || (size.want == "") != (err == nil) {
+					t.Errorf("error = %v, want %q", err, size.want)
+				}
+			})
+		}
 	}
 }
