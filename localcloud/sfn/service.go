@@ -113,6 +113,11 @@ var operations = map[string]handler{
 	"SendTaskHeartbeat":    (*Service).sendTaskHeartbeat,
 }
 
+// maxRequestBody bounds a request body. Step Functions takes definitions
+// of at most 1 MB and execution inputs and task outputs of at most 256 KiB;
+// a larger body is refused before it is decoded.
+const maxRequestBody = 4 << 20
+
 // ServeHTTP answers one awsJson1.0 request.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Every AWS answer, success or error, carries a request id; the SDKs
@@ -124,8 +129,13 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, clientError("UnknownOperationException", "The operation %q is not supported", r.Header.Get("X-Amz-Target")))
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
-	if err != nil {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		writeError(w, clientError("ValidationException", "The request is larger than %d bytes", maxRequestBody))
+		return
+	case err != nil:
 		writeError(w, clientError("SerializationException", "cannot read the request: %v", err))
 		return
 	}

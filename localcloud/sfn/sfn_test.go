@@ -554,3 +554,14 @@ func TestMaxResultsRange(t *testing.T) {
 		}
 	}
 }
+
+func TestOversizedRequest(t *testing.T) {
+	h := newHarness(t, Options{})
+	arn := h.create(t, "big", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
+	input := `{"blob":"` + strings.Repeat("x", maxRequestBody) + `"}`
+	_, err := h.client.StartExecution(context.Background(), &awssfn.StartExecutionInput{StateMachineArn: aws.String(arn), Input: aws.String(input)})
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "ValidationException" || !strings.Contains(ae.ErrorMessage(), "larger than 4194304 bytes") {
+		t.Errorf("error = %v, want ValidationException naming the 4194304-byte limit", err)
+	}
+}
