@@ -484,7 +484,7 @@ func (s *Service) getExecutionHistory(_ context.Context, body []byte) (any, erro
 	return withToken(map[string]any{"events": append([]asl.Event{}, events[from:to]...)}, next), nil
 }
 
-func (s *Service) stopExecution(_ context.Context, body []byte) (any, error) {
+func (s *Service) stopExecution(ctx context.Context, body []byte) (any, error) {
 	var in struct {
 		ARN   string `json:"executionArn"`
 		Error string `json:"error"`
@@ -506,8 +506,13 @@ func (s *Service) stopExecution(_ context.Context, body []byte) (any, error) {
 	if run == nil || !run.Stop(in.Error, in.Cause) {
 		return nil, clientError("ValidationException", "Execution '%s' is not running", in.ARN)
 	}
-	<-run.Done()
-	return map[string]any{"stopDate": epochOf(run.Result().StopTime)}, nil
+	// The execution ends once its running state lets go; a client that
+	// stops waiting for that ends the wait too.
+	res, err := run.Wait(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"stopDate": epochOf(res.StopTime)}, nil
 }
 
 func taskError(err error) error {

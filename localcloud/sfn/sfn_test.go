@@ -565,3 +565,38 @@ func TestOversizedRequest(t *testing.T) {
 		t.Errorf("error = %v, want ValidationException naming the 4194304-byte limit", err)
 	}
 }
+
+func TestStopExecutionHonoursContext(t *testing.T) {
+	release := make(chan struct{})
+	entered := make(chan struct{})
+	// The task ignores cancellation, so the stopped execution cannot end
+	// until release is closed.
+	stuck := &fakeInvoker{fn: func(string, string, []byte) (bus.InvokeResult, error) {
+		close(entered)
+		<-release
+		return bus.InvokeResult{Payload: []byte(`{}`), StatusCode: 200}, nil
+	}}
+	h := newHarness(t, Options{Invoker: stuck})
+	t.Cleanup(func() { close(release) })
+	arn := h.create(t, "stuck", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:000000000000:function:slow","End":true}}}`)
+	start, err := h.client.StartExecution(context.Background(), &awssfn.StartExecutionInput{StateMachineArn: aws.String(arn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-entered
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := h.svc.stopExecution(ctx, []byte(`{"executionArn":"`+*start.ExecutionArn+`"}`))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("stopExecution = %v, want %v", err, context.DeadlineExceeded)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("stopExecution still waits after its context ended")
+	}
+}
