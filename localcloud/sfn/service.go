@@ -187,10 +187,12 @@ func writeError(w http.ResponseWriter, err error) {
 	w.WriteHeader(status)
 	msg := ae.Error()
 	var own *awserr.Error
-	if errors.As(err, &own) {
+	var injected *fault.Error
+	switch {
+	case errors.As(err, &own):
 		msg = own.Message
-	} else if fe, ok := err.(*fault.Error); ok {
-		msg = fe.Message
+	case errors.As(err, &injected):
+		msg = injected.Message
 	}
 	_ = json.NewEncoder(w).Encode(map[string]string{"__type": ae.ErrorCode(), "message": msg})
 }

@@ -600,3 +600,30 @@ func TestStopExecutionHonoursContext(t *testing.T) {
 		t.Fatal("stopExecution still waits after its context ended")
 	}
 }
+
+func TestWriteErrorMessage(t *testing.T) {
+	injected := &fault.Error{Code: "ThrottlingException", Status: http.StatusBadRequest, Message: "Rate exceeded"}
+	tests := []struct {
+		name       string
+		err        error
+		code, msg  string
+		wantStatus int
+	}{
+		{"fault", injected, "ThrottlingException", "Rate exceeded", http.StatusBadRequest},
+		{"wrapped fault", fmt.Errorf("start execution: %w", injected), "ThrottlingException", "Rate exceeded", http.StatusBadRequest},
+		{"wrapped client error", fmt.Errorf("decode: %w", clientError("InvalidArn", "Invalid Arn: 'x'")), "InvalidArn", "Invalid Arn: 'x'", http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			writeError(rec, tt.err)
+			var body map[string]string
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+				t.Fatal(err)
+			}
+			if rec.Code != tt.wantStatus || body["__type"] != tt.code || body["message"] != tt.msg {
+				t.Errorf("answer = %d %v, want %d %s %q", rec.Code, body, tt.wantStatus, tt.code, tt.msg)
+			}
+		})
+	}
+}
