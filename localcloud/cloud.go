@@ -300,8 +300,9 @@ func (c *Cloud) closeServices() error {
 	return errors.Join(errs...)
 }
 
-// route hands a request to the service its signature names; unsigned
-// requests (and presigned URLs) go to S3.
+// route hands a request to the service its signature names: the
+// Authorization header's credential scope or, for a presigned URL, the
+// X-Amz-Credential query parameter's. Unsigned requests go to S3.
 func (c *Cloud) route(w http.ResponseWriter, r *http.Request) {
 	name := signingService(r)
 	if name == "" {
