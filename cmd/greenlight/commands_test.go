@@ -208,6 +208,18 @@ func TestDeploy(t *testing.T) {
 		}
 		mustContain(t, errOut, "release orders-20261122T101500Z-c469 rolledBack: AlarmBreachedError: greenlight-orders-errors is in ALARM")
 	})
+	t.Run("wait for a rollback, text", func(t *testing.T) {
+		w := newWorld()
+		w.sfn.execs = []*fakeExecution{rolledBackExec(t, "new", s3Input("releases/orders/42.zip", "v1"), t0.Add(2*time.Minute), 0)}
+		out, errOut, code := run(t, w.clients(), "deploy", "-f", "orders", "-a", zip, "--build", "42", "--wait")
+		if code != exitFailed {
+			t.Fatalf("exit code %d, want %d: %s", code, exitFailed, errOut)
+		}
+		mustContain(t, out, "release orders-20261122T101500Z-c469 rolledBack after")
+		if errOut != "" {
+			t.Errorf("the closing line on stdout told the outcome, yet stderr repeats it:\n%s", errOut)
+		}
+	})
 	t.Run("wait but nothing starts", func(t *testing.T) {
 		w := newWorld()
 		w.sfn.execs = []*fakeExecution{rolledBackExec(t, "other", s3Input("releases/orders/41.zip", "v9"), t0.Add(2*time.Minute), 0)}
@@ -379,6 +391,9 @@ func TestWatch(t *testing.T) {
 		if n := strings.Count(out, "function orders"); n != 1 {
 			t.Errorf("an unchanged frame was printed %d times, want once:\n%s", n, out)
 		}
+		if errOut != "" {
+			t.Errorf("the closing line on stdout told the outcome, yet stderr repeats it:\n%s", errOut)
+		}
 	})
 	for _, tt := range []struct {
 		name  string
@@ -544,6 +559,7 @@ func TestExitCode(t *testing.T) {
 		{&releaseFailedError{ReleaseID: "r", Outcome: "rolledBack"}, exitFailed},
 		{&operatorError{Release: "r", Reason: "x"}, exitFailed},
 		{wrap(notFoundf("gone")), exitNotFound},
+		{&reportedError{err: &releaseFailedError{ReleaseID: "r", Outcome: "rolledBack"}}, exitFailed},
 	}
 	for _, tt := range tests {
 		if got := exitCode(tt.err); got != tt.want {

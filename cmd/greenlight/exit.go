@@ -83,6 +83,14 @@ func (e *releaseFailedError) Error() string {
 }
 func (e *releaseFailedError) exitCode() int { return exitFailed }
 
+// reportedError is an error the command has already shown the user, such
+// as a failed release whose closing line is on stdout: it keeps its exit
+// code and is not printed again.
+type reportedError struct{ err error }
+
+func (e *reportedError) Error() string { return e.err.Error() }
+func (e *reportedError) Unwrap() error { return e.err }
+
 // noArgs rejects positional arguments as a usage error.
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {

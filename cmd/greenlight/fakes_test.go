@@ -273,10 +273,7 @@ func run(t *testing.T, c *awsClients, args ...string) (stdout, stderr string, co
 	root.SetOut(&out)
 	root.SetErr(&errOut)
 	root.SetArgs(args)
-	err := root.ExecuteContext(context.Background())
-	if err != nil {
-		errOut.WriteString(err.Error())
-	}
+	err := execute(context.Background(), root)
 	return out.String(), errOut.String(), exitCode(err)
 }
 

@@ -49,7 +49,7 @@ func runCLI(ctx context.Context, args ...string) (stdout, stderr string, err err
 	root.SetArgs(args)
 	root.SetOut(&out)
 	root.SetErr(&errOut)
-	err = root.ExecuteContext(ctx)
+	err = execute(ctx, root)
 	return out.String(), errOut.String(), err
 }
 
@@ -64,7 +64,7 @@ func TestLocalUpServesUntilStopped(t *testing.T) {
 		root.SetArgs([]string{"local", "up", "--port", "0", "--dir", dir, "--time-scale", "30", "--template", appTemplate})
 		root.SetOut(&out)
 		root.SetErr(&errOut)
-		done <- root.ExecuteContext(ctx)
+		done <- execute(ctx, root)
 	}()
 
 	endpointRE := regexp.MustCompile(`export AWS_ENDPOINT_URL=(http://127\.0\.0\.1:\d+)\n`)

@@ -10,6 +10,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/signal"
 
@@ -18,9 +19,21 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	err := newRootCmd().ExecuteContext(ctx)
+	err := execute(ctx, newRootCmd())
 	stop()
 	os.Exit(exitCode(err))
+}
+
+// execute runs the command tree and prints the error it ends with to its
+// error output, unless the command has already told the user (see
+// reportedError).
+func execute(ctx context.Context, root *cobra.Command) error {
+	err := root.ExecuteContext(ctx)
+	var reported *reportedError
+	if err != nil && !errors.As(err, &reported) {
+		root.PrintErrln(root.ErrPrefix(), err)
+	}
+	return err
 }
 
 // newRootCmd builds the greenlight command tree.
@@ -51,6 +64,7 @@ Exit codes:
   3  not found (function, release or execution)
   4  environment (no credentials, no region, stack not deployed)`,
 		SilenceUsage:      true,
+		SilenceErrors:     true, // execute prints them
 		Args:              noArgs,
 		RunE:              func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: true},

@@ -125,7 +125,8 @@ func pickRunning(ctx context.Context, s *session, function string) (string, erro
 
 // follow polls an execution until it ends. With draw set it prints the live
 // view and a closing line to out. It returns the execution's report and a
-// *releaseFailedError when the release did not end promoted or as a no-op.
+// *releaseFailedError when the release did not end promoted or as a no-op,
+// wrapped in a *reportedError when the closing line has told the user.
 func (a *releaseApp) follow(ctx context.Context, s *session, arn string, draw bool, out io.Writer) (*releaseReport, error) {
 	v := newView(out)
 	for {
@@ -142,10 +143,14 @@ func (a *releaseApp) follow(ctx context.Context, s *session, arn string, draw bo
 			if draw {
 				fmt.Fprintln(out, closingLine(r))
 			}
-			if !succeeded(r.Outcome) {
-				return &r, &releaseFailedError{ReleaseID: orDash(r.ReleaseID), Outcome: r.Outcome, Cause: failureCause(r)}
+			if succeeded(r.Outcome) {
+				return &r, nil
 			}
-			return &r, nil
+			var failed error = &releaseFailedError{ReleaseID: orDash(r.ReleaseID), Outcome: r.Outcome, Cause: failureCause(r)}
+			if draw {
+				failed = &reportedError{err: failed}
+			}
+			return &r, failed
 		}
 		if draw {
 			f, err := a.currentFrame(ctx, s, d)

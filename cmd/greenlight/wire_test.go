@@ -61,7 +61,7 @@ func cli(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	root.SetOut(&out)
 	root.SetErr(&errOut)
 	root.SetArgs(args)
-	err := root.ExecuteContext(t.Context())
+	err := execute(t.Context(), root)
 	return out.String(), errOut.String(), exitCode(err)
 }
 
