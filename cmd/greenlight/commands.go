@@ -19,13 +19,15 @@ type releaseApp struct {
 	connect connector
 	now     func() time.Time
 	poll    time.Duration
+	// callTimeout bounds the calls of one poll of a running release.
+	callTimeout time.Duration
 	// findTimeout bounds how long deploy --wait looks for the execution its
 	// upload started.
 	findTimeout time.Duration
 }
 
 func newReleaseApp(connect connector) *releaseApp {
-	return &releaseApp{connect: connect, now: time.Now, poll: 2 * time.Second, findTimeout: 2 * time.Minute}
+	return &releaseApp{connect: connect, now: time.Now, poll: 2 * time.Second, callTimeout: 30 * time.Second, findTimeout: 2 * time.Minute}
 }
 
 // addReleaseCommands attaches deploy, status, watch, history, rollback and

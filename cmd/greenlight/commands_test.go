@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go"
 
@@ -574,3 +577,39 @@ type wrapped struct{ err error }
 
 func (w *wrapped) Error() string { return "context: " + w.err.Error() }
 func (w *wrapped) Unwrap() error { return w.err }
+
+// interruptingSFN interrupts the command while DescribeExecution is under
+// way, as an operator's Ctrl-C does, and notes a call cut short by it.
+type interruptingSFN struct {
+	*fakeSFN
+	interrupt context.CancelFunc
+	cut       bool
+}
+
+func (f *interruptingSFN) DescribeExecution(ctx context.Context, in *sfn.DescribeExecutionInput, opts ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error) {
+	f.interrupt()
+	if ctx.Err() != nil {
+		f.cut = true
+	}
+	return f.fakeSFN.DescribeExecution(ctx, in, opts...)
+}
+
+func TestFollowInterruptedBetweenPolls(t *testing.T) {
+	w := newWorld()
+	w.sfn.execs = []*fakeExecution{rolledBackExec(t, "e1", fixture(t, "s3-event.json"), t0, 9)}
+	ctx, interrupt := context.WithCancel(context.Background())
+	defer interrupt()
+	api := &interruptingSFN{fakeSFN: w.sfn, interrupt: interrupt}
+	c := w.clients()
+	c.executions = api
+	a := newReleaseApp(nil)
+	a.now, a.poll = func() time.Time { return t0 }, time.Hour
+	var out bytes.Buffer
+	_, err := a.follow(ctx, &session{awsClients: c}, "e1", true, &out)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("follow = %v, want %v", err, context.Canceled)
+	}
+	if api.cut {
+		t.Error("the interrupt cancelled a call in flight; it should end the watch between polls")
+	}
+}

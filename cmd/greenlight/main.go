@@ -19,6 +19,9 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// The first interrupt asks the command to end; a second one ends the
+	// process at once, as if greenlight did not catch it.
+	context.AfterFunc(ctx, stop)
 	err := execute(ctx, newRootCmd())
 	stop()
 	os.Exit(exitCode(err))

@@ -127,36 +127,34 @@ func pickRunning(ctx context.Context, s *session, function string) (string, erro
 // view and a closing line to out. It returns the execution's report and a
 // *releaseFailedError when the release did not end promoted or as a no-op,
 // wrapped in a *reportedError when the closing line has told the user.
+//
+// An interrupt (ctx done) ends the wait between polls. The calls of a poll
+// run to their end under their own timeout instead: cancelling one while its
+// response is read leaves the SDK a body it cannot discard, which it reports
+// as a warning after the command has ended.
 func (a *releaseApp) follow(ctx context.Context, s *session, arn string, draw bool, out io.Writer) (*releaseReport, error) {
 	v := newView(out)
 	for {
-		d, err := s.executions.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &arn})
+		callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.callTimeout)
+		r, f, err := a.observe(callCtx, s, arn, draw)
+		cancel()
 		if err != nil {
-			return nil, fmt.Errorf("describe execution %s: %w", arn, err)
+			return nil, err
 		}
-		if d.Status != sfntypes.ExecutionStatusRunning {
-			t, err := lastTrail(ctx, s.executions, d)
-			if err != nil {
-				return nil, err
-			}
-			r := reportOf(d, t, a.now())
+		if r != nil {
 			if draw {
-				fmt.Fprintln(out, closingLine(r))
+				fmt.Fprintln(out, closingLine(*r))
 			}
 			if succeeded(r.Outcome) {
-				return &r, nil
+				return r, nil
 			}
-			var failed error = &releaseFailedError{ReleaseID: orDash(r.ReleaseID), Outcome: r.Outcome, Cause: failureCause(r)}
+			var failed error = &releaseFailedError{ReleaseID: orDash(r.ReleaseID), Outcome: r.Outcome, Cause: failureCause(*r)}
 			if draw {
 				failed = &reportedError{err: failed}
 			}
-			return &r, failed
+			return r, failed
 		}
 		if draw {
-			f, err := a.currentFrame(ctx, s, d)
-			if err != nil {
-				return nil, err
-			}
 			v.show(f)
 		}
 		select {
@@ -165,6 +163,28 @@ func (a *releaseApp) follow(ctx context.Context, s *session, arn string, draw bo
 		case <-time.After(a.poll):
 		}
 	}
+}
+
+// observe looks at an execution once: its report when it has ended, else,
+// with draw set, the live view of it.
+func (a *releaseApp) observe(ctx context.Context, s *session, arn string, draw bool) (*releaseReport, frame, error) {
+	d, err := s.executions.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &arn})
+	if err != nil {
+		return nil, frame{}, fmt.Errorf("describe execution %s: %w", arn, err)
+	}
+	if d.Status != sfntypes.ExecutionStatusRunning {
+		t, err := lastTrail(ctx, s.executions, d)
+		if err != nil {
+			return nil, frame{}, err
+		}
+		r := reportOf(d, t, a.now())
+		return &r, frame{}, nil
+	}
+	if !draw {
+		return nil, frame{}, nil
+	}
+	f, err := a.currentFrame(ctx, s, d)
+	return nil, f, err
 }
 
 // currentFrame gathers what watch shows for a running execution.
