@@ -4,10 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,6 +22,7 @@ import (
 	"github.com/greenlight/greenlight/internal/ledger"
 	"github.com/greenlight/greenlight/internal/ledger/ledgertest"
 	"github.com/greenlight/greenlight/internal/release"
+	"github.com/greenlight/greenlight/internal/release/releasetest"
 	"github.com/greenlight/greenlight/internal/traffic"
 	"github.com/greenlight/greenlight/internal/traffic/traffictest"
 )
@@ -36,19 +35,6 @@ const (
 func sum(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return base64.StdEncoding.EncodeToString(h[:])
-}
-
-func load(t *testing.T) *release.Document {
-	t.Helper()
-	b, err := os.ReadFile("testdata/release.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var d release.Document
-	if err := json.Unmarshal(b, &d); err != nil {
-		t.Fatal(err)
-	}
-	return &d
 }
 
 // fakeS3 holds one object version: releases/orders/42.zip?versionId=v42.
@@ -198,7 +184,7 @@ func newWorld(t *testing.T, d *release.Document, first bool) *world {
 }
 
 func TestHandleHappyPath(t *testing.T) {
-	d := load(t)
+	d := releasetest.Load(t)
 	w := newWorld(t, d, false)
 	w.lambda.inProgress = 2
 	got, err := w.h.Handle(context.Background(), d)
@@ -230,7 +216,7 @@ func TestHandleHappyPath(t *testing.T) {
 }
 
 func TestHandleFirstRelease(t *testing.T) {
-	d := load(t)
+	d := releasetest.Load(t)
 	w := newWorld(t, d, true)
 	got, err := w.h.Handle(context.Background(), d)
 	if err != nil {
@@ -248,7 +234,7 @@ func TestHandleFirstRelease(t *testing.T) {
 }
 
 func TestHandleNoop(t *testing.T) {
-	d := load(t)
+	d := releasetest.Load(t)
 	w := newWorld(t, d, false)
 	w.s3.body, w.lambda.artifact = blueCode, blueCode
 	got, err := w.h.Handle(context.Background(), d)
@@ -281,7 +267,7 @@ func TestHandleChecksums(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := load(t)
+			d := releasetest.Load(t)
 			d.Artifact.SHA256 = tt.sha256
 			if tt.sha256 != "" {
 				d.Artifact.SHA256, _ = release.NormalizeSHA256(tt.sha256)
@@ -350,7 +336,7 @@ func TestHandleErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := load(t)
+			d := releasetest.Load(t)
 			w := newWorld(t, d, false)
 			tt.setup(w, d)
 			_, err := w.h.Handle(context.Background(), d)

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"os"
 	"reflect"
 	"testing"
 
@@ -14,22 +12,10 @@ import (
 	"github.com/greenlight/greenlight/internal/ledger"
 	"github.com/greenlight/greenlight/internal/ledger/ledgertest"
 	"github.com/greenlight/greenlight/internal/release"
+	"github.com/greenlight/greenlight/internal/release/releasetest"
 	"github.com/greenlight/greenlight/internal/traffic"
 	"github.com/greenlight/greenlight/internal/traffic/traffictest"
 )
-
-func load(t *testing.T) *release.Document {
-	t.Helper()
-	b, err := os.ReadFile("testdata/release.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var d release.Document
-	if err := json.Unmarshal(b, &d); err != nil {
-		t.Fatal(err)
-	}
-	return &d
-}
 
 func TestHandle(t *testing.T) {
 	tests := []struct {
@@ -43,7 +29,7 @@ func TestHandle(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := load(t)
+			d := releasetest.Load(t)
 			d.State.FirstRelease = tt.first
 			b := ledgertest.NewBucket()
 			b.Put(t, ledger.Record{Function: "orders", ExecutionARN: d.ExecutionARN})
@@ -82,7 +68,7 @@ func TestHandleErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := load(t)
+			d := releasetest.Load(t)
 			b := ledgertest.NewBucket()
 			rec := ledger.Record{Function: "orders", ExecutionARN: d.ExecutionARN}
 			if tt.halt {
@@ -115,7 +101,7 @@ func (l haltingLedger) Update(ctx context.Context, fn, arn string, change func(*
 }
 
 func TestHaltDuringPromoteRestoresBlue(t *testing.T) {
-	d := load(t)
+	d := releasetest.Load(t)
 	b := ledgertest.NewBucket()
 	b.Put(t, ledger.Record{Function: "orders", ExecutionARN: d.ExecutionARN, Phase: release.PhaseShifting, Weight: 0.25})
 	a := traffictest.New(map[string]traffic.Alias{"live": {Version: "3", Weights: map[string]float64{"4": 0.25}}})

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"os"
 	"reflect"
 	"testing"
 
@@ -14,22 +12,10 @@ import (
 	"github.com/greenlight/greenlight/internal/ledger"
 	"github.com/greenlight/greenlight/internal/ledger/ledgertest"
 	"github.com/greenlight/greenlight/internal/release"
+	"github.com/greenlight/greenlight/internal/release/releasetest"
 	"github.com/greenlight/greenlight/internal/traffic"
 	"github.com/greenlight/greenlight/internal/traffic/traffictest"
 )
-
-func load(t *testing.T) *release.Document {
-	t.Helper()
-	b, err := os.ReadFile("testdata/release.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var d release.Document
-	if err := json.Unmarshal(b, &d); err != nil {
-		t.Fatal(err)
-	}
-	return &d
-}
 
 var (
 	blueOnly = traffic.Alias{Version: "3", Weights: map[string]float64{}}
@@ -57,7 +43,7 @@ func TestHandle(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := load(t)
+			d := releasetest.Load(t)
 			tt.state(&d.State)
 			b := ledgertest.NewBucket()
 			b.Put(t, ledger.Record{Function: "orders", ExecutionARN: d.ExecutionARN, Weight: 0.05})
@@ -120,7 +106,7 @@ func TestHandleFails(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := load(t)
+			d := releasetest.Load(t)
 			a := traffictest.New(tt.aliases)
 			tt.setup(d, a)
 			b := ledgertest.NewBucket()
@@ -137,7 +123,7 @@ func TestHandleFails(t *testing.T) {
 }
 
 func TestHandleWithoutLock(t *testing.T) {
-	d := load(t)
+	d := releasetest.Load(t)
 	a := traffictest.New(map[string]traffic.Alias{"live": split})
 	_, err := (&Handler{Lambda: a, Ledger: &ledger.Ledger{S3: ledgertest.NewBucket(), Bucket: "artifacts"}}).Handle(context.Background(), d)
 	if err != nil {

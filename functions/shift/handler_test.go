@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"os"
 	"reflect"
 	"testing"
 	"time"
@@ -18,25 +16,13 @@ import (
 	"github.com/greenlight/greenlight/internal/ledger"
 	"github.com/greenlight/greenlight/internal/ledger/ledgertest"
 	"github.com/greenlight/greenlight/internal/release"
+	"github.com/greenlight/greenlight/internal/release/releasetest"
 	"github.com/greenlight/greenlight/internal/strategy"
 	"github.com/greenlight/greenlight/internal/traffic"
 	"github.com/greenlight/greenlight/internal/traffic/traffictest"
 )
 
 var now = time.Date(2026, 11, 22, 10, 20, 0, 0, time.UTC)
-
-func load(t *testing.T) *release.Document {
-	t.Helper()
-	b, err := os.ReadFile("testdata/release.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var d release.Document
-	if err := json.Unmarshal(b, &d); err != nil {
-		t.Fatal(err)
-	}
-	return &d
-}
 
 // fakeAlarms reports alarms by name; names absent from the map do not exist.
 type fakeAlarms struct {
@@ -114,7 +100,7 @@ func TestHandle(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := load(t)
+			d := releasetest.Load(t)
 			w := newWorld(t, d)
 			tt.setup(w, d)
 			got, err := w.h.Handle(context.Background(), d)
@@ -169,7 +155,7 @@ func TestHandleRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := load(t)
+			d := releasetest.Load(t)
 			w := newWorld(t, d)
 			tt.setup(t, w, d)
 			_, err := w.h.Handle(context.Background(), d)
@@ -184,7 +170,7 @@ func TestHandleRefuses(t *testing.T) {
 }
 
 func TestHaltDuringShiftRestoresBlue(t *testing.T) {
-	d := load(t)
+	d := releasetest.Load(t)
 	w := newWorld(t, d)
 	w.h.Ledger = haltingLedger{&ledger.Ledger{S3: w.bucket, Bucket: "artifacts"}}
 	_, err := w.h.Handle(context.Background(), d)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 
@@ -14,20 +13,8 @@ import (
 
 	"github.com/greenlight/greenlight/internal/failure"
 	"github.com/greenlight/greenlight/internal/release"
+	"github.com/greenlight/greenlight/internal/release/releasetest"
 )
-
-func load(t *testing.T) *release.Document {
-	t.Helper()
-	b, err := os.ReadFile("testdata/release.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var d release.Document
-	if err := json.Unmarshal(b, &d); err != nil {
-		t.Fatal(err)
-	}
-	return &d
-}
 
 // fakeLambda answers invocations with canned responses per function.
 type fakeLambda struct {
@@ -77,7 +64,7 @@ func TestHandle(t *testing.T) {
 			if tt.hook != nil {
 				f.responses["orders-smoke"] = tt.hook
 			}
-			got, err := (&Handler{Lambda: f}).Handle(context.Background(), load(t))
+			got, err := (&Handler{Lambda: f}).Handle(context.Background(), releasetest.Load(t))
 			if tt.wantFailed == nil {
 				if err != nil {
 					t.Fatal(err)
@@ -119,7 +106,7 @@ func TestHandle(t *testing.T) {
 }
 
 func TestHandleNoTests(t *testing.T) {
-	d := load(t)
+	d := releasetest.Load(t)
 	d.Tests, d.Hook = nil, ""
 	got, err := (&Handler{Lambda: &fakeLambda{}}).Handle(context.Background(), d)
 	if err != nil || got.State.Phase != release.PhaseTested {
@@ -139,7 +126,7 @@ func TestHandleAWSErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := (&Handler{Lambda: &fakeLambda{err: tt.err}}).Handle(context.Background(), load(t))
+			_, err := (&Handler{Lambda: &fakeLambda{err: tt.err}}).Handle(context.Background(), releasetest.Load(t))
 			if !errors.As(err, tt.wantErr) {
 				t.Fatalf("error = %v (%T)", err, err)
 			}

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"os"
 	"reflect"
 	"testing"
 
@@ -15,23 +13,10 @@ import (
 	"github.com/greenlight/greenlight/internal/failure"
 	"github.com/greenlight/greenlight/internal/ledger"
 	"github.com/greenlight/greenlight/internal/ledger/ledgertest"
-	"github.com/greenlight/greenlight/internal/release"
+	"github.com/greenlight/greenlight/internal/release/releasetest"
 )
 
 const other = "arn:aws:states:us-east-1:123456789012:execution:greenlight:other"
-
-func load(t *testing.T) *release.Document {
-	t.Helper()
-	b, err := os.ReadFile("testdata/release.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var d release.Document
-	if err := json.Unmarshal(b, &d); err != nil {
-		t.Fatal(err)
-	}
-	return &d
-}
 
 type fakeAlarms struct {
 	deleted []string
@@ -62,7 +47,7 @@ func TestHandle(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := load(t)
+			d := releasetest.Load(t)
 			b := ledgertest.NewBucket()
 			switch tt.holder {
 			case "mine":
