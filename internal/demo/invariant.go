@@ -104,7 +104,7 @@ type Ending struct {
 	LastState    string // the last state entered
 	// Path is the states entered, in order, each with the errors its
 	// Lambda failed with.
-	Path []string
+	Path         []string
 	Live         string // the live alias's version, "" when there is none
 	LiveRouting  string // its additional weights, "" when none
 	Candidate    string // the candidate alias's version, "" when there is none
