@@ -5,6 +5,14 @@
 
 SHELL      := /bin/bash
 GO         ?= go
+# go.mod asks for the Go toolchain that fixes the standard library's known
+# vulnerabilities; an older go command downloads it through the module proxy.
+export GOTOOLCHAIN := auto
+# MODULES are the repository's Go modules (go.work ties them together for
+# development): the deployer, the local cloud, and the programs that run the
+# one on the other (the CLI, the demo, the end-to-end tests, the benchmarks).
+MODULES    := . localcloud cmd
+ALL_PKGS   := ./... ./localcloud/... ./cmd/...
 # ARCH is the architecture the functions are built for: arm64 is what
 # `make deploy` ships; the local cloud runs the host's (`make build-local`).
 ARCH       ?= arm64
@@ -21,12 +29,14 @@ CDK        := $(CDK_DIR)/node_modules/.bin/cdk
 CDK_FLAGS  ?=
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-STATICCHECK_VERSION := v0.6.1
-STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
+STATICCHECK_VERSION := v0.8.2
+# Installed per version under build/, so that an older staticcheck on PATH
+# (one that cannot read this Go version) is never the one that runs.
+STATICCHECK := $(CURDIR)/build/tools/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 # The CDK packages run through Node (jsii) and are slow and memory-hungry:
 # their tests run one package at a time, apart from the fast unit tests.
 CDK_PKGS    = ./infra/... ./workflow/...
-UNIT_PKGS   = $(shell $(GO) list ./... | grep -v -e '/infra' -e '/workflow' -e '/e2e')
+UNIT_PKGS   = $(shell $(GO) list $(ALL_PKGS) | grep -v -e '/infra' -e '/workflow' -e '/e2e')
 
 .DEFAULT_GOAL := help
 
@@ -56,11 +66,21 @@ define summarized
 	if [ $$rc -ne 0 ]; then echo "--- full log (build/test-$(1).log):"; cat build/test-$(1).log; fi; exit $$rc
 endef
 
-.PHONY: test test-unit test-cdk fuzz-short lint vet workflow
+.PHONY: test test-unit test-cdk fuzz-short lint vet tidy-check workflow
 test: vet test-unit test-cdk fuzz-short e2e ## go vet, the unit tests, the CDK tests, a short fuzz run, then the end-to-end tests on the local cloud
 
-vet: ## go vet ./...
-	$(GO) vet ./...
+vet: ## go vet every module
+	$(GO) vet $(ALL_PKGS)
+
+tidy-check: ## Fail when go.mod or go.sum of a module is not tidy
+	@for m in $(MODULES); do \
+		echo "go mod tidy -diff ($$m)"; \
+		(cd $$m && GOWORK=off $(GO) mod tidy -diff) || { echo "$$m: go.mod/go.sum not tidy: run make tidy" >&2; exit 1; }; \
+	done
+
+.PHONY: tidy
+tidy: ## go mod tidy every module
+	@for m in $(MODULES); do (cd $$m && GOWORK=off $(GO) mod tidy) || exit 1; done
 
 test-unit: ## The fast tests: everything but the CDK and end-to-end packages
 	$(call summarized,unit,$(GO) test -count=1 -v $(UNIT_PKGS))
@@ -68,11 +88,11 @@ test-unit: ## The fast tests: everything but the CDK and end-to-end packages
 test-cdk: ## The CDK assertion and cdk-nag tests of infra/ and workflow/ (needs Node)
 	$(GO) test -p 1 $(CDK_PKGS)
 
-lint: vet $(STATICCHECK) ## go vet and staticcheck
-	$(STATICCHECK) ./...
+lint: vet tidy-check $(STATICCHECK) ## go vet, the tidy check and staticcheck, every module
+	$(STATICCHECK) $(ALL_PKGS)
 
 $(STATICCHECK):
-	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	GOBIN=$(dir $(STATICCHECK)) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
 workflow: ## Regenerate workflow/testdata/definition.asl.json from the construct
 	$(GO) test ./workflow -run TestDefinitionRendered -update
@@ -118,7 +138,7 @@ demo: synth-local cli ## The whole release story on the local cloud (promotion, 
 	build/greenlight demo --template cdk.out --time-scale $(TIME_SCALE)
 
 e2e: synth-local cli ## End-to-end tests on the local cloud: the Go release story and the AWS CLI script
-	$(call summarized,e2e,GREENLIGHT_BIN=$(CURDIR)/build/greenlight $(GO) test -count=1 -v -timeout 30m ./e2e/...)
+	$(call summarized,e2e,GREENLIGHT_BIN=$(CURDIR)/build/greenlight $(GO) test -count=1 -v -timeout 30m ./cmd/e2e/...)
 
 # FUZZ_TARGETS are the fuzz targets of every decoder of outside input
 # (events, console inputs, manifests, configuration, the local cloud's wire
@@ -152,5 +172,5 @@ fuzz: ## A short fuzz run of every decoder of outside input (FUZZTIME per target
 	done
 
 .PHONY: bench
-bench: synth-local ## Benchmarks on the local cloud: rollback latency, deployer overhead, cost per release, engine, builds; writes bench/RESULTS.md
-	$(GO) run ./bench/report -o bench/RESULTS.md
+bench: synth-local ## Benchmarks on the local cloud: rollback latency, deployer overhead, cost per release, engine, builds; writes cmd/bench/RESULTS.md
+	$(GO) run ./cmd/bench/report -o cmd/bench/RESULTS.md

@@ -1,6 +1,11 @@
 package localcloud
 
 import (
+	"archive/zip"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -18,8 +23,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/greenlight/greenlight/examples"
 )
 
 // TestUploadReachesFunctionThroughEventBridge checks the wiring between the
@@ -27,13 +30,12 @@ import (
 // real function, whose invocation is counted in CloudWatch.
 func TestUploadReachesFunctionThroughEventBridge(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the demo function")
+		t.Skip("builds a test function")
 	}
 	c := start(t, "")
 	ctx := t.Context()
 	cfg := c.AWSConfig()
-	code, err := examples.Artifact(ctx, "v1", "linux", runtime.GOARCH)
-	require.NoError(t, err)
+	code := testFunctionZip(t)
 
 	fn, err := lambda.NewFromConfig(cfg).CreateFunction(ctx, &lambda.CreateFunctionInput{
 		FunctionName: aws.String("chain"), Runtime: lambdatypes.RuntimeProvidedal2023, Handler: aws.String("bootstrap"),
@@ -97,4 +99,27 @@ func TestInbox(t *testing.T) {
 	require.Len(t, inbox.Messages, 1)
 	assert.Equal(t, "promoted", inbox.Messages[0].Subject)
 	assert.Equal(t, 404, doJSON(t, "GET", c.Endpoint()+ControlPrefix+"sns/inbox?topic=missing", nil, nil))
+}
+
+// testFunctionZip builds the test function (internal/testfn)
+// for this machine and zips it as a provided.al2023 package.
+func testFunctionZip(t *testing.T) []byte {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "bootstrap")
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bin, "./internal/testfn")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "build the test function: %s", out)
+	b, err := os.ReadFile(bin)
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	h := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate}
+	h.SetMode(0o755)
+	w, err := zw.CreateHeader(h)
+	require.NoError(t, err)
+	_, err = w.Write(b)
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	return buf.Bytes()
 }

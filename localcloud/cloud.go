@@ -30,7 +30,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/greenlight/greenlight/internal/clockenv"
 	"github.com/greenlight/greenlight/localcloud/bus"
 	"github.com/greenlight/greenlight/localcloud/cfn"
 	"github.com/greenlight/greenlight/localcloud/clock"
@@ -66,6 +65,13 @@ type Options struct {
 	TimeScale float64
 	// Logf receives the services' logs; nil discards them.
 	Logf func(format string, args ...any)
+	// ClockEnv returns the environment entries that tell a function process
+	// how the cloud's clock relates to the wall clock: it runs scale times
+	// faster than real time and agreed with it at origin. The names are the
+	// functions' contract, not the cloud's, so the program that embeds the
+	// cloud supplies them; nil hands the clock to no process, and functions
+	// then read the wall clock.
+	ClockEnv func(scale float64, origin time.Time) []string
 }
 
 // Cloud is a running local cloud.
@@ -254,15 +260,20 @@ func (c *Cloud) Clock() clock.Clock { return c.clock }
 func (c *Cloud) Stacks() *cfn.Store { return c.stacks }
 
 // FunctionEnv is the environment of every function process: it points the
-// AWS SDK at this cloud and hands the processes the cloud's clock.
+// AWS SDK at this cloud and hands the processes the cloud's clock (see
+// Options.ClockEnv).
 func (c *Cloud) FunctionEnv() []string {
-	return append([]string{
+	env := []string{
 		"AWS_ENDPOINT_URL=" + c.endpoint,
 		"AWS_REGION=" + bus.Region,
 		"AWS_DEFAULT_REGION=" + bus.Region,
 		"AWS_ACCESS_KEY_ID=" + AccessKeyID,
 		"AWS_SECRET_ACCESS_KEY=" + SecretAccessKey,
-	}, clockenv.Env(c.clock.Scale(), c.clock.Origin())...)
+	}
+	if c.opts.ClockEnv != nil {
+		env = append(env, c.opts.ClockEnv(c.clock.Scale(), c.clock.Origin())...)
+	}
+	return env
 }
 
 // AWSConfig returns an SDK configuration for this cloud.

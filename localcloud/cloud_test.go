@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +23,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/greenlight/greenlight/internal/clockenv"
 	"github.com/greenlight/greenlight/localcloud/cfn"
 	"github.com/greenlight/greenlight/localcloud/fault"
 )
@@ -300,7 +300,14 @@ func TestCloseWithoutStart(t *testing.T) {
 }
 
 func TestFunctionEnv(t *testing.T) {
-	c := start(t, "")
+	var gotScale float64
+	var gotOrigin time.Time
+	c, err := New(Options{Addr: "127.0.0.1:0", TimeScale: 60, ClockEnv: func(scale float64, origin time.Time) []string {
+		gotScale, gotOrigin = scale, origin
+		return []string{"CLOCK=" + strconv.FormatFloat(scale, 'f', -1, 64)}
+	}})
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, c.Close()) })
 	env := map[string]string{}
 	for _, kv := range c.FunctionEnv() {
 		k, v, _ := strings.Cut(kv, "=")
@@ -309,7 +316,14 @@ func TestFunctionEnv(t *testing.T) {
 	assert.Equal(t, c.Endpoint(), env["AWS_ENDPOINT_URL"])
 	assert.Equal(t, "us-east-1", env["AWS_REGION"])
 	assert.Equal(t, AccessKeyID, env["AWS_ACCESS_KEY_ID"])
-	now := clockenv.FromEnv(func(k string) string { return env[k] })()
-	assert.WithinDuration(t, c.Clock().Now(), now, 5*time.Second, "functions see the cloud's clock")
-	assert.Greater(t, time.Until(now), -time.Second)
+	assert.Equal(t, "60", env["CLOCK"], "the embedder's clock entries are passed on")
+	assert.Equal(t, 60.0, gotScale)
+	assert.WithinDuration(t, time.Now(), gotOrigin, time.Minute, "the origin is when the clock started")
+
+	plain := start(t, "")
+	for _, kv := range plain.FunctionEnv() {
+		if strings.HasPrefix(kv, "CLOCK=") {
+			t.Fatalf("no ClockEnv, yet %s", kv)
+		}
+	}
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/greenlight/greenlight/internal/demo"
+	"github.com/greenlight/greenlight/cmd/internal/demo"
 )
 
 type demoOptions struct {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/greenlight/greenlight/cmd/internal/demo"
 	"github.com/greenlight/greenlight/localcloud"
 	"github.com/greenlight/greenlight/localcloud/bus"
 	"github.com/greenlight/greenlight/localcloud/cfn"
@@ -104,7 +105,7 @@ func runLocalUp(ctx context.Context, stdout, stderr io.Writer, o upOptions, temp
 	if o.verbose {
 		logf = log.New(stderr, "", log.Ltime|log.Lmicroseconds).Printf
 	}
-	cloud, err := localcloud.New(localcloud.Options{Addr: fmt.Sprintf("127.0.0.1:%d", o.port), Dir: dir, TimeScale: o.timeScale, Logf: logf})
+	cloud, err := demo.NewCloud(localcloud.Options{Addr: fmt.Sprintf("127.0.0.1:%d", o.port), Dir: dir, TimeScale: o.timeScale, Logf: logf})
 	if err != nil {
 		return environmentf("start the local cloud: %w", err)
 	}

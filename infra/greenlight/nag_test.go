@@ -33,6 +33,7 @@ func TestAwsSolutions(t *testing.T) {
 			awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 			annotations := assertions.Annotations_FromStack(stack)
 			for _, level := range []string{"error", "warning"} {
+				//lint:ignore SA1019 the assertions API still answers with this type
 				var found *[]*cxapi.SynthesisMessage
 				if level == "error" {
 					found = annotations.FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
@@ -40,10 +41,12 @@ func TestAwsSolutions(t *testing.T) {
 					found = annotations.FindWarning(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
 				}
 				for _, m := range *found {
+					//lint:ignore SA1019 the assertions API still answers with this type
 					msg, _ := m.Entry.Data.(string)
 					if i := strings.Index(msg, ": "); i > 0 {
 						msg = msg[:i] // the rule and the finding; the rest explains the rule
 					}
+					//lint:ignore SA1019 the assertions API still answers with this type
 					t.Errorf("%s at %s: %s", level, *m.Id, msg)
 				}
 			}

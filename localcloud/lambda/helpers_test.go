@@ -32,7 +32,7 @@ var testFunction = sync.OnceValues(func() ([]byte, error) {
 	}
 	defer os.RemoveAll(dir)
 	bin := filepath.Join(dir, "bootstrap")
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bin, "./testdata/fn")
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bin, "../internal/testfn")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("build test function: %v\n%s", err, out)

@@ -7,9 +7,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 
+	"github.com/greenlight/greenlight/internal/clockenv"
 	"github.com/greenlight/greenlight/internal/stackref"
 	"github.com/greenlight/greenlight/localcloud"
 )
+
+// NewCloud builds a local cloud whose function processes read the cloud's
+// clock the way greenlight's functions expect it (package clockenv): every
+// program that runs the deployer on the local cloud builds it here.
+func NewCloud(opts localcloud.Options) (*localcloud.Cloud, error) {
+	opts.ClockEnv = clockenv.Env
+	return localcloud.New(opts)
+}
 
 // LocalOptions configure a local cloud with the greenlight stack applied.
 type LocalOptions struct {
@@ -32,7 +41,7 @@ type Local struct {
 // StartLocal starts a local cloud on a free loopback port, in memory, and
 // applies the template to it as the stack stackref.DefaultName.
 func StartLocal(ctx context.Context, opts LocalOptions) (*Local, error) {
-	cloud, err := localcloud.New(localcloud.Options{Addr: "127.0.0.1:0", TimeScale: opts.TimeScale, Logf: opts.Logf})
+	cloud, err := NewCloud(localcloud.Options{Addr: "127.0.0.1:0", TimeScale: opts.TimeScale, Logf: opts.Logf})
 	if err != nil {
 		return nil, err
 	}

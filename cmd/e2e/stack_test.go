@@ -1,11 +1,10 @@
-package localcloud
+package e2e
 
 import (
 	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,23 +17,23 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/greenlight/greenlight/localcloud"
 	"github.com/greenlight/greenlight/localcloud/cfn"
 )
-
-// synthesized is the cloud assembly `make synth-local` writes.
-var synthesized = filepath.Join("..", "cdk.out")
 
 // TestApplySynthesizedStack applies the real stack and checks that every
 // resource of the template exists in the service that owns it.
 func TestApplySynthesizedStack(t *testing.T) {
-	path, err := filepath.Abs(synthesized)
-	require.NoError(t, err)
+	path := assemblyPath(t)
 	found, err := cfn.FindStack(path, "greenlight")
 	if errors.Is(err, fs.ErrNotExist) {
-		t.Skipf("no synthesized stack (%v): run `make synth-local` first", err)
+		t.Fatalf("no synthesized stack (%v): run `make synth-local` first", err)
 	}
 	require.NoError(t, err)
-	c := start(t, "")
+	c, err := localcloud.New(localcloud.Options{Addr: "127.0.0.1:0", Logf: t.Logf})
+	require.NoError(t, err)
+	require.NoError(t, c.Start(t.Context()))
+	t.Cleanup(func() { assert.NoError(t, c.Close()) })
 	ctx := t.Context()
 	st, err := c.Deploy(ctx, path, "greenlight", nil)
 	require.NoError(t, err)

@@ -21,8 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/greenlight/greenlight/cmd/internal/demo"
 	"github.com/greenlight/greenlight/examples"
-	"github.com/greenlight/greenlight/internal/demo"
 )
 
 var (
@@ -88,7 +88,7 @@ func templatePath() (string, error) {
 		if err != nil {
 			return "", err
 		}
-		path = filepath.Join(filepath.Dir(wd), "cdk.out")
+		path = filepath.Join(wd, "..", "..", "cdk.out")
 	}
 	path, err := filepath.Abs(path)
 	if err != nil {

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/greenlight/greenlight/internal/demo"
+	"github.com/greenlight/greenlight/cmd/internal/demo"
 	"github.com/greenlight/greenlight/localcloud/fault"
 )
 

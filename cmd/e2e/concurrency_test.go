@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/greenlight/greenlight/internal/demo"
+	"github.com/greenlight/greenlight/cmd/internal/demo"
 )
 
 // TestConcurrentReleases uploads ten releases of one function within a

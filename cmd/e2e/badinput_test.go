@@ -19,7 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/greenlight/greenlight/internal/demo"
+	"github.com/greenlight/greenlight/cmd/internal/demo"
 )
 
 // badCase is one file of testdata/bad-inputs: a few "name: value" header

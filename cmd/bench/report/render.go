@@ -70,7 +70,7 @@ func (r report) render(w io.Writer) ([]string, error) {
 
 	p("# greenlight benchmarks")
 	p("")
-	p("Written by `make bench` (`go run ./bench/report`) on %s in %s.", r.Date.Format("2006-01-02 15:04 MST"), r.Elapsed.Round(time.Second))
+	p("Written by `make bench` (`go run ./cmd/bench/report`) on %s in %s.", r.Date.Format("2006-01-02 15:04 MST"), r.Elapsed.Round(time.Second))
 	p("")
 	p("Machine: %s.", r.Machine)
 	p("")

@@ -1,8 +1,8 @@
-// Command report runs greenlight's benchmarks (bench/, and the local cloud's
+// Command report runs greenlight's benchmarks (cmd/bench/, and the local cloud's
 // engine and Lambda benchmarks), writes the figures as markdown tables to
-// bench/RESULTS.md, and prints one machine-readable line per headline figure:
+// cmd/bench/RESULTS.md, and prints one machine-readable line per headline figure:
 //
-//	go run ./bench/report -o bench/RESULTS.md
+//	go run ./cmd/bench/report -o cmd/bench/RESULTS.md
 //
 // It runs from the module root; the release benchmarks need the stack
 // synthesized for the host (make synth-local).
@@ -24,7 +24,7 @@ import (
 )
 
 func main() {
-	out := flag.String("o", "bench/RESULTS.md", "where to write the markdown tables")
+	out := flag.String("o", "cmd/bench/RESULTS.md", "where to write the markdown tables")
 	runs := flag.Int("runs", 50, "rollback runs to take p50/p99 over")
 	releases := flag.Int("releases", 2, "releases per strategy to average the cost and overhead over")
 	flag.Parse()
@@ -43,9 +43,9 @@ const timeScale = 60
 func suites(runs, releases int) [][]string {
 	scale := fmt.Sprint("-timescale=", timeScale)
 	return [][]string{
-		{"-bench", "^BenchmarkRollbackLatency$", "-benchtime", fmt.Sprintf("%dx", runs), "./bench", "-args", scale},
-		{"-bench", "^(BenchmarkRelease|BenchmarkLambdaInit)$", "-benchtime", fmt.Sprintf("%dx", releases), "./bench", "-args", scale},
-		{"-bench", "^BenchmarkLambdaBuild$", "-benchtime", "1x", "./bench"},
+		{"-bench", "^BenchmarkRollbackLatency$", "-benchtime", fmt.Sprintf("%dx", runs), "./cmd/bench", "-args", scale},
+		{"-bench", "^(BenchmarkRelease|BenchmarkLambdaInit)$", "-benchtime", fmt.Sprintf("%dx", releases), "./cmd/bench", "-args", scale},
+		{"-bench", "^BenchmarkLambdaBuild$", "-benchtime", "1x", "./cmd/bench"},
 		{"-bench", ".", "./localcloud/asl", "./localcloud/lambda"},
 	}
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 
-	"github.com/greenlight/greenlight/internal/demo"
+	"github.com/greenlight/greenlight/cmd/internal/demo"
 	"github.com/greenlight/greenlight/internal/stackref"
 )
 
@@ -37,7 +37,7 @@ func assemblyPath(t *testing.T) string {
 	if p := os.Getenv("GREENLIGHT_TEMPLATE"); p != "" {
 		return p
 	}
-	p, err := filepath.Abs("../cdk.out")
+	p, err := filepath.Abs("../../cdk.out")
 	if err != nil {
 		t.Fatal(err)
 	}

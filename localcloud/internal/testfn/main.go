@@ -1,4 +1,4 @@
-// Command fn is the function the lambda package's tests deploy. What it does
+// Command testfn is the function the local cloud's tests deploy. What it does
 // is chosen by the event, so one binary covers success, errors, crashes and
 // timeouts.
 package main

@@ -18,7 +18,7 @@ import (
 // deployer lists the functions under functions/, the deployer's Lambdas.
 func deployer(b *testing.B) []string {
 	b.Helper()
-	mains, err := filepath.Glob("../functions/*/main.go")
+	mains, err := filepath.Glob("../../functions/*/main.go")
 	if err != nil || len(mains) == 0 {
 		b.Fatalf("no functions/<name>/main.go found (%v)", err)
 	}
@@ -39,7 +39,7 @@ func BenchmarkLambdaBuild(b *testing.B) {
 			bin := filepath.Join(b.TempDir(), "bootstrap")
 			for b.Loop() {
 				cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", bin, "./functions/"+fn)
-				cmd.Dir = ".."
+				cmd.Dir = filepath.Join("..", "..")
 				cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64")
 				if out, err := cmd.CombinedOutput(); err != nil {
 					b.Fatalf("build %s: %v\n%s", fn, err, out)

@@ -18,8 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"github.com/greenlight/greenlight/cmd/internal/demo"
 	"github.com/greenlight/greenlight/examples"
-	"github.com/greenlight/greenlight/internal/demo"
 )
 
 // The reliability tests release functions whose names start with this

@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 
-	"github.com/greenlight/greenlight/internal/demo"
+	"github.com/greenlight/greenlight/cmd/internal/demo"
 	"github.com/greenlight/greenlight/localcloud"
 )
 
@@ -32,7 +32,7 @@ func greenlightBin(t *testing.T) string {
 			return
 		}
 		builtBin = filepath.Join(dir, "greenlight")
-		if out, err := exec.Command("go", "build", "-o", builtBin, "../cmd/greenlight").CombinedOutput(); err != nil {
+		if out, err := exec.Command("go", "build", "-o", builtBin, "../greenlight").CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("%v\n%s", err, out)
 		}
 	})
