@@ -13,7 +13,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -43,4 +46,58 @@ func Missing(t testing.TB, format string, args ...any) {
 	}
 	fmt.Fprintf(summary, "skipped: test=%s %s\n", t.Name(), msg)
 	t.Skipf("NOT RUN: %s (with %s=true this fails)", msg, CIVar)
+}
+
+// DebianAWSCLI is where Debian's awscli package installs the AWS CLI: the
+// client the local cloud is held to (an older CLI v2, which speaks the query
+// protocols), and the one .ci/run installs.
+const DebianAWSCLI = "/usr/bin/aws"
+
+// AWSCLI is an AWS CLI that runs.
+type AWSCLI struct {
+	Path    string
+	Version string // from `aws --version`: 2.9.19 for aws-cli/2.9.19
+}
+
+// AWSCLIs returns the AWS CLIs to test with: Debian's first, then the aws on
+// PATH when it is another program (a newer CLI speaks newer protocols); a
+// program that does not answer --version does not count. Without Debian's,
+// the test ends with Missing in CI, or when there is no other CLI either;
+// elsewhere it goes on with the other one and logs that Debian's was not
+// tried.
+func AWSCLIs(t testing.TB) []AWSCLI {
+	t.Helper()
+	var clis []AWSCLI
+	seen := map[string]bool{}
+	candidates := []string{DebianAWSCLI}
+	if p, err := exec.LookPath("aws"); err == nil {
+		candidates = append(candidates, p)
+	}
+	debian := "not installed"
+	for _, c := range candidates {
+		real, err := filepath.EvalSymlinks(c)
+		if err != nil || seen[real] {
+			continue
+		}
+		seen[real] = true
+		out, err := exec.Command(c, "--version").CombinedOutput()
+		version := strings.Fields(string(out))
+		if err != nil || len(version) == 0 {
+			t.Logf("%s does not run: %v: %s", c, err, out)
+			if c == DebianAWSCLI {
+				debian = "installed but does not run"
+			}
+			continue
+		}
+		clis = append(clis, AWSCLI{Path: c, Version: strings.TrimPrefix(version[0], "aws-cli/")})
+	}
+	if len(clis) == 0 || clis[0].Path != DebianAWSCLI {
+		msg := fmt.Sprintf("Debian's AWS CLI is %s at %s (apt-get install awscli; .ci/run does)", debian, DebianAWSCLI)
+		if InCI() || len(clis) == 0 {
+			Missing(t, "%s", msg)
+			return nil
+		}
+		t.Logf("%s: testing with %s (%s) only", msg, clis[0].Path, clis[0].Version)
+	}
+	return clis
 }

@@ -3,7 +3,10 @@ package testenv
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -64,6 +67,45 @@ func TestMissing(t *testing.T) {
 			}
 			if lines.String() != wantLine {
 				t.Errorf("fail=%v: summary %q, want %q", tt.fail, lines.String(), wantLine)
+			}
+		})
+	}
+}
+
+func TestAWSCLIs(t *testing.T) {
+	_, err := os.Stat(DebianAWSCLI)
+	debian := err == nil
+	tests := []struct {
+		name   string
+		script string // the aws on PATH
+		want   bool   // it is among the CLIs
+	}{
+		{"runs", "#!/bin/sh\necho aws-cli/9.9.9 Python/3.11 Linux\n", true},
+		{"does not run", "#!/bin/sh\necho 'pyenv: aws: command not found' >&2\nexit 127\n", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			fake := filepath.Join(dir, "aws")
+			if err := os.WriteFile(fake, []byte(tt.script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("PATH", dir)
+			t.Setenv(CIVar, "")
+			summary = io.Discard
+			t.Cleanup(func() { summary = os.Stdout })
+			r := &recorder{TB: t}
+			clis := AWSCLIs(r)
+			found := slices.Contains(clis, AWSCLI{Path: fake, Version: "9.9.9"})
+			if found != tt.want {
+				t.Errorf("AWSCLIs() = %+v: the aws on PATH is there: %v, want %v", clis, found, tt.want)
+			}
+			if debian && (len(clis) == 0 || clis[0].Path != DebianAWSCLI) {
+				t.Errorf("AWSCLIs() = %+v, want Debian's first", clis)
+			}
+			wantSkip := !debian && !tt.want
+			if (r.skip != "") != wantSkip || r.fatal != "" {
+				t.Errorf("skipped %q, failed %q; want a skip: %v", r.skip, r.fatal, wantSkip)
 			}
 		})
 	}
