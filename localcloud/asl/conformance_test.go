@@ -40,6 +40,8 @@ type knownDifferences struct {
 	History map[string]string `json:"history"`
 }
 
+// loadKnownDifferences reads knownDifferencesFile; a field it does not know
+// (a misspelt section) fails the test rather than being ignored.
 func loadKnownDifferences(t *testing.T) *knownDifferences {
 	t.Helper()
 	data, err := os.ReadFile(knownDifferencesFile)
@@ -113,6 +115,8 @@ func report(t *testing.T, what string, v verdict, problem, reason string) {
 	}
 }
 
+// conformanceCase is one file of the cases directory, with the fields the
+// test compares (the README of the cases directory describes them all).
 type conformanceCase struct {
 	ID         string          `json:"id"`
 	Definition json.RawMessage `json:"definition"`
