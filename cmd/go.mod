@@ -16,7 +16,6 @@ require (
 	github.com/greenlight/greenlight v0.0.0
 	github.com/greenlight/greenlight/localcloud v0.0.0
 	github.com/spf13/cobra v1.10.2
-	github.com/stretchr/testify v1.12.1
 )
 
 require (
@@ -43,7 +42,6 @@ require (
 	github.com/spf13/pflag v1.0.9 // indirect
 	github.com/x448/float16 v0.8.4 // indirect
 	go.shabbyrobe.org/gocovmerge v0.0.0-20230507111327-fa4f82cfbf4d // indirect
-	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/tools v0.52.0 // indirect
 )
 

@@ -7,30 +7,48 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
-
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 func TestBuildArtifact(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "v1.zip")
-	require.NoError(t, BuildArtifact("v1", "linux", runtime.GOARCH, out))
+	if err := BuildArtifact("v1", "linux", runtime.GOARCH, out); err != nil {
+		t.Fatal(err)
+	}
 	b, err := os.ReadFile(out)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
-	require.NoError(t, err)
-	require.Len(t, zr.File, 1)
-	assert.Equal(t, "bootstrap", zr.File[0].Name)
-	assert.EqualValues(t, 0o755, zr.File[0].Mode().Perm())
-	assert.Greater(t, zr.File[0].UncompressedSize64, uint64(1<<20), "a Go binary")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(zr.File) != 1 {
+		t.Fatalf("the artifact holds %d files, want one", len(zr.File))
+	}
+	f := zr.File[0]
+	if f.Name != "bootstrap" || f.Mode().Perm() != 0o755 {
+		t.Errorf("the artifact holds %s %v, want bootstrap -rwxr-xr-x", f.Name, f.Mode().Perm())
+	}
+	if f.UncompressedSize64 <= 1<<20 {
+		t.Errorf("bootstrap is %d bytes, too small for a Go binary", f.UncompressedSize64)
+	}
 
 	again, err := Artifact(context.Background(), "v1", "linux", runtime.GOARCH)
-	require.NoError(t, err)
-	assert.Equal(t, b, again, "the same version builds to the same bytes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(again, b) {
+		t.Error("the same version builds to different bytes")
+	}
 	v2, err := Artifact(context.Background(), "v2", "linux", runtime.GOARCH)
-	require.NoError(t, err)
-	assert.NotEqual(t, b, v2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(v2, b) {
+		t.Error("v2 builds to the bytes of v1")
+	}
 }
 
 func TestArtifactRejectsBadInput(t *testing.T) {
@@ -40,7 +58,11 @@ func TestArtifactRejectsBadInput(t *testing.T) {
 		{"v1", "linux", "386", `GOARCH "386"`},
 	}
 	for _, tt := range tests {
-		_, err := Artifact(context.Background(), tt.version, tt.goos, tt.goarch)
-		assert.ErrorContains(t, err, tt.want)
+		t.Run(tt.version+"-"+tt.goos+"-"+tt.goarch, func(t *testing.T) {
+			_, err := Artifact(context.Background(), tt.version, tt.goos, tt.goarch)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Artifact: %v, want an error containing %s", err, tt.want)
+			}
+		})
 	}
 }

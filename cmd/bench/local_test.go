@@ -22,6 +22,7 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/greenlight/greenlight/cmd/internal/demo"
+	"github.com/greenlight/greenlight/cmd/internal/testenv"
 	"github.com/greenlight/greenlight/examples"
 )
 
@@ -66,38 +67,20 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// cloud returns the shared local cloud, starting it on first use. It skips
-// the benchmark when no synthesized stack is at hand.
+// cloud returns the shared local cloud, starting it on first use. Without a
+// synthesized stack the benchmark is skipped, or fails in CI.
 func cloud(b *testing.B) *env {
 	b.Helper()
-	tmpl, err := templatePath()
-	if err != nil {
-		b.Skip(err)
+	tmpl := *templateFlag
+	if tmpl == "" {
+		tmpl = filepath.Join("..", "..", "cdk.out")
 	}
+	tmpl = testenv.Assembly(b, tmpl)
 	once.Do(func() { shared, sharedErr = start(tmpl, *timeScale) })
 	if sharedErr != nil {
 		b.Fatal(sharedErr)
 	}
 	return shared
-}
-
-func templatePath() (string, error) {
-	path := *templateFlag
-	if path == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			return "", err
-		}
-		path = filepath.Join(wd, "..", "..", "cdk.out")
-	}
-	path, err := filepath.Abs(path)
-	if err != nil {
-		return "", err
-	}
-	if _, err := os.Stat(filepath.Join(path, "manifest.json")); err != nil {
-		return "", fmt.Errorf("no synthesized stack at %s: run `make synth-local` first", path)
-	}
-	return path, nil
 }
 
 func start(tmpl string, scale float64) (*env, error) {

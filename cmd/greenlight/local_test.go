@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -13,8 +14,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/greenlight/greenlight/localcloud"
 	"github.com/greenlight/greenlight/localcloud/cfn"
@@ -53,6 +52,38 @@ func runCLI(ctx context.Context, args ...string) (stdout, stderr string, err err
 	return out.String(), errOut.String(), err
 }
 
+// waitFor polls cond until it holds, and fails the test when it does not
+// within timeout.
+func waitFor(t *testing.T, timeout time.Duration, cond func() bool, format string, args ...any) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %s: "+format, append([]any{timeout}, args...)...)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// startTestCloud runs a local cloud for the test; unlike startCloud, it
+// leaves the environment alone.
+func startTestCloud(t *testing.T) *localcloud.Cloud {
+	t.Helper()
+	cloud, err := localcloud.New(localcloud.Options{Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cloud.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := cloud.Close(); err != nil {
+			t.Errorf("close the local cloud: %v", err)
+		}
+	})
+	return cloud
+}
+
 func TestLocalUpServesUntilStopped(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(t.Context())
@@ -68,93 +99,129 @@ func TestLocalUpServesUntilStopped(t *testing.T) {
 	}()
 
 	endpointRE := regexp.MustCompile(`export AWS_ENDPOINT_URL=(http://127\.0\.0\.1:\d+)\n`)
-	require.Eventually(t, func() bool { return endpointRE.MatchString(out.String()) }, 30*time.Second, 20*time.Millisecond, "stderr: %s", &errOut)
+	waitFor(t, 30*time.Second, func() bool { return endpointRE.MatchString(out.String()) }, "local up printed no endpoint; stderr: %s", &errOut)
 	endpoint := endpointRE.FindStringSubmatch(out.String())[1]
-	assert.Contains(t, out.String(), "export AWS_REGION=us-east-1\nexport AWS_DEFAULT_REGION=us-east-1\n")
-	assert.Contains(t, out.String(), "export AWS_ACCESS_KEY_ID=test\nexport AWS_SECRET_ACCESS_KEY=test\n")
-	assert.Contains(t, errOut.String(), "stack app CREATE_COMPLETE")
+	mustContain(t, out.String(),
+		"export AWS_REGION=us-east-1\nexport AWS_DEFAULT_REGION=us-east-1\n",
+		"export AWS_ACCESS_KEY_ID=test\nexport AWS_SECRET_ACCESS_KEY=test\n")
+	mustContain(t, errOut.String(), "stack app CREATE_COMPLETE")
 
 	c, err := localcloud.NewClient(endpoint, nil)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	clock, err := c.Clock(t.Context())
-	require.NoError(t, err)
-	assert.Equal(t, 30.0, clock.Scale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if clock.Scale != 30 {
+		t.Errorf("clock scale %v, want 30", clock.Scale)
+	}
 	stacks, err := c.Stacks(t.Context())
-	require.NoError(t, err)
-	require.Len(t, stacks, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stacks) != 1 {
+		t.Fatalf("%d stacks, want 1: %+v", len(stacks), stacks)
+	}
 
 	cancel()
 	select {
 	case err := <-done:
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatalf("local up: %v", err)
+		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("local up did not stop")
 	}
-	assert.Contains(t, errOut.String(), "local cloud stopped")
-	_, err = c.Health(t.Context())
-	assert.Error(t, err, "the cloud is down")
-	assert.FileExists(t, filepath.Join(dir, "cloudformation", "app.json"), "state is kept under --dir")
+	mustContain(t, errOut.String(), "local cloud stopped")
+	if _, err := c.Health(t.Context()); err == nil {
+		t.Error("the cloud still answers after local up stopped")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "cloudformation", "app.json")); err != nil {
+		t.Errorf("state is not kept under --dir: %v", err)
+	}
 }
 
 func TestLocalCommandsAgainstARunningCloud(t *testing.T) {
-	cloud, err := localcloud.New(localcloud.Options{Addr: "127.0.0.1:0"})
-	require.NoError(t, err)
-	require.NoError(t, cloud.Start(t.Context()))
-	t.Cleanup(func() { assert.NoError(t, cloud.Close()) })
+	cloud := startTestCloud(t)
 	t.Setenv("AWS_ENDPOINT_URL", cloud.Endpoint())
 	ctx := t.Context()
+	run := func(args ...string) string {
+		t.Helper()
+		out, _, err := runCLI(ctx, args...)
+		if err != nil {
+			t.Fatalf("greenlight %s: %v", strings.Join(args, " "), err)
+		}
+		return out
+	}
 
-	out, _, err := runCLI(ctx, "local", "deploy", "--template", appTemplate)
-	require.NoError(t, err)
-	assert.Contains(t, out, "stack app: CREATE_COMPLETE")
-	assert.Regexp(t, `Fn\s+AWS::Lambda::Function\s+app-Fn-`, out)
-	assert.Contains(t, out, "outputs:\n  BucketName = app-artifacts-")
+	out := run("local", "deploy", "--template", appTemplate)
+	mustContain(t, out, "stack app: CREATE_COMPLETE", "outputs:\n  BucketName = app-artifacts-")
+	if !regexp.MustCompile(`Fn\s+AWS::Lambda::Function\s+app-Fn-`).MatchString(out) {
+		t.Errorf("local deploy does not list the function:\n%s", out)
+	}
 
-	out, _, err = runCLI(ctx, "local", "deploy", "--template", appTemplate, "--stack", "app", "-o", "json")
-	require.NoError(t, err)
+	out = run("local", "deploy", "--template", appTemplate, "--stack", "app", "-o", "json")
 	var st cfn.Stack
-	require.NoError(t, json.Unmarshal([]byte(out), &st))
-	assert.Equal(t, cfn.StatusUpdateComplete, st.Status)
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		t.Fatalf("local deploy -o json: %v\n%s", err, out)
+	}
+	if st.Status != cfn.StatusUpdateComplete {
+		t.Errorf("status %s after deploying again, want %s", st.Status, cfn.StatusUpdateComplete)
+	}
 
-	_, err = sns.NewFromConfig(cloud.AWSConfig()).Publish(ctx, &sns.PublishInput{
-		TopicArn: aws.String(st.Outputs["TopicArn"].Value), Subject: aws.String("greenlight: orders promoted"), Message: aws.String("line one\nline two"),
-	})
-	require.NoError(t, err)
-	out, _, err = runCLI(ctx, "local", "inbox")
-	require.NoError(t, err)
-	assert.Contains(t, out, st.Outputs["TopicArn"].Value+" (1 messages)")
-	assert.Contains(t, out, "greenlight: orders promoted\n    line one\n    line two\n")
-	out, _, err = runCLI(ctx, "local", "inbox", "--topic", st.Outputs["TopicArn"].Value, "-o", "json")
-	require.NoError(t, err)
+	topic := st.Outputs["TopicArn"].Value
+	if _, err := sns.NewFromConfig(cloud.AWSConfig()).Publish(ctx, &sns.PublishInput{
+		TopicArn: aws.String(topic), Subject: aws.String("greenlight: orders promoted"), Message: aws.String("line one\nline two"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	out = run("local", "inbox")
+	mustContain(t, out, topic+" (1 messages)", "greenlight: orders promoted\n    line one\n    line two\n")
+	out = run("local", "inbox", "--topic", topic, "-o", "json")
 	var inbox map[string][]struct{ Subject string }
-	require.NoError(t, json.Unmarshal([]byte(out), &inbox))
-	assert.Equal(t, "greenlight: orders promoted", inbox[st.Outputs["TopicArn"].Value][0].Subject)
+	if err := json.Unmarshal([]byte(out), &inbox); err != nil {
+		t.Fatalf("local inbox -o json: %v\n%s", err, out)
+	}
+	if msgs := inbox[topic]; len(msgs) != 1 || msgs[0].Subject != "greenlight: orders promoted" {
+		t.Errorf("inbox of %s: %+v, want the one message", topic, msgs)
+	}
 
-	out, _, err = runCLI(ctx, "local", "fault", "add", "--service", "lambda", "--operation", "UpdateAlias", "--code", "TooManyRequestsException", "--status", "429", "--count", "2", "--skip", "1")
-	require.NoError(t, err)
-	assert.Equal(t, "added: lambda UpdateAlias (after 1 calls) fails with TooManyRequestsException, 2 times\n", out)
-	out, _, err = runCLI(ctx, "local", "fault", "add", "--service", "s3", "--operation", "PutObject", "--match", "releases/", "--latency", "2s", "--count", "-1")
-	require.NoError(t, err)
-	assert.Equal(t, "added: s3 PutObject matching releases/ (+2s latency)\n", out)
-	out, _, err = runCLI(ctx, "local", "fault", "add", "--service", "lambda", "--operation", "Invoke", "--function-error", "Runtime.ExitError", "--after-run", "--count", "-1")
-	require.NoError(t, err)
-	assert.Equal(t, "added: lambda Invoke ends in Runtime.ExitError after it runs, every time\n", out)
-	out, _, err = runCLI(ctx, "local", "fault", "list")
-	require.NoError(t, err)
-	assert.Equal(t, "lambda UpdateAlias (after 1 calls) fails with TooManyRequestsException, 2 times\ns3 PutObject matching releases/ (+2s latency)\nlambda Invoke ends in Runtime.ExitError after it runs, every time\n", out)
-	assert.Len(t, cloud.Faults().Rules(), 3)
-	_, _, err = runCLI(ctx, "local", "fault", "reset")
-	require.NoError(t, err)
-	out, _, err = runCLI(ctx, "local", "fault", "list", "-o", "json")
-	require.NoError(t, err)
-	assert.JSONEq(t, "[]", out)
+	faults := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--service", "lambda", "--operation", "UpdateAlias", "--code", "TooManyRequestsException", "--status", "429", "--count", "2", "--skip", "1"},
+			"lambda UpdateAlias (after 1 calls) fails with TooManyRequestsException, 2 times"},
+		{[]string{"--service", "s3", "--operation", "PutObject", "--match", "releases/", "--latency", "2s", "--count", "-1"},
+			"s3 PutObject matching releases/ (+2s latency)"},
+		{[]string{"--service", "lambda", "--operation", "Invoke", "--function-error", "Runtime.ExitError", "--after-run", "--count", "-1"},
+			"lambda Invoke ends in Runtime.ExitError after it runs, every time"},
+	}
+	var list strings.Builder
+	for _, f := range faults {
+		if got, want := run(append([]string{"local", "fault", "add"}, f.args...)...), "added: "+f.want+"\n"; got != want {
+			t.Errorf("fault add %v: %q, want %q", f.args, got, want)
+		}
+		list.WriteString(f.want + "\n")
+	}
+	if got := run("local", "fault", "list"); got != list.String() {
+		t.Errorf("fault list:\n%s\nwant:\n%s", got, list.String())
+	}
+	if n := len(cloud.Faults().Rules()); n != len(faults) {
+		t.Errorf("the cloud holds %d fault rules, want %d", n, len(faults))
+	}
+	run("local", "fault", "reset")
+	out = run("local", "fault", "list", "-o", "json")
+	var rules []json.RawMessage
+	if err := json.Unmarshal([]byte(out), &rules); err != nil || rules == nil || len(rules) != 0 {
+		t.Errorf("fault list -o json after reset: %q (%v), want []", out, err)
+	}
 }
 
 func TestLocalCommandErrors(t *testing.T) {
-	cloud, err := localcloud.New(localcloud.Options{Addr: "127.0.0.1:0"})
-	require.NoError(t, err)
-	require.NoError(t, cloud.Start(t.Context()))
-	t.Cleanup(func() { assert.NoError(t, cloud.Close()) })
+	cloud := startTestCloud(t)
 	missing := filepath.Join(t.TempDir(), "missing.template.json")
 
 	tests := []struct {
@@ -183,15 +250,23 @@ func TestLocalCommandErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("AWS_ENDPOINT_URL", tt.endpoint)
 			_, _, err := runCLI(t.Context(), tt.args...)
-			require.Error(t, err)
-			assert.Equal(t, tt.code, exitCode(err), "%v", err)
-			assert.Contains(t, err.Error(), tt.want)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if code := exitCode(err); code != tt.code {
+				t.Errorf("exit %d, want %d: %v", code, tt.code, err)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not contain %q", err, tt.want)
+			}
 		})
 	}
 }
 
 func TestLocalHelpHasExamples(t *testing.T) {
 	out, _, err := runCLI(t.Context(), "local", "up", "--help")
-	require.NoError(t, err)
-	assert.True(t, strings.Contains(out, "Examples:") && strings.Contains(out, "--time-scale"), out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, out, "Examples:", "--time-scale")
 }

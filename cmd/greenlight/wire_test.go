@@ -191,8 +191,10 @@ func TestWireWithoutWorkflow(t *testing.T) {
 // workflow: it promotes every upload except those with "bad" in the key.
 func TestWireWithWorkflow(t *testing.T) {
 	c := startCloud(t)
-	if !serves(t, c, "states") || !serves(t, c, "events") {
-		t.Skip("the local cloud does not serve Step Functions and EventBridge yet")
+	for _, service := range []string{"states", "events"} {
+		if !serves(t, c, service) {
+			t.Fatalf("the local cloud does not route %s requests", service)
+		}
 	}
 	if _, err := c.Deploy(t.Context(), filepath.Join("testdata", "stack.template.json"), "greenlight", nil); err != nil {
 		t.Fatal(err)

@@ -4,11 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 func TestHealthCheck(t *testing.T) {
@@ -25,14 +24,19 @@ func TestHealthCheck(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.version, func(t *testing.T) {
 			h, err := newHandler(tt.version)
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatal(err)
+			}
 			// The check passes every time, however many requests came before.
-			for range 20 {
+			for i := range 20 {
 				resp, err := h.Handle(context.Background(), events.APIGatewayProxyRequest{Path: HealthPath})
-				require.NoError(t, err)
-				assert.Equal(t, tt.status, resp.StatusCode)
-				assert.Equal(t, tt.body, resp.Body)
-				assert.Equal(t, tt.version, resp.Headers["X-App-Version"])
+				if err != nil {
+					t.Fatalf("request %d: %v", i, err)
+				}
+				if resp.StatusCode != tt.status || resp.Body != tt.body || resp.Headers["X-App-Version"] != tt.version {
+					t.Fatalf("request %d: %d %q (version %q), want %d %q (version %q)", i,
+						resp.StatusCode, resp.Body, resp.Headers["X-App-Version"], tt.status, tt.body, tt.version)
+				}
 			}
 		})
 	}
@@ -52,39 +56,59 @@ func TestRequests(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.version, func(t *testing.T) {
 			h, err := newHandler(tt.version)
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatal(err)
+			}
 			failures := 0
-			for range 100 {
+			for i := range 100 {
 				resp, err := h.Handle(context.Background(), events.APIGatewayProxyRequest{Path: "/orders"})
 				if err != nil {
 					var broken *BrokenVersionError
-					require.True(t, errors.As(err, &broken), "want a BrokenVersionError, got %T", err)
-					assert.Equal(t, tt.version, broken.Version)
+					if !errors.As(err, &broken) {
+						t.Fatalf("request %d: %v (%T), want a *BrokenVersionError", i, err, err)
+					}
+					if broken.Version != tt.version {
+						t.Errorf("request %d: broken version %q, want %q", i, broken.Version, tt.version)
+					}
 					failures++
 					continue
 				}
-				assert.Equal(t, 200, resp.StatusCode)
-				assert.Equal(t, "application/json", resp.Headers["Content-Type"])
+				if resp.StatusCode != 200 || resp.Headers["Content-Type"] != "application/json" {
+					t.Fatalf("request %d: %d %q, want 200 application/json", i, resp.StatusCode, resp.Headers["Content-Type"])
+				}
 				var g greeting
-				require.NoError(t, json.Unmarshal([]byte(resp.Body), &g))
-				assert.Equal(t, greeting{Message: tt.greeting, Version: tt.version, Path: "/orders"}, g)
+				if err := json.Unmarshal([]byte(resp.Body), &g); err != nil {
+					t.Fatalf("request %d: body %q: %v", i, resp.Body, err)
+				}
+				if want := (greeting{Message: tt.greeting, Version: tt.version, Path: "/orders"}); g != want {
+					t.Fatalf("request %d: %+v, want %+v", i, g, want)
+				}
 			}
-			assert.Equal(t, tt.failures, failures)
+			if failures != tt.failures {
+				t.Errorf("%d of 100 requests failed, want %d", failures, tt.failures)
+			}
 		})
 	}
 }
 
 func TestFirstRequestSucceeds(t *testing.T) {
 	h, err := newHandler("v3")
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	resp, err := h.Handle(context.Background(), events.APIGatewayProxyRequest{})
-	require.NoError(t, err)
-	assert.Contains(t, resp.Body, `"path":"/"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(resp.Body, `"path":"/"`) {
+		t.Errorf("body %s, want the path /", resp.Body)
+	}
 }
 
 func TestUnknownVersion(t *testing.T) {
 	for _, v := range []string{"dev", "", "v5", "V1"} {
-		_, err := newHandler(v)
-		assert.ErrorContains(t, err, "unknown version", v)
+		if _, err := newHandler(v); err == nil || !strings.Contains(err.Error(), "unknown version") {
+			t.Errorf("newHandler(%q): %v, want an unknown version", v, err)
+		}
 	}
 }

@@ -11,44 +11,18 @@ import (
 	"time"
 
 	"github.com/greenlight/greenlight/localcloud/clock"
+	"github.com/greenlight/greenlight/localcloud/internal/testenv"
 )
-
-// awsCLIs lists the AWS CLIs to test with: the one on PATH and Debian's
-// (which speaks the query protocol where newer ones speak CBOR).
-func awsCLIs() []string {
-	var out []string
-	seen := map[string]bool{}
-	candidates := []string{"/usr/bin/aws"}
-	if p, err := exec.LookPath("aws"); err == nil {
-		candidates = append([]string{p}, candidates...)
-	}
-	for _, c := range candidates {
-		real, err := filepath.EvalSymlinks(c)
-		if err != nil || seen[real] {
-			continue
-		}
-		seen[real] = true
-		out = append(out, c)
-	}
-	return out
-}
 
 // The AWS CLI drives alarms and metrics through the local endpoint.
 func TestAWSCLI(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starting the AWS CLI takes seconds")
 	}
-	clis := awsCLIs()
-	if len(clis) == 0 {
-		t.Skip("no aws CLI installed")
-	}
-	for _, cli := range clis {
-		version, err := exec.Command(cli, "--version").CombinedOutput()
-		if err != nil {
-			t.Logf("%s --version: %v", cli, err)
-			continue
-		}
-		t.Run(strings.Fields(string(version))[0], func(t *testing.T) {
+	// Debian's CLI speaks the query protocol where newer ones speak CBOR.
+	for _, aws := range testenv.AWSCLIs(t) {
+		cli := aws.Path
+		t.Run(aws.Version, func(t *testing.T) {
 			_, endpoint := newClient(t, newService(t, clock.Real{}, newRecorder(), ""))
 			home := t.TempDir()
 			run := func(args ...string) ([]byte, error) {

@@ -7,18 +7,20 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/greenlight/greenlight/localcloud/internal/testenv"
 )
 
 // TestAWSCLI uploads and downloads through the AWS CLI, which sends its
-// own flavour of checksums and chunked bodies. It prefers Debian's awscli
-// (/usr/bin/aws, which CI installs) over any other `aws` on PATH.
+// own flavour of checksums and chunked bodies: through Debian's awscli
+// (which CI installs) and the aws on PATH when that is another version.
 func TestAWSCLI(t *testing.T) {
-	aws := "/usr/bin/aws"
-	if _, err := os.Stat(aws); err != nil {
-		if aws, err = exec.LookPath("aws"); err != nil {
-			t.Skip("aws CLI not installed")
-		}
+	for _, cli := range testenv.AWSCLIs(t) {
+		t.Run(cli.Version, func(t *testing.T) { testAWSCLI(t, cli.Path) })
 	}
+}
+
+func testAWSCLI(t *testing.T, aws string) {
 	svc, err := New(Options{})
 	if err != nil {
 		t.Fatal(err)
