@@ -17,6 +17,7 @@ require (
 	github.com/greenlight/greenlight/localcloud v0.0.0
 	github.com/spf13/cobra v1.10.2
 	github.com/stretchr/testify v1.12.1
+	golang.org/x/mod v0.42.0
 )
 
 require (
