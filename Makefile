@@ -33,6 +33,14 @@ STATICCHECK_VERSION := v0.8.2
 # Installed per version under build/, so that an older staticcheck on PATH
 # (one that cannot read this Go version) is never the one that runs.
 STATICCHECK := $(CURDIR)/build/tools/staticcheck-$(STATICCHECK_VERSION)/staticcheck
+# govulncheck reads its vulnerability database from build/vulndb/, built by
+# cmd/internal/vulndb from the OSV entries of the golang.org/x/vulndb module
+# (fetched through the module proxy like any module; a newer pseudo-version of
+# it brings newer entries), so `make vulncheck` needs no other server.
+GOVULNCHECK_VERSION := v1.10.0
+GOVULNCHECK := $(CURDIR)/build/tools/govulncheck-$(GOVULNCHECK_VERSION)/govulncheck
+VULNDB_VERSION := v0.0.0-20261105234957-e22db6528018
+VULNDB      := $(CURDIR)/build/vulndb/$(VULNDB_VERSION)
 # The CDK packages run through Node (jsii) and are slow and memory-hungry:
 # their tests run one package at a time, apart from the fast unit tests.
 CDK_PKGS    = ./infra/... ./workflow/...
@@ -66,7 +74,7 @@ define summarized
 	if [ $$rc -ne 0 ]; then echo "--- full log (build/test-$(1).log):"; cat build/test-$(1).log; fi; exit $$rc
 endef
 
-.PHONY: test test-unit test-cdk fuzz-short lint vet tidy-check workflow
+.PHONY: test test-unit test-cdk fuzz-short lint vet tidy-check vulncheck workflow
 test: vet test-unit test-cdk fuzz-short e2e ## go vet, the unit tests, the CDK tests, a short fuzz run, then the end-to-end tests on the local cloud
 
 vet: ## go vet every module
@@ -93,6 +101,23 @@ lint: vet tidy-check $(STATICCHECK) ## go vet, the tidy check and staticcheck, e
 
 $(STATICCHECK):
 	GOBIN=$(dir $(STATICCHECK)) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+# govulncheck's package loader asks the go command on PATH for the Go version
+# with modules off, so without switching toolchains: the go of the module's
+# toolchain goes first on PATH, or the standard library of the newer Go fails
+# to type-check as the older one's.
+vulncheck: $(GOVULNCHECK) $(VULNDB)/index/modules.json ## govulncheck every module (the code it calls) against golang.org/x/vulndb@VULNDB_VERSION
+	@for m in $(MODULES); do \
+		echo "govulncheck ($$m)"; \
+		(cd $$m && export GOWORK=off && PATH="$$($(GO) env GOROOT)/bin:$$PATH" \
+			$(GOVULNCHECK) -db file://$(VULNDB) ./...) || exit 1; \
+	done
+
+$(GOVULNCHECK):
+	GOBIN=$(dir $(GOVULNCHECK)) $(GO) install golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION)
+
+$(VULNDB)/index/modules.json:
+	$(GO) run ./cmd/internal/vulndb -module golang.org/x/vulndb@$(VULNDB_VERSION) -out $(VULNDB)
 
 workflow: ## Regenerate workflow/testdata/definition.asl.json from the construct
 	$(GO) test ./workflow -run TestDefinitionRendered -update

@@ -16,6 +16,7 @@ require (
 	github.com/greenlight/greenlight v0.0.0
 	github.com/greenlight/greenlight/localcloud v0.0.0
 	github.com/spf13/cobra v1.10.2
+	golang.org/x/mod v0.42.0
 )
 
 require (
