@@ -214,25 +214,20 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// writeError answers err as an awsJson1.1 error. Errors that carry an AWS
-// code (an injected fault, an *awserr.Error) keep it; anything else is an
+// writeError answers err as an awsJson1.1 error. An AWS error (one of the
+// service's own, an injected fault) keeps its code; anything else is an
 // InternalException.
 func (s *Service) writeError(w http.ResponseWriter, err error) {
-	code, status, message := "InternalException", http.StatusInternalServerError, err.Error()
-	var fe *fault.Error
-	var ae *awserr.Error
-	switch {
-	case errors.As(err, &fe):
-		code, status, message = fe.Code, fe.Status, fe.Message
-	case errors.As(err, &ae):
-		code, status, message = ae.Code, ae.Status, ae.Message
+	ae, ok := awserr.As(err)
+	if !ok {
+		ae = awserr.New("InternalException", http.StatusInternalServerError, err.Error())
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("X-Amzn-ErrorType", code)
+	w.Header().Set("X-Amzn-ErrorType", ae.Code)
 	w.Header().Set("X-Amzn-RequestId", uuid.New())
-	w.WriteHeader(status)
-	if err := json.NewEncoder(w).Encode(map[string]string{"__type": code, "message": message}); err != nil {
-		s.opts.Logger.Error("eventbridge: write error response", "code", code, "err", err)
+	w.WriteHeader(ae.Status)
+	if err := json.NewEncoder(w).Encode(map[string]string{"__type": ae.Code, "message": ae.Message}); err != nil {
+		s.opts.Logger.Error("eventbridge: write error response", "code", ae.Code, "err", err)
 	}
 }
 

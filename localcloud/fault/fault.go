@@ -7,9 +7,12 @@ package fault
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 )
 
 // Rule says how one operation misbehaves. Service is the SigV4 signing name
@@ -52,21 +55,6 @@ type Invocation struct {
 	AfterRun  bool
 }
 
-// Error is an injected failure; it carries the AWS error code and status.
-type Error struct {
-	Code    string
-	Status  int
-	Message string
-}
-
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
-
-// ErrorCode returns the AWS error code.
-func (e *Error) ErrorCode() string { return e.Code }
-
-// HTTPStatus returns the HTTP status to answer with.
-func (e *Error) HTTPStatus() int { return e.Status }
-
 // Injector holds the active rules. The zero value injects nothing.
 type Injector struct {
 	mu    sync.Mutex
@@ -108,15 +96,17 @@ func (in *Injector) Hits(service, operation string) int {
 }
 
 // Check is called by a service before it carries out an operation. It sleeps
-// for any configured latency and returns the injected *Error, if any. A nil
-// Injector injects nothing.
+// for any configured latency and returns the injected failure, if any: the
+// AWS error the services answer every failure with (it implements
+// bus.APIError), status 400 and message "injected fault" unless the rule
+// says otherwise. A nil Injector injects nothing.
 func (in *Injector) Check(ctx context.Context, service, operation, resource string) error {
 	if in == nil {
 		return nil
 	}
 	in.mu.Lock()
 	var latency time.Duration
-	var fail *Error
+	var fail *awserr.Error
 	for _, r := range in.rules {
 		if r.FunctionError != "" || !r.matches(service, operation, resource) || r.skipped() {
 			continue
@@ -125,9 +115,9 @@ func (in *Injector) Check(ctx context.Context, service, operation, resource stri
 		if r.Code == "" || r.Count == 0 || fail != nil {
 			continue
 		}
-		fail = &Error{Code: r.Code, Status: r.Status, Message: r.Message}
+		fail = awserr.New(r.Code, r.Status, r.Message)
 		if fail.Status == 0 {
-			fail.Status = 400
+			fail.Status = http.StatusBadRequest
 		}
 		if fail.Message == "" {
 			fail.Message = "injected fault"

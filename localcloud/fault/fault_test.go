@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 )
 
 func TestCheck(t *testing.T) {
@@ -57,7 +59,7 @@ func TestCheck(t *testing.T) {
 			for i, res := range tc.calls {
 				err := in.Check(ctx, "lambda", "UpdateAlias", res)
 				got := ""
-				var fe *Error
+				var fe *awserr.Error
 				if errors.As(err, &fe) {
 					got = fe.ErrorCode()
 					if fe.HTTPStatus() < 400 {

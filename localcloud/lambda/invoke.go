@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/greenlight/greenlight/localcloud/bus"
+	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 )
 
 // target is a resolved invocation: the configuration that runs and how the
@@ -78,7 +79,7 @@ func (s *Service) Invoke(ctx context.Context, function, qualifier string, payloa
 	return s.run(ctx, t, payload)
 }
 
-func tooLarge() *APIError {
+func tooLarge() *awserr.Error {
 	return apiErr(codeRequestTooLarge, "Request must be smaller than %d bytes for the InvokeFunction operation", maxPayload)
 }
 

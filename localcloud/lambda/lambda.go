@@ -264,8 +264,7 @@ func (s *Service) routes() {
 	handle("GET /2016-08-19/account-settings/{$}", "GetAccountSettings", s.accountSettings)
 	s.mux.HandleFunc("POST "+fn+"/invocations", s.serveInvoke)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, &APIError{Code: "UnknownOperationException", Status: http.StatusNotFound,
-			Message: fmt.Sprintf("no Lambda operation for %s %s", r.Method, r.URL.Path)})
+		writeError(w, apiErr(codeUnknownOperation, "no Lambda operation for %s %s", r.Method, r.URL.Path))
 	})
 }
 

@@ -346,24 +346,20 @@ func (s *Service) headObjectVersion(w http.ResponseWriter, r *http.Request, req 
 	w.WriteHeader(http.StatusOK)
 }
 
-// writeError answers with S3's XML error document. err may be a gofakes3
-// error, an injected fault, an *awserr.Error or anything else (an internal error).
+// writeError answers with S3's XML error document. err may be an AWS error
+// (the service's own, an injected fault), a gofakes3 error or anything else
+// (an internal error).
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code, status, message := "InternalError", http.StatusInternalServerError, "We encountered an internal error. Please try again."
 	var (
-		fe  *fault.Error
-		ae  *awserr.Error
 		ge  gofakes3.Error
 		ger *gofakes3.ErrorResponse
 	)
-	switch {
-	case errors.As(err, &fe):
-		code, status, message = fe.Code, fe.Status, fe.Message
-	case errors.As(err, &ae):
+	if ae, ok := awserr.As(err); ok {
 		code, status, message = ae.Code, ae.Status, ae.Message
-	case errors.As(err, &ger):
+	} else if errors.As(err, &ger) {
 		code, status, message = string(ger.Code), ger.Code.Status(), ger.Message
-	case errors.As(err, &ge):
+	} else if errors.As(err, &ge) {
 		code, status, message = string(ge.ErrorCode()), ge.ErrorCode().Status(), ge.ErrorCode().Message()
 	}
 	if message == "" {

@@ -173,28 +173,21 @@ func resourceOf(req map[string]json.RawMessage) string {
 	return ""
 }
 
+// writeError answers err as an awsJson1.0 error: an AWS error keeps its
+// code, status and message; anything else is an InternalFailure.
 func writeError(w http.ResponseWriter, err error) {
-	var ae bus.APIError
-	if !errors.As(err, &ae) {
+	ae, ok := awserr.As(err)
+	if !ok {
 		ae = awserr.New("InternalFailure", http.StatusInternalServerError, err.Error())
 	}
-	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-	w.Header().Set("X-Amzn-Errortype", ae.ErrorCode())
-	status := ae.HTTPStatus()
+	status := ae.Status
 	if status == 0 {
 		status = http.StatusBadRequest
 	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+	w.Header().Set("X-Amzn-Errortype", ae.Code)
 	w.WriteHeader(status)
-	msg := ae.Error()
-	var own *awserr.Error
-	var injected *fault.Error
-	switch {
-	case errors.As(err, &own):
-		msg = own.Message
-	case errors.As(err, &injected):
-		msg = injected.Message
-	}
-	_ = json.NewEncoder(w).Encode(map[string]string{"__type": ae.ErrorCode(), "message": msg})
+	_ = json.NewEncoder(w).Encode(map[string]string{"__type": ae.Code, "message": ae.Message})
 }
 
 // decode reads a request into v.

@@ -22,6 +22,7 @@ import (
 
 	"github.com/greenlight/greenlight/localcloud/bus"
 	"github.com/greenlight/greenlight/localcloud/fault"
+	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 )
 
 // fakeInvoker answers invocations by function name.
@@ -61,7 +62,7 @@ func defaultInvoke(function, _ string, payload []byte) (bus.InvokeResult, error)
 	case strings.HasSuffix(function, "boom"):
 		return bus.InvokeResult{Payload: []byte(`{"errorMessage":"bad release","errorType":"ValidationError"}`), FunctionError: "Unhandled", StatusCode: 200}, nil
 	case strings.HasSuffix(function, "missing"):
-		return bus.InvokeResult{}, &fault.Error{Code: "ResourceNotFoundException", Status: 404, Message: "Function not found: " + function}
+		return bus.InvokeResult{}, awserr.New("ResourceNotFoundException", http.StatusNotFound, "Function not found: "+function)
 	}
 	return bus.InvokeResult{Payload: payload, ExecutedVersion: "3", StatusCode: 200}, nil
 }
@@ -602,7 +603,7 @@ func TestStopExecutionHonoursContext(t *testing.T) {
 }
 
 func TestWriteErrorMessage(t *testing.T) {
-	injected := &fault.Error{Code: "ThrottlingException", Status: http.StatusBadRequest, Message: "Rate exceeded"}
+	injected := awserr.New("ThrottlingException", http.StatusBadRequest, "Rate exceeded")
 	tests := []struct {
 		name       string
 		err        error
@@ -612,6 +613,7 @@ func TestWriteErrorMessage(t *testing.T) {
 		{"fault", injected, "ThrottlingException", "Rate exceeded", http.StatusBadRequest},
 		{"wrapped fault", fmt.Errorf("start execution: %w", injected), "ThrottlingException", "Rate exceeded", http.StatusBadRequest},
 		{"wrapped client error", fmt.Errorf("decode: %w", clientError("InvalidArn", "Invalid Arn: 'x'")), "InvalidArn", "Invalid Arn: 'x'", http.StatusBadRequest},
+		{"internal error", errors.New("disk full"), "InternalFailure", "disk full", http.StatusInternalServerError},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
