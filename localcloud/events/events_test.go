@@ -346,7 +346,9 @@ func TestPersistenceAndFaults(t *testing.T) {
 	if c := g.targets.next(t); c.arn != stateMachine {
 		t.Errorf("after restart delivered to %s", c.arn)
 	}
-	g.faults.Add(fault.Rule{Service: "events", Operation: "PutRule", Code: "ThrottlingException", Status: 400, Count: 1})
+	if err := g.faults.Add(fault.Rule{Service: "events", Operation: "PutRule", Code: "ThrottlingException", Status: 400, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
 	_, err := g.client.PutRule(context.Background(), &eventbridge.PutRuleInput{Name: aws.String("x"), EventPattern: aws.String(releaseRule)},
 		func(o *eventbridge.Options) { o.RetryMaxAttempts = 1 })
 	if code := errorCode(err); code != "ThrottlingException" {

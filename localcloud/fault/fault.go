@@ -7,7 +7,9 @@ package fault
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -42,6 +44,48 @@ type Rule struct {
 	AfterRun bool `json:"afterRun,omitempty"`
 }
 
+// Services are the SigV4 signing names of the services a rule can name.
+var Services = []string{"s3", "lambda", "states", "events", "sns", "monitoring"}
+
+// RuleError reports a rule that cannot be installed, and why.
+type RuleError struct {
+	Reason string
+}
+
+func (e *RuleError) Error() string { return "fault rule: " + e.Reason }
+
+// Validate reports why r cannot be installed: it must name a service of
+// Services and an operation, and have an effect (an error code, a function
+// error or a latency) that makes sense together. Every way of adding a rule
+// (Injector.Add, and through it the control endpoint and the CLI) checks it
+// here. The error is a *RuleError.
+func (r Rule) Validate() error {
+	reason := ""
+	switch {
+	case !slices.Contains(Services, r.Service):
+		reason = fmt.Sprintf("service %q is not one of %s", r.Service, strings.Join(Services, ", "))
+	case r.Operation == "":
+		reason = "operation is required (e.g. UpdateAlias)"
+	case r.FunctionError != "" && (r.Service != "lambda" || r.Operation != "Invoke"):
+		reason = "a function error applies to lambda Invoke only"
+	case r.FunctionError != "" && r.Code != "":
+		reason = "give a function error or an error code, not both"
+	case r.AfterRun && r.FunctionError == "":
+		reason = "afterRun needs a function error"
+	case r.Code == "" && r.FunctionError == "" && r.Latency <= 0:
+		reason = "give an error code, a function error, a latency, or a combination"
+	case r.Status != 0 && (r.Status < 400 || r.Status > 599):
+		reason = fmt.Sprintf("status %d is not an HTTP error status", r.Status)
+	case r.Latency < 0:
+		reason = "latency must not be negative"
+	case r.Skip < 0:
+		reason = "skip must not be negative"
+	default:
+		return nil
+	}
+	return &RuleError{Reason: reason}
+}
+
 // Common FunctionError types, as Lambda reports them.
 const (
 	Crash   = "Runtime.ExitError"
@@ -62,11 +106,15 @@ type Injector struct {
 	hits  map[string]int
 }
 
-// Add installs a rule.
-func (in *Injector) Add(r Rule) {
+// Add installs a rule, or refuses it with the *RuleError of Validate.
+func (in *Injector) Add(r Rule) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.rules = append(in.rules, &r)
+	return nil
 }
 
 // Reset removes every rule.

@@ -483,7 +483,9 @@ func TestFaultsAndProtocolErrors(t *testing.T) {
 	h := newHarness(t, Options{Faults: faults})
 	ctx := context.Background()
 	arn := h.create(t, "f", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
-	faults.Add(fault.Rule{Service: "states", Operation: "StartExecution", Code: "ThrottlingException", Status: 400, Count: 1})
+	if err := faults.Add(fault.Rule{Service: "states", Operation: "StartExecution", Code: "ThrottlingException", Status: 400, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
 	_, err := h.client.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: aws.String(arn)}, func(o *awssfn.Options) { o.RetryMaxAttempts = 1 })
 	if errorCode(err) != "ThrottlingException" {
 		t.Errorf("injected fault: %v", err)

@@ -353,7 +353,9 @@ func TestInboxPersistsAndIsBounded(t *testing.T) {
 func TestInjectedFault(t *testing.T) {
 	f := start(t, "")
 	arn := f.topic(t, "releases")
-	f.faults.Add(fault.Rule{Service: "sns", Operation: "Publish", Match: "releases", Code: "InternalError", Status: 500, Count: 1})
+	if err := f.faults.Add(fault.Rule{Service: "sns", Operation: "Publish", Match: "releases", Code: "InternalError", Status: 500, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
 	_, err := f.client.Publish(context.Background(), &awssns.PublishInput{TopicArn: &arn, Message: aws.String("x")},
 		func(o *awssns.Options) { o.RetryMaxAttempts = 1 })
 	if code := errorCode(err); code != "InternalError" {
