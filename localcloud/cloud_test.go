@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"reflect"
@@ -50,10 +51,15 @@ func eventually(timeout, tick time.Duration, cond func() bool) bool {
 	}
 }
 
+// testLogger writes the cloud's logs to the test's output.
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(t.Output(), nil))
+}
+
 // start runs a cloud on a free port for the test.
 func start(t *testing.T, dir string) *Cloud {
 	t.Helper()
-	c, err := New(Options{Addr: "127.0.0.1:0", Dir: dir, TimeScale: 60, Logf: t.Logf})
+	c, err := New(Options{Addr: "127.0.0.1:0", Dir: dir, TimeScale: 60, Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,7 +364,7 @@ func TestDeployAndDescribeStack(t *testing.T) {
 
 func TestStatePersistsAcrossRestarts(t *testing.T) {
 	dir := t.TempDir()
-	c, err := New(Options{Addr: "127.0.0.1:0", Dir: dir, Logf: t.Logf})
+	c, err := New(Options{Addr: "127.0.0.1:0", Dir: dir, Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,7 +61,7 @@ func newHarness(t *testing.T) *harness {
 	if _, err := os.Stat(filepath.Join(tmpl, "manifest.json")); err != nil {
 		t.Skipf("no synthesized template at %s: run `make e2e` (it builds the functions and runs make synth-local first)", tmpl)
 	}
-	l, err := demo.StartLocal(context.Background(), demo.LocalOptions{Template: tmpl, TimeScale: timeScale, Logf: logf(t)})
+	l, err := demo.StartLocal(context.Background(), demo.LocalOptions{Template: tmpl, TimeScale: timeScale, Logger: logger(t)})
 	if err != nil {
 		t.Fatalf("start the local cloud: %v", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+	"log/slog"
 	"os"
 	"testing"
 
@@ -30,7 +31,7 @@ func TestApplySynthesizedStack(t *testing.T) {
 		t.Fatalf("no synthesized stack (%v): run `make synth-local` first", err)
 	}
 	require.NoError(t, err)
-	c, err := localcloud.New(localcloud.Options{Addr: "127.0.0.1:0", Logf: t.Logf})
+	c, err := localcloud.New(localcloud.Options{Addr: "127.0.0.1:0", Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
 	require.NoError(t, err)
 	require.NoError(t, c.Start(t.Context()))
 	t.Cleanup(func() { assert.NoError(t, c.Close()) })

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -101,11 +101,11 @@ func runLocalUp(ctx context.Context, stdout, stderr io.Writer, o upOptions, temp
 	} else if dir == "" {
 		return usagef("--dir is empty: give a directory, or --ephemeral")
 	}
-	logf := func(string, ...any) {}
+	var logger *slog.Logger // nil: the cloud discards its logs
 	if o.verbose {
-		logf = log.New(stderr, "", log.Ltime|log.Lmicroseconds).Printf
+		logger = slog.New(slog.NewTextHandler(stderr, nil))
 	}
-	cloud, err := demo.NewCloud(localcloud.Options{Addr: fmt.Sprintf("127.0.0.1:%d", o.port), Dir: dir, TimeScale: o.timeScale, Logf: logf})
+	cloud, err := demo.NewCloud(localcloud.Options{Addr: fmt.Sprintf("127.0.0.1:%d", o.port), Dir: dir, TimeScale: o.timeScale, Logger: logger})
 	if err != nil {
 		return environmentf("start the local cloud: %w", err)
 	}

@@ -103,7 +103,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	out, aerr := s.call(r.Context(), p, name)
 	if aerr != nil {
 		if aerr.ServerSide() {
-			s.logf("cloudwatch: %s: %v", name, aerr)
+			s.log.Error("operation failed", "operation", name, "err", aerr)
 		}
 		p.writeError(w, name, requestID, aerr)
 		return

@@ -152,7 +152,7 @@ func (s *Service) dispatch(e bus.Event) (string, error) {
 	for _, d := range todo {
 		input, err := buildInput(d, raw, doc, s.opts.Clock.Now())
 		if err != nil {
-			s.opts.Logger.Error("eventbridge: build target input", "rule", d.rule, "target", d.target.ID, "err", err)
+			s.opts.Logger.Error("build target input", "rule", d.rule, "target", d.target.ID, "err", err)
 			continue
 		}
 		s.inflight.Add(1)
@@ -238,7 +238,7 @@ func (s *Service) deliver(d delivery, eventID, input string) {
 			return
 		}
 		if attempt == deliverAttempts || !retryable(err) {
-			s.opts.Logger.Error("eventbridge: deliver event", "rule", d.rule, "target", d.target.ID, "arn", d.target.Arn, "event", eventID, "err", err)
+			s.opts.Logger.Error("deliver event", "rule", d.rule, "target", d.target.ID, "arn", d.target.Arn, "event", eventID, "err", err)
 			return
 		}
 		select {

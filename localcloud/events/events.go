@@ -48,7 +48,7 @@ type Options struct {
 	Executions bus.Executions
 	// Invoker runs the Lambda targets; nil drops them.
 	Invoker bus.Invoker
-	// Logger reports deliveries that failed; nil is slog.Default().
+	// Logger reports deliveries that failed; nil discards.
 	Logger *slog.Logger
 }
 
@@ -100,7 +100,7 @@ func New(opts Options) (*Service, error) {
 		opts.Clock = clock.Real{}
 	}
 	if opts.Logger == nil {
-		opts.Logger = slog.Default()
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{opts: opts, rules: map[string]*rule{}}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
@@ -210,7 +210,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.Header().Set("X-Amzn-RequestId", uuid.New())
 	if err := json.NewEncoder(w).Encode(out); err != nil {
-		s.opts.Logger.Error("eventbridge: write response", "operation", op, "err", err)
+		s.opts.Logger.Error("write response", "operation", op, "err", err)
 	}
 }
 
@@ -227,7 +227,7 @@ func (s *Service) writeError(w http.ResponseWriter, err error) {
 	w.Header().Set("X-Amzn-RequestId", uuid.New())
 	w.WriteHeader(ae.Status)
 	if err := json.NewEncoder(w).Encode(map[string]string{"__type": ae.Code, "message": ae.Message}); err != nil {
-		s.opts.Logger.Error("eventbridge: write error response", "code", ae.Code, "err", err)
+		s.opts.Logger.Error("write error response", "code", ae.Code, "err", err)
 	}
 }
 

@@ -398,8 +398,8 @@ func TestResponseWriteFailureIsLogged(t *testing.T) {
 	tests := []struct {
 		name, target, want string
 	}{
-		{"result", "AWSEvents.ListRules", "eventbridge: write response"},
-		{"error", "AWSEvents.Unknown", "eventbridge: write error response"},
+		{"result", "AWSEvents.ListRules", `msg="write response"`},
+		{"error", "AWSEvents.Unknown", `msg="write error response"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -43,7 +43,7 @@ type Options struct {
 	// Events receives the notifications of buckets that have EventBridge
 	// notifications on; nil drops them.
 	Events bus.Events
-	// Logger reports failures to deliver events; nil is slog.Default().
+	// Logger reports failures to deliver events; nil discards.
 	Logger *slog.Logger
 }
 
@@ -70,7 +70,7 @@ func New(opts Options) (*Service, error) {
 		opts.Clock = clock.Real{}
 	}
 	if opts.Logger == nil {
-		opts.Logger = slog.Default()
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	dir := opts.Dir
 	if dir != "" {

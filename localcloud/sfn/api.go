@@ -158,7 +158,7 @@ func (s *Service) createStateMachine(_ context.Context, body []byte) (any, error
 	s.machines[arn] = &stateMachine{ARN: arn, Name: in.Name, Definition: in.Definition, RoleARN: in.RoleARN, Type: in.Type,
 		Created: now, RevisionID: uuid.New(), machine: m}
 	s.mu.Unlock()
-	s.opts.Logf("sfn: created state machine %s", in.Name)
+	s.opts.Logger.Info("created state machine", "name", in.Name)
 	return map[string]any{"stateMachineArn": arn, "creationDate": epochOf(now)}, s.save()
 }
 
@@ -343,7 +343,7 @@ func (s *Service) start(smARN, name, input string) (string, time.Time, error) {
 	}
 	x := &execution{ARN: arn, Name: name, StateMachineARN: sm.ARN, Input: input, Status: asl.StatusRunning, Started: run.Result().StartTime, run: run}
 	s.executions[arn] = x
-	s.opts.Logf("sfn: started %s", arn)
+	s.opts.Logger.Info("execution started", "execution", arn)
 	go s.record(x)
 	return x.ARN, x.Started, nil
 }
@@ -356,10 +356,10 @@ func (s *Service) record(x *execution) {
 	x.run = nil
 	closed := s.closed
 	s.mu.Unlock()
-	s.opts.Logf("sfn: %s ended %s %s", x.ARN, x.Status, x.Error)
+	s.opts.Logger.Info("execution ended", "execution", x.ARN, "status", x.Status, "error", x.Error)
 	if !closed {
 		if err := s.save(); err != nil {
-			s.opts.Logf("sfn: save: %v", err)
+			s.opts.Logger.Error("save state", "err", err)
 		}
 	}
 }

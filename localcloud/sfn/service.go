@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -42,8 +43,8 @@ type Options struct {
 	Invoker bus.Invoker
 	// Publisher publishes SNS messages for Task states.
 	Publisher bus.Publisher
-	// Logf receives the service's log lines; nil discards them.
-	Logf func(format string, args ...any)
+	// Logger receives the service's logs; nil discards them.
+	Logger *slog.Logger
 }
 
 // Service is the local Step Functions. It is safe for concurrent use.
@@ -71,8 +72,8 @@ func New(opts Options) (*Service, error) {
 	if opts.Clock == nil {
 		opts.Clock = clock.Real{}
 	}
-	if opts.Logf == nil {
-		opts.Logf = func(string, ...any) {}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{opts: opts, clock: opts.Clock, machines: map[string]*stateMachine{}, executions: map[string]*execution{}}
 	s.engine = asl.NewEngine(asl.Options{Clock: opts.Clock, Resolver: s, Region: bus.Region})
@@ -158,7 +159,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 	if err := json.NewEncoder(w).Encode(out); err != nil {
-		s.opts.Logf("sfn: write %s response: %v", op, err)
+		s.opts.Logger.Error("write response", "operation", op, "err", err)
 	}
 }
 

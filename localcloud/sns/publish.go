@@ -255,7 +255,7 @@ func (s *Service) post(subscriptionARN, endpoint string, raw bool, msg Message, 
 	if !raw {
 		var err error
 		if payload, err = Envelope(msg, subscriptionARN, body); err != nil {
-			s.opts.Logger.Error("sns: encode notification", "subscription", subscriptionARN, "err", err)
+			s.opts.Logger.Error("encode notification", "subscription", subscriptionARN, "err", err)
 			return
 		}
 	}
@@ -265,7 +265,7 @@ func (s *Service) post(subscriptionARN, endpoint string, raw bool, msg Message, 
 			return
 		}
 		if attempt == postAttempts {
-			s.opts.Logger.Error("sns: deliver message", "subscription", subscriptionARN, "endpoint", endpoint, "message", msg.MessageID, "err", err)
+			s.opts.Logger.Error("deliver message", "subscription", subscriptionARN, "endpoint", endpoint, "message", msg.MessageID, "err", err)
 			return
 		}
 		select {

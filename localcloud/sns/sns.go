@@ -47,7 +47,7 @@ type Options struct {
 	// InboxLimit bounds each topic's inbox (the newest are kept); 0 is
 	// DefaultInboxLimit.
 	InboxLimit int
-	// Logger reports deliveries that failed; nil is slog.Default().
+	// Logger reports deliveries that failed; nil discards.
 	Logger *slog.Logger
 }
 
@@ -107,7 +107,7 @@ func New(opts Options) (*Service, error) {
 		opts.Clock = clock.Real{}
 	}
 	if opts.Logger == nil {
-		opts.Logger = slog.Default()
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{Timeout: 15 * time.Second}
