@@ -57,8 +57,10 @@ type Options struct {
 	// Addr is the listen address; "127.0.0.1:0" picks a free port, "" is
 	// DefaultAddr.
 	Addr string
-	// Dir keeps every service's state across restarts; "" keeps it in
-	// memory (and temporary files) for the life of the Cloud.
+	// Dir keeps every service's state across restarts, each service in a
+	// folder of its own that no other service touches: s3/, lambda/,
+	// states/, events/, sns/, cloudwatch/ and cloudformation/. "" keeps it
+	// in memory (and temporary files) for the life of the Cloud.
 	Dir string
 	// TimeScale runs the services' clock this many times faster than real
 	// time (bakes, alarm periods, waits); values below 1 mean real time.
@@ -146,7 +148,7 @@ func New(opts Options) (*Cloud, error) {
 // are closed in the reverse order, so the sources of work (S3 uploads,
 // EventBridge deliveries, executions) stop before the services they call.
 func (c *Cloud) build() error {
-	topics, err := sns.New(sns.Options{Dir: c.opts.Dir, Clock: c.clock, Faults: c.faults, Logger: c.logger("sns")})
+	topics, err := sns.New(sns.Options{Dir: c.dir("sns"), Clock: c.clock, Faults: c.faults, Logger: c.logger("sns")})
 	if err != nil {
 		return fmt.Errorf("sns: %w", err)
 	}
@@ -183,14 +185,14 @@ func (c *Cloud) build() error {
 	c.add("states", machines, machines)
 	c.executions.bind(machines)
 
-	eb, err := events.New(events.Options{Dir: c.opts.Dir, Clock: c.clock, Faults: c.faults, Executions: &c.executions, Invoker: &c.invoker, Logger: c.logger("events")})
+	eb, err := events.New(events.Options{Dir: c.dir("events"), Clock: c.clock, Faults: c.faults, Executions: &c.executions, Invoker: &c.invoker, Logger: c.logger("events")})
 	if err != nil {
 		return fmt.Errorf("events: %w", err)
 	}
 	c.add("events", eb, eb)
 	c.events.bind(eb)
 
-	s3svc, err := s3.New(s3.Options{Dir: c.opts.Dir, Clock: c.clock, Faults: c.faults, Events: &c.events, Logger: c.logger("s3")})
+	s3svc, err := s3.New(s3.Options{Dir: c.dir("s3"), Clock: c.clock, Faults: c.faults, Events: &c.events, Logger: c.logger("s3")})
 	if err != nil {
 		return fmt.Errorf("s3: %w", err)
 	}
@@ -210,6 +212,8 @@ func (c *Cloud) add(signingName string, h http.Handler, closer io.Closer) {
 	c.closers = append(c.closers, namedCloser{signingName, closer})
 }
 
+// dir is the folder of Options.Dir that belongs to one service alone; ""
+// when the cloud keeps its state in memory.
 func (c *Cloud) dir(service string) string {
 	if c.opts.Dir == "" {
 		return ""

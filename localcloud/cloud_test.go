@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -380,6 +381,16 @@ func TestStatePersistsAcrossRestarts(t *testing.T) {
 	}
 	if _, err := http.Get(c.Endpoint() + ControlPrefix + "health"); err == nil {
 		t.Fatal("the listener is still open")
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	folders := []string{"cloudformation", "cloudwatch", "events", "lambda", "s3", "sns", "states"}
+	for _, e := range entries {
+		if !e.IsDir() || !slices.Contains(folders, e.Name()) {
+			t.Errorf("%s in the state folder; want only the services' folders %v", e.Name(), folders)
+		}
 	}
 
 	c2 := start(t, dir)

@@ -38,7 +38,8 @@ const DefaultBus = "default"
 
 // Options configures the service.
 type Options struct {
-	// Dir keeps rules and targets across restarts; empty keeps them in memory.
+	// Dir is the service's own folder: it keeps rules and targets across
+	// restarts (in rules.json); empty keeps them in memory.
 	Dir string
 	// Clock stamps events and paces delivery retries; nil is the wall clock.
 	Clock clock.Clock
@@ -117,7 +118,7 @@ func (s *Service) Close() error {
 	return nil
 }
 
-func (s *Service) statePath() string { return filepath.Join(s.opts.Dir, "events", "rules.json") }
+func (s *Service) statePath() string { return filepath.Join(s.opts.Dir, "rules.json") }
 
 func (s *Service) load() error {
 	if s.opts.Dir == "" {

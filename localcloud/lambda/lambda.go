@@ -50,8 +50,8 @@ const (
 
 // Options configure a Service.
 type Options struct {
-	// Dir holds the persisted state; empty keeps everything in a temporary
-	// directory that Close removes.
+	// Dir is the service's own folder for the persisted state; empty keeps
+	// everything in a temporary directory that Close removes.
 	Dir string
 	// Clock drives the Pending/InProgress → Active/Successful transitions
 	// and timestamps. Function timeouts are wall-clock time, since the

@@ -16,7 +16,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -34,7 +33,9 @@ const signingName = "s3"
 
 // Options configures the service.
 type Options struct {
-	// Dir keeps buckets and objects across restarts; empty keeps them in memory.
+	// Dir is the service's own folder: it keeps buckets and objects across
+	// restarts (the index in state.json, object bytes under blobs/); empty
+	// keeps them in memory.
 	Dir string
 	// Clock stamps objects and events; nil is the wall clock.
 	Clock clock.Clock
@@ -64,7 +65,7 @@ func (s *Service) setRequestID(w http.ResponseWriter) {
 	w.Header().Set("x-amz-request-id", fmt.Sprintf("%016X", id))
 }
 
-// New opens the store under opts.Dir and returns the service.
+// New opens the store in opts.Dir and returns the service.
 func New(opts Options) (*Service, error) {
 	if opts.Clock == nil {
 		opts.Clock = clock.Real{}
@@ -72,11 +73,7 @@ func New(opts Options) (*Service, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	dir := opts.Dir
-	if dir != "" {
-		dir = filepath.Join(dir, "s3")
-	}
-	store, err := newBackend(dir, opts.Clock)
+	store, err := newBackend(opts.Dir, opts.Clock)
 	if err != nil {
 		return nil, err
 	}

@@ -32,8 +32,9 @@ const signingName = "states"
 
 // Options configure a Service.
 type Options struct {
-	// Dir keeps state machines and executions across restarts; "" keeps
-	// them in memory.
+	// Dir is the service's own folder: it keeps state machines and
+	// executions across restarts (in stepfunctions.json); "" keeps them in
+	// memory.
 	Dir string
 	// Clock drives waits, retries and timeouts; nil is the wall clock.
 	Clock clock.Clock

@@ -34,8 +34,8 @@ const DefaultInboxLimit = 1000
 
 // Options configures the service.
 type Options struct {
-	// Dir keeps topics, subscriptions and inboxes across restarts; empty
-	// keeps them in memory.
+	// Dir is the service's own folder: it keeps topics, subscriptions and
+	// inboxes across restarts (in state.json); empty keeps them in memory.
 	Dir string
 	// Clock stamps messages; nil is the wall clock.
 	Clock clock.Clock
@@ -130,7 +130,7 @@ func (s *Service) Close() error {
 	return nil
 }
 
-func (s *Service) statePath() string { return filepath.Join(s.opts.Dir, "sns", "state.json") }
+func (s *Service) statePath() string { return filepath.Join(s.opts.Dir, "state.json") }
 
 func (s *Service) load() error {
 	if s.opts.Dir == "" {
