@@ -281,7 +281,10 @@ func (c *Cloud) AWSConfig() aws.Config {
 	}
 }
 
-// Close stops the server and the services, and saves their state.
+// Close stops the server, then closes the services, each ending its own
+// work and saving its state: callers before the services they call, so
+// Step Functions interrupts its running executions (and waits for their
+// goroutines) before Lambda closes.
 func (c *Cloud) Close() error {
 	c.closeOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -139,6 +139,10 @@ func (s *Service) dispatch(e bus.Event) (string, error) {
 
 	var todo []delivery
 	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return "", errClosed
+	}
 	for _, r := range s.rules {
 		if r.compiled == nil || r.State == "DISABLED" || !r.compiled.Match(doc) {
 			continue
@@ -147,15 +151,18 @@ func (s *Service) dispatch(e bus.Event) (string, error) {
 			todo = append(todo, delivery{rule: r.Name, target: *t})
 		}
 	}
+	// Counted under the lock, so that Close, which waits for them, knows
+	// of every delivery it did not refuse.
+	s.inflight.Add(len(todo))
 	s.mu.Unlock()
 
 	for _, d := range todo {
 		input, err := buildInput(d, raw, doc, s.opts.Clock.Now())
 		if err != nil {
 			s.opts.Logger.Error("build target input", "rule", d.rule, "target", d.target.ID, "err", err)
+			s.inflight.Done()
 			continue
 		}
-		s.inflight.Add(1)
 		go func() {
 			defer s.inflight.Done()
 			s.deliver(d, env.ID, input)

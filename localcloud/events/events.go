@@ -57,8 +57,9 @@ type Options struct {
 type Service struct {
 	opts Options
 
-	mu    sync.Mutex
-	rules map[string]*rule
+	mu     sync.Mutex
+	rules  map[string]*rule
+	closed bool
 
 	ctx      context.Context // cancelled by Close, ends pending deliveries
 	cancel   context.CancelFunc
@@ -111,8 +112,15 @@ func New(opts Options) (*Service, error) {
 	return s, nil
 }
 
-// Close stops pending deliveries and waits for them to end.
+// errClosed refuses an event once Close has begun.
+var errClosed = awserr.New("InternalException", http.StatusInternalServerError, "The service is shutting down.")
+
+// Close stops pending deliveries and waits for them to end; an event put
+// afterwards is refused.
 func (s *Service) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
 	s.cancel()
 	s.inflight.Wait()
 	return nil

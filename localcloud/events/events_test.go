@@ -418,3 +418,17 @@ func TestResponseWriteFailureIsLogged(t *testing.T) {
 		})
 	}
 }
+
+func TestClosedServiceStartsNoDelivery(t *testing.T) {
+	f := start(t, "")
+	f.rule(t, "releases", releaseRule, types.Target{Id: aws.String("workflow"), Arn: aws.String(stateMachine)})
+	if err := f.svc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	err := f.svc.PutEvent(context.Background(), bus.Event{Source: "aws.s3", DetailType: "Object Created", Detail: json.RawMessage(s3Detail("b", "releases/orders/42.zip"))})
+	var ae bus.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "InternalException" {
+		t.Errorf("PutEvent after Close = %v, want an InternalException", err)
+	}
+	f.targets.none(t)
+}

@@ -344,11 +344,12 @@ func (s *Service) start(smARN, name, input string) (string, time.Time, error) {
 	x := &execution{ARN: arn, Name: name, StateMachineARN: sm.ARN, Input: input, Status: asl.StatusRunning, Started: run.Result().StartTime, run: run}
 	s.executions[arn] = x
 	s.opts.Logger.Info("execution started", "execution", arn)
-	go s.record(x)
+	s.recorders.Go(func() { s.record(x) })
 	return x.ARN, x.Started, nil
 }
 
-// record waits for an execution to end, then keeps its final state.
+// record waits for an execution to end, or to be interrupted by Close, then
+// keeps its state.
 func (s *Service) record(x *execution) {
 	<-x.run.Done()
 	s.mu.Lock()
@@ -356,6 +357,10 @@ func (s *Service) record(x *execution) {
 	x.run = nil
 	closed := s.closed
 	s.mu.Unlock()
+	if x.Status == asl.StatusRunning {
+		s.opts.Logger.Info("execution interrupted", "execution", x.ARN, "events", len(x.History))
+		return
+	}
 	s.opts.Logger.Info("execution ended", "execution", x.ARN, "status", x.Status, "error", x.Error)
 	if !closed {
 		if err := s.save(); err != nil {

@@ -4,8 +4,9 @@
 // (plain function ARNs and arn:aws:states:::lambda:invoke) and publish to
 // SNS (arn:aws:states:::sns:publish) through the bus interfaces, including
 // the .waitForTaskToken callback pattern. With a directory, state machines
-// and executions survive a restart; executions that were running when the
-// process stopped come back ABORTED.
+// and executions survive a restart. Close interrupts the executions still
+// running and saves them as they were; New brings them back ABORTED (as it
+// does the executions of a process that died).
 package sfn
 
 import (
@@ -58,6 +59,7 @@ type Service struct {
 	machines   map[string]*stateMachine // by ARN
 	executions map[string]*execution    // by ARN
 	closed     bool
+	recorders  sync.WaitGroup // one per running execution, see record
 	saveMu     sync.Mutex
 }
 
@@ -84,12 +86,17 @@ func New(opts Options) (*Service, error) {
 	return s, nil
 }
 
-// Close saves the state; executions still running are kept as running and
-// come back ABORTED on the next New.
+// Close ends the service's work and saves its state. Executions still
+// running are interrupted: their tasks' contexts are cancelled and Close
+// waits for their goroutines, so that none calls Lambda or SNS once it
+// returns. They are saved as running, with their history so far, and come
+// back ABORTED on the next New. Close is idempotent.
 func (s *Service) Close() error {
 	s.mu.Lock()
 	s.closed = true
 	s.mu.Unlock()
+	s.engine.Close()
+	s.recorders.Wait()
 	return s.save()
 }
 

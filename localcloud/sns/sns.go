@@ -23,6 +23,7 @@ import (
 	"github.com/greenlight/greenlight/localcloud/clock"
 	"github.com/greenlight/greenlight/localcloud/events/pattern"
 	"github.com/greenlight/greenlight/localcloud/fault"
+	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 	"github.com/greenlight/greenlight/localcloud/internal/statefile"
 )
 
@@ -57,6 +58,7 @@ type Service struct {
 
 	mu     sync.Mutex
 	topics map[string]*topic // by ARN
+	closed bool
 
 	ctx      context.Context // cancelled by Close, ends pending deliveries
 	cancel   context.CancelFunc
@@ -123,8 +125,15 @@ func New(opts Options) (*Service, error) {
 	return s, nil
 }
 
-// Close stops pending deliveries and waits for them to end.
+// errClosed refuses a publication once Close has begun.
+var errClosed = awserr.New("InternalError", http.StatusInternalServerError, "The service is shutting down.")
+
+// Close stops pending deliveries and waits for them to end; a message
+// published afterwards is refused.
 func (s *Service) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
 	s.cancel()
 	s.inflight.Wait()
 	return nil

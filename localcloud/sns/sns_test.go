@@ -365,3 +365,19 @@ func TestInjectedFault(t *testing.T) {
 		t.Error("a failed publish reached the inbox")
 	}
 }
+
+func TestClosedServiceRefusesMessages(t *testing.T) {
+	f := start(t, "")
+	arn := f.topic(t, "releases")
+	if err := f.svc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.svc.Publish(context.Background(), arn, "subject", "late", nil)
+	var ae bus.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "InternalError" {
+		t.Errorf("Publish after Close = %v, want an InternalError", err)
+	}
+	if inbox := f.svc.Inbox(arn); len(inbox) != 0 {
+		t.Errorf("a message published after Close reached the inbox: %+v", inbox)
+	}
+}
