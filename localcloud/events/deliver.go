@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -202,8 +204,9 @@ func selectPath(path string, doc any) (any, error) {
 }
 
 // transform fills an InputTemplate: <name> becomes the value InputPathsMap
-// selects (a string as it is, anything else as JSON), and the predefined
-// <aws.events.*> variables are available.
+// selects (a string as it is, anything else as JSON; null when the path
+// selects nothing), and the predefined <aws.events.*> variables are
+// available. See substitute for how the template is read.
 func transform(tr *InputTransformer, rule string, raw []byte, doc any, now time.Time) (string, error) {
 	values := map[string]string{
 		"aws.events.rule-arn":             ruleARN(rule),
@@ -211,8 +214,9 @@ func transform(tr *InputTransformer, rule string, raw []byte, doc any, now time.
 		"aws.events.event.json":           string(raw),
 		"aws.events.event.ingestion-time": timestamp(now),
 	}
-	for name, path := range tr.InputPathsMap {
-		v, err := selectPath(path, doc)
+	// In name order, so that of several bad paths the same one is reported.
+	for _, name := range slices.Sorted(maps.Keys(tr.InputPathsMap)) {
+		v, err := selectPath(tr.InputPathsMap[name], doc)
 		if err != nil {
 			return "", fmt.Errorf("InputPathsMap %s: %w", name, err)
 		}
@@ -226,11 +230,39 @@ func transform(tr *InputTransformer, rule string, raw []byte, doc any, now time.
 		}
 		values[name] = string(b)
 	}
-	out := tr.InputTemplate
-	for name, v := range values {
-		out = strings.ReplaceAll(out, "<"+name+">", v)
+	return substitute(tr.InputTemplate, values), nil
+}
+
+// substitute replaces the placeholders of template in one pass from left to
+// right, as EventBridge does: each <name> that values defines becomes its
+// value, which is copied as it is and never read again for placeholders (a
+// value that contains "<other>" keeps that text). A "<" that does not open a
+// defined placeholder is kept, and the text after it is read on, so that
+// "<<a>" is "<" followed by a's value; the characters "<" and ">" cannot be
+// escaped.
+func substitute(template string, values map[string]string) string {
+	var b strings.Builder
+	for {
+		open := strings.IndexByte(template, '<')
+		if open < 0 {
+			break
+		}
+		end := strings.IndexByte(template[open+1:], '>')
+		if end < 0 {
+			break
+		}
+		end += open + 1
+		if v, ok := values[template[open+1:end]]; ok {
+			b.WriteString(template[:open])
+			b.WriteString(v)
+			template = template[end+1:]
+			continue
+		}
+		b.WriteString(template[:open+1])
+		template = template[open+1:]
 	}
-	return out, nil
+	b.WriteString(template)
+	return b.String()
 }
 
 // deliverAttempts bounds the retries of a target that is throttled or
