@@ -103,7 +103,7 @@ func (e *Engine) Close() {
 	}
 	e.mu.Unlock()
 	for _, x := range running {
-		x.cancel(&stopCause{interrupted: true})
+		x.halt(&stopCause{interrupted: true})
 	}
 	e.work.Wait()
 }
@@ -301,6 +301,12 @@ func (x *Execution) setResult(s Status, output string, err *Error) {
 // Stop aborts a running execution with the given error and cause, as
 // StopExecution does. It reports false if the execution had already ended.
 func (x *Execution) Stop(errName, cause string) bool {
+	return x.halt(&stopCause{status: StatusAborted, err: &Error{Name: errName, Cause: cause}})
+}
+
+// halt cancels the execution's context with cause, unless it has ended, and
+// reports whether it did.
+func (x *Execution) halt(cause *stopCause) bool {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.ended {
@@ -311,7 +317,7 @@ func (x *Execution) Stop(errName, cause string) bool {
 	// unit, which finish gives back.
 	x.engine.time.acquire()
 	x.held++
-	x.cancel(&stopCause{status: StatusAborted, err: &Error{Name: errName, Cause: cause}})
+	x.cancel(cause)
 	return true
 }
 
