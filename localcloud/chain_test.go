@@ -21,8 +21,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // TestUploadReachesFunctionThroughEventBridge checks the wiring between the
@@ -41,28 +39,37 @@ func TestUploadReachesFunctionThroughEventBridge(t *testing.T) {
 		FunctionName: aws.String("chain"), Runtime: lambdatypes.RuntimeProvidedal2023, Handler: aws.String("bootstrap"),
 		Role: aws.String("arn:aws:iam::000000000000:role/chain"), Code: &lambdatypes.FunctionCode{ZipFile: code},
 	})
-	require.NoError(t, err)
-	require.NoError(t, lambda.NewFunctionActiveV2Waiter(lambda.NewFromConfig(cfg), func(o *lambda.FunctionActiveV2WaiterOptions) {
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lambda.NewFunctionActiveV2Waiter(lambda.NewFromConfig(cfg), func(o *lambda.FunctionActiveV2WaiterOptions) {
 		o.MinDelay, o.MaxDelay = 50*time.Millisecond, 50*time.Millisecond
-	}).Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("chain")}, 30*time.Second))
+	}).Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("chain")}, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
-	_, err = s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("uploads")})
-	require.NoError(t, err)
-	_, err = s3c.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("uploads")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s3c.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{
 		Bucket: aws.String("uploads"), NotificationConfiguration: &s3types.NotificationConfiguration{EventBridgeConfiguration: &s3types.EventBridgeConfiguration{}},
-	})
-	require.NoError(t, err)
+	}); err != nil {
+		t.Fatal(err)
+	}
 	eb := eventbridge.NewFromConfig(cfg)
-	_, err = eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("on-upload"), EventPattern: aws.String(`{"source":["aws.s3"],"detail":{"bucket":{"name":["uploads"]}}}`)})
-	require.NoError(t, err)
-	_, err = eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("on-upload"), Targets: []ebtypes.Target{{Id: aws.String("fn"), Arn: fn.FunctionArn}}})
-	require.NoError(t, err)
+	if _, err := eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("on-upload"), EventPattern: aws.String(`{"source":["aws.s3"],"detail":{"bucket":{"name":["uploads"]}}}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("on-upload"), Targets: []ebtypes.Target{{Id: aws.String("fn"), Arn: fn.FunctionArn}}}); err != nil {
+		t.Fatal(err)
+	}
 
-	_, err = s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("uploads"), Key: aws.String("a.txt"), Body: strings.NewReader("a")})
-	require.NoError(t, err)
+	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("uploads"), Key: aws.String("a.txt"), Body: strings.NewReader("a")}); err != nil {
+		t.Fatal(err)
+	}
 
 	cw := cloudwatch.NewFromConfig(cfg)
-	assert.Eventually(t, func() bool {
+	if !eventually(60*time.Second, 100*time.Millisecond, func() bool {
 		now := c.Clock().Now()
 		out, err := cw.GetMetricStatistics(ctx, &cloudwatch.GetMetricStatisticsInput{
 			Namespace: aws.String("AWS/Lambda"), MetricName: aws.String("Invocations"),
@@ -75,7 +82,9 @@ func TestUploadReachesFunctionThroughEventBridge(t *testing.T) {
 			return false
 		}
 		return len(out.Datapoints) == 1 && *out.Datapoints[0].Sum >= 1
-	}, 60*time.Second, 100*time.Millisecond, "the upload invoked the function")
+	}) {
+		t.Error("the upload did not invoke the function")
+	}
 }
 
 func TestInbox(t *testing.T) {
@@ -83,9 +92,12 @@ func TestInbox(t *testing.T) {
 	ctx := t.Context()
 	client := sns.NewFromConfig(c.AWSConfig())
 	topic, err := client.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("releases")})
-	require.NoError(t, err)
-	_, err = client.Publish(ctx, &sns.PublishInput{TopicArn: topic.TopicArn, Subject: aws.String("promoted"), Message: aws.String(`{"event":"promoted"}`)})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Publish(ctx, &sns.PublishInput{TopicArn: topic.TopicArn, Subject: aws.String("promoted"), Message: aws.String(`{"event":"promoted"}`)}); err != nil {
+		t.Fatal(err)
+	}
 
 	var inbox struct {
 		TopicARN string `json:"topicArn"`
@@ -94,11 +106,15 @@ func TestInbox(t *testing.T) {
 			Message string `json:"message"`
 		} `json:"messages"`
 	}
-	require.Equal(t, 200, doJSON(t, "GET", c.Endpoint()+ControlPrefix+"sns/inbox?topic="+*topic.TopicArn, nil, &inbox))
-	assert.Equal(t, *topic.TopicArn, inbox.TopicARN)
-	require.Len(t, inbox.Messages, 1)
-	assert.Equal(t, "promoted", inbox.Messages[0].Subject)
-	assert.Equal(t, 404, doJSON(t, "GET", c.Endpoint()+ControlPrefix+"sns/inbox?topic=missing", nil, nil))
+	if code := doJSON(t, "GET", c.Endpoint()+ControlPrefix+"sns/inbox?topic="+*topic.TopicArn, nil, &inbox); code != 200 {
+		t.Fatalf("GET inbox: %d", code)
+	}
+	equal(t, "topic", inbox.TopicARN, *topic.TopicArn)
+	if len(inbox.Messages) != 1 {
+		t.Fatalf("%d messages, want 1", len(inbox.Messages))
+	}
+	equal(t, "subject", inbox.Messages[0].Subject, "promoted")
+	equal(t, "GET inbox of a missing topic", doJSON(t, "GET", c.Endpoint()+ControlPrefix+"sns/inbox?topic=missing", nil, nil), 404)
 }
 
 // testFunctionZip builds the test function (internal/testfn)
@@ -108,18 +124,26 @@ func testFunctionZip(t *testing.T) []byte {
 	bin := filepath.Join(t.TempDir(), "bootstrap")
 	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bin, "./internal/testfn")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "build the test function: %s", out)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build the test function: %v: %s", err, out)
+	}
 	b, err := os.ReadFile(bin)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	h := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate}
 	h.SetMode(0o755)
 	w, err := zw.CreateHeader(h)
-	require.NoError(t, err)
-	_, err = w.Write(b)
-	require.NoError(t, err)
-	require.NoError(t, zw.Close())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	return buf.Bytes()
 }

@@ -57,14 +57,18 @@ type Options struct {
 	// Addr is the listen address; "127.0.0.1:0" picks a free port, "" is
 	// DefaultAddr.
 	Addr string
-	// Dir keeps every service's state across restarts; "" keeps it in
-	// memory (and temporary files) for the life of the Cloud.
+	// Dir keeps every service's state across restarts, each service in a
+	// folder of its own that no other service touches: s3/, lambda/,
+	// states/, events/, sns/, cloudwatch/ and cloudformation/. "" keeps it
+	// in memory (and temporary files) for the life of the Cloud.
 	Dir string
 	// TimeScale runs the services' clock this many times faster than real
 	// time (bakes, alarm periods, waits); values below 1 mean real time.
 	TimeScale float64
-	// Logf receives the services' logs; nil discards them.
-	Logf func(format string, args ...any)
+	// Logger receives the logs of the cloud and of every service, each
+	// service's records carrying a "service" attribute (its SigV4 signing
+	// name); nil discards them.
+	Logger *slog.Logger
 	// ClockEnv returns the environment entries that tell a function process
 	// how the cloud's clock relates to the wall clock: it runs scale times
 	// faster than real time and agreed with it at origin. The names are the
@@ -111,8 +115,8 @@ func New(opts Options) (*Cloud, error) {
 	if opts.Addr == "" {
 		opts.Addr = DefaultAddr
 	}
-	if opts.Logf == nil {
-		opts.Logf = func(string, ...any) {}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
@@ -144,7 +148,7 @@ func New(opts Options) (*Cloud, error) {
 // are closed in the reverse order, so the sources of work (S3 uploads,
 // EventBridge deliveries, executions) stop before the services they call.
 func (c *Cloud) build() error {
-	topics, err := sns.New(sns.Options{Dir: c.opts.Dir, Clock: c.clock, Faults: c.faults, Logger: c.slogger("sns")})
+	topics, err := sns.New(sns.Options{Dir: c.dir("sns"), Clock: c.clock, Faults: c.faults, Logger: c.logger("sns")})
 	if err != nil {
 		return fmt.Errorf("sns: %w", err)
 	}
@@ -152,7 +156,7 @@ func (c *Cloud) build() error {
 	c.publisher.bind(topics)
 	c.inbox = topics.InboxHandler()
 
-	cw, err := cloudwatch.New(cloudwatch.Options{Dir: c.dir("cloudwatch"), Clock: c.clock, Faults: c.faults, Events: &c.events, Logf: c.logf("cloudwatch")})
+	cw, err := cloudwatch.New(cloudwatch.Options{Dir: c.dir("cloudwatch"), Clock: c.clock, Faults: c.faults, Events: &c.events, Logger: c.logger("monitoring")})
 	if err != nil {
 		return fmt.Errorf("cloudwatch: %w", err)
 	}
@@ -165,7 +169,7 @@ func (c *Cloud) build() error {
 		Faults:  c.faults,
 		Metrics: &c.metrics,
 		Objects: objectGetter{client: awss3.NewFromConfig(c.AWSConfig(), func(o *awss3.Options) { o.UsePathStyle = true })},
-		Logf:    c.logf("lambda"),
+		Logger:  c.logger("lambda"),
 		Env:     c.FunctionEnv(),
 	})
 	if err != nil {
@@ -174,21 +178,21 @@ func (c *Cloud) build() error {
 	c.add("lambda", fn, fn)
 	c.invoker.bind(fn)
 
-	machines, err := sfn.New(sfn.Options{Dir: c.dir("states"), Clock: c.clock, Faults: c.faults, Invoker: &c.invoker, Publisher: &c.publisher, Logf: c.logf("states")})
+	machines, err := sfn.New(sfn.Options{Dir: c.dir("states"), Clock: c.clock, Faults: c.faults, Invoker: &c.invoker, Publisher: &c.publisher, Logger: c.logger("states")})
 	if err != nil {
 		return fmt.Errorf("states: %w", err)
 	}
 	c.add("states", machines, machines)
 	c.executions.bind(machines)
 
-	eb, err := events.New(events.Options{Dir: c.opts.Dir, Clock: c.clock, Faults: c.faults, Executions: &c.executions, Invoker: &c.invoker, Logger: c.slogger("events")})
+	eb, err := events.New(events.Options{Dir: c.dir("events"), Clock: c.clock, Faults: c.faults, Executions: &c.executions, Invoker: &c.invoker, Logger: c.logger("events")})
 	if err != nil {
 		return fmt.Errorf("events: %w", err)
 	}
 	c.add("events", eb, eb)
 	c.events.bind(eb)
 
-	s3svc, err := s3.New(s3.Options{Dir: c.opts.Dir, Clock: c.clock, Faults: c.faults, Events: &c.events, Logger: c.slogger("s3")})
+	s3svc, err := s3.New(s3.Options{Dir: c.dir("s3"), Clock: c.clock, Faults: c.faults, Events: &c.events, Logger: c.logger("s3")})
 	if err != nil {
 		return fmt.Errorf("s3: %w", err)
 	}
@@ -208,6 +212,8 @@ func (c *Cloud) add(signingName string, h http.Handler, closer io.Closer) {
 	c.closers = append(c.closers, namedCloser{signingName, closer})
 }
 
+// dir is the folder of Options.Dir that belongs to one service alone; ""
+// when the cloud keeps its state in memory.
 func (c *Cloud) dir(service string) string {
 	if c.opts.Dir == "" {
 		return ""
@@ -215,20 +221,10 @@ func (c *Cloud) dir(service string) string {
 	return filepath.Join(c.opts.Dir, service)
 }
 
-func (c *Cloud) logf(service string) func(string, ...any) {
-	return func(format string, args ...any) { c.opts.Logf(service+": "+format, args...) }
-}
-
-// slogger adapts Logf for the services that log through log/slog.
-func (c *Cloud) slogger(service string) *slog.Logger {
-	return slog.New(slog.NewTextHandler(logWriter(c.logf(service)), &slog.HandlerOptions{Level: slog.LevelInfo}))
-}
-
-type logWriter func(string, ...any)
-
-func (w logWriter) Write(p []byte) (int, error) {
-	w("%s", strings.TrimRight(string(p), "\n"))
-	return len(p), nil
+// logger is the logger of the named service: the cloud's, with the service
+// named in every record.
+func (c *Cloud) logger(service string) *slog.Logger {
+	return c.opts.Logger.With("service", service)
 }
 
 // Start serves requests until ctx is done or Close is called.
@@ -238,7 +234,7 @@ func (c *Cloud) Start(ctx context.Context) error {
 	}
 	go func() {
 		if err := c.srv.Serve(c.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			c.opts.Logf("local cloud: serve: %v", err)
+			c.opts.Logger.Error("serve", "err", err)
 		}
 	}()
 	// AfterFunc, not a goroutine blocked on ctx.Done: a cloud closed
@@ -285,7 +281,10 @@ func (c *Cloud) AWSConfig() aws.Config {
 	}
 }
 
-// Close stops the server and the services, and saves their state.
+// Close stops the server, then closes the services, each ending its own
+// work and saving its state: callers before the services they call, so
+// Step Functions interrupts its running executions (and waits for their
+// goroutines) before Lambda closes.
 func (c *Cloud) Close() error {
 	c.closeOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -359,7 +358,7 @@ func (c *Cloud) Deploy(ctx context.Context, path, stackName string, parameters m
 	}
 	a := cfn.NewFromConfig(c.AWSConfig(), bus.Account)
 	a.WaitPoll = 50 * time.Millisecond
-	a.Logf = c.logf("cloudformation")
+	a.Logger = c.logger("cloudformation")
 	st, applyErr := a.Apply(ctx, tmpl, cfn.Options{StackName: found.Name, AssetDir: filepath.Dir(found.Template), Parameters: parameters, Previous: prev})
 	if st == nil {
 		return nil, applyErr

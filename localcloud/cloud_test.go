@@ -5,8 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,27 +24,63 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/greenlight/greenlight/localcloud/cfn"
 	"github.com/greenlight/greenlight/localcloud/fault"
 )
 
+// equal reports got != want (compared deeply) without stopping the test.
+func equal[T any](t *testing.T, what string, got, want T) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s = %#v, want %#v", what, got, want)
+	}
+}
+
+// eventually polls cond every tick until it holds or timeout passes, and
+// reports whether it held.
+func eventually(timeout, tick time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(tick)
+	}
+}
+
+// testLogger writes the cloud's logs to the test's output.
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(t.Output(), nil))
+}
+
 // start runs a cloud on a free port for the test.
 func start(t *testing.T, dir string) *Cloud {
 	t.Helper()
-	c, err := New(Options{Addr: "127.0.0.1:0", Dir: dir, TimeScale: 60, Logf: t.Logf})
-	require.NoError(t, err)
-	require.NoError(t, c.Start(t.Context()))
-	t.Cleanup(func() { assert.NoError(t, c.Close()) })
+	c, err := New(Options{Addr: "127.0.0.1:0", Dir: dir, TimeScale: 60, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := c.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	return c
 }
 
 func apiCode(t *testing.T, err error) string {
 	t.Helper()
 	var api smithy.APIError
-	require.True(t, errors.As(err, &api), "want an API error, got %v", err)
+	if !errors.As(err, &api) {
+		t.Fatalf("want an API error, got %v", err)
+	}
 	return api.ErrorCode()
 }
 
@@ -50,50 +90,69 @@ func TestRoutesBySigningName(t *testing.T) {
 	cfg := c.AWSConfig()
 
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
-	_, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("routed")})
-	require.NoError(t, err)
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("routed")}); err != nil {
+		t.Fatal(err)
+	}
 	buckets, err := s3c.ListBuckets(ctx, &s3.ListBucketsInput{})
-	require.NoError(t, err)
-	require.Len(t, buckets.Buckets, 1)
-	assert.Equal(t, "routed", *buckets.Buckets[0].Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(buckets.Buckets) != 1 {
+		t.Fatalf("%d buckets, want 1", len(buckets.Buckets))
+	}
+	equal(t, "bucket", *buckets.Buckets[0].Name, "routed")
 
 	_, err = lambda.NewFromConfig(cfg).GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("nope")})
-	assert.Equal(t, "ResourceNotFoundException", apiCode(t, err))
+	equal(t, "GetFunction error", apiCode(t, err), "ResourceNotFoundException")
 
 	cw := cloudwatch.NewFromConfig(cfg)
 	_, err = cw.PutMetricAlarm(ctx, &cloudwatch.PutMetricAlarmInput{
 		AlarmName: aws.String("a"), Namespace: aws.String("n"), MetricName: aws.String("m"), Statistic: "Sum",
 		Period: aws.Int32(60), EvaluationPeriods: aws.Int32(1), Threshold: aws.Float64(1), ComparisonOperator: "GreaterThanThreshold",
 	})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	alarms, err := cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{})
-	require.NoError(t, err)
-	assert.Len(t, alarms.MetricAlarms, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(alarms.MetricAlarms) != 1 {
+		t.Errorf("%d alarms, want 1", len(alarms.MetricAlarms))
+	}
 
 	_, err = cloudformation.NewFromConfig(cfg).DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String("missing")})
-	assert.Equal(t, "ValidationError", apiCode(t, err))
+	equal(t, "DescribeStacks error", apiCode(t, err), "ValidationError")
 }
 
 func TestUnsignedRequestsGoToS3(t *testing.T) {
 	c := start(t, "")
 	resp, err := http.Get(c.Endpoint() + "/")
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer resp.Body.Close()
-	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	equal(t, "status", resp.StatusCode, http.StatusOK)
 	var body bytes.Buffer
 	_, _ = body.ReadFrom(resp.Body)
-	assert.Contains(t, body.String(), "ListAllMyBucketsResult")
+	if !strings.Contains(body.String(), "ListAllMyBucketsResult") {
+		t.Errorf("body %s is not a ListBuckets answer", body.String())
+	}
 }
 
 func TestUnknownServiceIsRefused(t *testing.T) {
 	c := start(t, "")
 	req, err := http.NewRequest(http.MethodPost, c.Endpoint()+"/", strings.NewReader("Action=GetCallerIdentity"))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=x")
 	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer resp.Body.Close()
-	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	equal(t, "status", resp.StatusCode, http.StatusBadRequest)
 }
 
 func TestSigningService(t *testing.T) {
@@ -109,11 +168,13 @@ func TestSigningService(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r, err := http.NewRequest(http.MethodGet, "http://x/?"+tt.query, nil)
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if tt.auth != "" {
 				r.Header.Set("Authorization", tt.auth)
 			}
-			assert.Equal(t, tt.want, signingService(r))
+			equal(t, "signingService", signingService(r), tt.want)
 		})
 	}
 }
@@ -123,16 +184,24 @@ func doJSON(t *testing.T, method, url string, body any, out any) int {
 	var rd bytes.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatal(err)
+		}
 		rd = *bytes.NewReader(b)
 	}
 	req, err := http.NewRequest(method, url, &rd)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer resp.Body.Close()
 	if out != nil && resp.StatusCode != http.StatusNoContent {
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(out))
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			t.Fatalf("%s %s: decode the answer: %v", method, url, err)
+		}
 	}
 	return resp.StatusCode
 }
@@ -142,29 +211,35 @@ func TestControlEndpoints(t *testing.T) {
 	base := c.Endpoint() + ControlPrefix
 
 	var h Health
-	assert.Equal(t, http.StatusOK, doJSON(t, "GET", base+"health", nil, &h))
-	assert.Equal(t, "ok", h.Status)
-	assert.Contains(t, h.Services, "lambda")
+	equal(t, "GET health", doJSON(t, "GET", base+"health", nil, &h), http.StatusOK)
+	equal(t, "health status", h.Status, "ok")
+	if !slices.Contains(h.Services, "lambda") {
+		t.Errorf("services %v do not include lambda", h.Services)
+	}
 
 	var cs ClockState
-	assert.Equal(t, http.StatusOK, doJSON(t, "GET", base+"clock", nil, &cs))
-	assert.Equal(t, 60.0, cs.Scale)
-	assert.WithinDuration(t, time.Now(), cs.Now, time.Hour)
+	equal(t, "GET clock", doJSON(t, "GET", base+"clock", nil, &cs), http.StatusOK)
+	equal(t, "clock scale", cs.Scale, 60.0)
+	if d := time.Since(cs.Now).Abs(); d > time.Hour {
+		t.Errorf("clock says %v, %v away from now", cs.Now, d)
+	}
 
 	rule := fault.Rule{Service: "lambda", Operation: "GetFunction", Match: "flaky", Code: "TooManyRequestsException", Status: 429, Count: 1}
-	assert.Equal(t, http.StatusCreated, doJSON(t, "POST", base+"faults", rule, nil))
+	equal(t, "POST faults", doJSON(t, "POST", base+"faults", rule, nil), http.StatusCreated)
 	var rules []fault.Rule
-	assert.Equal(t, http.StatusOK, doJSON(t, "GET", base+"faults", nil, &rules))
-	assert.Equal(t, []fault.Rule{rule}, rules)
+	equal(t, "GET faults", doJSON(t, "GET", base+"faults", nil, &rules), http.StatusOK)
+	equal(t, "rules", rules, []fault.Rule{rule})
 
 	fn := lambda.NewFromConfig(c.AWSConfig(), func(o *lambda.Options) { o.RetryMaxAttempts = 1 })
 	_, err := fn.GetFunction(t.Context(), &lambda.GetFunctionInput{FunctionName: aws.String("flaky")})
-	assert.Equal(t, "TooManyRequestsException", apiCode(t, err))
+	equal(t, "first GetFunction error", apiCode(t, err), "TooManyRequestsException")
 	_, err = fn.GetFunction(t.Context(), &lambda.GetFunctionInput{FunctionName: aws.String("flaky")})
-	assert.Equal(t, "ResourceNotFoundException", apiCode(t, err), "the fault fired once")
+	equal(t, "second GetFunction error (the fault fired once)", apiCode(t, err), "ResourceNotFoundException")
 
-	assert.Equal(t, http.StatusNoContent, doJSON(t, "DELETE", base+"faults", nil, nil))
-	assert.Empty(t, c.Faults().Rules())
+	equal(t, "DELETE faults", doJSON(t, "DELETE", base+"faults", nil, nil), http.StatusNoContent)
+	if rules := c.Faults().Rules(); len(rules) != 0 {
+		t.Errorf("rules after DELETE = %v, want none", rules)
+	}
 
 	bad := []struct {
 		name string
@@ -183,25 +258,32 @@ func TestControlEndpoints(t *testing.T) {
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
 			var e ErrorBody
-			assert.Equal(t, http.StatusBadRequest, doJSON(t, "POST", base+"faults", tt.body, &e))
-			assert.NotEmpty(t, e.Error)
+			equal(t, "POST faults", doJSON(t, "POST", base+"faults", tt.body, &e), http.StatusBadRequest)
+			if e.Error == "" {
+				t.Error("the refusal gives no reason")
+			}
 		})
 	}
 
 	var e ErrorBody
-	assert.Equal(t, http.StatusNotFound, doJSON(t, "GET", base+"nothing", nil, &e))
-	assert.Equal(t, http.StatusBadRequest, doJSON(t, "POST", base+"stacks", DeployRequest{Template: "relative.json"}, &e))
+	equal(t, "GET nothing", doJSON(t, "GET", base+"nothing", nil, &e), http.StatusNotFound)
+	equal(t, "POST stacks with a relative path", doJSON(t, "POST", base+"stacks", DeployRequest{Template: "relative.json"}, &e), http.StatusBadRequest)
 }
 
 func deployApp(t *testing.T, c *Cloud) *cfn.Stack {
 	t.Helper()
 	path, err := filepath.Abs("testdata/assembly/app.template.json")
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var raw json.RawMessage
-	code := doJSON(t, "POST", c.Endpoint()+ControlPrefix+"stacks", DeployRequest{Template: path}, &raw)
-	require.Equal(t, http.StatusOK, code, "deploy: %s", raw)
+	if code := doJSON(t, "POST", c.Endpoint()+ControlPrefix+"stacks", DeployRequest{Template: path}, &raw); code != http.StatusOK {
+		t.Fatalf("deploy: %d %s", code, raw)
+	}
 	var st cfn.Stack
-	require.NoError(t, json.Unmarshal(raw, &st))
+	if err := json.Unmarshal(raw, &st); err != nil {
+		t.Fatal(err)
+	}
 	return &st
 }
 
@@ -209,94 +291,153 @@ func TestDeployAndDescribeStack(t *testing.T) {
 	c := start(t, "")
 	ctx := t.Context()
 	st := deployApp(t, c)
-	assert.Equal(t, "app", st.Name)
-	assert.Equal(t, cfn.StatusCreateComplete, st.Status)
+	equal(t, "stack name", st.Name, "app")
+	equal(t, "stack status", st.Status, cfn.StatusCreateComplete)
 
 	cfg := c.AWSConfig()
 	fn, err := lambda.NewFromConfig(cfg).GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(st.Resources["Fn"].PhysicalID)})
-	require.NoError(t, err)
-	assert.Equal(t, st.Outputs["BucketName"].Value, fn.Configuration.Environment.Variables["BUCKET"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "BUCKET", fn.Configuration.Environment.Variables["BUCKET"], st.Outputs["BucketName"].Value)
 	alarms, err := cloudwatch.NewFromConfig(cfg).DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{"app-errors"}})
-	require.NoError(t, err)
-	assert.Len(t, alarms.MetricAlarms, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(alarms.MetricAlarms) != 1 {
+		t.Errorf("%d alarms, want 1", len(alarms.MetricAlarms))
+	}
 
 	cf := cloudformation.NewFromConfig(cfg)
 	out, err := cf.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String("app")})
-	require.NoError(t, err)
-	require.Len(t, out.Stacks, 1)
-	assert.Equal(t, "CREATE_COMPLETE", string(out.Stacks[0].StackStatus))
-	assert.Equal(t, st.ID, *out.Stacks[0].StackId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Stacks) != 1 {
+		t.Fatalf("%d stacks, want 1", len(out.Stacks))
+	}
+	equal(t, "described status", string(out.Stacks[0].StackStatus), "CREATE_COMPLETE")
+	equal(t, "described id", *out.Stacks[0].StackId, st.ID)
 	outputs := map[string]string{}
 	for _, o := range out.Stacks[0].Outputs {
 		outputs[*o.OutputKey] = *o.OutputValue
 	}
-	assert.Equal(t, map[string]string{
+	equal(t, "described outputs", outputs, map[string]string{
 		"BucketName":      st.Outputs["BucketName"].Value,
 		"FunctionArn":     st.Outputs["FunctionArn"].Value,
 		"TopicArn":        st.Outputs["TopicArn"].Value,
 		"StateMachineArn": st.Outputs["StateMachineArn"].Value,
-	}, outputs)
+	})
 
 	machines := sfn.NewFromConfig(cfg)
 	started, err := machines.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(st.Outputs["StateMachineArn"].Value)})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var done *sfn.DescribeExecutionOutput
-	require.Eventually(t, func() bool {
+	if !eventually(10*time.Second, 20*time.Millisecond, func() bool {
 		done, err = machines.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: started.ExecutionArn})
 		return err == nil && done.Status != sfntypes.ExecutionStatusRunning
-	}, 10*time.Second, 20*time.Millisecond)
-	require.Equal(t, sfntypes.ExecutionStatusSucceeded, done.Status)
-	assert.JSONEq(t, `{"bucket":"`+st.Outputs["BucketName"].Value+`","function":"`+st.Outputs["FunctionArn"].Value+`"}`, *done.Output,
-		"the definition got its substitutions and Fn::Join")
+	}) {
+		t.Fatalf("the execution did not end: %+v, %v", done, err)
+	}
+	if done.Status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("execution status = %s, want SUCCEEDED", done.Status)
+	}
+	var gotOut, wantOut any
+	_ = json.Unmarshal([]byte(*done.Output), &gotOut)
+	_ = json.Unmarshal([]byte(`{"bucket":"`+st.Outputs["BucketName"].Value+`","function":"`+st.Outputs["FunctionArn"].Value+`"}`), &wantOut)
+	equal(t, "execution output (the definition got its substitutions and Fn::Join)", gotOut, wantOut)
 
 	res, err := cf.ListStackResources(ctx, &cloudformation.ListStackResourcesInput{StackName: aws.String(st.ID)})
-	require.NoError(t, err)
-	assert.Len(t, res.StackResourceSummaries, len(st.Resources))
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "resources listed", len(res.StackResourceSummaries), len(st.Resources))
 	for _, r := range res.StackResourceSummaries {
-		assert.Equal(t, st.Resources[*r.LogicalResourceId].PhysicalID, *r.PhysicalResourceId)
+		equal(t, *r.LogicalResourceId, *r.PhysicalResourceId, st.Resources[*r.LogicalResourceId].PhysicalID)
 	}
 
 	again := deployApp(t, c)
-	assert.Equal(t, cfn.StatusUpdateComplete, again.Status)
-	assert.Equal(t, st.Outputs, again.Outputs)
+	equal(t, "status after a second deploy", again.Status, cfn.StatusUpdateComplete)
+	equal(t, "outputs after a second deploy", again.Outputs, st.Outputs)
 }
 
 func TestStatePersistsAcrossRestarts(t *testing.T) {
 	dir := t.TempDir()
-	c, err := New(Options{Addr: "127.0.0.1:0", Dir: dir, Logf: t.Logf})
-	require.NoError(t, err)
-	require.NoError(t, c.Start(context.Background()))
+	c, err := New(Options{Addr: "127.0.0.1:0", Dir: dir, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	st := deployApp(t, c)
-	require.NoError(t, c.Close())
-	require.NoError(t, c.Close(), "Close is idempotent")
-	_, err = http.Get(c.Endpoint() + ControlPrefix + "health")
-	require.Error(t, err, "the listener is closed")
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatalf("Close is idempotent, yet the second one said %v", err)
+	}
+	if _, err := http.Get(c.Endpoint() + ControlPrefix + "health"); err == nil {
+		t.Fatal("the listener is still open")
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	folders := []string{"cloudformation", "cloudwatch", "events", "lambda", "s3", "sns", "states"}
+	for _, e := range entries {
+		if !e.IsDir() || !slices.Contains(folders, e.Name()) {
+			t.Errorf("%s in the state folder; want only the services' folders %v", e.Name(), folders)
+		}
+	}
 
 	c2 := start(t, dir)
 	ctx := t.Context()
 	cfg := c2.AWSConfig()
 	got, err := c2.Stacks().Get("app")
-	require.NoError(t, err)
-	assert.Equal(t, st.Outputs, got.Outputs)
-	_, err = s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }).HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(st.Outputs["BucketName"].Value)})
-	require.NoError(t, err)
-	_, err = lambda.NewFromConfig(cfg).GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(st.Resources["Fn"].PhysicalID)})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "outputs", got.Outputs, st.Outputs)
+	if _, err := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }).HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(st.Outputs["BucketName"].Value)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lambda.NewFromConfig(cfg).GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(st.Resources["Fn"].PhysicalID)}); err != nil {
+		t.Fatal(err)
+	}
 	out, err := cloudformation.NewFromConfig(cfg).DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String("app")})
-	require.NoError(t, err)
-	assert.Len(t, out.Stacks, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Stacks) != 1 {
+		t.Errorf("%d stacks, want 1", len(out.Stacks))
+	}
 }
 
 func TestCloseWithoutStart(t *testing.T) {
 	c, err := New(Options{Addr: "127.0.0.1:0"})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	addr := strings.TrimPrefix(c.Endpoint(), "http://")
-	require.NoError(t, c.Close())
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
 	again, err := New(Options{Addr: addr})
-	require.NoError(t, err, "the port is free again")
-	require.NoError(t, again.Start(t.Context()))
-	assert.Error(t, again.Start(t.Context()), "a cloud starts once")
-	require.NoError(t, again.Close())
+	if err != nil {
+		t.Fatalf("the port is not free again: %v", err)
+	}
+	if err := again.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := again.Start(t.Context()); err == nil {
+		t.Error("a cloud starts once, yet a second Start succeeded")
+	}
+	if err := again.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestFunctionEnv(t *testing.T) {
@@ -306,19 +447,27 @@ func TestFunctionEnv(t *testing.T) {
 		gotScale, gotOrigin = scale, origin
 		return []string{"CLOCK=" + strconv.FormatFloat(scale, 'f', -1, 64)}
 	}})
-	require.NoError(t, err)
-	t.Cleanup(func() { assert.NoError(t, c.Close()) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := c.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	env := map[string]string{}
 	for _, kv := range c.FunctionEnv() {
 		k, v, _ := strings.Cut(kv, "=")
 		env[k] = v
 	}
-	assert.Equal(t, c.Endpoint(), env["AWS_ENDPOINT_URL"])
-	assert.Equal(t, "us-east-1", env["AWS_REGION"])
-	assert.Equal(t, AccessKeyID, env["AWS_ACCESS_KEY_ID"])
-	assert.Equal(t, "60", env["CLOCK"], "the embedder's clock entries are passed on")
-	assert.Equal(t, 60.0, gotScale)
-	assert.WithinDuration(t, time.Now(), gotOrigin, time.Minute, "the origin is when the clock started")
+	equal(t, "AWS_ENDPOINT_URL", env["AWS_ENDPOINT_URL"], c.Endpoint())
+	equal(t, "AWS_REGION", env["AWS_REGION"], "us-east-1")
+	equal(t, "AWS_ACCESS_KEY_ID", env["AWS_ACCESS_KEY_ID"], AccessKeyID)
+	equal(t, "CLOCK (the embedder's clock entries are passed on)", env["CLOCK"], "60")
+	equal(t, "scale", gotScale, 60.0)
+	if d := time.Since(gotOrigin).Abs(); d > time.Minute {
+		t.Errorf("the origin is when the clock started, yet it is %v away", d)
+	}
 
 	plain := start(t, "")
 	for _, kv := range plain.FunctionEnv() {

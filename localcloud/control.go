@@ -2,7 +2,6 @@ package localcloud
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -76,45 +75,19 @@ func (c *Cloud) control() http.Handler {
 	return mux
 }
 
-// signingNames are the services a fault rule can name.
-var signingNames = map[string]bool{"s3": true, "lambda": true, "states": true, "events": true, "sns": true, "monitoring": true}
-
+// addFault installs the rule in the body, once Rule.Validate (through
+// Injector.Add) accepts it.
 func (c *Cloud) addFault(w http.ResponseWriter, r *http.Request) {
 	var rule fault.Rule
 	if err := decodeJSON(r.Body, &rule); err != nil {
 		writeJSON(w, http.StatusBadRequest, ErrorBody{Error: "fault rule: " + err.Error()})
 		return
 	}
-	if err := validateRule(rule); err != nil {
+	if err := c.faults.Add(rule); err != nil {
 		writeJSON(w, http.StatusBadRequest, ErrorBody{Error: err.Error()})
 		return
 	}
-	c.faults.Add(rule)
 	writeJSON(w, http.StatusCreated, rule)
-}
-
-func validateRule(r fault.Rule) error {
-	switch {
-	case !signingNames[r.Service]:
-		return fmt.Errorf("fault rule: service %q is not one of s3, lambda, states, events, sns, monitoring", r.Service)
-	case r.Operation == "":
-		return errors.New("fault rule: operation is required (e.g. UpdateAlias)")
-	case r.FunctionError != "" && (r.Service != "lambda" || r.Operation != "Invoke"):
-		return errors.New("fault rule: a function error applies to lambda Invoke only")
-	case r.FunctionError != "" && r.Code != "":
-		return errors.New("fault rule: give a function error or an error code, not both")
-	case r.AfterRun && r.FunctionError == "":
-		return errors.New("fault rule: afterRun needs a function error")
-	case r.Code == "" && r.FunctionError == "" && r.Latency <= 0:
-		return errors.New("fault rule: give an error code, a function error, a latency, or a combination")
-	case r.Status != 0 && (r.Status < 400 || r.Status > 599):
-		return fmt.Errorf("fault rule: status %d is not an HTTP error status", r.Status)
-	case r.Latency < 0:
-		return errors.New("fault rule: latency must not be negative")
-	case r.Skip < 0:
-		return errors.New("fault rule: skip must not be negative")
-	}
-	return nil
 }
 
 func (c *Cloud) deployStack(w http.ResponseWriter, r *http.Request) {

@@ -7,9 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 func TestStartContext(t *testing.T) {
@@ -23,17 +20,26 @@ func TestStartContext(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := New(Options{Addr: "127.0.0.1:0"})
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatal(err)
+			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			require.NoError(t, c.Start(ctx))
-			require.NoError(t, tt.close(c, cancel))
-			assert.Eventually(t, func() bool {
+			if err := c.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := tt.close(c, cancel); err != nil {
+				t.Fatal(err)
+			}
+			if !eventually(5*time.Second, 10*time.Millisecond, func() bool {
 				_, err := http.Get(c.Endpoint() + ControlPrefix + "health")
 				return err != nil
-			}, 5*time.Second, 10*time.Millisecond, "the listener closes")
-			assert.Eventually(t, func() bool { return !strings.Contains(goroutines(), "localcloud.(*Cloud).Start") }, 5*time.Second, 10*time.Millisecond,
-				"Start leaves no goroutine behind once the cloud is closed")
+			}) {
+				t.Error("the listener does not close")
+			}
+			if !eventually(5*time.Second, 10*time.Millisecond, func() bool { return !strings.Contains(goroutines(), "localcloud.(*Cloud).Start") }) {
+				t.Error("Start leaves a goroutine behind once the cloud is closed")
+			}
 		})
 	}
 }

@@ -9,6 +9,7 @@ package e2e
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -74,7 +75,7 @@ func newTargetAt(t *testing.T, scale float64) *target {
 		return &target{runner: r}
 	}
 	tmpl := assemblyPath(t)
-	l, err := demo.StartLocal(ctx, demo.LocalOptions{Template: tmpl, TimeScale: scale, Logf: logf(t)})
+	l, err := demo.StartLocal(ctx, demo.LocalOptions{Template: tmpl, TimeScale: scale, Logger: logger(t)})
 	if err != nil {
 		t.Fatalf("start the local cloud: %v", err)
 	}
@@ -88,12 +89,13 @@ func newTargetAt(t *testing.T, scale float64) *target {
 	return &target{runner: r, local: l}
 }
 
-// logf keeps the local cloud's logs for a failing test (-v shows them).
-func logf(t *testing.T) func(string, ...any) {
+// logger keeps the local cloud's logs in the test's output when
+// GREENLIGHT_E2E_LOGS is set (-v shows them).
+func logger(t *testing.T) *slog.Logger {
 	if os.Getenv("GREENLIGHT_E2E_LOGS") == "" {
 		return nil
 	}
-	return func(format string, args ...any) { t.Logf(format, args...) }
+	return slog.New(slog.NewTextHandler(t.Output(), nil))
 }
 
 // TestReleaseStory runs the demo's stories in order against one stack: each

@@ -58,7 +58,7 @@ func newHarness(t *testing.T) *harness {
 		t.Skip("fault injection and direct state machine input need the local cloud")
 	}
 	tmpl := assemblyPath(t)
-	l, err := demo.StartLocal(context.Background(), demo.LocalOptions{Template: tmpl, TimeScale: timeScale, Logf: logf(t)})
+	l, err := demo.StartLocal(context.Background(), demo.LocalOptions{Template: tmpl, TimeScale: timeScale, Logger: logger(t)})
 	if err != nil {
 		t.Fatalf("start the local cloud: %v", err)
 	}

@@ -112,7 +112,9 @@ func TestFaultMatrix(t *testing.T) {
 				}
 				faults.Reset()
 				rule := kind.rule(tg, fn)
-				faults.Add(rule)
+				if err := faults.Add(rule); err != nil {
+					t.Fatal(err)
+				}
 				key := b.release(t, fn, fmt.Sprintf("%d-%s", i, version), artifact(t, version), manifest)
 				arn := b.execution(t, key)
 				e := b.check(t, arn, demo.Expect{Function: fn, Blue: blue})

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"log/slog"
 	"os"
 	"reflect"
 	"testing"
@@ -26,7 +27,7 @@ func TestApplySynthesizedStack(t *testing.T) {
 	if err != nil {
 		t.Fatalf("find the greenlight stack in %s: %v", path, err)
 	}
-	c, err := localcloud.New(localcloud.Options{Addr: "127.0.0.1:0", Logf: t.Logf})
+	c, err := localcloud.New(localcloud.Options{Addr: "127.0.0.1:0", Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

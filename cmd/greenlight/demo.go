@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log"
+	"log/slog"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -54,13 +54,13 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer, o demoOptions) error
 	if o.timeScale < 1 {
 		return usagef("--time-scale must be at least 1, got %g", o.timeScale)
 	}
-	var logf func(string, ...any)
+	var logger *slog.Logger
 	if o.verbose {
-		logf = log.New(stderr, "", log.Lmicroseconds).Printf
+		logger = slog.New(slog.NewTextHandler(stderr, nil))
 	}
 	begin := time.Now()
 	fmt.Fprintf(stdout, "Starting the local cloud (clock ×%g) and applying %s …\n", o.timeScale, o.template)
-	l, err := demo.StartLocal(ctx, demo.LocalOptions{Template: o.template, TimeScale: o.timeScale, Logf: logf})
+	l, err := demo.StartLocal(ctx, demo.LocalOptions{Template: o.template, TimeScale: o.timeScale, Logger: logger})
 	if err != nil {
 		return environmentf("%w (run `make synth-local` first)", err)
 	}

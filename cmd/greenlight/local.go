@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -101,11 +101,11 @@ func runLocalUp(ctx context.Context, stdout, stderr io.Writer, o upOptions, temp
 	} else if dir == "" {
 		return usagef("--dir is empty: give a directory, or --ephemeral")
 	}
-	logf := func(string, ...any) {}
+	var logger *slog.Logger // nil: the cloud discards its logs
 	if o.verbose {
-		logf = log.New(stderr, "", log.Ltime|log.Lmicroseconds).Printf
+		logger = slog.New(slog.NewTextHandler(stderr, nil))
 	}
-	cloud, err := demo.NewCloud(localcloud.Options{Addr: fmt.Sprintf("127.0.0.1:%d", o.port), Dir: dir, TimeScale: o.timeScale, Logf: logf})
+	cloud, err := demo.NewCloud(localcloud.Options{Addr: fmt.Sprintf("127.0.0.1:%d", o.port), Dir: dir, TimeScale: o.timeScale, Logger: logger})
 	if err != nil {
 		return environmentf("start the local cloud: %w", err)
 	}
@@ -345,8 +345,8 @@ func newLocalFaultCmd() *cobra.Command {
 		Short: "Make local cloud operations fail or slow down",
 		Long: `Fault rules make a named operation of a local service fail with an AWS error
 (a number of times, or always) or take longer, to exercise the code that
-handles failures. Services are named by their SigV4 signing name: s3, lambda,
-states, events, sns, monitoring.`,
+handles failures. Services are named by their SigV4 signing name:
+` + strings.Join(fault.Services, ", ") + `.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
@@ -365,6 +365,8 @@ func newLocalFaultAddCmd() *cobra.Command {
   greenlight local fault add --service lambda --operation Invoke --match greenlight-demo --function-error Runtime.ExitError --count 3`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// The flags every rule needs; the cloud checks the rule
+			// itself (fault.Rule.Validate) and says what is wrong.
 			if r.Service == "" || r.Operation == "" {
 				return usagef("--service and --operation are required")
 			}
@@ -384,7 +386,7 @@ func newLocalFaultAddCmd() *cobra.Command {
 	}
 	endpointFlag(cmd, &endpoint)
 	f := cmd.Flags()
-	f.StringVar(&r.Service, "service", "", "service signing name: s3, lambda, states, events, sns, monitoring")
+	f.StringVar(&r.Service, "service", "", "service signing name: "+strings.Join(fault.Services, ", "))
 	f.StringVar(&r.Operation, "operation", "", "API operation, e.g. UpdateAlias")
 	f.StringVar(&r.Match, "match", "", "only requests whose resource (function, bucket/key, ...) contains this")
 	f.StringVar(&r.Code, "code", "", "AWS error code to fail with, e.g. TooManyRequestsException")

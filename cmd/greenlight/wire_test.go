@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -28,7 +29,7 @@ func startCloud(t *testing.T) *localcloud.Cloud {
 	if testing.Short() {
 		t.Skip("starts the local cloud")
 	}
-	c, err := localcloud.New(localcloud.Options{Addr: "127.0.0.1:0", Logf: t.Logf})
+	c, err := localcloud.New(localcloud.Options{Addr: "127.0.0.1:0", Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,7 +59,7 @@ type Options struct {
 }
 
 // Engine runs executions and routes task-token callbacks to them. It is safe
-// for concurrent use.
+// for concurrent use. Close ends its work.
 type Engine struct {
 	time     timeSource
 	resolver TaskResolver
@@ -67,14 +67,45 @@ type Engine struct {
 
 	mu        sync.Mutex
 	callbacks map[string]*callback
+	running   map[*Execution]struct{}
+	closed    bool
+	// work counts every goroutine of every execution (the execution
+	// itself, its timeout, the TaskResolver calls of its tasks), so that
+	// Close can wait for the last one.
+	work sync.WaitGroup
 }
+
+// ErrClosed is returned by Start once the engine was closed.
+var ErrClosed = errors.New("the engine is closed")
 
 // NewEngine returns an engine.
 func NewEngine(opts Options) *Engine {
 	if opts.Region == "" {
 		opts.Region = "us-east-1"
 	}
-	return &Engine{time: newTimeSource(opts.Clock), resolver: opts.Resolver, region: opts.Region, callbacks: map[string]*callback{}}
+	return &Engine{time: newTimeSource(opts.Clock), resolver: opts.Resolver, region: opts.Region,
+		callbacks: map[string]*callback{}, running: map[*Execution]struct{}{}}
+}
+
+// Close interrupts every running execution and waits until the goroutines
+// of all of them have returned, so that no TaskResolver call is in progress
+// or starts once Close returns: the context of each task is cancelled. An
+// interrupted execution has not ended: no terminal event is recorded, its
+// Result still says RUNNING and its history stops at the last event it
+// recorded, so that it can be kept and resumed; its Done channel is closed.
+// Start fails with ErrClosed once Close was called. Close is idempotent.
+func (e *Engine) Close() {
+	e.mu.Lock()
+	e.closed = true
+	running := make([]*Execution, 0, len(e.running))
+	for x := range e.running {
+		running = append(running, x)
+	}
+	e.mu.Unlock()
+	for _, x := range running {
+		x.halt(&stopCause{interrupted: true})
+	}
+	e.work.Wait()
 }
 
 // Status is an execution's status, as Step Functions names it.
@@ -126,15 +157,25 @@ type Execution struct {
 	mu     sync.Mutex
 	events []Event
 	result Result
+	ended  bool // finish is past the point where Stop can change anything
+	held   int  // running units Stop holds until the execution has wound down
 }
 
-// stopCause is the reason an execution's context was cancelled.
+// stopCause is the reason an execution's context was cancelled: a status
+// to end with and its error, or an interruption by Engine.Close, which ends
+// nothing.
 type stopCause struct {
-	status Status
-	err    *Error
+	status      Status
+	err         *Error
+	interrupted bool
 }
 
-func (s *stopCause) Error() string { return string(s.status) }
+func (s *stopCause) Error() string {
+	if s.interrupted {
+		return "interrupted"
+	}
+	return string(s.status)
+}
 
 // InputError reports an execution input that cannot be used.
 type InputError struct{ Reason string }
@@ -164,11 +205,18 @@ func (e *Engine) Start(m *Machine, in StartInput) (*Execution, error) {
 	}
 	x.smCtx = map[string]any{"Id": in.StateMachineARN, "Name": in.StateMachineName}
 	x.ctx, x.cancel = context.WithCancelCause(context.Background())
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		x.cancel(nil)
+		return nil, ErrClosed
+	}
+	e.running[x] = struct{}{}
 	top := &thread{}
 	x.emit(&thread{}, Event{Type: ExecutionStarted, ExecutionStarted: &ExecutionStartedDetails{
 		Input: in.Input, InputDetails: &Truncation{}, RoleARN: in.RoleARN}})
 	e.time.acquire()
-	go x.run(top, input)
+	e.work.Go(func() { x.run(top, input) })
 	return x, nil
 }
 
@@ -176,9 +224,14 @@ func formatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05
 
 func (x *Execution) run(top *thread, input any) {
 	defer x.engine.time.release()
+	defer func() {
+		x.engine.mu.Lock()
+		delete(x.engine.running, x)
+		x.engine.mu.Unlock()
+	}()
 	if x.machine.TimeoutSeconds > 0 {
 		ch, stop := x.engine.time.timer(time.Duration(x.machine.TimeoutSeconds) * time.Second)
-		go func() {
+		x.engine.work.Go(func() {
 			select {
 			case <-ch:
 				// Keep running until the execution has wound down, so that a
@@ -191,7 +244,7 @@ func (x *Execution) run(top *thread, input any) {
 					x.engine.time.release()
 				}
 			}
-		}()
+		})
 	}
 	out, ferr := x.runProgram(x.ctx, top, &x.machine.program, input)
 	x.finish(top, out, ferr)
@@ -202,10 +255,14 @@ func (x *Execution) finish(top *thread, out any, ferr *Error) {
 	if cause := context.Cause(x.ctx); cause != nil {
 		errors.As(cause, &sc)
 	}
-	x.mu.Lock()
-	x.result.StopTime = x.engine.time.now()
-	x.mu.Unlock()
+	if sc == nil || !sc.interrupted {
+		x.mu.Lock()
+		x.result.StopTime = x.engine.time.now()
+		x.mu.Unlock()
+	}
 	switch {
+	case sc != nil && sc.interrupted:
+		// Engine.Close: the execution stays as far as it got.
 	case sc != nil && sc.status == StatusTimedOut:
 		x.emit(top, Event{Type: ExecutionTimedOut, ExecutionTimedOut: &FailureDetails{Error: sc.err.Name, Cause: sc.err.Cause}})
 		x.setResult(StatusTimedOut, "", sc.err)
@@ -220,8 +277,16 @@ func (x *Execution) finish(top *thread, out any, ferr *Error) {
 		x.emit(top, Event{Type: ExecutionSucceeded, ExecutionSucceeded: &OutputDetails{Output: text, OutputDetails: &Truncation{}}})
 		x.setResult(StatusSucceeded, text, nil)
 	}
+	x.mu.Lock()
+	x.ended = true
+	held := x.held
+	x.held = 0
+	x.mu.Unlock()
 	x.cancel(nil)
 	close(x.done)
+	for range held {
+		x.engine.time.release()
+	}
 }
 
 func (x *Execution) setResult(s Status, output string, err *Error) {
@@ -236,19 +301,28 @@ func (x *Execution) setResult(s Status, output string, err *Error) {
 // Stop aborts a running execution with the given error and cause, as
 // StopExecution does. It reports false if the execution had already ended.
 func (x *Execution) Stop(errName, cause string) bool {
-	select {
-	case <-x.done:
+	return x.halt(&stopCause{status: StatusAborted, err: &Error{Name: errName, Cause: cause}})
+}
+
+// halt cancels the execution's context with cause, unless it has ended, and
+// reports whether it did.
+func (x *Execution) halt(cause *stopCause) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.ended {
 		return false
-	default:
 	}
-	t := x.engine.time
-	t.acquire()
-	x.cancel(&stopCause{status: StatusAborted, err: &Error{Name: errName, Cause: cause}})
-	go func() { <-x.done; t.release() }()
+	// The clock must not move on until the execution has wound down (a
+	// virtual clock would jump past the timers it cancels): hold a running
+	// unit, which finish gives back.
+	x.engine.time.acquire()
+	x.held++
+	x.cancel(cause)
 	return true
 }
 
-// Done is closed when the execution has ended.
+// Done is closed when the execution has ended, or when Engine.Close
+// interrupted it (its Result then still says RUNNING).
 func (x *Execution) Done() <-chan struct{} { return x.done }
 
 // Wait blocks until the execution ends or ctx is done.

@@ -163,10 +163,10 @@ func (r *stateRun) invoke(ctx context.Context, params any, deadline time.Time) (
 	defer cancel()
 	done := make(chan *taskOutcome, 1)
 	e.time.acquire() // for the resolver goroutine; handed back through done
-	go func() {
+	e.work.Go(func() {
 		raw, err := e.resolver.RunTask(tctx, req)
 		done <- decodeOutcome(raw, err)
-	}()
+	})
 	timer, stop := e.time.timer(deadline.Sub(e.time.now()))
 	e.time.release()
 	select {
@@ -177,7 +177,7 @@ func (r *stateRun) invoke(ctx context.Context, params any, deadline time.Time) (
 		return o.output, o.err
 	case <-timer:
 		cancel()
-		go func() { <-done; e.time.release() }()
+		e.work.Go(func() { <-done; e.time.release() })
 		return nil, &Error{Name: ErrTimeout}
 	case <-ctx.Done():
 		cancel()

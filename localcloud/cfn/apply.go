@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sort"
 	"strings"
@@ -45,8 +46,8 @@ type Applier struct {
 	// WaitPoll is how often a function's state is polled after it was
 	// created or updated; zero is one second.
 	WaitPoll time.Duration
-	// Logf, when not nil, receives one line per resource applied.
-	Logf func(format string, args ...any)
+	// Logger, when not nil, receives one record per resource applied.
+	Logger *slog.Logger
 }
 
 // NewFromConfig returns an Applier whose clients are built from cfg (S3 in
@@ -181,7 +182,7 @@ func (a *Applier) Apply(ctx context.Context, t *Template, opts Options) (*Stack,
 			if err := kind.remove(ctx, a, r); err != nil {
 				return fail(&ApplyError{LogicalID: id, Type: r.Type, Err: fmt.Errorf("delete: %w", err)})
 			}
-			a.logf("deleted %s (%s) %s", id, r.Type, r.PhysicalID)
+			a.log("deleted", id, r.Type, r.PhysicalID)
 		}
 		delete(prev, id)
 	}
@@ -250,7 +251,7 @@ func (a *Applier) applyResource(ctx context.Context, res *resolver, kind kind, i
 	created := now
 	switch {
 	case old == nil:
-		a.logf("created %s (%s) %s", id, tr.Type, physicalID)
+		a.log("created", id, tr.Type, physicalID)
 	case old.PhysicalID != physicalID:
 		// A new name means a new resource: remove the one it replaces.
 		if kind.remove != nil && !old.Retain {
@@ -258,10 +259,10 @@ func (a *Applier) applyResource(ctx context.Context, res *resolver, kind kind, i
 				return nil, fmt.Errorf("delete replaced %s: %w", old.PhysicalID, err)
 			}
 		}
-		a.logf("replaced %s (%s) %s with %s", id, tr.Type, old.PhysicalID, physicalID)
+		a.log("replaced", id, tr.Type, physicalID, "replacing", old.PhysicalID)
 	default:
 		created = old.CreatedAt
-		a.logf("updated %s (%s) %s", id, tr.Type, physicalID)
+		a.log("updated", id, tr.Type, physicalID)
 	}
 	return &Resource{
 		Type:         tr.Type,
@@ -417,9 +418,10 @@ func (a *Applier) urlSuffix() string {
 	return a.URLSuffix
 }
 
-func (a *Applier) logf(format string, args ...any) {
-	if a.Logf != nil {
-		a.Logf(format, args...)
+// log records what happened to a resource.
+func (a *Applier) log(what, logicalID, resourceType, physicalID string, args ...any) {
+	if a.Logger != nil {
+		a.Logger.Info(what, append([]any{"resource", logicalID, "type", resourceType, "physicalId", physicalID}, args...)...)
 	}
 }
 

@@ -7,22 +7,56 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/smithy-go"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 const fixture = "testdata/assembly/stack.template.json"
 
+// equal reports got != want (compared deeply) without stopping the test.
+func equal[T any](t *testing.T, what string, got, want T) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s = %#v, want %#v", what, got, want)
+	}
+}
+
+// matches reports a string that does not match a regular expression.
+func matches(t *testing.T, what, s, pattern string) {
+	t.Helper()
+	if !regexp.MustCompile(pattern).MatchString(s) {
+		t.Errorf("%s = %q, want a match of %s", what, s, pattern)
+	}
+}
+
+// jsonEqual reports JSON texts that do not hold the same value.
+func jsonEqual(t *testing.T, what, got, want string) {
+	t.Helper()
+	var g, w any
+	if err := json.Unmarshal([]byte(got), &g); err != nil {
+		t.Errorf("%s: %v in %s", what, err, got)
+		return
+	}
+	if err := json.Unmarshal([]byte(want), &w); err != nil {
+		t.Fatalf("want %s: %v", want, err)
+	}
+	if !reflect.DeepEqual(g, w) {
+		t.Errorf("%s = %s, want %s", what, got, want)
+	}
+}
+
 func applyFixture(t *testing.T, f *fakeCloud, prev *Stack, params map[string]string) *Stack {
 	t.Helper()
 	tmpl, err := ReadTemplate(fixture)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	a := f.applier()
 	tick := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	if prev != nil {
@@ -30,7 +64,9 @@ func applyFixture(t *testing.T, f *fakeCloud, prev *Stack, params map[string]str
 	}
 	a.Now = func() time.Time { tick = tick.Add(time.Second); return tick }
 	st, err := a.Apply(context.Background(), tmpl, Options{StackName: "fixture", AssetDir: "testdata/assembly", Previous: prev, Parameters: params})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return st
 }
 
@@ -38,29 +74,43 @@ func TestApplyCreatesEveryResource(t *testing.T) {
 	f := newFakeCloud()
 	st := applyFixture(t, f, nil, nil)
 
-	assert.Equal(t, StatusCreateComplete, st.Status)
-	assert.Regexp(t, `^arn:aws:cloudformation:us-east-1:000000000000:stack/fixture/[0-9a-f-]{36}$`, st.ID)
-	assert.NotContains(t, st.Resources, "ProdOnly", "a resource whose condition is false is not created")
+	equal(t, "status", st.Status, StatusCreateComplete)
+	matches(t, "stack id", st.ID, `^arn:aws:cloudformation:us-east-1:000000000000:stack/fixture/[0-9a-f-]{36}$`)
+	if _, ok := st.Resources["ProdOnly"]; ok {
+		t.Error("a resource whose condition is false is not created, yet ProdOnly was")
+	}
 	for _, id := range []string{"Artifacts", "ArtifactsPolicy", "ArtifactsNotifications", "HandlerRole", "HandlerPolicy", "DeployPolicy",
 		"Handler", "Inline", "HandlerLogs", "InvokePermission", "MachineRole", "Machine", "StartRule", "GuardRule", "Topic",
 		"TopicPolicy", "TopicInbox", "ErrorAlarm", "RateAlarm", "Dashboard", "CDKMetadata"} {
-		assert.Contains(t, st.Resources, id)
+		if _, ok := st.Resources[id]; !ok {
+			t.Errorf("resource %s was not created", id)
+		}
 	}
 
 	bucket := st.Resources["Artifacts"].PhysicalID
-	assert.Regexp(t, `^fixture-artifacts-[a-z2-7]{12}$`, bucket, "generated names are lower case for buckets")
-	assert.True(t, f.buckets[bucket])
-	assert.True(t, f.notifications[bucket])
+	matches(t, "bucket name (generated names are lower case for buckets)", bucket, `^fixture-artifacts-[a-z2-7]{12}$`)
+	if !f.buckets[bucket] {
+		t.Errorf("bucket %s was not created", bucket)
+	}
+	if !f.notifications[bucket] {
+		t.Errorf("bucket %s has no EventBridge notifications", bucket)
+	}
 
 	handler := st.Resources["Handler"].PhysicalID
-	assert.Regexp(t, `^fixture-Handler-[A-Z2-7]{12}$`, handler)
+	matches(t, "function name", handler, `^fixture-Handler-[A-Z2-7]{12}$`)
 	fn := f.functions[handler]
-	require.NotNil(t, fn)
-	assert.Equal(t, "arn:aws:iam::000000000000:role/"+st.Resources["HandlerRole"].PhysicalID, *fn.Role)
-	assert.EqualValues(t, 256, *fn.MemorySize, "Fn::FindInMap")
-	assert.EqualValues(t, 30, *fn.Timeout, "a number given as a string")
+	if fn == nil {
+		t.Fatalf("function %s was not created", handler)
+	}
+	equal(t, "role", *fn.Role, "arn:aws:iam::000000000000:role/"+st.Resources["HandlerRole"].PhysicalID)
+	if *fn.MemorySize != 256 {
+		t.Errorf("memory size (Fn::FindInMap) = %d, want 256", *fn.MemorySize)
+	}
+	if *fn.Timeout != 30 {
+		t.Errorf("timeout (a number given as a string) = %d, want 30", *fn.Timeout)
+	}
 	topicARN := st.Resources["Topic"].PhysicalID
-	assert.Equal(t, map[string]string{
+	equal(t, "environment", fn.Environment.Variables, map[string]string{
 		"BUCKET":        bucket,
 		"TOPIC":         topicARN,
 		"SECOND_SUBNET": "b",
@@ -68,64 +118,88 @@ func TestApplyCreatesEveryResource(t *testing.T) {
 		"ENCODED":       "aGk=",
 		"LITERAL":       "${NotAVariable}",
 		"URL":           "https://s3.us-east-1.amazonaws.com/fixture",
-	}, fn.Environment.Variables)
+	})
 	assertZip(t, f.code[handler], "bootstrap", 0o755, "#!/bin/sh\necho bootstrap\n")
 	assertZip(t, f.code["fixture-inline"], "index.py", 0o755, "def handler(event, context):\n    return event\n")
 
 	machine := st.Resources["Machine"].PhysicalID
 	var def map[string]any
-	require.NoError(t, json.Unmarshal([]byte(f.machines[machine]), &def), f.machines[machine])
+	if err := json.Unmarshal([]byte(f.machines[machine]), &def); err != nil {
+		t.Fatalf("definition %s: %v", f.machines[machine], err)
+	}
 	states := def["States"].(map[string]any)
-	assert.Equal(t, "arn:aws:lambda:us-east-1:000000000000:function:"+handler, states["Call"].(map[string]any)["Resource"])
+	equal(t, "Call resource", states["Call"].(map[string]any)["Resource"], any("arn:aws:lambda:us-east-1:000000000000:function:"+handler))
 	tell := states["Tell"].(map[string]any)
-	assert.Equal(t, "arn:aws:states:::sns:publish", tell["Resource"], "DefinitionSubstitutions")
-	assert.Equal(t, topicARN, tell["Parameters"].(map[string]any)["TopicArn"])
+	equal(t, "Tell resource (DefinitionSubstitutions)", tell["Resource"], any("arn:aws:states:::sns:publish"))
+	equal(t, "Tell topic", tell["Parameters"].(map[string]any)["TopicArn"], any(topicARN))
 
 	start := f.rules[st.Resources["StartRule"].PhysicalID]
-	require.NotNil(t, start)
-	assert.JSONEq(t, `{"source":["aws.s3"],"detail-type":["Object Created"],"detail":{"bucket":{"name":["`+bucket+`"]},"object":{"key":[{"prefix":"releases/"}]}}}`, *start.EventPattern)
-	assert.Equal(t, map[string]string{"Target0": machine}, f.targets[*start.Name])
-	assert.Equal(t, map[string]string{"Guard": "arn:aws:lambda:us-east-1:000000000000:function:" + handler}, f.targets["fixture-guard"])
-	assert.Equal(t, "arn:aws:events:us-east-1:000000000000:rule/fixture-guard", *f.permissions[st.Resources["InvokePermission"].PhysicalID].SourceArn)
+	if start == nil {
+		t.Fatal("the start rule was not created")
+	}
+	jsonEqual(t, "start rule pattern", *start.EventPattern, `{"source":["aws.s3"],"detail-type":["Object Created"],"detail":{"bucket":{"name":["`+bucket+`"]},"object":{"key":[{"prefix":"releases/"}]}}}`)
+	equal(t, "start rule targets", f.targets[*start.Name], map[string]string{"Target0": machine})
+	equal(t, "guard rule targets", f.targets["fixture-guard"], map[string]string{"Guard": "arn:aws:lambda:us-east-1:000000000000:function:" + handler})
+	equal(t, "permission source", *f.permissions[st.Resources["InvokePermission"].PhysicalID].SourceArn, "arn:aws:events:us-east-1:000000000000:rule/fixture-guard")
 
-	assert.Equal(t, map[string]string{"DisplayName": "greenlight releases"}, f.topics[topicARN])
+	equal(t, "topic attributes", f.topics[topicARN], map[string]string{"DisplayName": "greenlight releases"})
 	sub := f.subscriptions[st.Resources["TopicInbox"].PhysicalID]
-	require.NotNil(t, sub)
-	assert.Equal(t, map[string]string{"FilterPolicy": `{"event":["promoted","rolledBack"]}`, "RawMessageDelivery": "true"}, sub.Attributes)
+	if sub == nil {
+		t.Fatal("the subscription was not created")
+	}
+	equal(t, "subscription attributes", sub.Attributes, map[string]string{"FilterPolicy": `{"event":["promoted","rolledBack"]}`, "RawMessageDelivery": "true"})
 
 	alarm := f.alarms["fixture-errors"]
-	require.NotNil(t, alarm)
-	assert.Equal(t, handler, *alarm.Dimensions[0].Value)
-	assert.Equal(t, 1.0, *alarm.Threshold)
-	assert.Equal(t, []string{topicARN}, alarm.AlarmActions)
+	if alarm == nil {
+		t.Fatal("the error alarm was not created")
+	}
+	equal(t, "alarm dimension", *alarm.Dimensions[0].Value, handler)
+	equal(t, "alarm threshold", *alarm.Threshold, 1.0)
+	equal(t, "alarm actions", alarm.AlarmActions, []string{topicARN})
 	rate := f.alarms[st.Resources["RateAlarm"].PhysicalID]
-	require.NotNil(t, rate)
-	require.Len(t, rate.Metrics, 3)
-	assert.Equal(t, "errors / invocations", *rate.Metrics[2].Expression)
-	assert.Equal(t, 0.1, *rate.Threshold)
-	assert.Contains(t, f.dashboards[st.Resources["Dashboard"].PhysicalID], "arn:aws:cloudwatch:us-east-1:000000000000:alarm:fixture-errors")
+	if rate == nil {
+		t.Fatal("the rate alarm was not created")
+	}
+	if len(rate.Metrics) != 3 {
+		t.Fatalf("rate alarm metrics = %d, want 3", len(rate.Metrics))
+	}
+	equal(t, "rate expression", *rate.Metrics[2].Expression, "errors / invocations")
+	equal(t, "rate threshold", *rate.Threshold, 0.1)
+	if d := f.dashboards[st.Resources["Dashboard"].PhysicalID]; !strings.Contains(d, "arn:aws:cloudwatch:us-east-1:000000000000:alarm:fixture-errors") {
+		t.Errorf("dashboard %s does not show the error alarm", d)
+	}
 
-	assert.Equal(t, "/aws/lambda/"+handler, st.Resources["HandlerLogs"].PhysicalID)
-	assert.Equal(t, map[string]Output{
+	equal(t, "log group", st.Resources["HandlerLogs"].PhysicalID, "/aws/lambda/"+handler)
+	equal(t, "outputs", st.Outputs, map[string]Output{
 		"BucketName":      {Value: bucket, Description: "artifact bucket"},
 		"StateMachineArn": {Value: machine, ExportName: "fixture-machine"},
 		"TopicArn":        {Value: topicARN},
 		"Subnets":         {Value: "a,b,c"},
-	}, st.Outputs)
+	})
 }
 
 func assertZip(t *testing.T, b []byte, name string, perm uint32, content string) {
 	t.Helper()
 	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
-	require.NoError(t, err)
-	require.Len(t, zr.File, 1)
-	assert.Equal(t, name, zr.File[0].Name)
-	assert.EqualValues(t, perm, zr.File[0].Mode().Perm())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(zr.File) != 1 {
+		t.Fatalf("zip holds %d files, want 1", len(zr.File))
+	}
+	equal(t, "file name", zr.File[0].Name, name)
+	if got := uint32(zr.File[0].Mode().Perm()); got != perm {
+		t.Errorf("%s mode = %o, want %o", name, got, perm)
+	}
 	rc, err := zr.File[0].Open()
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	got, err := io.ReadAll(rc)
-	require.NoError(t, err)
-	assert.Equal(t, content, string(got))
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, name+" content", string(got), content)
 }
 
 func TestApplyAgainChangesNothing(t *testing.T) {
@@ -133,12 +207,14 @@ func TestApplyAgainChangesNothing(t *testing.T) {
 	first := applyFixture(t, f, nil, nil)
 	f.takeCalls()
 	second := applyFixture(t, f, first, nil)
-	assert.Empty(t, f.takeCalls())
-	assert.Equal(t, StatusUpdateComplete, second.Status)
-	assert.Equal(t, first.ID, second.ID)
-	assert.Equal(t, first.Outputs, second.Outputs)
+	if calls := f.takeCalls(); len(calls) != 0 {
+		t.Errorf("a second apply made calls: %v", calls)
+	}
+	equal(t, "status", second.Status, StatusUpdateComplete)
+	equal(t, "stack id", second.ID, first.ID)
+	equal(t, "outputs", second.Outputs, first.Outputs)
 	for id, r := range first.Resources {
-		assert.Equal(t, r.PhysicalID, second.Resources[id].PhysicalID, id)
+		equal(t, id, second.Resources[id].PhysicalID, r.PhysicalID)
 	}
 }
 
@@ -153,22 +229,24 @@ func TestApplyUpdatesInPlace(t *testing.T) {
 	second := applyFixture(t, f, first, map[string]string{"Stage": "prod", "Subnets": "x,y"})
 	handler := first.Resources["Handler"].PhysicalID
 	bucket := first.Resources["Artifacts"].PhysicalID
-	assert.Equal(t, []string{
+	equal(t, "calls", f.takeCalls(), []string{
 		"CreateTopic prod-only",
 		"DeleteFunction fixture-inline",
 		"PutBucketNotificationConfiguration " + bucket + " eventbridge=true", // its tags changed
 		"PutBucketVersioning " + bucket + " Enabled",
 		"UpdateFunctionCode " + handler,
 		"UpdateFunctionConfiguration " + handler,
-	}, f.takeCalls())
-	assert.Equal(t, "production", f.functions[handler].Environment.Variables["STAGE_NOTE"])
-	assert.Equal(t, "y", f.functions[handler].Environment.Variables["SECOND_SUBNET"])
-	assert.NotContains(t, second.Resources, "Inline")
-	assert.Equal(t, StatusUpdateComplete, second.Resources["Handler"].Status())
-	assert.Equal(t, StatusCreateComplete, second.Resources["Topic"].Status(), "unchanged")
-	assert.Equal(t, StatusCreateComplete, second.Resources["ProdOnly"].Status(), "new")
-	assert.Equal(t, first.Resources["Handler"].CreatedAt, second.Resources["Handler"].CreatedAt)
-	assert.Equal(t, "arn:aws:sns:us-east-1:000000000000:prod-only", second.Outputs["ProdTopic"].Value)
+	})
+	equal(t, "STAGE_NOTE", f.functions[handler].Environment.Variables["STAGE_NOTE"], "production")
+	equal(t, "SECOND_SUBNET", f.functions[handler].Environment.Variables["SECOND_SUBNET"], "y")
+	if _, ok := second.Resources["Inline"]; ok {
+		t.Error("Inline was not removed")
+	}
+	equal(t, "Handler status", second.Resources["Handler"].Status(), StatusUpdateComplete)
+	equal(t, "Topic status (unchanged)", second.Resources["Topic"].Status(), StatusCreateComplete)
+	equal(t, "ProdOnly status (new)", second.Resources["ProdOnly"].Status(), StatusCreateComplete)
+	equal(t, "Handler creation time", second.Resources["Handler"].CreatedAt, first.Resources["Handler"].CreatedAt)
+	equal(t, "ProdTopic", second.Outputs["ProdTopic"].Value, "arn:aws:sns:us-east-1:000000000000:prod-only")
 }
 
 func TestApplyDeletesRemovedResourcesDependentsFirst(t *testing.T) {
@@ -176,7 +254,9 @@ func TestApplyDeletesRemovedResourcesDependentsFirst(t *testing.T) {
 	first := applyFixture(t, f, nil, nil)
 	f.takeCalls()
 	tmpl, err := ReadTemplate(fixture)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	keep := map[string]bool{"HandlerRole": true, "Topic": true}
 	for id := range tmpl.Resources {
 		if !keep[id] {
@@ -184,20 +264,29 @@ func TestApplyDeletesRemovedResourcesDependentsFirst(t *testing.T) {
 		}
 	}
 	tmpl.Outputs = map[string]TemplateOutput{"TopicArn": tmpl.Outputs["TopicArn"]}
-	_, err = f.applier().Apply(context.Background(), tmpl, Options{StackName: "fixture", Previous: first})
-	require.NoError(t, err)
+	if _, err := f.applier().Apply(context.Background(), tmpl, Options{StackName: "fixture", Previous: first}); err != nil {
+		t.Fatal(err)
+	}
 	order := f.calls
 	handler := first.Resources["Handler"].PhysicalID
-	assert.NotContains(t, strings.Join(order, "\n"), "DeleteBucket", "the bucket is retained")
-	assert.Empty(t, f.functions)
-	assert.Empty(t, f.machines)
-	assert.Empty(t, f.rules)
-	assert.Empty(t, f.alarms)
-	assert.Empty(t, f.subscriptions)
-	assert.Empty(t, f.permissions)
-	assert.Len(t, f.topics, 1)
-	assert.Less(t, indexOf(order, "RemovePermission arn:aws:lambda:us-east-1:000000000000:function:"+handler), indexOf(order, "DeleteFunction "+handler), "the permission goes before its function: %v", order)
-	assert.Less(t, indexOf(order, "DeleteDashboards "+first.Resources["Dashboard"].PhysicalID), indexOf(order, "DeleteAlarms fixture-errors"), "the dashboard goes before the alarm it shows: %v", order)
+	if strings.Contains(strings.Join(order, "\n"), "DeleteBucket") {
+		t.Errorf("the bucket is retained, yet: %v", order)
+	}
+	for what, n := range map[string]int{"functions": len(f.functions), "machines": len(f.machines), "rules": len(f.rules),
+		"alarms": len(f.alarms), "subscriptions": len(f.subscriptions), "permissions": len(f.permissions)} {
+		if n != 0 {
+			t.Errorf("%d %s left, want none", n, what)
+		}
+	}
+	if len(f.topics) != 1 {
+		t.Errorf("%d topics left, want 1", len(f.topics))
+	}
+	if indexOf(order, "RemovePermission arn:aws:lambda:us-east-1:000000000000:function:"+handler) >= indexOf(order, "DeleteFunction "+handler) {
+		t.Errorf("the permission goes before its function: %v", order)
+	}
+	if indexOf(order, "DeleteDashboards "+first.Resources["Dashboard"].PhysicalID) >= indexOf(order, "DeleteAlarms fixture-errors") {
+		t.Errorf("the dashboard goes before the alarm it shows: %v", order)
+	}
 }
 
 func indexOf(list []string, s string) int {
@@ -213,23 +302,35 @@ func TestApplyFailureKeepsWhatWasCreated(t *testing.T) {
 	f := newFakeCloud()
 	f.fail["CreateStateMachine"] = &smithy.GenericAPIError{Code: "ServiceUnavailable", Message: "try later"}
 	tmpl, err := ReadTemplate(fixture)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	a := f.applier()
 	st, err := a.Apply(context.Background(), tmpl, Options{StackName: "fixture", AssetDir: "testdata/assembly"})
 	var ae *ApplyError
-	require.ErrorAs(t, err, &ae)
-	assert.Equal(t, "Machine", ae.LogicalID)
-	assert.Equal(t, StatusCreateFailed, st.Status)
-	assert.Contains(t, st.StatusReason, "ServiceUnavailable")
+	if !errors.As(err, &ae) {
+		t.Fatalf("Apply error = %v, want an *ApplyError", err)
+	}
+	equal(t, "failed resource", ae.LogicalID, "Machine")
+	equal(t, "status", st.Status, StatusCreateFailed)
+	if !strings.Contains(st.StatusReason, "ServiceUnavailable") {
+		t.Errorf("status reason %q does not name ServiceUnavailable", st.StatusReason)
+	}
 	handler := st.Resources["Handler"].PhysicalID
 
 	delete(f.fail, "CreateStateMachine")
 	f.takeCalls()
 	again, err := a.Apply(context.Background(), tmpl, Options{StackName: "fixture", AssetDir: "testdata/assembly", Previous: st})
-	require.NoError(t, err)
-	assert.Equal(t, handler, again.Resources["Handler"].PhysicalID)
-	assert.NotContains(t, f.takeCalls(), "CreateFunction "+handler, "the function created by the failed apply is reused")
-	assert.Len(t, f.machines, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "handler", again.Resources["Handler"].PhysicalID, handler)
+	if calls := f.takeCalls(); slices.Contains(calls, "CreateFunction "+handler) {
+		t.Errorf("the function created by the failed apply is reused, yet: %v", calls)
+	}
+	if len(f.machines) != 1 {
+		t.Errorf("%d state machines, want 1", len(f.machines))
+	}
 }
 
 func TestApplyErrors(t *testing.T) {
@@ -264,15 +365,21 @@ func TestApplyErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tmpl, err := ParseTemplate([]byte(tt.template))
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if tt.opts.StackName == "" {
 				tt.opts.StackName = "s"
 			}
 			_, err = newFakeCloud().applier().Apply(context.Background(), tmpl, tt.opts)
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tt.want)
-			if tt.target != nil {
-				assert.True(t, errors.As(err, tt.target), "want %T in %v", tt.target, err)
+			if err == nil {
+				t.Fatalf("Apply succeeded, want an error containing %q", tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Apply error = %v, want one containing %q", err, tt.want)
+			}
+			if tt.target != nil && !errors.As(err, tt.target) {
+				t.Errorf("want %T in %v", tt.target, err)
 			}
 		})
 	}
@@ -290,8 +397,9 @@ func TestParseTemplateErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := ParseTemplate([]byte(tt.template))
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tt.want)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("ParseTemplate error = %v, want one containing %q", err, tt.want)
+			}
 		})
 	}
 }
@@ -302,11 +410,15 @@ func TestResolve(t *testing.T) {
 		"Conditions": {"Yes": {"Fn::Equals": ["a", "a"]}, "No": {"Fn::Not": [{"Condition": "Yes"}]},
 			"Both": {"Fn::And": [{"Condition": "Yes"}, {"Condition": "No"}]}, "Either": {"Fn::Or": [{"Condition": "No"}, {"Fn::Equals": [{"Ref": "Count"}, "3"]}]}},
 		"Resources": {"Fn": {"Type": "AWS::Lambda::Function"}}}`))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	applied := map[string]*Resource{"Fn": {PhysicalID: "orders-fn", Attributes: map[string]string{"Arn": "arn:fn"}}}
 	pseudo := map[string]string{"AWS::Region": "us-east-1", "AWS::AccountId": "000000000000", "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": "s", "AWS::StackId": "id"}
 	r, err := newResolver(tmpl, pseudo, nil, applied)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		in   string
@@ -334,10 +446,14 @@ func TestResolve(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var in any
-			require.NoError(t, json.Unmarshal([]byte(tt.in), &in))
+			if err := json.Unmarshal([]byte(tt.in), &in); err != nil {
+				t.Fatal(err)
+			}
 			got, err := r.resolve(in)
-			require.NoError(t, err)
-			assert.Equal(t, tt.want, got)
+			if err != nil {
+				t.Fatalf("resolve %s: %v", tt.in, err)
+			}
+			equal(t, "resolve "+tt.in, got, tt.want)
 		})
 	}
 }
@@ -355,12 +471,14 @@ func TestPhysicalName(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got := physicalName(tt.stack, tt.id, tt.max, tt.lower)
-		assert.Regexp(t, regexp.MustCompile(tt.want), got)
-		assert.LessOrEqual(t, len(got), tt.max)
+		matches(t, "physical name", got, tt.want)
+		if len(got) > tt.max {
+			t.Errorf("physical name %q is longer than %d", got, tt.max)
+		}
 	}
 }
 
 func TestStackNameFromPathName(t *testing.T) {
-	assert.Equal(t, "greenlight", stackNameFromPath("cdk.out/greenlight.template.json"))
-	assert.Equal(t, "app", stackNameFromPath("/x/app.json"))
+	equal(t, "stack name", stackNameFromPath("cdk.out/greenlight.template.json"), "greenlight")
+	equal(t, "stack name", stackNameFromPath("/x/app.json"), "app")
 }

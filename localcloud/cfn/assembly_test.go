@@ -3,19 +3,21 @@ package cfn
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
-
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 func TestFindStack(t *testing.T) {
 	two := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(two, "manifest.json"), []byte(`{"artifacts": {
+	if err := os.WriteFile(filepath.Join(two, "manifest.json"), []byte(`{"artifacts": {
 		"A": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "A.template.json"}},
-		"B": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "B.template.json", "stackName": "bee"}}}}`), 0o644))
+		"B": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "B.template.json", "stackName": "bee"}}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	loose := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(loose, "app.template.json"), []byte(`{}`), 0o644))
+	if err := os.WriteFile(filepath.Join(loose, "app.template.json"), []byte(`{}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	template := filepath.Join("testdata", "assembly", "stack.template.json")
 
 	tests := []struct {
@@ -38,11 +40,17 @@ func TestFindStack(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := FindStack(tt.path, tt.stack)
 			if tt.err != "" {
-				assert.ErrorContains(t, err, tt.err)
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Errorf("FindStack(%q, %q) error = %v, want one containing %q", tt.path, tt.stack, err, tt.err)
+				}
 				return
 			}
-			require.NoError(t, err)
-			assert.Equal(t, tt.want, got)
+			if err != nil {
+				t.Fatalf("FindStack(%q, %q): %v", tt.path, tt.stack, err)
+			}
+			if got != tt.want {
+				t.Errorf("FindStack(%q, %q) = %+v, want %+v", tt.path, tt.stack, got, tt.want)
+			}
 		})
 	}
 }

@@ -2,10 +2,10 @@ package cfn
 
 import (
 	"encoding/xml"
-	"fmt"
 	"net/http"
 	"time"
 
+	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 	"github.com/greenlight/greenlight/localcloud/internal/uuid"
 )
 
@@ -21,7 +21,7 @@ const cfnNamespace = "http://cloudformation.amazonaws.com/doc/2010-05-15/"
 
 func (h *queryHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		writeQueryError(w, http.StatusBadRequest, "MalformedQueryString", err.Error())
+		writeQueryError(w, awserr.New("MalformedQueryString", http.StatusBadRequest, err.Error()))
 		return
 	}
 	action := r.Form.Get("Action")
@@ -31,9 +31,9 @@ func (h *queryHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "ListStackResources":
 		h.listStackResources(w, r.Form.Get("StackName"))
 	case "":
-		writeQueryError(w, http.StatusBadRequest, "MissingAction", "the request has no Action")
+		writeQueryError(w, awserr.New("MissingAction", http.StatusBadRequest, "the request has no Action"))
 	default:
-		writeQueryError(w, http.StatusBadRequest, "InvalidAction", fmt.Sprintf("the local cloud does not implement CloudFormation %s; stacks are applied with `greenlight local deploy`", action))
+		writeQueryError(w, awserr.Errorf("InvalidAction", http.StatusBadRequest, "the local cloud does not implement CloudFormation %s; stacks are applied with `greenlight local deploy`", action))
 	}
 }
 
@@ -74,7 +74,7 @@ func (h *queryHandler) describeStacks(w http.ResponseWriter, name string) {
 	} else {
 		st, ok := h.find(name)
 		if !ok {
-			writeQueryError(w, http.StatusBadRequest, "ValidationError", "Stack with id "+name+" does not exist")
+			writeQueryError(w, validationError("Stack with id "+name+" does not exist"))
 			return
 		}
 		stacks = []*Stack{st}
@@ -105,12 +105,12 @@ func (h *queryHandler) describeStacks(w http.ResponseWriter, name string) {
 
 func (h *queryHandler) listStackResources(w http.ResponseWriter, name string) {
 	if name == "" {
-		writeQueryError(w, http.StatusBadRequest, "ValidationError", "StackName is required")
+		writeQueryError(w, validationError("StackName is required"))
 		return
 	}
 	st, ok := h.find(name)
 	if !ok {
-		writeQueryError(w, http.StatusBadRequest, "ValidationError", "Stack with id "+name+" does not exist")
+		writeQueryError(w, validationError("Stack with id "+name+" does not exist"))
 		return
 	}
 	type summary struct {
@@ -165,19 +165,35 @@ func (x wrapped) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
 	return e.EncodeElement(x.v, xml.StartElement{Name: xml.Name{Local: x.name}})
 }
 
-func writeQueryError(w http.ResponseWriter, status int, code, message string) {
+// validationError is CloudFormation's answer to a request it cannot serve as
+// asked, a missing stack included.
+func validationError(message string) *awserr.Error {
+	return awserr.New("ValidationError", http.StatusBadRequest, message)
+}
+
+// writeQueryError answers err as a query-protocol error: an AWS error keeps
+// its code, anything else is an InternalFailure.
+func writeQueryError(w http.ResponseWriter, err error) {
+	ae, ok := awserr.As(err)
+	if !ok {
+		ae = awserr.New("InternalFailure", http.StatusInternalServerError, err.Error())
+	}
 	type errorBody struct {
 		Type    string `xml:"Type"`
 		Code    string `xml:"Code"`
 		Message string `xml:"Message"`
+	}
+	side := "Sender"
+	if ae.ServerSide() {
+		side = "Receiver"
 	}
 	resp := struct {
 		XMLName   xml.Name  `xml:"ErrorResponse"`
 		Xmlns     string    `xml:"xmlns,attr"`
 		Error     errorBody `xml:"Error"`
 		RequestID string    `xml:"RequestId"`
-	}{Xmlns: cfnNamespace, Error: errorBody{Type: "Sender", Code: code, Message: message}, RequestID: uuid.New()}
-	writeXML(w, status, resp)
+	}{Xmlns: cfnNamespace, Error: errorBody{Type: side, Code: ae.Code, Message: ae.Message}, RequestID: uuid.New()}
+	writeXML(w, ae.Status, resp)
 }
 
 func writeXML(w http.ResponseWriter, status int, v any) {

@@ -58,13 +58,11 @@ func (s *Scaled) Now() time.Time {
 	return s.start.Add(time.Duration(float64(elapsed) * s.scale))
 }
 
-// After waits d of scaled time.
+// After waits d of scaled time. No goroutine waits meanwhile, so a caller
+// that stops listening leaves nothing running behind.
 func (s *Scaled) After(d time.Duration) <-chan time.Time {
 	out := make(chan time.Time, 1)
 	real := time.Duration(float64(d) / s.scale)
-	go func() {
-		<-time.After(real)
-		out <- s.Now()
-	}()
+	time.AfterFunc(real, func() { out <- s.Now() })
 	return out
 }

@@ -26,7 +26,7 @@ func paginate[T any](items []T, token *string, size int) ([]T, *string, error) {
 		raw, err := base64.RawURLEncoding.DecodeString(*token)
 		n, cerr := strconv.Atoi(string(raw))
 		if err != nil || cerr != nil || n < 0 || n > len(items) {
-			return nil, nil, &apiError{kind: errInvalidNextToken, msg: "The service returned an invalid NextToken."}
+			return nil, nil, apiErr(codeInvalidNextToken, "The service returned an invalid NextToken.")
 		}
 		start = n
 	}
@@ -51,7 +51,7 @@ func (s *Service) putMetricAlarm(_ context.Context, in *PutMetricAlarmInput) (*e
 	a := s.alarms[in.AlarmName]
 	if a == nil {
 		if len(s.alarms) >= maxAlarms {
-			return nil, &apiError{kind: errLimitExceeded, msg: "The maximum number of alarms (10000) has been reached."}
+			return nil, apiErr(codeLimitExceeded, "The maximum number of alarms (10000) has been reached.")
 		}
 		a = &alarm{State: StateInsufficientData, Reason: "Unchecked: Initial alarm creation", StateUpdated: now, StateTransitioned: now}
 		s.alarms[in.AlarmName] = a
@@ -103,7 +103,7 @@ func checkAlarm(in *PutMetricAlarmInput) error {
 	}
 	if len(in.Metrics) > 0 {
 		if in.MetricName != nil || in.Namespace != nil || in.Statistic != "" || in.ExtendedStatistic != nil || len(in.Dimensions) > 0 || in.Period != nil {
-			return &apiError{kind: errInvalidCombination, msg: "Metrics cannot be combined with MetricName, Namespace, Dimensions, Statistic, ExtendedStatistic or Period."}
+			return apiErr(codeInvalidCombination, "Metrics cannot be combined with MetricName, Namespace, Dimensions, Statistic, ExtendedStatistic or Period.")
 		}
 		if err := checkQueries(in.Metrics); err != nil {
 			return err
@@ -217,7 +217,7 @@ func (in *DescribeAlarmsInput) resource() string {
 
 func (s *Service) describeAlarms(_ context.Context, in *DescribeAlarmsInput) (*DescribeAlarmsOutput, error) {
 	if in.AlarmNamePrefix != nil && len(in.AlarmNames) > 0 {
-		return nil, &apiError{kind: errInvalidCombination, msg: "AlarmNames and AlarmNamePrefix cannot be used together."}
+		return nil, apiErr(codeInvalidCombination, "AlarmNames and AlarmNamePrefix cannot be used together.")
 	}
 	if in.StateValue != "" && in.StateValue != StateOK && in.StateValue != StateAlarm && in.StateValue != StateInsufficientData {
 		return nil, invalidParam("The value " + in.StateValue + " for parameter StateValue is invalid.")
@@ -336,7 +336,7 @@ func (s *Service) setAlarmState(_ context.Context, in *SetAlarmStateInput) (*emp
 	defer s.mu.Unlock()
 	a := s.alarms[in.AlarmName]
 	if a == nil {
-		return nil, &apiError{kind: errNotFound, msg: "Alarm " + in.AlarmName + " not found"}
+		return nil, apiErr(codeNotFound, "Alarm "+in.AlarmName+" not found")
 	}
 	period := ruleOf(a.Config).Period
 	a.hold = now.Truncate(period).Add(period)
@@ -363,7 +363,7 @@ func (s *Service) deleteAlarms(_ context.Context, in *AlarmNamesInput) (*empty, 
 	defer s.mu.Unlock()
 	for _, n := range in.AlarmNames {
 		if s.alarms[n] == nil {
-			return nil, &apiError{kind: errNotFound, msg: "Alarm " + n + " not found"}
+			return nil, apiErr(codeNotFound, "Alarm "+n+" not found")
 		}
 	}
 	for _, n := range in.AlarmNames {

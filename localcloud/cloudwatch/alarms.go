@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -161,7 +162,7 @@ func (s *Service) evaluate(a *alarm, now time.Time) {
 	r := ruleOf(a.Config)
 	points, err := s.alarmPoints(a.Config, r, now)
 	if err != nil {
-		s.logf("cloudwatch: evaluate alarm %s: %v", a.Config.AlarmName, err)
+		s.log.Error("evaluate alarm", "alarm", a.Config.AlarmName, "err", err)
 		return
 	}
 	out := Evaluate(r, points, now)
@@ -170,7 +171,7 @@ func (s *Service) evaluate(a *alarm, now time.Time) {
 	}
 	s.transition(a, out.State, out.Reason, out.ReasonData, now)
 	if err := s.saveAlarms(); err != nil {
-		s.logf("cloudwatch: %v", err)
+		s.log.Error("save alarms", "err", err)
 	}
 }
 
@@ -188,7 +189,7 @@ func (s *Service) transition(a *alarm, state, reason, data string, now time.Time
 	}
 	body, err := json.Marshal(detail)
 	if err != nil {
-		s.logf("cloudwatch: alarm event for %s: %v", a.Config.AlarmName, err)
+		s.log.Error("encode alarm event", "alarm", a.Config.AlarmName, "err", err)
 		return
 	}
 	s.events.emit(bus.Event{
@@ -273,7 +274,7 @@ func eventMetrics(c PutMetricAlarmInput) []eventMetric {
 // slow consumer never holds the service's lock.
 type emitter struct {
 	sink    bus.Events
-	logf    func(string, ...any)
+	log     *slog.Logger
 	mu      sync.Mutex
 	queue   []bus.Event
 	signal  chan struct{}
@@ -281,8 +282,8 @@ type emitter struct {
 	stopped chan struct{}
 }
 
-func newEmitter(sink bus.Events, logf func(string, ...any)) *emitter {
-	e := &emitter{sink: sink, logf: logf, signal: make(chan struct{}, 1), done: make(chan struct{}), stopped: make(chan struct{})}
+func newEmitter(sink bus.Events, log *slog.Logger) *emitter {
+	e := &emitter{sink: sink, log: log, signal: make(chan struct{}, 1), done: make(chan struct{}), stopped: make(chan struct{})}
 	go e.run()
 	return e
 }
@@ -325,7 +326,7 @@ func (e *emitter) drain() {
 		for _, ev := range batch {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			if err := e.sink.PutEvent(ctx, ev); err != nil {
-				e.logf("cloudwatch: put alarm event for %v: %v", ev.Resources, err)
+				e.log.Error("put alarm event", "resources", ev.Resources, "err", err)
 			}
 			cancel()
 		}

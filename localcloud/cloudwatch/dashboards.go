@@ -36,7 +36,7 @@ func (s *Service) putDashboard(_ context.Context, in *PutDashboardInput) (*PutDa
 		Widgets []json.RawMessage `json:"widgets"`
 	}
 	if err := json.Unmarshal([]byte(in.DashboardBody), &body); err != nil {
-		return nil, &apiError{kind: errDashboardInput, msg: "The dashboard body is invalid, there are 1 validation errors: [ { \"dataPath\": \"\", \"message\": \"Should be an object with a widgets array: " + err.Error() + "\" } ]"}
+		return nil, apiErr(codeDashboardInput, "The dashboard body is invalid, there are 1 validation errors: [ { \"dataPath\": \"\", \"message\": \"Should be an object with a widgets array: "+err.Error()+"\" } ]")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -57,7 +57,7 @@ func (s *Service) getDashboard(_ context.Context, in *GetDashboardInput) (*GetDa
 	defer s.mu.Unlock()
 	d := s.dashboards[in.DashboardName]
 	if d == nil {
-		return nil, &apiError{kind: errDashboardNotFound, msg: "Dashboard " + in.DashboardName + " does not exist"}
+		return nil, apiErr(codeDashboardNotFound, "Dashboard "+in.DashboardName+" does not exist")
 	}
 	arn, name, body := dashboardARN(d.Name), d.Name, d.Body
 	return &GetDashboardOutput{DashboardArn: &arn, DashboardName: &name, DashboardBody: &body}, nil
@@ -97,7 +97,7 @@ func (s *Service) deleteDashboards(_ context.Context, in *DeleteDashboardsInput)
 	defer s.mu.Unlock()
 	for _, n := range in.DashboardNames {
 		if s.dashboards[n] == nil {
-			return nil, &apiError{kind: errDashboardNotFound, msg: "Dashboard " + n + " does not exist"}
+			return nil, apiErr(codeDashboardNotFound, "Dashboard "+n+" does not exist")
 		}
 	}
 	for _, n := range in.DashboardNames {

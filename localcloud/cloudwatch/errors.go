@@ -1,72 +1,80 @@
 package cloudwatch
 
 import (
-	"errors"
 	"net/http"
 
-	"github.com/greenlight/greenlight/localcloud/bus"
-	"github.com/greenlight/greenlight/localcloud/fault"
+	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 )
 
-// errorKind is a CloudWatch error: the Smithy shape the SDK decodes, the
-// code the query protocol uses for it, and its HTTP status.
+// Error codes answered by the service: the names of CloudWatch's Smithy
+// error shapes, which the JSON and CBOR protocols write as "__type" and the
+// SDKs match their typed errors on.
+const (
+	codeNotFound           = "ResourceNotFound"
+	codeDashboardNotFound  = "DashboardNotFoundError"
+	codeInvalidParam       = "InvalidParameterValueException"
+	codeInvalidCombination = "InvalidParameterCombinationException"
+	codeMissingParam       = "MissingRequiredParameterException"
+	codeLimitExceeded      = "LimitExceededFault"
+	codeInvalidNextToken   = "InvalidNextToken"
+	codeDashboardInput     = "DashboardInvalidInputError"
+	codeInvalidAction      = "InvalidAction"
+	codeMalformed          = "SerializationException"
+	codeInternal           = "InternalServiceFault"
+)
+
+// errorKind is what the protocols need to know of a code beyond its name:
+// the HTTP status and the code the query protocol (and the
+// X-Amzn-Query-Error header) uses for it.
 type errorKind struct {
-	shape  string // Smithy shape name, the "__type" of CBOR and JSON errors
-	code   string // awsQueryError code
-	status int
+	status    int
+	queryCode string
 }
 
-var (
-	errNotFound           = errorKind{"ResourceNotFound", "ResourceNotFound", http.StatusNotFound}
-	errDashboardNotFound  = errorKind{"DashboardNotFoundError", "ResourceNotFound", http.StatusNotFound}
-	errInvalidParam       = errorKind{"InvalidParameterValueException", "InvalidParameterValue", http.StatusBadRequest}
-	errInvalidCombination = errorKind{"InvalidParameterCombinationException", "InvalidParameterCombination", http.StatusBadRequest}
-	errMissingParam       = errorKind{"MissingRequiredParameterException", "MissingParameter", http.StatusBadRequest}
-	errLimitExceeded      = errorKind{"LimitExceededFault", "LimitExceeded", http.StatusBadRequest}
-	errInvalidNextToken   = errorKind{"InvalidNextToken", "InvalidNextToken", http.StatusBadRequest}
-	errDashboardInput     = errorKind{"DashboardInvalidInputError", "InvalidParameterInput", http.StatusBadRequest}
-	errInvalidAction      = errorKind{"InvalidAction", "InvalidAction", http.StatusBadRequest}
-	errMalformed          = errorKind{"SerializationException", "MalformedQueryString", http.StatusBadRequest}
-	errInternal           = errorKind{"InternalServiceFault", "InternalServiceError", http.StatusInternalServerError}
-)
-
-// apiError is an error answered to the client in its protocol.
-type apiError struct {
-	kind errorKind
-	msg  string
+var kinds = map[string]errorKind{
+	codeNotFound:           {http.StatusNotFound, "ResourceNotFound"},
+	codeDashboardNotFound:  {http.StatusNotFound, "ResourceNotFound"},
+	codeInvalidParam:       {http.StatusBadRequest, "InvalidParameterValue"},
+	codeInvalidCombination: {http.StatusBadRequest, "InvalidParameterCombination"},
+	codeMissingParam:       {http.StatusBadRequest, "MissingParameter"},
+	codeLimitExceeded:      {http.StatusBadRequest, "LimitExceeded"},
+	codeInvalidNextToken:   {http.StatusBadRequest, "InvalidNextToken"},
+	codeDashboardInput:     {http.StatusBadRequest, "InvalidParameterInput"},
+	codeInvalidAction:      {http.StatusBadRequest, "InvalidAction"},
+	codeMalformed:          {http.StatusBadRequest, "MalformedQueryString"},
+	codeInternal:           {http.StatusInternalServerError, "InternalServiceError"},
 }
 
-func (e *apiError) Error() string { return e.kind.code + ": " + e.msg }
+// apiErr returns the error code answered with its status and msg.
+func apiErr(code, msg string) *awserr.Error {
+	return awserr.New(code, kinds[code].status, msg)
+}
 
-// ErrorCode returns the query-protocol error code.
-func (e *apiError) ErrorCode() string { return e.kind.code }
+func invalidParam(msg string) error { return apiErr(codeInvalidParam, msg) }
+func missingParam(msg string) error { return apiErr(codeMissingParam, msg) }
 
-// HTTPStatus returns the HTTP status of the error.
-func (e *apiError) HTTPStatus() int { return e.kind.status }
+// queryCode is the query protocol's name for code; a code the service does
+// not know of (an injected fault's) keeps its name.
+func queryCode(code string) string {
+	if k, ok := kinds[code]; ok {
+		return k.queryCode
+	}
+	return code
+}
 
-var _ bus.APIError = (*apiError)(nil)
-
-func invalidParam(msg string) error { return &apiError{kind: errInvalidParam, msg: msg} }
-func missingParam(msg string) error { return &apiError{kind: errMissingParam, msg: msg} }
-
-// asAPIError turns any error into the kind to answer: an API error keeps its
-// kind, an injected fault its own code and status, anything else is internal.
-func asAPIError(err error) *apiError {
-	var ae *apiError
-	if errors.As(err, &ae) {
+// asAPIError turns any error into the AWS error to answer: an AWS error (the
+// service's own, an injected fault) as it is, anything else as internal.
+func asAPIError(err error) *awserr.Error {
+	if ae, ok := awserr.As(err); ok {
 		return ae
 	}
-	var fe *fault.Error
-	if errors.As(err, &fe) {
-		return &apiError{kind: errorKind{shape: fe.Code, code: fe.Code, status: fe.Status}, msg: fe.Message}
-	}
-	return &apiError{kind: errInternal, msg: err.Error()}
+	return apiErr(codeInternal, err.Error())
 }
 
 // faultType is "Sender" for client errors and "Receiver" for server errors,
-// as the query protocol and the x-amzn-query-error header say it.
-func (e *apiError) faultType() string {
-	if e.kind.status >= 500 {
+// as the query protocol and the X-Amzn-Query-Error header say it.
+func faultType(e *awserr.Error) string {
+	if e.ServerSide() {
 		return "Receiver"
 	}
 	return "Sender"

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 )
 
 func TestEvaluate(t *testing.T) {
@@ -196,7 +198,7 @@ func TestStatistics(t *testing.T) {
 	for _, tt := range errs {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := newSample(tt.d, at)
-			if ae, ok := err.(*apiError); !ok || ae.ErrorCode() != tt.code {
+			if ae, ok := err.(*awserr.Error); !ok || queryCode(ae.ErrorCode()) != tt.code {
 				t.Errorf("error = %v, want %s", err, tt.code)
 			}
 		})

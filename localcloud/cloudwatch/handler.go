@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 	"github.com/greenlight/greenlight/localcloud/internal/uuid"
 )
 
@@ -66,7 +67,7 @@ var operations = map[string]operation{
 type protocol interface {
 	decode(in any) error
 	writeResult(w http.ResponseWriter, operation, requestID string, out any)
-	writeError(w http.ResponseWriter, operation, requestID string, e *apiError)
+	writeError(w http.ResponseWriter, operation, requestID string, e *awserr.Error)
 }
 
 // ServeHTTP answers a CloudWatch API request in the protocol it came in:
@@ -96,13 +97,13 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		name, p = qp.values.Get("Action"), qp
 	}
 	if err != nil {
-		p.writeError(w, name, requestID, &apiError{kind: errMalformed, msg: "could not read the request: " + err.Error()})
+		p.writeError(w, name, requestID, apiErr(codeMalformed, "could not read the request: "+err.Error()))
 		return
 	}
 	out, aerr := s.call(r.Context(), p, name)
 	if aerr != nil {
-		if aerr.kind.status >= 500 {
-			s.logf("cloudwatch: %s: %v", name, aerr)
+		if aerr.ServerSide() {
+			s.log.Error("operation failed", "operation", name, "err", aerr)
 		}
 		p.writeError(w, name, requestID, aerr)
 		return
@@ -112,17 +113,17 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // call decodes the input of the named operation, consults the fault
 // injector and runs the operation.
-func (s *Service) call(ctx context.Context, p protocol, name string) (any, *apiError) {
+func (s *Service) call(ctx context.Context, p protocol, name string) (any, *awserr.Error) {
 	o, ok := operations[name]
 	if !ok {
 		if name == "" {
-			return nil, &apiError{kind: errMissingParam, msg: "The request names no operation (Action)."}
+			return nil, apiErr(codeMissingParam, "The request names no operation (Action).")
 		}
-		return nil, &apiError{kind: errInvalidAction, msg: "The operation " + name + " is not supported by the local CloudWatch."}
+		return nil, apiErr(codeInvalidAction, "The operation "+name+" is not supported by the local CloudWatch.")
 	}
 	in := o.input()
 	if err := p.decode(in); err != nil {
-		return nil, &apiError{kind: errMalformed, msg: fmt.Sprintf("could not decode the %s request: %v", name, err)}
+		return nil, apiErr(codeMalformed, fmt.Sprintf("could not decode the %s request: %v", name, err))
 	}
 	if err := s.faults.Check(ctx, signingName, name, in.resource()); err != nil {
 		return nil, asAPIError(err)

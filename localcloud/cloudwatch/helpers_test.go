@@ -2,6 +2,7 @@ package cloudwatch_test
 
 import (
 	"context"
+	"log/slog"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -83,7 +84,7 @@ func (r *recorder) waitFor(t *testing.T, timeout time.Duration, match func(bus.E
 // newService starts a service with the given clock and sink, closed at cleanup.
 func newService(t *testing.T, c clock.Clock, events bus.Events, dir string) *cloudwatch.Service {
 	t.Helper()
-	svc, err := cloudwatch.New(cloudwatch.Options{Dir: dir, Clock: c, Events: events, Logf: t.Logf})
+	svc, err := cloudwatch.New(cloudwatch.Options{Dir: dir, Clock: c, Events: events, Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 )
 
 const xmlNamespace = "http://monitoring.amazonaws.com/doc/2010-08-01/"
@@ -111,12 +113,12 @@ func (queryProtocol) writeResult(w http.ResponseWriter, operation, requestID str
 	writeBody(w, "text/xml", requestID, http.StatusOK, b.Bytes(), nil)
 }
 
-func (queryProtocol) writeError(w http.ResponseWriter, _, requestID string, e *apiError) {
+func (queryProtocol) writeError(w http.ResponseWriter, _, requestID string, e *awserr.Error) {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, `<ErrorResponse xmlns="%s"><Error><Type>%s</Type><Code>%s</Code><Message>`, xmlNamespace, e.faultType(), e.kind.code)
-	_ = xml.EscapeText(&b, []byte(e.msg)) // writes to a buffer cannot fail
+	fmt.Fprintf(&b, `<ErrorResponse xmlns="%s"><Error><Type>%s</Type><Code>%s</Code><Message>`, xmlNamespace, faultType(e), queryCode(e.Code))
+	_ = xml.EscapeText(&b, []byte(e.Message)) // writes to a buffer cannot fail
 	fmt.Fprintf(&b, "</Message></Error><RequestId>%s</RequestId></ErrorResponse>", requestID)
-	writeBody(w, "text/xml", requestID, e.kind.status, b.Bytes(), nil)
+	writeBody(w, "text/xml", requestID, e.Status, b.Bytes(), nil)
 }
 
 // writeXMLFields writes the present members of a struct as elements.

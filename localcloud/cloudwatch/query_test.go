@@ -158,7 +158,9 @@ func TestQueryProtocol(t *testing.T) {
 	}
 
 	t.Run("injected fault", func(t *testing.T) {
-		faults.Add(fault.Rule{Service: "monitoring", Operation: "DescribeAlarms", Code: "Throttling", Status: 429, Count: 1})
+		if err := faults.Add(fault.Rule{Service: "monitoring", Operation: "DescribeAlarms", Code: "Throttling", Status: 429, Count: 1}); err != nil {
+			t.Fatal(err)
+		}
 		form := url.Values{"Action": {"DescribeAlarms"}, "Version": {"2010-08-01"}}.Encode()
 		status, body := postForm(t, endpoint, form)
 		if status != 429 {

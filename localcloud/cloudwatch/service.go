@@ -14,6 +14,7 @@ package cloudwatch
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 	"sync"
@@ -32,18 +33,18 @@ const retention = 15 * 24 * time.Hour
 
 // Options configures a Service.
 type Options struct {
-	Dir    string          // where alarms, dashboards and metric data persist; "" keeps them in memory
+	Dir    string          // the service's own folder for alarms, dashboards and metric data; "" keeps them in memory
 	Clock  clock.Clock     // nil means the wall clock
 	Faults *fault.Injector // nil injects nothing
 	Events bus.Events      // receives alarm state-change events; nil drops them
-	Logf   func(string, ...any)
+	Logger *slog.Logger    // reports what fails off the request path; nil discards
 }
 
 // Service is the local CloudWatch.
 type Service struct {
 	clock  clock.Clock
 	faults *fault.Injector
-	logf   func(string, ...any)
+	log    *slog.Logger
 	store  *store
 	events *emitter
 
@@ -94,7 +95,7 @@ func New(opts Options) (*Service, error) {
 	s := &Service{
 		clock:      opts.Clock,
 		faults:     opts.Faults,
-		logf:       opts.Logf,
+		log:        opts.Logger,
 		metrics:    map[string]*metricSeries{},
 		alarms:     map[string]*alarm{},
 		dashboards: map[string]*dashboard{},
@@ -105,8 +106,8 @@ func New(opts Options) (*Service, error) {
 	if s.clock == nil {
 		s.clock = clock.Real{}
 	}
-	if s.logf == nil {
-		s.logf = func(string, ...any) {}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
 	}
 	if opts.Dir != "" {
 		st, err := openStore(opts.Dir)
@@ -119,7 +120,7 @@ func New(opts Options) (*Service, error) {
 			return nil, err
 		}
 	}
-	s.events = newEmitter(opts.Events, s.logf)
+	s.events = newEmitter(opts.Events, s.log)
 	go s.evaluateLoop()
 	return s, nil
 }

@@ -201,7 +201,7 @@ func newSample(d MetricDatum, at time.Time) (sample, error) {
 	case set == 0:
 		return s, missingParam("One of Value, Values or StatisticValues must be set for metric " + d.MetricName + ".")
 	case set > 1:
-		return s, &apiError{kind: errInvalidCombination, msg: "Only one of Value, Values and StatisticValues may be set for metric " + d.MetricName + "."}
+		return s, apiErr(codeInvalidCombination, "Only one of Value, Values and StatisticValues may be set for metric "+d.MetricName+".")
 	}
 	for _, v := range []float64{s.Sum, s.Min, s.Max, s.Count} {
 		if math.IsNaN(v) || math.IsInf(v, 0) {

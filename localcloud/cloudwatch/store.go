@@ -113,7 +113,7 @@ func (s *Service) load() error {
 		var r metricRecord
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			// A line that does not parse (torn by a crash) is logged and skipped.
-			s.logf("cloudwatch: metrics.jsonl line %d skipped: %v", line, err)
+			s.log.Warn("metrics.jsonl: line skipped", "line", line, "err", err)
 			continue
 		}
 		s.addSample(r.Metric, r.Sample, now)

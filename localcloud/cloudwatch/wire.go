@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/fxamacker/cbor/v2"
+
+	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 )
 
 var timeType = reflect.TypeFor[time.Time]()
@@ -82,17 +84,17 @@ func (cborProtocol) writeResult(w http.ResponseWriter, _, requestID string, out 
 	tree, _ := toTree(reflect.ValueOf(out), func(t time.Time) any { return t })
 	b, err := cborEnc.Marshal(tree)
 	if err != nil {
-		cborProtocol{}.writeError(w, "", requestID, &apiError{kind: errInternal, msg: err.Error()})
+		cborProtocol{}.writeError(w, "", requestID, apiErr(codeInternal, err.Error()))
 		return
 	}
 	writeBody(w, "application/cbor", requestID, http.StatusOK, b, func(h http.Header) { h.Set("Smithy-Protocol", "rpc-v2-cbor") })
 }
 
-func (cborProtocol) writeError(w http.ResponseWriter, _, requestID string, e *apiError) {
-	b, _ := cborEnc.Marshal(map[string]string{"__type": shapePrefix + e.kind.shape, "message": e.msg}) // strings always encode
-	writeBody(w, "application/cbor", requestID, e.kind.status, b, func(h http.Header) {
+func (cborProtocol) writeError(w http.ResponseWriter, _, requestID string, e *awserr.Error) {
+	b, _ := cborEnc.Marshal(map[string]string{"__type": shapePrefix + e.Code, "message": e.Message}) // strings always encode
+	writeBody(w, "application/cbor", requestID, e.Status, b, func(h http.Header) {
 		h.Set("Smithy-Protocol", "rpc-v2-cbor")
-		h.Set("X-Amzn-Query-Error", e.kind.code+";"+e.faultType())
+		h.Set("X-Amzn-Query-Error", queryCode(e.Code)+";"+faultType(e))
 	})
 }
 
@@ -116,16 +118,16 @@ func (jsonProtocol) writeResult(w http.ResponseWriter, _, requestID string, out 
 	tree, _ := toTree(reflect.ValueOf(out), func(t time.Time) any { return float64(t.UnixMilli()) / 1e3 })
 	b, err := json.Marshal(tree)
 	if err != nil {
-		jsonProtocol{}.writeError(w, "", requestID, &apiError{kind: errInternal, msg: err.Error()})
+		jsonProtocol{}.writeError(w, "", requestID, apiErr(codeInternal, err.Error()))
 		return
 	}
 	writeBody(w, "application/x-amz-json-1.0", requestID, http.StatusOK, b, nil)
 }
 
-func (jsonProtocol) writeError(w http.ResponseWriter, _, requestID string, e *apiError) {
-	b, _ := json.Marshal(map[string]string{"__type": shapePrefix + e.kind.shape, "message": e.msg}) // strings always encode
-	writeBody(w, "application/x-amz-json-1.0", requestID, e.kind.status, b, func(h http.Header) {
-		h.Set("X-Amzn-Query-Error", e.kind.code+";"+e.faultType())
+func (jsonProtocol) writeError(w http.ResponseWriter, _, requestID string, e *awserr.Error) {
+	b, _ := json.Marshal(map[string]string{"__type": shapePrefix + e.Code, "message": e.Message}) // strings always encode
+	writeBody(w, "application/x-amz-json-1.0", requestID, e.Status, b, func(h http.Header) {
+		h.Set("X-Amzn-Query-Error", queryCode(e.Code)+";"+faultType(e))
 	})
 }
 

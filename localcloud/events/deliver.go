@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -139,6 +141,10 @@ func (s *Service) dispatch(e bus.Event) (string, error) {
 
 	var todo []delivery
 	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return "", errClosed
+	}
 	for _, r := range s.rules {
 		if r.compiled == nil || r.State == "DISABLED" || !r.compiled.Match(doc) {
 			continue
@@ -147,15 +153,18 @@ func (s *Service) dispatch(e bus.Event) (string, error) {
 			todo = append(todo, delivery{rule: r.Name, target: *t})
 		}
 	}
+	// Counted under the lock, so that Close, which waits for them, knows
+	// of every delivery it did not refuse.
+	s.inflight.Add(len(todo))
 	s.mu.Unlock()
 
 	for _, d := range todo {
 		input, err := buildInput(d, raw, doc, s.opts.Clock.Now())
 		if err != nil {
-			s.opts.Logger.Error("eventbridge: build target input", "rule", d.rule, "target", d.target.ID, "err", err)
+			s.opts.Logger.Error("build target input", "rule", d.rule, "target", d.target.ID, "err", err)
+			s.inflight.Done()
 			continue
 		}
-		s.inflight.Add(1)
 		go func() {
 			defer s.inflight.Done()
 			s.deliver(d, env.ID, input)
@@ -195,8 +204,9 @@ func selectPath(path string, doc any) (any, error) {
 }
 
 // transform fills an InputTemplate: <name> becomes the value InputPathsMap
-// selects (a string as it is, anything else as JSON), and the predefined
-// <aws.events.*> variables are available.
+// selects (a string as it is, anything else as JSON; null when the path
+// selects nothing), and the predefined <aws.events.*> variables are
+// available. See substitute for how the template is read.
 func transform(tr *InputTransformer, rule string, raw []byte, doc any, now time.Time) (string, error) {
 	values := map[string]string{
 		"aws.events.rule-arn":             ruleARN(rule),
@@ -204,8 +214,9 @@ func transform(tr *InputTransformer, rule string, raw []byte, doc any, now time.
 		"aws.events.event.json":           string(raw),
 		"aws.events.event.ingestion-time": timestamp(now),
 	}
-	for name, path := range tr.InputPathsMap {
-		v, err := selectPath(path, doc)
+	// In name order, so that of several bad paths the same one is reported.
+	for _, name := range slices.Sorted(maps.Keys(tr.InputPathsMap)) {
+		v, err := selectPath(tr.InputPathsMap[name], doc)
 		if err != nil {
 			return "", fmt.Errorf("InputPathsMap %s: %w", name, err)
 		}
@@ -219,11 +230,39 @@ func transform(tr *InputTransformer, rule string, raw []byte, doc any, now time.
 		}
 		values[name] = string(b)
 	}
-	out := tr.InputTemplate
-	for name, v := range values {
-		out = strings.ReplaceAll(out, "<"+name+">", v)
+	return substitute(tr.InputTemplate, values), nil
+}
+
+// substitute replaces the placeholders of template in one pass from left to
+// right, as EventBridge does: each <name> that values defines becomes its
+// value, which is copied as it is and never read again for placeholders (a
+// value that contains "<other>" keeps that text). A "<" that does not open a
+// defined placeholder is kept, and the text after it is read on, so that
+// "<<a>" is "<" followed by a's value; the characters "<" and ">" cannot be
+// escaped.
+func substitute(template string, values map[string]string) string {
+	var b strings.Builder
+	for {
+		open := strings.IndexByte(template, '<')
+		if open < 0 {
+			break
+		}
+		end := strings.IndexByte(template[open+1:], '>')
+		if end < 0 {
+			break
+		}
+		end += open + 1
+		if v, ok := values[template[open+1:end]]; ok {
+			b.WriteString(template[:open])
+			b.WriteString(v)
+			template = template[end+1:]
+			continue
+		}
+		b.WriteString(template[:open+1])
+		template = template[open+1:]
 	}
-	return out, nil
+	b.WriteString(template)
+	return b.String()
 }
 
 // deliverAttempts bounds the retries of a target that is throttled or
@@ -238,7 +277,7 @@ func (s *Service) deliver(d delivery, eventID, input string) {
 			return
 		}
 		if attempt == deliverAttempts || !retryable(err) {
-			s.opts.Logger.Error("eventbridge: deliver event", "rule", d.rule, "target", d.target.ID, "arn", d.target.Arn, "event", eventID, "err", err)
+			s.opts.Logger.Error("deliver event", "rule", d.rule, "target", d.target.ID, "arn", d.target.Arn, "event", eventID, "err", err)
 			return
 		}
 		select {

@@ -38,7 +38,8 @@ const DefaultBus = "default"
 
 // Options configures the service.
 type Options struct {
-	// Dir keeps rules and targets across restarts; empty keeps them in memory.
+	// Dir is the service's own folder: it keeps rules and targets across
+	// restarts (in rules.json); empty keeps them in memory.
 	Dir string
 	// Clock stamps events and paces delivery retries; nil is the wall clock.
 	Clock clock.Clock
@@ -48,7 +49,7 @@ type Options struct {
 	Executions bus.Executions
 	// Invoker runs the Lambda targets; nil drops them.
 	Invoker bus.Invoker
-	// Logger reports deliveries that failed; nil is slog.Default().
+	// Logger reports deliveries that failed; nil discards.
 	Logger *slog.Logger
 }
 
@@ -56,8 +57,9 @@ type Options struct {
 type Service struct {
 	opts Options
 
-	mu    sync.Mutex
-	rules map[string]*rule
+	mu     sync.Mutex
+	rules  map[string]*rule
+	closed bool
 
 	ctx      context.Context // cancelled by Close, ends pending deliveries
 	cancel   context.CancelFunc
@@ -100,7 +102,7 @@ func New(opts Options) (*Service, error) {
 		opts.Clock = clock.Real{}
 	}
 	if opts.Logger == nil {
-		opts.Logger = slog.Default()
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{opts: opts, rules: map[string]*rule{}}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
@@ -110,14 +112,21 @@ func New(opts Options) (*Service, error) {
 	return s, nil
 }
 
-// Close stops pending deliveries and waits for them to end.
+// errClosed refuses an event once Close has begun.
+var errClosed = awserr.New("InternalException", http.StatusInternalServerError, "The service is shutting down.")
+
+// Close stops pending deliveries and waits for them to end; an event put
+// afterwards is refused.
 func (s *Service) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
 	s.cancel()
 	s.inflight.Wait()
 	return nil
 }
 
-func (s *Service) statePath() string { return filepath.Join(s.opts.Dir, "events", "rules.json") }
+func (s *Service) statePath() string { return filepath.Join(s.opts.Dir, "rules.json") }
 
 func (s *Service) load() error {
 	if s.opts.Dir == "" {
@@ -210,29 +219,24 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.Header().Set("X-Amzn-RequestId", uuid.New())
 	if err := json.NewEncoder(w).Encode(out); err != nil {
-		s.opts.Logger.Error("eventbridge: write response", "operation", op, "err", err)
+		s.opts.Logger.Error("write response", "operation", op, "err", err)
 	}
 }
 
-// writeError answers err as an awsJson1.1 error. Errors that carry an AWS
-// code (an injected fault, an *awserr.Error) keep it; anything else is an
+// writeError answers err as an awsJson1.1 error. An AWS error (one of the
+// service's own, an injected fault) keeps its code; anything else is an
 // InternalException.
 func (s *Service) writeError(w http.ResponseWriter, err error) {
-	code, status, message := "InternalException", http.StatusInternalServerError, err.Error()
-	var fe *fault.Error
-	var ae *awserr.Error
-	switch {
-	case errors.As(err, &fe):
-		code, status, message = fe.Code, fe.Status, fe.Message
-	case errors.As(err, &ae):
-		code, status, message = ae.Code, ae.Status, ae.Message
+	ae, ok := awserr.As(err)
+	if !ok {
+		ae = awserr.New("InternalException", http.StatusInternalServerError, err.Error())
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("X-Amzn-ErrorType", code)
+	w.Header().Set("X-Amzn-ErrorType", ae.Code)
 	w.Header().Set("X-Amzn-RequestId", uuid.New())
-	w.WriteHeader(status)
-	if err := json.NewEncoder(w).Encode(map[string]string{"__type": code, "message": message}); err != nil {
-		s.opts.Logger.Error("eventbridge: write error response", "code", code, "err", err)
+	w.WriteHeader(ae.Status)
+	if err := json.NewEncoder(w).Encode(map[string]string{"__type": ae.Code, "message": ae.Message}); err != nil {
+		s.opts.Logger.Error("write error response", "code", ae.Code, "err", err)
 	}
 }
 

@@ -346,7 +346,9 @@ func TestPersistenceAndFaults(t *testing.T) {
 	if c := g.targets.next(t); c.arn != stateMachine {
 		t.Errorf("after restart delivered to %s", c.arn)
 	}
-	g.faults.Add(fault.Rule{Service: "events", Operation: "PutRule", Code: "ThrottlingException", Status: 400, Count: 1})
+	if err := g.faults.Add(fault.Rule{Service: "events", Operation: "PutRule", Code: "ThrottlingException", Status: 400, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
 	_, err := g.client.PutRule(context.Background(), &eventbridge.PutRuleInput{Name: aws.String("x"), EventPattern: aws.String(releaseRule)},
 		func(o *eventbridge.Options) { o.RetryMaxAttempts = 1 })
 	if code := errorCode(err); code != "ThrottlingException" {
@@ -396,8 +398,8 @@ func TestResponseWriteFailureIsLogged(t *testing.T) {
 	tests := []struct {
 		name, target, want string
 	}{
-		{"result", "AWSEvents.ListRules", "eventbridge: write response"},
-		{"error", "AWSEvents.Unknown", "eventbridge: write error response"},
+		{"result", "AWSEvents.ListRules", `msg="write response"`},
+		{"error", "AWSEvents.Unknown", `msg="write error response"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -415,4 +417,18 @@ func TestResponseWriteFailureIsLogged(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestClosedServiceStartsNoDelivery(t *testing.T) {
+	f := start(t, "")
+	f.rule(t, "releases", releaseRule, types.Target{Id: aws.String("workflow"), Arn: aws.String(stateMachine)})
+	if err := f.svc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	err := f.svc.PutEvent(context.Background(), bus.Event{Source: "aws.s3", DetailType: "Object Created", Detail: json.RawMessage(s3Detail("b", "releases/orders/42.zip"))})
+	var ae bus.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "InternalException" {
+		t.Errorf("PutEvent after Close = %v, want an InternalException", err)
+	}
+	f.targets.none(t)
 }

@@ -7,9 +7,14 @@ package fault
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 )
 
 // Rule says how one operation misbehaves. Service is the SigV4 signing name
@@ -39,6 +44,48 @@ type Rule struct {
 	AfterRun bool `json:"afterRun,omitempty"`
 }
 
+// Services are the SigV4 signing names of the services a rule can name.
+var Services = []string{"s3", "lambda", "states", "events", "sns", "monitoring"}
+
+// RuleError reports a rule that cannot be installed, and why.
+type RuleError struct {
+	Reason string
+}
+
+func (e *RuleError) Error() string { return "fault rule: " + e.Reason }
+
+// Validate reports why r cannot be installed: it must name a service of
+// Services and an operation, and have an effect (an error code, a function
+// error or a latency) that makes sense together. Every way of adding a rule
+// (Injector.Add, and through it the control endpoint and the CLI) checks it
+// here. The error is a *RuleError.
+func (r Rule) Validate() error {
+	reason := ""
+	switch {
+	case !slices.Contains(Services, r.Service):
+		reason = fmt.Sprintf("service %q is not one of %s", r.Service, strings.Join(Services, ", "))
+	case r.Operation == "":
+		reason = "operation is required (e.g. UpdateAlias)"
+	case r.FunctionError != "" && (r.Service != "lambda" || r.Operation != "Invoke"):
+		reason = "a function error applies to lambda Invoke only"
+	case r.FunctionError != "" && r.Code != "":
+		reason = "give a function error or an error code, not both"
+	case r.AfterRun && r.FunctionError == "":
+		reason = "afterRun needs a function error"
+	case r.Code == "" && r.FunctionError == "" && r.Latency <= 0:
+		reason = "give an error code, a function error, a latency, or a combination"
+	case r.Status != 0 && (r.Status < 400 || r.Status > 599):
+		reason = fmt.Sprintf("status %d is not an HTTP error status", r.Status)
+	case r.Latency < 0:
+		reason = "latency must not be negative"
+	case r.Skip < 0:
+		reason = "skip must not be negative"
+	default:
+		return nil
+	}
+	return &RuleError{Reason: reason}
+}
+
 // Common FunctionError types, as Lambda reports them.
 const (
 	Crash   = "Runtime.ExitError"
@@ -52,21 +99,6 @@ type Invocation struct {
 	AfterRun  bool
 }
 
-// Error is an injected failure; it carries the AWS error code and status.
-type Error struct {
-	Code    string
-	Status  int
-	Message string
-}
-
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
-
-// ErrorCode returns the AWS error code.
-func (e *Error) ErrorCode() string { return e.Code }
-
-// HTTPStatus returns the HTTP status to answer with.
-func (e *Error) HTTPStatus() int { return e.Status }
-
 // Injector holds the active rules. The zero value injects nothing.
 type Injector struct {
 	mu    sync.Mutex
@@ -74,11 +106,15 @@ type Injector struct {
 	hits  map[string]int
 }
 
-// Add installs a rule.
-func (in *Injector) Add(r Rule) {
+// Add installs a rule, or refuses it with the *RuleError of Validate.
+func (in *Injector) Add(r Rule) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.rules = append(in.rules, &r)
+	return nil
 }
 
 // Reset removes every rule.
@@ -108,15 +144,17 @@ func (in *Injector) Hits(service, operation string) int {
 }
 
 // Check is called by a service before it carries out an operation. It sleeps
-// for any configured latency and returns the injected *Error, if any. A nil
-// Injector injects nothing.
+// for any configured latency and returns the injected failure, if any: the
+// AWS error the services answer every failure with (it implements
+// bus.APIError), status 400 and message "injected fault" unless the rule
+// says otherwise. A nil Injector injects nothing.
 func (in *Injector) Check(ctx context.Context, service, operation, resource string) error {
 	if in == nil {
 		return nil
 	}
 	in.mu.Lock()
 	var latency time.Duration
-	var fail *Error
+	var fail *awserr.Error
 	for _, r := range in.rules {
 		if r.FunctionError != "" || !r.matches(service, operation, resource) || r.skipped() {
 			continue
@@ -125,9 +163,9 @@ func (in *Injector) Check(ctx context.Context, service, operation, resource stri
 		if r.Code == "" || r.Count == 0 || fail != nil {
 			continue
 		}
-		fail = &Error{Code: r.Code, Status: r.Status, Message: r.Message}
+		fail = awserr.New(r.Code, r.Status, r.Message)
 		if fail.Status == 0 {
-			fail.Status = 400
+			fail.Status = http.StatusBadRequest
 		}
 		if fail.Message == "" {
 			fail.Message = "injected fault"

@@ -3,6 +3,7 @@ package lambda
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math"
 	"testing"
 
@@ -156,7 +157,7 @@ func TestUpdateAliasRevisionAndRouting(t *testing.T) {
 
 func TestWeightedRouting(t *testing.T) {
 	metrics := &metricsSink{}
-	h := newHarness(t, Options{SettleTime: -1, Metrics: metrics, Logf: func(string, ...any) {}})
+	h := newHarness(t, Options{SettleTime: -1, Metrics: metrics, Logger: slog.New(slog.DiscardHandler)})
 	ctx := context.Background()
 	h.create(t, "wr", nil)
 	versions := publishLabelled(t, h, "wr", "blue", "green")

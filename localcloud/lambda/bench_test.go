@@ -2,6 +2,7 @@ package lambda
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -11,7 +12,7 @@ import (
 // BenchmarkColdStart measures an invocation that starts a new execution
 // environment (process start and runtime init) each time.
 func BenchmarkColdStart(b *testing.B) {
-	h := newHarness(b, Options{SettleTime: -1, Logf: func(string, ...any) {}})
+	h := newHarness(b, Options{SettleTime: -1, Logger: slog.New(slog.DiscardHandler)})
 	h.create(b, "cold", nil)
 	ctx := context.Background()
 	in := &awslambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("cold")}
@@ -31,7 +32,7 @@ func BenchmarkColdStart(b *testing.B) {
 // BenchmarkWarmInvoke measures an invocation through the API that reuses a
 // warm environment.
 func BenchmarkWarmInvoke(b *testing.B) {
-	h := newHarness(b, Options{SettleTime: -1, Logf: func(string, ...any) {}})
+	h := newHarness(b, Options{SettleTime: -1, Logger: slog.New(slog.DiscardHandler)})
 	h.create(b, "warm", nil)
 	h.invoke(b, "warm", "", `{}`)
 	for b.Loop() {

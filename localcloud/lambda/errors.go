@@ -2,12 +2,9 @@ package lambda
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
 
-	"github.com/greenlight/greenlight/localcloud/bus"
-	"github.com/greenlight/greenlight/localcloud/fault"
+	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 )
 
 // Error codes answered by the service, as AWS Lambda names them.
@@ -21,28 +18,8 @@ const (
 	codeStorageExceeded  = "CodeStorageExceededException"
 	codeRequestTooLarge  = "RequestTooLargeException"
 	codeService          = "ServiceException"
+	codeUnknownOperation = "UnknownOperationException"
 )
-
-// APIError is a Lambda API failure: an AWS error code, the HTTP status it is
-// answered with and a message. It implements bus.APIError, so callers of the
-// in-process Invoker see the same codes as SDK clients.
-type APIError struct {
-	Code    string
-	Status  int
-	Message string
-	// Reason is set on TooManyRequestsException, as AWS does.
-	Reason string
-}
-
-var _ bus.APIError = (*APIError)(nil)
-
-func (e *APIError) Error() string { return e.Code + ": " + e.Message }
-
-// ErrorCode returns the AWS error code.
-func (e *APIError) ErrorCode() string { return e.Code }
-
-// HTTPStatus returns the HTTP status of the error.
-func (e *APIError) HTTPStatus() int { return e.Status }
 
 var statusByCode = map[string]int{
 	codeNotFound:         http.StatusNotFound,
@@ -54,42 +31,37 @@ var statusByCode = map[string]int{
 	codeStorageExceeded:  http.StatusBadRequest,
 	codeRequestTooLarge:  http.StatusRequestEntityTooLarge,
 	codeService:          http.StatusInternalServerError,
+	codeUnknownOperation: http.StatusNotFound,
 }
 
-func apiErr(code, format string, args ...any) *APIError {
-	return &APIError{Code: code, Status: statusByCode[code], Message: fmt.Sprintf(format, args...)}
+// apiErr returns the Lambda error code with its HTTP status. Callers of the
+// in-process Invoker see it through bus.APIError, with the same codes as SDK
+// clients.
+func apiErr(code, format string, args ...any) *awserr.Error {
+	return awserr.Errorf(code, statusByCode[code], format, args...)
 }
 
-func notFound(arn string) *APIError {
+func notFound(arn string) *awserr.Error {
 	return apiErr(codeNotFound, "Function not found: %s", arn)
 }
 
-// writeError answers err as a restJson1 Lambda error. Errors that carry an
-// AWS code (an injected fault, an APIError) keep it; anything else is a
-// ServiceException.
+// writeError answers err as a restJson1 Lambda error. An AWS error (the
+// service's own, an injected fault, another service's) keeps its code;
+// anything else is a ServiceException.
 func writeError(w http.ResponseWriter, err error) {
-	var coded bus.APIError
-	code, status, msg, reason := codeService, http.StatusInternalServerError, err.Error(), ""
-	var api *APIError
-	switch {
-	case errors.As(err, &api):
-		code, status, msg, reason = api.Code, api.Status, api.Message, api.Reason
-	case errors.As(err, &coded):
-		code, status = coded.ErrorCode(), coded.HTTPStatus()
-		var injected *fault.Error
-		if errors.As(err, &injected) {
-			msg = injected.Message
-		}
+	ae, ok := awserr.As(err)
+	if !ok {
+		ae = apiErr(codeService, "%s", err.Error())
 	}
-	body := map[string]string{"Type": "User", "message": msg}
-	if status >= 500 {
+	body := map[string]string{"Type": "User", "message": ae.Message}
+	if ae.ServerSide() {
 		body["Type"] = "Service"
 	}
-	if reason != "" {
-		body["Reason"] = reason
+	if ae.Reason != "" {
+		body["Reason"] = ae.Reason
 	}
-	w.Header().Set("X-Amzn-ErrorType", code)
-	writeJSON(w, status, body)
+	w.Header().Set("X-Amzn-ErrorType", ae.Code)
+	writeJSON(w, ae.Status, body)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -43,7 +43,9 @@ func TestInjectedFunctionErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			faults.Reset()
-			faults.Add(tc.rule)
+			if err := faults.Add(tc.rule); err != nil {
+				t.Fatal(err)
+			}
 			start := time.Now()
 			res, err := h.svc.Invoke(ctx, "ff", "", []byte(tc.payload))
 			if err != nil {

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/greenlight/greenlight/localcloud/bus"
+	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 )
 
 // maxRequestBody is the largest API request AWS accepts (CreateFunction and
@@ -103,7 +104,7 @@ type settings struct {
 	Environment *environmentIn `json:"Environment"`
 }
 
-func validationErr(field string, value any, constraint string) *APIError {
+func validationErr(field string, value any, constraint string) *awserr.Error {
 	return apiErr(codeValidation, "1 validation error detected: Value '%v' at '%s' failed to satisfy constraint: %s", value, field, constraint)
 }
 

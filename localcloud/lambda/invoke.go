@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/greenlight/greenlight/localcloud/bus"
+	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 )
 
 // target is a resolved invocation: the configuration that runs and how the
@@ -78,7 +79,7 @@ func (s *Service) Invoke(ctx context.Context, function, qualifier string, payloa
 	return s.run(ctx, t, payload)
 }
 
-func tooLarge() *APIError {
+func tooLarge() *awserr.Error {
 	return apiErr(codeRequestTooLarge, "Request must be smaller than %d bytes for the InvokeFunction operation", maxPayload)
 }
 
@@ -140,7 +141,7 @@ func (s *Service) executeOrFail(ctx context.Context, t target, payload []byte) (
 			return outcome{}, elapsed, err
 		}
 	}
-	s.logf("lambda %s:%s: injected %s", t.name, t.cfg.Version, f.ErrorType)
+	s.opts.Logger.Info("injected function error", "function", t.name, "version", t.cfg.Version, "errorType", f.ErrorType)
 	return errorOutcome(f.ErrorType, f.Message), elapsed, nil
 }
 
@@ -163,15 +164,15 @@ func (s *Service) execute(ctx context.Context, t target, payload []byte) (outcom
 	inv := &invocation{id: id, payload: payload, arn: t.arn(), deadline: begin.Add(timeout), done: make(chan outcome, 1)}
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
-	s.logf("lambda %s:%s: START RequestId: %s", t.name, t.cfg.Version, id)
+	s.opts.Logger.Info("START", "function", t.name, "version", t.cfg.Version, "requestId", id)
 
 	// Duration, as on AWS, counts from the moment the runtime takes the
 	// event, so it excludes a cold start's init.
 	dispatched := begin
 	finish := func(o outcome) (outcome, time.Duration, error) {
 		d := time.Since(dispatched)
-		s.logf("lambda %s:%s: REPORT RequestId: %s Duration: %.2f ms Memory Size: %d MB",
-			t.name, t.cfg.Version, id, float64(d.Microseconds())/1000, t.cfg.MemorySize)
+		s.opts.Logger.Info("REPORT", "function", t.name, "version", t.cfg.Version, "requestId", id,
+			"durationMs", float64(d.Microseconds())/1000, "memorySizeMB", t.cfg.MemorySize)
 		return o, d, nil
 	}
 	timedOut := func() (outcome, time.Duration, error) {
@@ -237,7 +238,7 @@ func (s *Service) startEnv(key envKey, cfg fnConfig) (*env, outcome, error) {
 		return nil, errorOutcome("Runtime.InvalidEntrypoint",
 			"Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"), nil
 	}
-	e, err := startEnv(key, root, s.processEnv(key.fn, cfg, root), s.opts.Logf)
+	e, err := startEnv(key, root, s.processEnv(key.fn, cfg, root), s.opts.Logger)
 	if errors.Is(err, syscall.ENOEXEC) {
 		return nil, errorOutcome("Runtime.InvalidEntrypoint", fmt.Sprintf(
 			"%v: the bootstrap must be built for this machine (GOOS=%s GOARCH=%s)", err, runtime.GOOS, runtime.GOARCH)), nil
@@ -312,7 +313,7 @@ func (s *Service) record(t target, executed bool, values map[string]float64, at 
 		}
 	}
 	if err := s.opts.Metrics.PutMetric(context.Background(), data...); err != nil {
-		s.logf("lambda %s: record metrics: %v", t.name, err)
+		s.opts.Logger.Error("record metrics", "function", t.name, "err", err)
 	}
 }
 
@@ -386,12 +387,12 @@ func (s *Service) runEvent(t target, payload []byte) {
 			return
 		case err == nil:
 			failures++
-			s.logf("lambda %s: asynchronous invocation failed (attempt %d): %s", t.name, failures, res.Payload)
+			s.opts.Logger.Warn("asynchronous invocation failed", "function", t.name, "attempt", failures, "payload", string(res.Payload))
 		case s.ctx.Err() != nil:
 			return
 		default:
 			throttles++
-			s.logf("lambda %s: asynchronous invocation: %v", t.name, err)
+			s.opts.Logger.Warn("asynchronous invocation", "function", t.name, "err", err)
 		}
 		select {
 		case <-time.After(backoff):

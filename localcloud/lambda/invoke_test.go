@@ -254,8 +254,12 @@ func TestFaultInjection(t *testing.T) {
 	if _, err := h.client.CreateAlias(ctx, &awslambda.CreateAliasInput{FunctionName: aws.String("fi"), Name: aws.String("live"), FunctionVersion: aws.String(latest)}); err != nil {
 		t.Fatal(err)
 	}
-	faults.Add(fault.Rule{Service: "lambda", Operation: "UpdateAlias", Match: "fi", Code: codeTooManyRequests, Status: 429, Message: "slow down", Count: 1})
-	faults.Add(fault.Rule{Service: "lambda", Operation: "Invoke", Code: "ServiceException", Status: 500, Count: 1})
+	if err := faults.Add(fault.Rule{Service: "lambda", Operation: "UpdateAlias", Match: "fi", Code: codeTooManyRequests, Status: 429, Message: "slow down", Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := faults.Add(fault.Rule{Service: "lambda", Operation: "Invoke", Code: "ServiceException", Status: 500, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
 
 	_, err := h.client.UpdateAlias(ctx, &awslambda.UpdateAliasInput{FunctionName: aws.String("fi"), Name: aws.String("live")})
 	var tooMany *types.TooManyRequestsException

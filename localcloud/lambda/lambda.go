@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"sync"
@@ -49,8 +50,8 @@ const (
 
 // Options configure a Service.
 type Options struct {
-	// Dir holds the persisted state; empty keeps everything in a temporary
-	// directory that Close removes.
+	// Dir is the service's own folder for the persisted state; empty keeps
+	// everything in a temporary directory that Close removes.
 	Dir string
 	// Clock drives the Pending/InProgress → Active/Successful transitions
 	// and timestamps. Function timeouts are wall-clock time, since the
@@ -62,8 +63,9 @@ type Options struct {
 	Metrics bus.Metrics
 	// Objects resolves S3 code locations; without it S3 code is refused.
 	Objects ObjectGetter
-	// Logf receives service logs and the output of function processes.
-	Logf func(format string, args ...any)
+	// Logger receives the service's logs and the output of function
+	// processes, line by line; nil discards them.
+	Logger *slog.Logger
 	// Env is passed to every function process ("KEY=value"), typically
 	// AWS_ENDPOINT_URL and credentials so functions can call back into the
 	// local cloud.
@@ -120,6 +122,9 @@ func New(opts Options) (*Service, error) {
 	}
 	if opts.SettleTime == 0 {
 		opts.SettleTime = DefaultSettleTime
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{opts: opts, inflight: map[string]int{}}
 	dir := opts.Dir
@@ -182,12 +187,6 @@ func (s *Service) removeTemp() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func (s *Service) logf(format string, args ...any) {
-	if s.opts.Logf != nil {
-		s.opts.Logf(format, args...)
-	}
 }
 
 func (s *Service) now() time.Time { return s.opts.Clock.Now() }
@@ -264,8 +263,7 @@ func (s *Service) routes() {
 	handle("GET /2016-08-19/account-settings/{$}", "GetAccountSettings", s.accountSettings)
 	s.mux.HandleFunc("POST "+fn+"/invocations", s.serveInvoke)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, &APIError{Code: "UnknownOperationException", Status: http.StatusNotFound,
-			Message: fmt.Sprintf("no Lambda operation for %s %s", r.Method, r.URL.Path)})
+		writeError(w, apiErr(codeUnknownOperation, "no Lambda operation for %s %s", r.Method, r.URL.Path))
 	})
 }
 

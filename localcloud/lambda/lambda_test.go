@@ -2,6 +2,7 @@ package lambda
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/greenlight/greenlight/localcloud/bus"
+	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 )
 
 func TestFunctionLifecycle(t *testing.T) {
@@ -174,7 +176,7 @@ type objects map[string][]byte
 func (o objects) GetObject(_ context.Context, bucket, key, versionID string) ([]byte, error) {
 	b, ok := o[bucket+"/"+key+"?"+versionID]
 	if !ok {
-		return nil, &APIError{Code: "NoSuchKey", Status: 404, Message: "The specified key does not exist."}
+		return nil, awserr.New("NoSuchKey", http.StatusNotFound, "The specified key does not exist.")
 	}
 	return b, nil
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/greenlight/greenlight/localcloud/bus"
+	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 )
 
 const latest = "$LATEST"
@@ -89,6 +90,6 @@ func resolveRef(ref, explicit string) (name, qualifier string, err error) {
 	return name, explicit, nil
 }
 
-func badFunctionName(ref string) *APIError {
+func badFunctionName(ref string) *awserr.Error {
 	return apiErr(codeValidation, "1 validation error detected: Value '%s' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?", ref)
 }

@@ -3,6 +3,8 @@ package lambda
 import (
 	"strings"
 	"testing"
+
+	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 )
 
 func TestResolveRef(t *testing.T) {
@@ -35,7 +37,7 @@ func TestResolveRef(t *testing.T) {
 			name, q, err := resolveRef(tt.ref, tt.explicit)
 			code := ""
 			if err != nil {
-				code = err.(*APIError).Code
+				code = err.(*awserr.Error).Code
 			}
 			if code != tt.code || name != tt.name || q != tt.qualifier {
 				t.Fatalf("resolveRef = %q, %q, %v; want %q, %q, %s", name, q, err, tt.name, tt.qualifier, tt.code)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os/exec"
@@ -67,7 +68,7 @@ type env struct {
 
 // startEnv launches the bootstrap in root with vars plus the address of a
 // Runtime API endpoint run for it alone.
-func startEnv(key envKey, root string, vars []string, logf func(string, ...any)) (*env, error) {
+func startEnv(key envKey, root string, vars []string, log *slog.Logger) (*env, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("runtime API listener: %w", err)
@@ -81,8 +82,8 @@ func startEnv(key envKey, root string, vars []string, logf func(string, ...any))
 	e.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = e.srv.Serve(ln) }()
 
-	prefix := key.fn + ":" + key.version
-	e.logs = [2]*lineWriter{{logf: logf, prefix: prefix}, {logf: logf, prefix: prefix}}
+	fnLog := log.With("function", key.fn, "version", key.version)
+	e.logs = [2]*lineWriter{{log: fnLog.With("stream", "stdout")}, {log: fnLog.With("stream", "stderr")}}
 	e.cmd = exec.Command(filepath.Join(root, "bootstrap"))
 	e.cmd.Dir = root
 	e.cmd.Env = append(vars, "AWS_LAMBDA_RUNTIME_API="+ln.Addr().String())
@@ -244,12 +245,11 @@ func (e *env) serveInitError(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, map[string]string{"status": "OK"})
 }
 
-// lineWriter hands a process's output to logf line by line.
+// lineWriter hands a process's output to a logger line by line.
 type lineWriter struct {
-	logf   func(string, ...any)
-	prefix string
-	mu     sync.Mutex
-	buf    []byte
+	log *slog.Logger
+	mu  sync.Mutex
+	buf []byte
 }
 
 func (l *lineWriter) Write(p []byte) (int, error) {
@@ -277,9 +277,7 @@ func (l *lineWriter) flush() {
 }
 
 func (l *lineWriter) emit(line []byte) {
-	if l.logf != nil {
-		l.logf("lambda %s: %s", l.prefix, line)
-	}
+	l.log.Info("function output", "line", string(line))
 }
 
 // pool holds the execution environments of every function: the idle ones by

@@ -82,7 +82,7 @@ func (s *Service) notify(r *http.Request, req request, rec *recorder, deleted []
 		id := gofakes3.VersionID(rec.Header().Get("x-amz-version-id"))
 		obj, err := s.store.HeadObjectVersion(req.bucket, req.key, id)
 		if err != nil {
-			s.opts.Logger.Error("s3 event: read created object", "bucket", req.bucket, "key", req.key, "err", err)
+			s.opts.Logger.Error("event: read created object", "bucket", req.bucket, "key", req.key, "err", err)
 			return
 		}
 		d := base
@@ -116,7 +116,7 @@ func (s *Service) send(r *http.Request, detailType string, d Detail) {
 	d.Object.Sequencer = s.seq.next(now.UnixNano())
 	detail, err := json.Marshal(d)
 	if err != nil {
-		s.opts.Logger.Error("s3 event: encode detail", "err", err)
+		s.opts.Logger.Error("event: encode detail", "err", err)
 		return
 	}
 	ev := bus.Event{
@@ -127,7 +127,7 @@ func (s *Service) send(r *http.Request, detailType string, d Detail) {
 		Time:       now,
 	}
 	if err := s.opts.Events.PutEvent(detachedContext(r), ev); err != nil {
-		s.opts.Logger.Error("s3 event: put event", "bucket", d.Bucket.Name, "key", d.Object.Key, "err", err)
+		s.opts.Logger.Error("event: put event", "bucket", d.Bucket.Name, "key", d.Object.Key, "err", err)
 	}
 }
 

@@ -16,7 +16,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -34,7 +33,9 @@ const signingName = "s3"
 
 // Options configures the service.
 type Options struct {
-	// Dir keeps buckets and objects across restarts; empty keeps them in memory.
+	// Dir is the service's own folder: it keeps buckets and objects across
+	// restarts (the index in state.json, object bytes under blobs/); empty
+	// keeps them in memory.
 	Dir string
 	// Clock stamps objects and events; nil is the wall clock.
 	Clock clock.Clock
@@ -43,7 +44,7 @@ type Options struct {
 	// Events receives the notifications of buckets that have EventBridge
 	// notifications on; nil drops them.
 	Events bus.Events
-	// Logger reports failures to deliver events; nil is slog.Default().
+	// Logger reports failures to deliver events; nil discards.
 	Logger *slog.Logger
 }
 
@@ -64,19 +65,15 @@ func (s *Service) setRequestID(w http.ResponseWriter) {
 	w.Header().Set("x-amz-request-id", fmt.Sprintf("%016X", id))
 }
 
-// New opens the store under opts.Dir and returns the service.
+// New opens the store in opts.Dir and returns the service.
 func New(opts Options) (*Service, error) {
 	if opts.Clock == nil {
 		opts.Clock = clock.Real{}
 	}
 	if opts.Logger == nil {
-		opts.Logger = slog.Default()
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	dir := opts.Dir
-	if dir != "" {
-		dir = filepath.Join(dir, "s3")
-	}
-	store, err := newBackend(dir, opts.Clock)
+	store, err := newBackend(opts.Dir, opts.Clock)
 	if err != nil {
 		return nil, err
 	}
@@ -346,24 +343,20 @@ func (s *Service) headObjectVersion(w http.ResponseWriter, r *http.Request, req 
 	w.WriteHeader(http.StatusOK)
 }
 
-// writeError answers with S3's XML error document. err may be a gofakes3
-// error, an injected fault, an *awserr.Error or anything else (an internal error).
+// writeError answers with S3's XML error document. err may be an AWS error
+// (the service's own, an injected fault), a gofakes3 error or anything else
+// (an internal error).
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code, status, message := "InternalError", http.StatusInternalServerError, "We encountered an internal error. Please try again."
 	var (
-		fe  *fault.Error
-		ae  *awserr.Error
 		ge  gofakes3.Error
 		ger *gofakes3.ErrorResponse
 	)
-	switch {
-	case errors.As(err, &fe):
-		code, status, message = fe.Code, fe.Status, fe.Message
-	case errors.As(err, &ae):
+	if ae, ok := awserr.As(err); ok {
 		code, status, message = ae.Code, ae.Status, ae.Message
-	case errors.As(err, &ger):
+	} else if errors.As(err, &ger) {
 		code, status, message = string(ger.Code), ger.Code.Status(), ger.Message
-	case errors.As(err, &ge):
+	} else if errors.As(err, &ge) {
 		code, status, message = string(ge.ErrorCode()), ge.ErrorCode().Status(), ge.ErrorCode().Message()
 	}
 	if message == "" {

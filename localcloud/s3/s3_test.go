@@ -474,7 +474,9 @@ func TestPersistence(t *testing.T) {
 func TestInjectedFault(t *testing.T) {
 	f := start(t, "")
 	f.mustBucket(t, "artifacts", false)
-	f.faults.Add(fault.Rule{Service: "s3", Operation: "PutObject", Match: "artifacts/locks/", Code: "SlowDown", Status: 503, Count: 1})
+	if err := f.faults.Add(fault.Rule{Service: "s3", Operation: "PutObject", Match: "artifacts/locks/", Code: "SlowDown", Status: 503, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
 	_, err := f.client.PutObject(context.Background(), &awss3.PutObjectInput{
 		Bucket: aws.String("artifacts"), Key: aws.String("locks/x.json"), Body: strings.NewReader("x"),
 	}, func(o *awss3.Options) { o.RetryMaxAttempts = 1 })

@@ -158,7 +158,7 @@ func (s *Service) createStateMachine(_ context.Context, body []byte) (any, error
 	s.machines[arn] = &stateMachine{ARN: arn, Name: in.Name, Definition: in.Definition, RoleARN: in.RoleARN, Type: in.Type,
 		Created: now, RevisionID: uuid.New(), machine: m}
 	s.mu.Unlock()
-	s.opts.Logf("sfn: created state machine %s", in.Name)
+	s.opts.Logger.Info("created state machine", "name", in.Name)
 	return map[string]any{"stateMachineArn": arn, "creationDate": epochOf(now)}, s.save()
 }
 
@@ -343,12 +343,13 @@ func (s *Service) start(smARN, name, input string) (string, time.Time, error) {
 	}
 	x := &execution{ARN: arn, Name: name, StateMachineARN: sm.ARN, Input: input, Status: asl.StatusRunning, Started: run.Result().StartTime, run: run}
 	s.executions[arn] = x
-	s.opts.Logf("sfn: started %s", arn)
-	go s.record(x)
+	s.opts.Logger.Info("execution started", "execution", arn)
+	s.recorders.Go(func() { s.record(x) })
 	return x.ARN, x.Started, nil
 }
 
-// record waits for an execution to end, then keeps its final state.
+// record waits for an execution to end, or to be interrupted by Close, then
+// keeps its state.
 func (s *Service) record(x *execution) {
 	<-x.run.Done()
 	s.mu.Lock()
@@ -356,10 +357,14 @@ func (s *Service) record(x *execution) {
 	x.run = nil
 	closed := s.closed
 	s.mu.Unlock()
-	s.opts.Logf("sfn: %s ended %s %s", x.ARN, x.Status, x.Error)
+	if x.Status == asl.StatusRunning {
+		s.opts.Logger.Info("execution interrupted", "execution", x.ARN, "events", len(x.History))
+		return
+	}
+	s.opts.Logger.Info("execution ended", "execution", x.ARN, "status", x.Status, "error", x.Error)
 	if !closed {
 		if err := s.save(); err != nil {
-			s.opts.Logf("sfn: save: %v", err)
+			s.opts.Logger.Error("save state", "err", err)
 		}
 	}
 }

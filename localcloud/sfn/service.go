@@ -4,8 +4,9 @@
 // (plain function ARNs and arn:aws:states:::lambda:invoke) and publish to
 // SNS (arn:aws:states:::sns:publish) through the bus interfaces, including
 // the .waitForTaskToken callback pattern. With a directory, state machines
-// and executions survive a restart; executions that were running when the
-// process stopped come back ABORTED.
+// and executions survive a restart. Close interrupts the executions still
+// running and saves them as they were; New brings them back ABORTED (as it
+// does the executions of a process that died).
 package sfn
 
 import (
@@ -13,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -31,8 +33,9 @@ const signingName = "states"
 
 // Options configure a Service.
 type Options struct {
-	// Dir keeps state machines and executions across restarts; "" keeps
-	// them in memory.
+	// Dir is the service's own folder: it keeps state machines and
+	// executions across restarts (in stepfunctions.json); "" keeps them in
+	// memory.
 	Dir string
 	// Clock drives waits, retries and timeouts; nil is the wall clock.
 	Clock clock.Clock
@@ -42,8 +45,8 @@ type Options struct {
 	Invoker bus.Invoker
 	// Publisher publishes SNS messages for Task states.
 	Publisher bus.Publisher
-	// Logf receives the service's log lines; nil discards them.
-	Logf func(format string, args ...any)
+	// Logger receives the service's logs; nil discards them.
+	Logger *slog.Logger
 }
 
 // Service is the local Step Functions. It is safe for concurrent use.
@@ -56,6 +59,7 @@ type Service struct {
 	machines   map[string]*stateMachine // by ARN
 	executions map[string]*execution    // by ARN
 	closed     bool
+	recorders  sync.WaitGroup // one per running execution, see record
 	saveMu     sync.Mutex
 }
 
@@ -71,8 +75,8 @@ func New(opts Options) (*Service, error) {
 	if opts.Clock == nil {
 		opts.Clock = clock.Real{}
 	}
-	if opts.Logf == nil {
-		opts.Logf = func(string, ...any) {}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{opts: opts, clock: opts.Clock, machines: map[string]*stateMachine{}, executions: map[string]*execution{}}
 	s.engine = asl.NewEngine(asl.Options{Clock: opts.Clock, Resolver: s, Region: bus.Region})
@@ -82,12 +86,17 @@ func New(opts Options) (*Service, error) {
 	return s, nil
 }
 
-// Close saves the state; executions still running are kept as running and
-// come back ABORTED on the next New.
+// Close ends the service's work and saves its state. Executions still
+// running are interrupted: their tasks' contexts are cancelled and Close
+// waits for their goroutines, so that none calls Lambda or SNS once it
+// returns. They are saved as running, with their history so far, and come
+// back ABORTED on the next New. Close is idempotent.
 func (s *Service) Close() error {
 	s.mu.Lock()
 	s.closed = true
 	s.mu.Unlock()
+	s.engine.Close()
+	s.recorders.Wait()
 	return s.save()
 }
 
@@ -158,7 +167,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 	if err := json.NewEncoder(w).Encode(out); err != nil {
-		s.opts.Logf("sfn: write %s response: %v", op, err)
+		s.opts.Logger.Error("write response", "operation", op, "err", err)
 	}
 }
 
@@ -173,28 +182,21 @@ func resourceOf(req map[string]json.RawMessage) string {
 	return ""
 }
 
+// writeError answers err as an awsJson1.0 error: an AWS error keeps its
+// code, status and message; anything else is an InternalFailure.
 func writeError(w http.ResponseWriter, err error) {
-	var ae bus.APIError
-	if !errors.As(err, &ae) {
+	ae, ok := awserr.As(err)
+	if !ok {
 		ae = awserr.New("InternalFailure", http.StatusInternalServerError, err.Error())
 	}
-	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-	w.Header().Set("X-Amzn-Errortype", ae.ErrorCode())
-	status := ae.HTTPStatus()
+	status := ae.Status
 	if status == 0 {
 		status = http.StatusBadRequest
 	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+	w.Header().Set("X-Amzn-Errortype", ae.Code)
 	w.WriteHeader(status)
-	msg := ae.Error()
-	var own *awserr.Error
-	var injected *fault.Error
-	switch {
-	case errors.As(err, &own):
-		msg = own.Message
-	case errors.As(err, &injected):
-		msg = injected.Message
-	}
-	_ = json.NewEncoder(w).Encode(map[string]string{"__type": ae.ErrorCode(), "message": msg})
+	_ = json.NewEncoder(w).Encode(map[string]string{"__type": ae.Code, "message": ae.Message})
 }
 
 // decode reads a request into v.

@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,8 +23,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/greenlight/greenlight/localcloud/asl"
 	"github.com/greenlight/greenlight/localcloud/bus"
 	"github.com/greenlight/greenlight/localcloud/fault"
+	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 )
 
 // fakeInvoker answers invocations by function name.
@@ -61,7 +66,7 @@ func defaultInvoke(function, _ string, payload []byte) (bus.InvokeResult, error)
 	case strings.HasSuffix(function, "boom"):
 		return bus.InvokeResult{Payload: []byte(`{"errorMessage":"bad release","errorType":"ValidationError"}`), FunctionError: "Unhandled", StatusCode: 200}, nil
 	case strings.HasSuffix(function, "missing"):
-		return bus.InvokeResult{}, &fault.Error{Code: "ResourceNotFoundException", Status: 404, Message: "Function not found: " + function}
+		return bus.InvokeResult{}, awserr.New("ResourceNotFoundException", http.StatusNotFound, "Function not found: "+function)
 	}
 	return bus.InvokeResult{Payload: payload, ExecutedVersion: "3", StatusCode: 200}, nil
 }
@@ -482,7 +487,9 @@ func TestFaultsAndProtocolErrors(t *testing.T) {
 	h := newHarness(t, Options{Faults: faults})
 	ctx := context.Background()
 	arn := h.create(t, "f", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
-	faults.Add(fault.Rule{Service: "states", Operation: "StartExecution", Code: "ThrottlingException", Status: 400, Count: 1})
+	if err := faults.Add(fault.Rule{Service: "states", Operation: "StartExecution", Code: "ThrottlingException", Status: 400, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
 	_, err := h.client.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: aws.String(arn)}, func(o *awssfn.Options) { o.RetryMaxAttempts = 1 })
 	if errorCode(err) != "ThrottlingException" {
 		t.Errorf("injected fault: %v", err)
@@ -602,7 +609,7 @@ func TestStopExecutionHonoursContext(t *testing.T) {
 }
 
 func TestWriteErrorMessage(t *testing.T) {
-	injected := &fault.Error{Code: "ThrottlingException", Status: http.StatusBadRequest, Message: "Rate exceeded"}
+	injected := awserr.New("ThrottlingException", http.StatusBadRequest, "Rate exceeded")
 	tests := []struct {
 		name       string
 		err        error
@@ -612,6 +619,7 @@ func TestWriteErrorMessage(t *testing.T) {
 		{"fault", injected, "ThrottlingException", "Rate exceeded", http.StatusBadRequest},
 		{"wrapped fault", fmt.Errorf("start execution: %w", injected), "ThrottlingException", "Rate exceeded", http.StatusBadRequest},
 		{"wrapped client error", fmt.Errorf("decode: %w", clientError("InvalidArn", "Invalid Arn: 'x'")), "InvalidArn", "Invalid Arn: 'x'", http.StatusBadRequest},
+		{"internal error", errors.New("disk full"), "InternalFailure", "disk full", http.StatusInternalServerError},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -625,5 +633,120 @@ func TestWriteErrorMessage(t *testing.T) {
 				t.Errorf("answer = %d %v, want %d %s %q", rec.Code, body, tt.wantStatus, tt.code, tt.msg)
 			}
 		})
+	}
+}
+
+// countingInvoker counts invocations; "hang" runs until its context ends.
+type countingInvoker struct {
+	calls, inflight atomic.Int32
+	hung            chan struct{} // closed once "hang" runs
+	once            sync.Once
+}
+
+func (c *countingInvoker) Invoke(ctx context.Context, function, _ string, payload []byte) (bus.InvokeResult, error) {
+	c.calls.Add(1)
+	c.inflight.Add(1)
+	defer c.inflight.Add(-1)
+	if strings.HasSuffix(function, "hang") {
+		c.once.Do(func() { close(c.hung) })
+		<-ctx.Done()
+		return bus.InvokeResult{}, ctx.Err()
+	}
+	return bus.InvokeResult{Payload: payload, StatusCode: 200}, nil
+}
+
+func TestCloseEndsExecutionsAndKeepsThem(t *testing.T) {
+	dir := t.TempDir()
+	inv := &countingInvoker{hung: make(chan struct{})}
+	svc, err := New(Options{Dir: dir, Invoker: inv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	srv := httptest.NewServer(svc)
+	h := &harness{svc: svc, client: awssfn.New(awssfn.Options{Region: bus.Region, BaseEndpoint: aws.String(srv.URL), Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})}
+	loop := h.create(t, "loop", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:000000000000:function:spin","Next":"T"}}}`)
+	hang := h.create(t, "hang", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:000000000000:function:hang","End":true}}}`)
+	looping, err := svc.StartExecution(ctx, loop, "spinning", `{}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hanging, err := svc.StartExecution(ctx, hang, "hanging", `{}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-inv.hung:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the hanging function was never invoked")
+	}
+	for deadline := time.Now().Add(5 * time.Second); inv.calls.Load() < 20; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the loop invoked %d times", inv.calls.Load())
+		}
+	}
+	srv.Close()
+
+	closed := make(chan error, 1)
+	go func() { closed <- svc.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close waits for an invocation that never ends")
+	}
+	if n := inv.inflight.Load(); n != 0 {
+		t.Errorf("%d invocations still running once Close returned", n)
+	}
+	n := inv.calls.Load()
+	time.Sleep(100 * time.Millisecond)
+	if later := inv.calls.Load(); later != n {
+		t.Errorf("%d invocations after Close", later-n)
+	}
+
+	// Saved as they were, still running, for a restart to pick up.
+	var saved persisted
+	raw, err := os.ReadFile(filepath.Join(dir, stateFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &saved); err != nil {
+		t.Fatal(err)
+	}
+	kept := map[string]*execution{}
+	for _, x := range saved.Executions {
+		kept[x.ARN] = x
+	}
+	for _, arn := range []string{looping, hanging} {
+		x := kept[arn]
+		if x == nil {
+			t.Fatalf("%s was not saved", arn)
+		}
+		if x.Status != asl.StatusRunning || len(x.History) < 3 {
+			t.Errorf("%s saved as %s with %d events, want RUNNING with its history", arn, x.Status, len(x.History))
+		}
+		for _, ev := range x.History {
+			if ev.Type == asl.ExecutionAborted {
+				t.Errorf("%s was saved aborted", arn)
+			}
+		}
+	}
+
+	h2 := newHarness(t, Options{Dir: dir})
+	for _, arn := range []string{looping, hanging} {
+		got := 0
+		pages := awssfn.NewGetExecutionHistoryPaginator(h2.client, &awssfn.GetExecutionHistoryInput{ExecutionArn: aws.String(arn), MaxResults: 1000})
+		for pages.HasMorePages() {
+			page, err := pages.NextPage(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got += len(page.Events)
+		}
+		if want := len(kept[arn].History) + 1; got != want {
+			t.Errorf("%s has %d events after a restart, want the %d it had and ExecutionAborted", arn, got, want-1)
+		}
 	}
 }

@@ -3,7 +3,6 @@ package sns
 import (
 	"encoding/json"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -13,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/greenlight/greenlight/localcloud/events/pattern"
-	"github.com/greenlight/greenlight/localcloud/fault"
 	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 	"github.com/greenlight/greenlight/localcloud/internal/uuid"
 )
@@ -96,17 +94,12 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func writeError(w http.ResponseWriter, requestID string, err error) {
-	code, status, message := "InternalError", http.StatusInternalServerError, err.Error()
-	var fe *fault.Error
-	var ae *awserr.Error
-	switch {
-	case errors.As(err, &fe):
-		code, status, message = fe.Code, fe.Status, fe.Message
-	case errors.As(err, &ae):
-		code, status, message = ae.Code, ae.Status, ae.Message
+	ae, ok := awserr.As(err)
+	if !ok {
+		ae = awserr.New("InternalError", http.StatusInternalServerError, err.Error())
 	}
 	side := "Sender"
-	if status >= 500 {
+	if ae.ServerSide() {
 		side = "Receiver"
 	}
 	doc := struct {
@@ -116,10 +109,10 @@ func writeError(w http.ResponseWriter, requestID string, err error) {
 		Code      string   `xml:"Error>Code"`
 		Message   string   `xml:"Error>Message"`
 		RequestID string   `xml:"RequestId"`
-	}{Xmlns: xmlns, Type: side, Code: code, Message: message, RequestID: requestID}
+	}{Xmlns: xmlns, Type: side, Code: ae.Code, Message: ae.Message, RequestID: requestID}
 	w.Header().Set("Content-Type", "text/xml")
 	w.Header().Set("X-Amzn-RequestId", requestID)
-	w.WriteHeader(status)
+	w.WriteHeader(ae.Status)
 	fmt.Fprint(w, xml.Header)
 	_ = xml.NewEncoder(w).Encode(doc)
 }

@@ -140,6 +140,10 @@ func (s *Service) publishMessage(topicARN, subject, message, structure string, a
 	}
 
 	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return "", errClosed
+	}
 	t, err := s.topicLocked(topicARN)
 	if err != nil {
 		s.mu.Unlock()
@@ -160,6 +164,11 @@ func (s *Service) publishMessage(topicARN, subject, message, structure string, a
 		t.Inbox = append([]Message(nil), t.Inbox[over:]...)
 	}
 	err = s.saveLocked()
+	if err == nil {
+		// Counted under the lock, so that Close, which waits for them,
+		// knows of every delivery it did not refuse.
+		s.inflight.Add(len(deliveries))
+	}
 	s.mu.Unlock()
 	if err != nil {
 		return "", err
@@ -170,7 +179,6 @@ func (s *Service) publishMessage(topicARN, subject, message, structure string, a
 		if text, ok := perProtocol[sub.Protocol]; ok {
 			body = text
 		}
-		s.inflight.Add(1)
 		go func() {
 			defer s.inflight.Done()
 			s.post(sub.ARN, sub.Endpoint, sub.Attributes["RawMessageDelivery"] == "true", msg, body)
@@ -255,7 +263,7 @@ func (s *Service) post(subscriptionARN, endpoint string, raw bool, msg Message, 
 	if !raw {
 		var err error
 		if payload, err = Envelope(msg, subscriptionARN, body); err != nil {
-			s.opts.Logger.Error("sns: encode notification", "subscription", subscriptionARN, "err", err)
+			s.opts.Logger.Error("encode notification", "subscription", subscriptionARN, "err", err)
 			return
 		}
 	}
@@ -265,7 +273,7 @@ func (s *Service) post(subscriptionARN, endpoint string, raw bool, msg Message, 
 			return
 		}
 		if attempt == postAttempts {
-			s.opts.Logger.Error("sns: deliver message", "subscription", subscriptionARN, "endpoint", endpoint, "message", msg.MessageID, "err", err)
+			s.opts.Logger.Error("deliver message", "subscription", subscriptionARN, "endpoint", endpoint, "message", msg.MessageID, "err", err)
 			return
 		}
 		select {

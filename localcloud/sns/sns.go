@@ -23,6 +23,7 @@ import (
 	"github.com/greenlight/greenlight/localcloud/clock"
 	"github.com/greenlight/greenlight/localcloud/events/pattern"
 	"github.com/greenlight/greenlight/localcloud/fault"
+	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 	"github.com/greenlight/greenlight/localcloud/internal/statefile"
 )
 
@@ -34,8 +35,8 @@ const DefaultInboxLimit = 1000
 
 // Options configures the service.
 type Options struct {
-	// Dir keeps topics, subscriptions and inboxes across restarts; empty
-	// keeps them in memory.
+	// Dir is the service's own folder: it keeps topics, subscriptions and
+	// inboxes across restarts (in state.json); empty keeps them in memory.
 	Dir string
 	// Clock stamps messages; nil is the wall clock.
 	Clock clock.Clock
@@ -47,7 +48,7 @@ type Options struct {
 	// InboxLimit bounds each topic's inbox (the newest are kept); 0 is
 	// DefaultInboxLimit.
 	InboxLimit int
-	// Logger reports deliveries that failed; nil is slog.Default().
+	// Logger reports deliveries that failed; nil discards.
 	Logger *slog.Logger
 }
 
@@ -57,6 +58,7 @@ type Service struct {
 
 	mu     sync.Mutex
 	topics map[string]*topic // by ARN
+	closed bool
 
 	ctx      context.Context // cancelled by Close, ends pending deliveries
 	cancel   context.CancelFunc
@@ -107,7 +109,7 @@ func New(opts Options) (*Service, error) {
 		opts.Clock = clock.Real{}
 	}
 	if opts.Logger == nil {
-		opts.Logger = slog.Default()
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{Timeout: 15 * time.Second}
@@ -123,14 +125,21 @@ func New(opts Options) (*Service, error) {
 	return s, nil
 }
 
-// Close stops pending deliveries and waits for them to end.
+// errClosed refuses a publication once Close has begun.
+var errClosed = awserr.New("InternalError", http.StatusInternalServerError, "The service is shutting down.")
+
+// Close stops pending deliveries and waits for them to end; a message
+// published afterwards is refused.
 func (s *Service) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
 	s.cancel()
 	s.inflight.Wait()
 	return nil
 }
 
-func (s *Service) statePath() string { return filepath.Join(s.opts.Dir, "sns", "state.json") }
+func (s *Service) statePath() string { return filepath.Join(s.opts.Dir, "state.json") }
 
 func (s *Service) load() error {
 	if s.opts.Dir == "" {

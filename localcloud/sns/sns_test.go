@@ -353,7 +353,9 @@ func TestInboxPersistsAndIsBounded(t *testing.T) {
 func TestInjectedFault(t *testing.T) {
 	f := start(t, "")
 	arn := f.topic(t, "releases")
-	f.faults.Add(fault.Rule{Service: "sns", Operation: "Publish", Match: "releases", Code: "InternalError", Status: 500, Count: 1})
+	if err := f.faults.Add(fault.Rule{Service: "sns", Operation: "Publish", Match: "releases", Code: "InternalError", Status: 500, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
 	_, err := f.client.Publish(context.Background(), &awssns.PublishInput{TopicArn: &arn, Message: aws.String("x")},
 		func(o *awssns.Options) { o.RetryMaxAttempts = 1 })
 	if code := errorCode(err); code != "InternalError" {
@@ -361,5 +363,21 @@ func TestInjectedFault(t *testing.T) {
 	}
 	if len(f.svc.Inbox(arn)) != 0 {
 		t.Error("a failed publish reached the inbox")
+	}
+}
+
+func TestClosedServiceRefusesMessages(t *testing.T) {
+	f := start(t, "")
+	arn := f.topic(t, "releases")
+	if err := f.svc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.svc.Publish(context.Background(), arn, "subject", "late", nil)
+	var ae bus.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "InternalError" {
+		t.Errorf("Publish after Close = %v, want an InternalError", err)
+	}
+	if inbox := f.svc.Inbox(arn); len(inbox) != 0 {
+		t.Errorf("a message published after Close reached the inbox: %+v", inbox)
 	}
 }

@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
@@ -27,8 +28,8 @@ type LocalOptions struct {
 	Template string
 	// TimeScale speeds up the cloud's clock: bakes, alarm periods, waits.
 	TimeScale float64
-	// Logf receives the services' logs; nil discards them.
-	Logf func(format string, args ...any)
+	// Logger receives the local cloud's logs; nil discards them.
+	Logger *slog.Logger
 }
 
 // Local is an in-process local cloud with the greenlight stack applied.
@@ -41,7 +42,7 @@ type Local struct {
 // StartLocal starts a local cloud on a free loopback port, in memory, and
 // applies the template to it as the stack stackref.DefaultName.
 func StartLocal(ctx context.Context, opts LocalOptions) (*Local, error) {
-	cloud, err := NewCloud(localcloud.Options{Addr: "127.0.0.1:0", TimeScale: opts.TimeScale, Logf: opts.Logf})
+	cloud, err := NewCloud(localcloud.Options{Addr: "127.0.0.1:0", TimeScale: opts.TimeScale, Logger: opts.Logger})
 	if err != nil {
 		return nil, err
 	}
