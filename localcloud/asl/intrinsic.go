@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash"
+	"math"
 	"math/big"
 	mrand "math/rand/v2"
 	"strconv"
@@ -259,17 +260,6 @@ func fnFormat(a []any) (any, error) {
 	return b.String(), nil
 }
 
-func formatArg(v any) string {
-	switch t := v.(type) {
-	case string:
-		return t
-	case nil:
-		return "null"
-	default:
-		return encodeJSON(v)
-	}
-}
-
 func fnStringToJSON(a []any) (any, error) {
 	s, ok := a[0].(string)
 	if !ok {
@@ -285,7 +275,8 @@ func fnStringToJSON(a []any) (any, error) {
 	return v, nil
 }
 
-func fnJSONToString(a []any) (any, error) { return encodeJSON(a[0]), nil }
+// fnJSONToString serializes its argument as Jackson does (see encodeJava).
+func fnJSONToString(a []any) (any, error) { return encodeJava(a[0]), nil }
 
 func arrayArg(v any, what string) ([]any, error) {
 	arr, ok := v.([]any)
@@ -301,6 +292,24 @@ func intArg(v any, what string) (int64, error) {
 		return 0, fmt.Errorf("%s must be an integer, not %s", what, formatArg(v))
 	}
 	return n, nil
+}
+
+// roundedArg reads a numeric argument that AWS rounds to the nearest
+// integer when it has a fraction. The intrinsic functions page says so for
+// States.MathAdd and States.MathRandom ("If you specify a non-integer value
+// ... Step Functions will round it off to the nearest integer"); recorded
+// executions show Java's half-up rounding: MathAdd(1.5, 1.51) is 4 and
+// MathAdd(-1.5, -1.51) is -3.
+func roundedArg(v any, what string) (int64, error) {
+	f, ok := number(v)
+	if !ok {
+		return 0, fmt.Errorf("%s must be a number, not %s", what, formatArg(v))
+	}
+	r := javaRound(f)
+	if math.Abs(r) > 1<<53 {
+		return 0, fmt.Errorf("%s is out of range: %s", what, formatArg(v))
+	}
+	return int64(r), nil
 }
 
 func fnArrayPartition(a []any) (any, error) {
@@ -342,7 +351,7 @@ func fnArrayRange(a []any) (any, error) {
 	var n [3]int64
 	for i, what := range []string{"the start", "the end", "the step"} {
 		var err error
-		if n[i], err = intArg(a[i], what); err != nil {
+		if n[i], err = roundedArg(a[i], what); err != nil {
 			return nil, err
 		}
 	}
@@ -496,11 +505,11 @@ func fnJSONMerge(a []any) (any, error) {
 }
 
 func fnMathRandom(a []any) (any, error) {
-	start, err := intArg(a[0], "the start")
+	start, err := roundedArg(a[0], "the start")
 	if err != nil {
 		return nil, err
 	}
-	end, err := intArg(a[1], "the end")
+	end, err := roundedArg(a[1], "the end")
 	if err != nil {
 		return nil, err
 	}
@@ -509,7 +518,7 @@ func fnMathRandom(a []any) (any, error) {
 	}
 	r := mrand.Int64N
 	if len(a) == 3 {
-		seed, err := intArg(a[2], "the seed")
+		seed, err := roundedArg(a[2], "the seed")
 		if err != nil {
 			return nil, err
 		}
@@ -519,11 +528,11 @@ func fnMathRandom(a []any) (any, error) {
 }
 
 func fnMathAdd(a []any) (any, error) {
-	x, err := intArg(a[0], "the first argument")
+	x, err := roundedArg(a[0], "the first argument")
 	if err != nil {
 		return nil, err
 	}
-	y, err := intArg(a[1], "the second argument")
+	y, err := roundedArg(a[1], "the second argument")
 	if err != nil {
 		return nil, err
 	}

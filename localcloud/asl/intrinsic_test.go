@@ -13,7 +13,7 @@ func TestIntrinsics(t *testing.T) {
 		err  string // error name expected
 	}{
 		{`States.Format('Hello {} and {}', $.n, 'x')`, `"Hello 3 and x"`, ""},
-		{`States.Format('literal \{\} {}', $.obj)`, `"literal {} {\"a\":1}"`, ""},
+		{`States.Format('literal \{\} {}', $.obj)`, `"literal {} {a=1}"`, ""},
 		{`States.Format('{} {}', 1)`, "", ErrIntrinsicFailure},
 		{`States.StringToJson($.json)`, `{"x":[1]}`, ""},
 		{`States.JsonToString($.obj)`, `"{\"a\":1}"`, ""},
@@ -36,7 +36,8 @@ func TestIntrinsics(t *testing.T) {
 		{`States.JsonMerge($.obj, States.StringToJson('{"b":2}'), false)`, `{"a":1,"b":2}`, ""},
 		{`States.JsonMerge($.obj, $.obj, true)`, "", ErrIntrinsicFailure},
 		{`States.MathAdd($.n, -4)`, `-1`, ""},
-		{`States.MathAdd(1.5, 1)`, "", ErrIntrinsicFailure},
+		{`States.MathAdd(1.5, 1)`, `3`, ""},
+		{`States.MathAdd('1', 1)`, "", ErrIntrinsicFailure},
 		{`States.MathRandom(5, 6)`, `5`, ""},
 		{`States.StringSplit($.s, ',')`, `["a","b","c"]`, ""},
 		{`States.ArrayLength(States.StringSplit($.s, ','))`, `3`, ""},
@@ -62,6 +63,98 @@ func TestIntrinsics(t *testing.T) {
 				t.Errorf("got %s, want %s", encodeJSON(got), tt.want)
 			}
 		})
+	}
+}
+
+// TestIntrinsicNumbers pins how the functions treat numbers that are not
+// integers. "Intrinsic functions for JSONPath states" (AWS Step Functions
+// Developer Guide) says MathAdd and MathRandom round non-integers to the
+// nearest integer; the recorded AWS executions of MathAdd show half-up
+// rounding of each argument, Java's Math.round.
+func TestIntrinsicNumbers(t *testing.T) {
+	tests := []struct {
+		expr string
+		want string
+	}{
+		{`States.MathAdd(-9, 3)`, `-6`},
+		{`States.MathAdd(1.49, 1.50)`, `3`},
+		{`States.MathAdd(1.50, 1.51)`, `4`},
+		{`States.MathAdd(-1.49, -1.50)`, `-2`},
+		{`States.MathAdd(-1.50, -1.51)`, `-3`},
+		{`States.MathAdd(0.5, 0)`, `1`},
+		{`States.MathAdd(2.5, 0)`, `3`},
+		{`States.MathAdd(-0.5, 0.5)`, `1`},
+		{`States.MathAdd(-2.5, 0)`, `-2`},
+		{`States.MathAdd(1.0, 1)`, `2`},
+		{`States.ArrayRange(0.6, 3.2, 1.0)`, `[1,2,3]`},
+		{`States.MathRandom(12.50, 14.49)`, `13`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			f, err := parseIntrinsic(tt.expr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := f.eval(nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !equalJSON(got, mustDecode(t, tt.want)) {
+				t.Errorf("got %s, want %s", encodeJSON(got), tt.want)
+			}
+		})
+	}
+}
+
+// TestIntrinsicRendering pins how values become text. States.Format places
+// strings as they are and other values as Java prints them: the recorded
+// context-object execution renders an object as
+// "{Id=arn:..., Name=...}". States.JsonToString writes compact JSON.
+// Doubles print as Java's Double.toString.
+func TestIntrinsicRendering(t *testing.T) {
+	data := mustDecode(t, `{"obj":{"Arg1":1,"Arg2":[]},"nested":{"b":{"c":"x"},"a":[1,"two",null,true]},
+		"f":1.1,"whole":1.0,"big":1e10,"small":0.00001,"neg0":-0,"str":"{\"Arg1\": 1}","int":12345678901234567890}`)
+	tests := []struct {
+		expr string
+		want string
+	}{
+		{`States.Format('{}', $.obj)`, `{Arg1=1, Arg2=[]}`},
+		{`States.Format('{}', $.nested)`, `{a=[1, two, null, true], b={c=x}}`},
+		{`States.Format('{} {} {} {}', $.f, $.whole, $.big, $.small)`, `1.1 1.0 1.0E10 1.0E-5`},
+		{`States.Format('{} {}', $.neg0, $.int)`, `0 12345678901234567890`},
+		{`States.Format('{}', $.str)`, `{"Arg1": 1}`},
+		{`States.Format('{}', States.Array('a', 2))`, `[a, 2]`},
+		{`States.JsonToString($.obj)`, `{"Arg1":1,"Arg2":[]}`},
+		{`States.JsonToString($.nested)`, `{"a":[1,"two",null,true],"b":{"c":"x"}}`},
+		{`States.JsonToString($.big)`, `1.0E10`},
+		{`States.JsonToString($.whole)`, `1.0`},
+		{`States.JsonToString($.str)`, `"{\"Arg1\": 1}"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			f, err := parseIntrinsic(tt.expr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := f.eval(data, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestJavaDouble(t *testing.T) {
+	for f, want := range map[float64]string{
+		1: "1.0", 1.5: "1.5", 1234567: "1234567.0", 1e7: "1.0E7", 12345678.9: "1.23456789E7",
+		0.001: "0.001", 0.0001: "1.0E-4", -2.5e-10: "-2.5E-10", 0: "0.0", 100: "100.0",
+	} {
+		if got := javaDouble(f); got != want {
+			t.Errorf("javaDouble(%v) = %s, want %s", f, got, want)
+		}
 	}
 }
 
