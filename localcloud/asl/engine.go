@@ -460,9 +460,10 @@ func (r *stateRun) selectPath(p *optPath, v any) (any, *Error) {
 	case p.null:
 		return map[string]any{}, nil
 	}
-	out, ok := p.path.Eval(v, r.context(nil))
+	ctx := r.context(nil)
+	out, ok := p.path.Eval(v, ctx)
 	if !ok {
-		return nil, r.runtime("Invalid path '%s' : No results for path: %s", p.path.text, p.path.normalized())
+		return nil, r.runtime("Invalid path '%s' : %s", p.path.text, p.path.notFound(v, ctx))
 	}
 	return deepCopy(out), nil
 }

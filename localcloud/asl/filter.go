@@ -2,6 +2,7 @@ package asl
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -14,7 +15,23 @@ type filterExpr struct {
 
 type comparison struct {
 	left, right operand
-	op          string // "" tests that left exists and is not false/null
+	op          string         // "" tests that left exists
+	re          *regexp.Regexp // for "=~"
+}
+
+// parseRegexLiteral reads a Jayway regular expression literal, /pattern/
+// with an optional i flag. Jayway matches the whole string.
+func parseRegexLiteral(s string) (*regexp.Regexp, error) {
+	end := strings.LastIndexByte(s, '/')
+	if !strings.HasPrefix(s, "/") || end < 1 {
+		return nil, fmt.Errorf("bad regular expression %s", s)
+	}
+	pattern, flags := s[1:end], s[end+1:]
+	prefix := ""
+	if strings.Contains(flags, "i") {
+		prefix = "(?i)"
+	}
+	return regexp.Compile(prefix + "^(?:" + pattern + ")$")
 }
 
 type operand struct {
@@ -51,13 +68,15 @@ func splitTop(s, sep string) []string {
 	}
 }
 
-var filterOps = []string{"==", "!=", "<=", ">=", "<", ">"}
+// filterOps are Jayway JsonPath's filter operators that Step Functions
+// accepts; the word operators need spaces around them.
+var filterOps = []string{"==", "!=", "<=", ">=", "=~", "<", ">", " nin ", " in "}
 
 // operatorAt returns the comparison operator s starts with, or "".
 func operatorAt(s string) string {
 	for _, op := range filterOps {
 		if strings.HasPrefix(s, op) {
-			return op
+			return strings.TrimSpace(op)
 		}
 	}
 	return ""
@@ -82,7 +101,15 @@ func parseComparison(s string) (comparison, error) {
 		if err != nil {
 			return comparison{}, err
 		}
-		r, err := parseOperand(strings.TrimSpace(s[i+len(op):]))
+		rest := strings.TrimSpace(s[i:])[len(op):]
+		if op == "=~" {
+			re, err := parseRegexLiteral(strings.TrimSpace(rest))
+			if err != nil {
+				return comparison{}, err
+			}
+			return comparison{left: l, op: op, re: re}, nil
+		}
+		r, err := parseOperand(strings.TrimSpace(rest))
 		if err != nil {
 			return comparison{}, err
 		}
@@ -148,14 +175,33 @@ func (c comparison) match(node any) bool {
 	if !ok {
 		return false
 	}
-	if c.op == "" {
-		return l != nil && l != false
+	switch c.op {
+	case "":
+		// Jayway's existence check: the property is there, whatever its
+		// value.
+		return true
+	case "=~":
+		s, ok := l.(string)
+		return ok && c.re.MatchString(s)
 	}
 	r, ok := c.right.value(node)
 	if !ok {
 		return false
 	}
 	switch c.op {
+	case "in", "nin":
+		list, ok := r.([]any)
+		if !ok {
+			return false
+		}
+		found := false
+		for _, x := range list {
+			if equalJSON(l, x) {
+				found = true
+				break
+			}
+		}
+		return found == (c.op == "in")
 	case "==":
 		return equalJSON(l, r)
 	case "!=":

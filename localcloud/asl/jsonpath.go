@@ -102,6 +102,36 @@ func (p *Path) normalized() string {
 	return b.String()
 }
 
+// notFound explains, in Jayway JsonPath's words, why the definite path p
+// selects nothing in data (or ctx for "$$"). A missing property at the end
+// of the path, or an index out of bounds, gives "No results for path:
+// $['a']['b']"; a missing property before the end stops the walk with
+// "Missing property in path $['a']", naming the path up to that property.
+func (p *Path) notFound(data, ctx any) string {
+	cur := data
+	if p.context {
+		cur = ctx
+	}
+	var b strings.Builder
+	b.WriteString("$")
+	for i, s := range p.segs {
+		next, ok := step(cur, s)
+		if s.kind == segField {
+			b.WriteString("['" + s.name + "']")
+		} else {
+			b.WriteString("[" + strconv.Itoa(s.index) + "]")
+		}
+		if !ok {
+			if _, isMap := cur.(map[string]any); isMap && s.kind == segField && i < len(p.segs)-1 {
+				return "Missing property in path " + b.String()
+			}
+			break
+		}
+		cur = next
+	}
+	return "No results for path: " + p.normalized()
+}
+
 func nameEnd(s string) int {
 	for i := 0; i < len(s); i++ {
 		if s[i] == '.' || s[i] == '[' {

@@ -3,7 +3,7 @@ package asl
 import "testing"
 
 func TestPathEval(t *testing.T) {
-	data := mustDecode(t, `{"a":{"b":[10,20,30],"c d":"x"},"items":[{"n":1,"ok":true},{"n":5},{"n":9,"ok":true}],"int-literal":0}`)
+	data := mustDecode(t, `{"a":{"b":[10,20,30],"c d":"x"},"items":[{"n":1,"ok":true},{"n":5},{"n":9,"ok":true}],"int-literal":0,"tags":["alpha","Beta"]}`)
 	ctx := mustDecode(t, `{"Execution":{"Id":"arn"}}`)
 	tests := []struct {
 		path  string
@@ -28,6 +28,12 @@ func TestPathEval(t *testing.T) {
 		{"$.nothing[*]", "[]", true},
 		{"$$.Execution.Id", `"arn"`, true},
 		{"$.a.b[0,2]", "[10,30]", true},
+		// Jayway JsonPath filter operators: existence, in, nin, =~.
+		{"$.items[?(@.ok)].n", "[1,9]", true},
+		{"$.items[?(@.n in [1, 9])].n", "[1,9]", true},
+		{"$.items[?(@.n nin [1, 9])].n", "[5]", true},
+		{"$.tags[?(@ =~ /b.*/i)]", `["Beta"]`, true},
+		{"$.tags[?(@ =~ /b.*/)]", `[]`, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
@@ -43,6 +49,29 @@ func TestPathEval(t *testing.T) {
 				t.Errorf("got %s, want %s", encodeJSON(got), tt.want)
 			}
 		})
+	}
+}
+
+// TestPathNotFound pins the Jayway JsonPath messages AWS quotes after
+// "Invalid path '...' : " when InputPath, OutputPath or ItemsPath select
+// nothing (recorded: "No results for path: $['NoSuchInputPath']").
+func TestPathNotFound(t *testing.T) {
+	data := mustDecode(t, `{"a":{"b":[10]},"n":null}`)
+	tests := []struct{ path, want string }{
+		{"$.missing", "No results for path: $['missing']"},
+		{"$.a.missing", "No results for path: $['a']['missing']"},
+		{"$.a.b[3]", "No results for path: $['a']['b'][3]"},
+		{"$.x.y.z", "Missing property in path $['x']"},
+		{"$.a.x.y", "Missing property in path $['a']['x']"},
+	}
+	for _, tt := range tests {
+		p, err := ParsePath(tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.notFound(data, nil); got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.path, got, tt.want)
+		}
 	}
 }
 

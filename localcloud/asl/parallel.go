@@ -89,9 +89,10 @@ func (r *stateRun) mapState(ctx context.Context, eff any) (any, *Error) {
 	st := r.st
 	itemsVal := eff
 	if st.ItemsPath != nil {
-		v, ok := st.ItemsPath.Eval(eff, r.context(nil))
+		pctx := r.context(nil)
+		v, ok := st.ItemsPath.Eval(eff, pctx)
 		if !ok {
-			return nil, r.runtime("Invalid path '%s' : No results for path: %s", st.ItemsPath.text, st.ItemsPath.normalized())
+			return nil, r.runtime("Invalid path '%s' : %s", st.ItemsPath.text, st.ItemsPath.notFound(eff, pctx))
 		}
 		itemsVal = v
 	}
