@@ -25,7 +25,7 @@ const (
 	segSlice
 	segUnion
 	segFilter
-	segDeep // recursive descent; name "" means every value
+	segDeep // recursive descent, applying inner at every level
 )
 
 type segment struct {
@@ -36,6 +36,7 @@ type segment struct {
 	indexes []int
 	slice   [3]*int
 	filter  *filterExpr
+	inner   *segment // what segDeep selects at every level
 }
 
 // ParsePath parses a JSONPath expression.
@@ -53,6 +54,9 @@ func ParsePath(s string) (*Path, error) {
 		switch {
 		case strings.HasPrefix(rest, ".."):
 			seg, rest, err = parseDeep(rest[2:])
+		case strings.HasPrefix(rest, ".["):
+			// Jayway reads "$.[0]" and "$.[?(...)]" as "$[0]" and "$[?(...)]".
+			seg, rest, err = parseBracket(rest[2:])
 		case rest[0] == '.':
 			seg, rest, err = parseDot(rest[1:])
 		case rest[0] == '[':
@@ -152,26 +156,27 @@ func parseDot(s string) (segment, string, error) {
 	return segment{kind: segField, name: s[:n]}, s[n:], nil
 }
 
+// parseDeep reads what follows "..": a name, "*", or a bracket (Jayway
+// accepts $..['name'], $..[0], $..[*] and $..[?(...)]).
 func parseDeep(s string) (segment, string, error) {
-	if strings.HasPrefix(s, "*") {
-		return segment{kind: segDeep}, s[1:], nil
-	}
-	if strings.HasPrefix(s, "[") {
-		// $..['name'] or $..[0]: descend, then apply the bracket.
-		seg, rest, err := parseBracket(s[1:])
-		if err != nil {
+	var inner segment
+	var rest string
+	var err error
+	switch {
+	case strings.HasPrefix(s, "*"):
+		inner, rest = segment{kind: segWildcard}, s[1:]
+	case strings.HasPrefix(s, "["):
+		if inner, rest, err = parseBracket(s[1:]); err != nil {
 			return segment{}, "", err
 		}
-		if seg.kind != segField {
-			return segment{}, "", fmt.Errorf("only a name may follow '..'")
+	default:
+		n := nameEnd(s)
+		if n == 0 {
+			return segment{}, "", fmt.Errorf("empty name after '..'")
 		}
-		return segment{kind: segDeep, name: seg.name}, rest, nil
+		inner, rest = segment{kind: segField, name: s[:n]}, s[n:]
 	}
-	n := nameEnd(s)
-	if n == 0 {
-		return segment{}, "", fmt.Errorf("empty name after '..'")
-	}
-	return segment{kind: segDeep, name: s[:n]}, s[n:], nil
+	return segment{kind: segDeep, inner: &inner}, rest, nil
 }
 
 // closing finds the ']' that closes a bracket, skipping quoted strings and
@@ -381,13 +386,7 @@ func selectAll(v any, s segment) []any {
 		var out []any
 		var walk func(any)
 		walk = func(n any) {
-			if s.name == "" {
-				out = append(out, children(n)...)
-			} else if m, ok := n.(map[string]any); ok {
-				if x, ok := m[s.name]; ok {
-					out = append(out, x)
-				}
-			}
+			out = append(out, selectAll(n, *s.inner)...)
 			for _, c := range children(n) {
 				walk(c)
 			}

@@ -33,6 +33,12 @@ func TestPathEval(t *testing.T) {
 		{"$.items[?(@.n in [1, 9])].n", "[1,9]", true},
 		{"$.items[?(@.n nin [1, 9])].n", "[5]", true},
 		{"$.tags[?(@ =~ /b.*/i)]", `["Beta"]`, true},
+		// Jayway reads a bracket after a dot, and any bracket after "..".
+		{"$.items.[?(@.n > 2)].n", "[5,9]", true},
+		{"$.a.[1:]", "[]", true},
+		{"$..[?(@.ok)].n", "[1,9]", true},
+		{"$..['n']", "[1,5,9]", true},
+		{"$..b[0]", "[10]", true},
 		{"$.tags[?(@ =~ /b.*/)]", `[]`, true},
 	}
 	for _, tt := range tests {
