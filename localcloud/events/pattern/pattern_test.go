@@ -114,7 +114,6 @@ func TestCompileErrors(t *testing.T) {
 		"anything-but exists":      `{"source":[{"anything-but":{"exists":true}}]}`,
 		"$or with one alternative": `{"$or":[{"source":["a"]}]}`,
 		"$or not objects":          `{"$or":["a","b"]}`,
-		"trailing data":            `{"source":["a"]} {}`,
 	}
 	for name, doc := range tests {
 		t.Run(name, func(t *testing.T) {
