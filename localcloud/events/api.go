@@ -27,6 +27,7 @@ func (s *Service) operations() map[string]handler {
 		"RemoveTargets":     s.removeTargets,
 		"PutEvents":         s.putEvents,
 		"DescribeEventBus":  s.describeEventBus,
+		"TestEventPattern":  s.testEventPattern,
 	}
 }
 
@@ -426,4 +427,59 @@ func (s *Service) describeEventBus(ctx context.Context, op string, body []byte) 
 		return nil, err
 	}
 	return map[string]string{"Name": DefaultBus, "Arn": busARN()}, nil
+}
+
+type testEventPatternInput struct {
+	EventPattern *string
+	Event        *string
+}
+
+// eventEnvelope are the fields TestEventPattern requires of an event. AWS
+// documents resources among them but does not require it.
+var eventEnvelope = []string{"id", "account", "source", "time", "region", "detail-type"}
+
+// testEventPattern answers whether a pattern matches an event, with the
+// errors EventBridge gives for a pattern it would not accept in a rule.
+func (s *Service) testEventPattern(ctx context.Context, op string, body []byte) (any, error) {
+	var in testEventPatternInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := s.opts.Faults.Check(ctx, signingName, op, ""); err != nil {
+		return nil, err
+	}
+	switch {
+	case in.EventPattern == nil && in.Event == nil:
+		return nil, validation("2 validation errors detected: Value null at 'eventPattern' failed to satisfy constraint: Member must not be null; Value null at 'event' failed to satisfy constraint: Member must not be null")
+	case in.EventPattern == nil:
+		return nil, validation("1 validation error detected: Value null at 'eventPattern' failed to satisfy constraint: Member must not be null")
+	case in.Event == nil:
+		return nil, validation("1 validation error detected: Value null at 'event' failed to satisfy constraint: Member must not be null")
+	}
+	compiled, err := pattern.Compile([]byte(*in.EventPattern))
+	if err != nil {
+		return nil, awserr.New("InvalidEventPatternException", http.StatusBadRequest, err.Error())
+	}
+	event, ok := decodeEvent(*in.Event)
+	if !ok {
+		return nil, validation("Parameter Event is not valid.")
+	}
+	return map[string]bool{"Result": compiled.Match(event)}, nil
+}
+
+// decodeEvent reads a TestEventPattern event: a JSON object with the
+// envelope fields.
+func decodeEvent(text string) (map[string]any, bool) {
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber()
+	var event map[string]any
+	if dec.Decode(&event) != nil || event == nil {
+		return nil, false
+	}
+	for _, f := range eventEnvelope {
+		if _, ok := event[f]; !ok {
+			return nil, false
+		}
+	}
+	return event, true
 }

@@ -3,6 +3,7 @@ package sns
 import (
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -324,23 +325,39 @@ func checkSubscriptionAttribute(name, value string) error {
 		return invalidParameter("Attributes Reason: FilterPolicyScope: Invalid value [%s]. Please use either MessageBody or MessageAttributes", value)
 	case name == "RawMessageDelivery" && value != "true" && value != "false":
 		return invalidParameter("Attributes Reason: RawMessageDelivery: Invalid value [%s]. Must be true or false.", value)
-	case name == "FilterPolicy" && value != "":
-		if _, err := pattern.Compile([]byte(value)); err != nil {
-			return invalidParameter("Attributes Reason: FilterPolicy: %v", err)
-		}
 	}
 	return nil
 }
 
-func (sub *subscription) compileFilter() error {
+// policyScope is the scope a subscription's filter policy applies to.
+func policyScope(attrs map[string]string) pattern.Scope {
+	if attrs["FilterPolicyScope"] == string(pattern.MessageBody) {
+		return pattern.MessageBody
+	}
+	return pattern.MessageAttributes
+}
+
+// compileFilter compiles the subscription's filter policy for its scope.
+// Its error is SNS's InvalidParameter; Subscribe words the reason
+// differently from SetSubscriptionAttributes.
+func (sub *subscription) compileFilter(subscribe bool) error {
 	sub.filter = nil
-	if p := sub.Attributes["FilterPolicy"]; p != "" {
-		f, err := pattern.Compile([]byte(p))
-		if err != nil {
+	p := sub.Attributes["FilterPolicy"]
+	if p == "" {
+		return nil
+	}
+	f, err := pattern.CompilePolicy([]byte(p), policyScope(sub.Attributes))
+	if err != nil {
+		var perr *pattern.Error
+		if !errors.As(err, &perr) {
 			return err
 		}
-		sub.filter = f
+		if subscribe {
+			return invalidParameter("Attributes Reason: %s", perr.Reason)
+		}
+		return invalidParameter("%s", perr.Reason)
 	}
+	sub.filter = f
 	return nil
 }
 
@@ -397,10 +414,11 @@ func (s *Service) subscribe(_ *http.Request, form url.Values) (any, error) {
 		t.Subscriptions = append(t.Subscriptions, sub)
 	}
 	if len(attrs) > 0 {
-		sub.Attributes = attrs
-	}
-	if err := sub.compileFilter(); err != nil {
-		return nil, invalidParameter("FilterPolicy: %v", err)
+		candidate := &subscription{Attributes: attrs}
+		if err := candidate.compileFilter(true); err != nil {
+			return nil, err
+		}
+		sub.Attributes, sub.filter = attrs, candidate.filter
 	}
 	if err := s.saveLocked(); err != nil {
 		return nil, err
@@ -512,16 +530,19 @@ func (s *Service) setSubscriptionAttributes(_ *http.Request, form url.Values) (a
 	if err != nil {
 		return nil, err
 	}
-	if sub.Attributes == nil {
-		sub.Attributes = map[string]string{}
+	attrs := map[string]string{}
+	for k, v := range sub.Attributes {
+		attrs[k] = v
 	}
 	if value == "" {
-		delete(sub.Attributes, name)
+		delete(attrs, name)
 	} else {
-		sub.Attributes[name] = value
+		attrs[name] = value
 	}
-	if err := sub.compileFilter(); err != nil {
-		return nil, invalidParameter("FilterPolicy: %v", err)
+	candidate := &subscription{Attributes: attrs}
+	if err := candidate.compileFilter(false); err != nil {
+		return nil, err
 	}
+	sub.Attributes, sub.filter = attrs, candidate.filter
 	return nil, s.saveLocked()
 }

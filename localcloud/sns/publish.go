@@ -194,9 +194,13 @@ func (sub *subscription) accepts(msg Message) bool {
 		return true
 	}
 	if sub.Attributes["FilterPolicyScope"] == "MessageBody" {
-		var body any
-		if err := json.Unmarshal([]byte(msg.Message), &body); err != nil {
-			return false
+		dec := json.NewDecoder(strings.NewReader(msg.Message))
+		dec.UseNumber()
+		var body map[string]any
+		if err := dec.Decode(&body); err != nil {
+			// A body that is not a JSON object has no fields: only a
+			// policy of absent fields accepts it.
+			body = nil
 		}
 		return sub.filter.Match(body)
 	}
@@ -204,13 +208,15 @@ func (sub *subscription) accepts(msg Message) bool {
 	for name, a := range msg.Attributes {
 		switch {
 		case a.DataType == "String.Array":
+			dec := json.NewDecoder(strings.NewReader(a.StringValue))
+			dec.UseNumber()
 			var list []any
-			if json.Unmarshal([]byte(a.StringValue), &list) == nil {
+			if dec.Decode(&list) == nil {
 				doc[name] = list
 			}
 		case strings.HasPrefix(a.DataType, "Number"):
-			if f, err := strconv.ParseFloat(a.StringValue, 64); err == nil {
-				doc[name] = f
+			if _, err := strconv.ParseFloat(a.StringValue, 64); err == nil {
+				doc[name] = json.Number(a.StringValue)
 			}
 		case strings.HasPrefix(a.DataType, "String"):
 			doc[name] = a.StringValue

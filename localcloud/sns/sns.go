@@ -151,7 +151,7 @@ func (s *Service) load() error {
 	}
 	for _, t := range topics {
 		for _, sub := range t.Subscriptions {
-			if err := sub.compileFilter(); err != nil {
+			if err := sub.compileFilter(false); err != nil {
 				return fmt.Errorf("subscription %s in %s: %w", sub.ARN, s.statePath(), err)
 			}
 		}

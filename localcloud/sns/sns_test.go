@@ -381,3 +381,26 @@ func TestClosedServiceRefusesMessages(t *testing.T) {
 		t.Errorf("a message published after Close reached the inbox: %+v", inbox)
 	}
 }
+
+func TestFilterPolicyErrors(t *testing.T) {
+	f := start(t, "")
+	ctx := context.Background()
+	arn := f.topic(t, "policies")
+	nested := `{"a":{"b":["x"]}}`
+	_, err := f.client.Subscribe(ctx, &awssns.SubscribeInput{TopicArn: &arn, Protocol: aws.String("local"), Endpoint: aws.String("x"),
+		Attributes: map[string]string{"FilterPolicy": nested}})
+	var api smithy.APIError
+	if !errors.As(err, &api) || api.ErrorMessage() != "Invalid parameter: Attributes Reason: Filter policy scope MessageAttributes does not support nested filter policy" {
+		t.Errorf("Subscribe with a nested policy = %v", err)
+	}
+	out, err := f.client.Subscribe(ctx, &awssns.SubscribeInput{TopicArn: &arn, Protocol: aws.String("local"), Endpoint: aws.String("x"),
+		Attributes: map[string]string{"FilterPolicy": nested, "FilterPolicyScope": "MessageBody"}, ReturnSubscriptionArn: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.client.SetSubscriptionAttributes(ctx, &awssns.SetSubscriptionAttributesInput{SubscriptionArn: out.SubscriptionArn,
+		AttributeName: aws.String("FilterPolicyScope"), AttributeValue: aws.String("MessageAttributes")})
+	if !errors.As(err, &api) || api.ErrorMessage() != "Invalid parameter: Filter policy scope MessageAttributes does not support nested filter policy" {
+		t.Errorf("scope that does not fit the policy = %v", err)
+	}
+}

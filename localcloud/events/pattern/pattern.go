@@ -1,65 +1,65 @@
-// Package pattern compiles and matches EventBridge event patterns, the
-// content filter that also serves as SNS's filter policy language: exact
-// values (an array is an OR), nested objects, "prefix", "suffix",
+// Package pattern compiles and matches EventBridge event patterns and SNS
+// filter policies, which are one language read by the same matcher at AWS:
+// exact values (an array is an OR), nested objects, "prefix", "suffix",
 // "wildcard", "equals-ignore-case", "anything-but", "numeric", "exists",
 // "cidr" and "$or".
+//
+// Both sides are flattened before they meet, as AWS flattens them: a
+// pattern key "a.b" and a nested {"a":{"b":…}} name the same field, in the
+// pattern and in the document alike, and arrays (arrays of arrays too) give
+// a field several values. Fields matched inside objects of one array must
+// come from the same element of it. A pattern with "$or" is the OR of the
+// patterns it expands to.
+//
+// Compile checks a pattern as EventBridge does; CompilePolicy checks an SNS
+// filter policy, which adds limits of its own and differs in a few
+// operators. Errors carry AWS's reason text.
 package pattern
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
 	"net/netip"
 	"sort"
+	"strconv"
 	"strings"
 )
 
-// Error is a pattern that cannot be compiled; its message says why.
+// Error is a pattern that cannot be compiled; Reason is AWS's reason text.
 type Error struct{ Reason string }
 
+// Error returns the message EventBridge's InvalidEventPatternException
+// carries.
 func (e *Error) Error() string { return "Event pattern is not valid. Reason: " + e.Reason }
 
 func errorf(format string, args ...any) error { return &Error{Reason: fmt.Sprintf(format, args...)} }
 
-// Pattern is a compiled event pattern. A document matches when every field
-// of the pattern matches and, when the pattern has "$or", one of its
-// alternatives matches too.
+// Dialect is the service whose rules a pattern is checked against.
+type Dialect int
+
+// The dialects.
+const (
+	EventBridge Dialect = iota // event patterns of rules and TestEventPattern
+	SNS                        // subscription filter policies
+)
+
+// Pattern is a compiled event pattern: it matches a document when one of
+// its branches does, and a branch matches when each of its fields does.
 type Pattern struct {
-	fields []field
-	or     [][]*Pattern // each "$or" array: one of its patterns must match
+	branches []branch
 }
 
-type field struct {
-	name   string
-	nested *Pattern  // the field holds an object pattern
-	leaves []matcher // the field holds an array of matchers (an OR)
+// branch is one alternative of a pattern, its fields by flattened path.
+type branch map[string][]test
+
+// test is one of the OR'd match values of a field.
+type test struct {
+	absent bool           // {"exists": false}: the field has no value
+	match  func(any) bool // any other: one of the field's values passes
 }
 
-// matcher tests one leaf. exists matchers look at presence only; the others
-// test the field's values (each element when the field is an array).
-type matcher struct {
-	exists *bool
-	test   func(v any) bool
-}
-
-// Compile parses a pattern document.
-func Compile(doc []byte) (*Pattern, error) {
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.UseNumber()
-	var raw any
-	if err := dec.Decode(&raw); err != nil {
-		return nil, errorf("the pattern is not valid JSON: %v", err)
-	}
-	if dec.More() {
-		return nil, errorf("the pattern has trailing data after the JSON object")
-	}
-	obj, ok := raw.(map[string]any)
-	if !ok {
-		return nil, errorf("the pattern must be a JSON object")
-	}
-	return compileObject(obj, "")
-}
+// Compile parses and checks an EventBridge event pattern.
+func Compile(doc []byte) (*Pattern, error) { return compile(doc, EventBridge) }
 
 // MustCompile is Compile for patterns known to be valid; it panics otherwise.
 func MustCompile(doc string) *Pattern {
@@ -70,173 +70,229 @@ func MustCompile(doc string) *Pattern {
 	return p
 }
 
-func compileObject(obj map[string]any, path string) (*Pattern, error) {
-	if len(obj) == 0 {
-		return nil, errorf("%s: an empty object matches nothing", where(path))
+func compile(doc []byte, d Dialect) (*Pattern, error) {
+	root, err := parseJSON(doc)
+	if err != nil {
+		return nil, err
 	}
-	p := &Pattern{}
-	names := make([]string, 0, len(obj))
-	for name := range obj {
-		names = append(names, name)
+	if root.kind != objectNode {
+		return nil, errNotObject
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		sub := join(path, name)
-		switch v := obj[name].(type) {
-		case map[string]any:
-			nested, err := compileObject(v, sub)
+	c := &compiler{dialect: d}
+	var rules []branch
+	if err := c.object(&rules, nil, root, false); err != nil {
+		return nil, err
+	}
+	if err := c.checkWildcardComplexity(); err != nil {
+		return nil, err
+	}
+	return &Pattern{branches: rules}, nil
+}
+
+type compiler struct {
+	dialect  Dialect
+	path     string              // the field being compiled
+	wildcard map[string][]string // the wildcard texts of each path
+}
+
+func (c *compiler) noteWildcard(text string) {
+	if c.wildcard == nil {
+		c.wildcard = map[string][]string{}
+	}
+	c.wildcard[c.path] = append(c.wildcard[c.path], text)
+}
+
+// reservedInOr are names AWS does not take as field names inside "$or".
+var reservedInOr = map[string]bool{
+	"anything-but": true, "exists": true, "prefix": true, "suffix": true, "numeric": true,
+	"cidr": true, "equals-ignore-case": true, "wildcard": true, "$or": false,
+}
+
+// object compiles the members of an object pattern at path into rules,
+// forking the rules at each "$or".
+func (c *compiler) object(rules *[]branch, path []string, n node, inOr bool) error {
+	for _, m := range n.members {
+		if m.name == "$or" {
+			if err := c.or(rules, path, m.value); err != nil {
+				return err
+			}
+			continue
+		}
+		if inOr && reservedInOr[m.name] {
+			return errorf("%s is Ruler reserved fieldName which cannot be used inside $or.", m.name)
+		}
+		switch m.value.kind {
+		case objectNode:
+			if err := c.object(rules, append(path[:len(path):len(path)], m.name), m.value, inOr); err != nil {
+				return err
+			}
+		case arrayNode:
+			name := strings.Join(append(path[:len(path):len(path)], m.name), ".")
+			c.path = name
+			tests, err := c.values(m.value)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			p.fields = append(p.fields, field{name: name, nested: nested})
-		case []any:
-			if name == "$or" {
-				alts, err := compileOr(v, sub)
-				if err != nil {
-					return nil, err
-				}
-				p.or = append(p.or, alts)
-				continue
+			if len(*rules) == 0 {
+				*rules = []branch{{}}
 			}
-			leaves, err := compileLeaves(v, sub)
-			if err != nil {
-				return nil, err
+			for _, r := range *rules {
+				r[name] = tests // a repeated name: the last one counts
 			}
-			p.fields = append(p.fields, field{name: name, leaves: leaves})
 		default:
-			return nil, errorf("%s: match criteria must be an array or an object, not %s", sub, describe(v))
+			return errorf("%q must be an object or an array", m.name)
 		}
 	}
-	return p, nil
+	if len(n.members) == 0 {
+		return errorf("Empty objects are not allowed")
+	}
+	return nil
 }
 
-func compileOr(alts []any, path string) ([]*Pattern, error) {
-	if len(alts) < 2 {
-		return nil, errorf("%s: $or needs at least two alternatives", path)
+func (c *compiler) or(rules *[]branch, path []string, n node) error {
+	if n.kind != arrayNode {
+		return errorf("It must be an Array followed with $or.")
 	}
-	out := make([]*Pattern, 0, len(alts))
-	for i, alt := range alts {
-		obj, ok := alt.(map[string]any)
-		if !ok {
-			return nil, errorf("%s[%d]: each $or alternative must be an object", path, i)
+	before := *rules
+	var after []branch
+	for _, alt := range n.items {
+		if alt.kind != objectNode {
+			return errorf("Only JSON object is allowed in array of $or relationship.")
 		}
-		p, err := compileObject(obj, path)
-		if err != nil {
-			return nil, err
+		forked := make([]branch, 0, len(before))
+		for _, r := range before {
+			forked = append(forked, r.clone())
 		}
-		out = append(out, p)
+		if len(forked) == 0 {
+			forked = []branch{{}}
+		}
+		if err := c.object(&forked, path, alt, true); err != nil {
+			return err
+		}
+		after = append(after, forked...)
 	}
-	return out, nil
+	if len(n.items) < 2 {
+		return errorf("There must have at least 2 Objects in $or relationship.")
+	}
+	*rules = after
+	return nil
 }
 
-func compileLeaves(values []any, path string) ([]matcher, error) {
-	if len(values) == 0 {
-		return nil, errorf("%s: empty arrays are not allowed", path)
+func (b branch) clone() branch {
+	out := make(branch, len(b))
+	for k, v := range b {
+		out[k] = v
 	}
-	out := make([]matcher, 0, len(values))
-	for _, v := range values {
-		m, err := compileLeaf(v, path)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, nil
+	return out
 }
 
-func compileLeaf(v any, path string) (matcher, error) {
-	switch v := v.(type) {
-	case nil, string, bool, json.Number:
-		want := normalize(v)
-		return matcher{test: func(got any) bool { return equal(got, want) }}, nil
-	case map[string]any:
-		if len(v) != 1 {
-			return matcher{}, errorf("%s: a match expression has exactly one operator, got %d", path, len(v))
-		}
-		for op, arg := range v {
-			return compileOperator(op, arg, path)
+// values compiles the array of match values of a field.
+func (c *compiler) values(n node) ([]test, error) {
+	var tests []test
+	for _, v := range n.items {
+		switch v.kind {
+		case objectNode:
+			t, err := c.expression(v)
+			if err != nil {
+				return nil, err
+			}
+			tests = append(tests, t)
+		case arrayNode:
+			return nil, errorf("Match value must be String, number, true, false, or null")
+		default:
+			tests = append(tests, test{match: equals(v)})
 		}
 	}
-	return matcher{}, errorf("%s: unsupported match value %s", path, describe(v))
+	if len(tests) == 0 {
+		return nil, errorf("Empty arrays are not allowed")
+	}
+	return tests, nil
 }
 
-func compileOperator(op string, arg any, path string) (matcher, error) {
+// expression compiles a match expression such as {"prefix": "us-"}.
+func (c *compiler) expression(n node) (test, error) {
+	if len(n.members) == 0 {
+		return test{}, errorf("Match expression name not found")
+	}
+	op, arg := n.members[0].name, n.members[0].value
+	one := func(t test, err error) (test, error) {
+		if err == nil && len(n.members) > 1 {
+			if op == "numeric" || op == "anything-but" {
+				return test{}, errorf("Too many elements in numeric expression")
+			}
+			return test{}, errorf("Only one key allowed in match expression")
+		}
+		return t, err
+	}
 	switch op {
 	case "exists":
-		b, ok := arg.(bool)
-		if !ok {
-			return matcher{}, errorf("%s: exists takes true or false", path)
+		if arg.kind != boolNode {
+			return test{}, errorf("exists match pattern must be either true or false.")
 		}
-		return matcher{exists: &b}, nil
+		if arg.text == "false" {
+			return one(test{absent: true}, nil)
+		}
+		return one(test{match: func(any) bool { return true }}, nil)
 	case "prefix", "suffix":
-		test, err := affix(op, arg, path)
-		return matcher{test: test}, err
+		f, err := affix(op, arg)
+		return one(test{match: f}, err)
 	case "equals-ignore-case":
-		s, ok := arg.(string)
-		if !ok {
-			return matcher{}, errorf("%s: equals-ignore-case takes a string", path)
+		if arg.kind != stringNode {
+			return test{}, errorf("equals-ignore-case match pattern must be a string")
 		}
-		return matcher{test: func(got any) bool { g, ok := got.(string); return ok && strings.EqualFold(g, s) }}, nil
+		return one(test{match: foldEquals(arg.text)}, nil)
 	case "wildcard":
-		s, ok := arg.(string)
-		if !ok {
-			return matcher{}, errorf("%s: wildcard takes a string", path)
+		if c.dialect == SNS {
+			break
 		}
-		glob, err := compileWildcard(s, path)
-		if err != nil {
-			return matcher{}, err
+		if arg.kind != stringNode {
+			return test{}, errorf("wildcard match pattern must be a string")
 		}
-		return matcher{test: func(got any) bool { g, ok := got.(string); return ok && glob(g) }}, nil
+		f, err := wildcard(arg.text)
+		c.noteWildcard(arg.text)
+		return one(test{match: f}, err)
 	case "numeric":
-		test, err := compileNumeric(arg, path)
-		return matcher{test: test}, err
+		f, err := numeric(arg)
+		return one(test{match: f}, err)
 	case "cidr":
-		s, ok := arg.(string)
-		if !ok {
-			return matcher{}, errorf("%s: cidr takes a string", path)
+		if arg.kind != stringNode {
+			return test{}, errorf("prefix match pattern must be a string")
 		}
-		prefix, err := netip.ParsePrefix(s)
-		if err != nil {
-			return matcher{}, errorf("%s: %q is not a CIDR block", path, s)
-		}
-		return matcher{test: func(got any) bool {
-			g, ok := got.(string)
-			if !ok {
-				return false
-			}
-			addr, err := netip.ParseAddr(g)
-			return err == nil && prefix.Contains(addr)
-		}}, nil
+		f, err := cidr(arg.text)
+		return one(test{match: f}, err)
 	case "anything-but":
-		inner, err := compileAnythingBut(arg, path)
+		f, err := c.anythingBut(arg)
 		if err != nil {
-			return matcher{}, err
+			return test{}, err
 		}
-		return matcher{test: func(got any) bool { return !inner(got) }}, nil
+		return one(test{match: func(v any) bool { return !f(v) }}, nil)
 	}
-	return matcher{}, errorf("%s: unrecognized match type %s", path, op)
+	return test{}, errorf("Unrecognized match type %s", op)
 }
 
-// affix compiles prefix and suffix, either on a string or on
+// affix compiles prefix and suffix on a string or on
 // {"equals-ignore-case": string}.
-func affix(op string, arg any, path string) (func(any) bool, error) {
+func affix(op string, arg node) (func(any) bool, error) {
 	fold := false
-	if obj, ok := arg.(map[string]any); ok && len(obj) == 1 {
-		arg, fold = obj["equals-ignore-case"], true
+	if arg.kind == objectNode && len(arg.members) == 1 && arg.members[0].name == "equals-ignore-case" {
+		arg, fold = arg.members[0].value, true
 	}
-	s, ok := arg.(string)
-	if !ok {
-		return nil, errorf("%s: %s takes a string or {\"equals-ignore-case\": string}", path, op)
+	if arg.kind != stringNode {
+		return nil, errorf("%s match pattern must be a string", op)
+	}
+	return affixTest(op == "prefix", arg.text, fold), nil
+}
+
+func affixTest(prefix bool, s string, fold bool) func(any) bool {
+	has := strings.HasSuffix
+	if prefix {
+		has = strings.HasPrefix
 	}
 	if fold {
 		s = strings.ToLower(s)
 	}
-	has := strings.HasPrefix
-	if op == "suffix" {
-		has = strings.HasSuffix
-	}
-	return func(got any) bool {
-		g, ok := got.(string)
+	return func(v any) bool {
+		g, ok := v.(string)
 		if !ok {
 			return false
 		}
@@ -244,64 +300,117 @@ func affix(op string, arg any, path string) (func(any) bool, error) {
 			g = strings.ToLower(g)
 		}
 		return has(g, s)
-	}, nil
+	}
 }
 
-// compileAnythingBut returns the test of what anything-but excludes.
-func compileAnythingBut(arg any, path string) (func(any) bool, error) {
-	switch a := arg.(type) {
-	case string, json.Number:
-		want := normalize(a)
-		return func(got any) bool { return equal(got, want) }, nil
-	case []any:
-		if len(a) == 0 {
-			return nil, errorf("%s: anything-but needs at least one value", path)
-		}
+func foldEquals(s string) func(any) bool {
+	return func(v any) bool { g, ok := v.(string); return ok && strings.EqualFold(g, s) }
+}
+
+// anythingBut compiles what anything-but excludes.
+func (c *compiler) anythingBut(arg node) (func(any) bool, error) {
+	switch arg.kind {
+	case stringNode, numberNode:
+		return equals(arg), nil
+	case arrayNode:
 		var tests []func(any) bool
-		for _, v := range a {
-			switch v.(type) {
-			case string, json.Number:
+		strs, nums := false, false
+		for _, v := range arg.items {
+			switch v.kind {
+			case stringNode:
+				strs = true
+			case numberNode:
+				nums = true
 			default:
-				return nil, errorf("%s: anything-but lists only strings or numbers", path)
+				return nil, errorf("Inside anything but list, start|null|boolean is not supported.")
 			}
-			want := normalize(v)
-			tests = append(tests, func(got any) bool { return equal(got, want) })
+			tests = append(tests, equals(v))
+		}
+		if strs == nums {
+			return nil, errorf("Inside anything but list, either all values are number or string, mixed type is not supported")
 		}
 		return anyOf(tests), nil
-	case map[string]any:
-		if len(a) != 1 {
-			return nil, errorf("%s: anything-but takes one operator", path)
+	case objectNode:
+		if len(arg.members) == 0 {
+			return nil, errorf("Anything-But expression name not found")
 		}
-		for op, inner := range a {
-			switch op {
-			case "prefix", "suffix", "equals-ignore-case", "wildcard":
-				if list, ok := inner.([]any); ok {
-					var tests []func(any) bool
-					for _, item := range list {
-						m, err := compileOperator(op, item, path)
-						if err != nil {
-							return nil, err
-						}
-						tests = append(tests, m.test)
-					}
-					return anyOf(tests), nil
-				}
-				m, err := compileOperator(op, inner, path)
-				if err != nil {
-					return nil, err
-				}
-				return m.test, nil
-			}
-			return nil, errorf("%s: anything-but does not support %s", path, op)
+		op, inner := arg.members[0].name, arg.members[0].value
+		f, err := c.anythingButOperator(op, inner)
+		if err == nil && len(arg.members) > 1 {
+			return nil, errorf("Only one key allowed in match expression")
 		}
+		return f, err
 	}
-	return nil, errorf("%s: anything-but takes a value, an array of values or an operator", path)
+	return nil, errorf("Value of anything-but must be an array or single string/number value.")
+}
+
+func (c *compiler) anythingButOperator(op string, inner node) (func(any) bool, error) {
+	var one func(string) (func(any) bool, error)
+	mustBe := "prefix/suffix match pattern must be a string"
+	switch {
+	case op == "equals-ignore-case":
+		switch inner.kind {
+		case stringNode:
+			return foldEquals(inner.text), nil
+		case arrayNode:
+			var tests []func(any) bool
+			for _, v := range inner.items {
+				if v.kind != stringNode {
+					return nil, errorf("Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.")
+				}
+				tests = append(tests, foldEquals(v.text))
+			}
+			return anyOf(tests), nil
+		}
+		return nil, errorf("Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.")
+	case op == "prefix" || (op == "suffix" && c.dialect != SNS):
+		if c.dialect == SNS {
+			mustBe = op + " match pattern must be a string"
+		}
+		one = func(s string) (func(any) bool, error) {
+			if s == "" {
+				return nil, errorf("Null prefix/suffix not allowed")
+			}
+			return affixTest(op == "prefix", s, false), nil
+		}
+	case op == "wildcard" && c.dialect != SNS:
+		mustBe = "wildcard match pattern must be a string"
+		one = func(s string) (func(any) bool, error) {
+			c.noteWildcard(s)
+			return wildcard(s)
+		}
+	default:
+		return nil, errorf("Unsupported anything-but pattern: %s", op)
+	}
+	switch inner.kind {
+	case stringNode:
+		return one(inner.text)
+	case arrayNode:
+		var tests []func(any) bool
+		for _, v := range inner.items {
+			if v.kind != stringNode {
+				return nil, errorf("%s", mustBe)
+			}
+			t, err := one(v.text)
+			if err != nil {
+				return nil, err
+			}
+			tests = append(tests, t)
+		}
+		if len(tests) == 0 {
+			return nil, errorf("Empty arrays are not allowed")
+		}
+		return anyOf(tests), nil
+	case objectNode:
+		return nil, errorf("Value of anything-but must be an array or single string/number value.")
+	}
+	return nil, errorf("%s", mustBe)
 }
 
 func anyOf(tests []func(any) bool) func(any) bool {
-	return func(got any) bool {
+	return func(v any) bool {
 		for _, t := range tests {
-			if t(got) {
+			if t(v) {
 				return true
 			}
 		}
@@ -309,92 +418,203 @@ func anyOf(tests []func(any) bool) func(any) bool {
 	}
 }
 
-// compileNumeric compiles ["=", 5] and range expressions such as
-// [">", 0, "<=", 5].
-func compileNumeric(arg any, path string) (func(any) bool, error) {
-	list, ok := arg.([]any)
-	if !ok || len(list) == 0 || len(list)%2 != 0 || len(list) > 4 {
-		return nil, errorf("%s: numeric takes an operator and a number, or a lower and an upper bound", path)
+// equals compiles an exact value. A number equals the same number written
+// another way (5, 5.0, 5e0); an IP address the same address written another
+// way.
+func equals(n node) func(any) bool {
+	switch n.kind {
+	case stringNode:
+		s := n.text
+		if addr, err := netip.ParseAddr(s); err == nil {
+			return func(v any) bool {
+				g, ok := v.(string)
+				if !ok {
+					return false
+				}
+				if g == s {
+					return true
+				}
+				other, err := netip.ParseAddr(g)
+				return err == nil && other == addr
+			}
+		}
+		return func(v any) bool { g, ok := v.(string); return ok && g == s }
+	case numberNode:
+		f, _ := n.numeric()
+		text := n.text
+		return func(v any) bool {
+			switch g := v.(type) {
+			case json.Number:
+				if string(g) == text {
+					return true
+				}
+				h, err := g.Float64()
+				return err == nil && h == f
+			case float64:
+				return g == f
+			}
+			return false
+		}
+	case boolNode:
+		b := n.text == "true"
+		return func(v any) bool { g, ok := v.(bool); return ok && g == b }
 	}
-	type bound struct {
-		op string
-		n  float64
+	return func(v any) bool { return v == nil }
+}
+
+// number returns a document value as a number, if it is one.
+func number(v any) (float64, bool) {
+	switch g := v.(type) {
+	case json.Number:
+		f, err := g.Float64()
+		return f, err == nil
+	case float64:
+		return g, true
 	}
-	var bounds []bound
-	lower, upper := false, false
-	for i := 0; i < len(list); i += 2 {
-		op, ok := list[i].(string)
-		num, isNum := list[i+1].(json.Number)
+	return 0, false
+}
+
+// numeric compiles ["=", 5] and ranges such as [">", 0, "<=", 5], checking
+// them in the order AWS reads them.
+func numeric(arg node) (func(any) bool, error) {
+	if arg.kind != arrayNode {
+		return nil, errorf("Value of numeric must be an array.")
+	}
+	items := arg.items
+	at := func(i int) (node, bool) {
+		if i < len(items) {
+			return items[i], true
+		}
+		return node{}, false
+	}
+	first, ok := at(0)
+	if !ok || first.kind != stringNode {
+		text := "]"
+		if ok {
+			text = first.text
+		}
+		return nil, errorf("Invalid member in numeric match: %s", text)
+	}
+	op := first.text
+	val, ok := at(1)
+	num, isNum := val.numeric()
+	name := op
+	if op == "=" {
+		name = "equals"
+	}
+	switch op {
+	case "=", ">", ">=", "<", "<=":
 		if !ok || !isNum {
-			return nil, errorf("%s: numeric expects operator, number pairs", path)
+			return nil, errorf("Value of %s must be numeric", name)
 		}
-		n, err := num.Float64()
-		if err != nil {
-			return nil, errorf("%s: %s is not a number", path, num)
-		}
-		switch op {
-		case "=":
-			if len(list) != 2 {
-				return nil, errorf("%s: numeric \"=\" stands alone", path)
-			}
-		case ">", ">=":
-			if lower {
-				return nil, errorf("%s: numeric has two lower bounds", path)
-			}
-			lower = true
-		case "<", "<=":
-			if upper {
-				return nil, errorf("%s: numeric has two upper bounds", path)
-			}
-			upper = true
-		default:
-			return nil, errorf("%s: unknown numeric operator %q", path, op)
-		}
-		bounds = append(bounds, bound{op, n})
+	default:
+		return nil, errorf("Unrecognized numeric range operator: %s", op)
 	}
-	return func(got any) bool {
-		g, ok := got.(float64)
+	if op == "=" || op == "<" || op == "<=" || len(items) == 2 {
+		if len(items) > 2 {
+			return nil, errorf("Too many elements in numeric expression")
+		}
+		return bound(op, num), nil
+	}
+	second := items[2]
+	if second.kind != stringNode {
+		return nil, errorf("Bad value in numeric range: %s", second.text)
+	}
+	top := second.text
+	if top != "<" && top != "<=" {
+		return nil, errorf("Bad numeric range operator: %s", top)
+	}
+	upper, ok := at(3)
+	upperNum, isNum := upper.numeric()
+	if !ok || !isNum {
+		return nil, errorf("Value of %s must be numeric", top)
+	}
+	if len(items) > 4 {
+		return nil, errorf("Too many terms in numeric range expression")
+	}
+	if num >= upperNum {
+		return nil, errorf("Bottom must be less than top")
+	}
+	low, high := bound(op, num), bound(top, upperNum)
+	return func(v any) bool { return low(v) && high(v) }, nil
+}
+
+func bound(op string, n float64) func(any) bool {
+	return func(v any) bool {
+		g, ok := number(v)
 		if !ok {
 			return false
 		}
-		for _, b := range bounds {
-			var ok bool
-			switch b.op {
-			case "=":
-				ok = g == b.n
-			case ">":
-				ok = g > b.n
-			case ">=":
-				ok = g >= b.n
-			case "<":
-				ok = g < b.n
-			case "<=":
-				ok = g <= b.n
-			}
-			if !ok {
-				return false
-			}
+		switch op {
+		case "=":
+			return g == n
+		case ">":
+			return g > n
+		case ">=":
+			return g >= n
+		case "<":
+			return g < n
 		}
-		return true
+		return g <= n
+	}
+}
+
+// cidr compiles an IP address block.
+func cidr(s string) (func(any) bool, error) {
+	addr, bits, ok := strings.Cut(s, "/")
+	if !ok || strings.Contains(bits, "/") {
+		return nil, errorf("Malformed CIDR, one '/' required")
+	}
+	n, err := strconv.Atoi(bits)
+	if err != nil {
+		return nil, errorf("Malformed CIDR, mask bits must be an integer")
+	}
+	ip, err := netip.ParseAddr(addr)
+	if err != nil || ip.Zone() != "" {
+		return nil, errorf("Nonstandard IP address: %s", addr)
+	}
+	if n < 0 || n > ip.BitLen() {
+		return nil, errorf("Malformed CIDR, mask bits must be between 0 and %d", ip.BitLen())
+	}
+	block := netip.PrefixFrom(ip, n).Masked()
+	return func(v any) bool {
+		g, ok := v.(string)
+		if !ok {
+			return false
+		}
+		a, err := netip.ParseAddr(g)
+		return err == nil && block.Contains(a.Unmap())
 	}, nil
 }
 
-// compileWildcard turns "releases/*.zip" into a matcher; "\*" is a literal
-// star and "\\" a literal backslash.
-func compileWildcard(s, path string) (func(string) bool, error) {
-	var parts []string // literal runs between stars
+// wildcard compiles "releases/*.zip": "*" is any run of characters, "\*" a
+// literal star and "\\" a literal backslash.
+func wildcard(s string) (func(any) bool, error) {
+	parts, err := wildcardParts(s)
+	if err != nil {
+		return nil, err
+	}
+	return func(v any) bool {
+		g, ok := v.(string)
+		return ok && globMatch(parts, g)
+	}, nil
+}
+
+// wildcardParts splits a wildcard into the literal runs between its stars.
+func wildcardParts(s string) ([]string, error) {
+	var parts []string
 	var cur strings.Builder
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
 		case '\\':
 			if i+1 == len(s) || (s[i+1] != '*' && s[i+1] != '\\') {
-				return nil, errorf("%s: wildcard %q has an invalid escape", path, s)
+				return nil, errorf("Invalid escape character at pos %d", i+1)
 			}
 			i++
 			cur.WriteByte(s[i])
 		case '*':
-			if i > 0 && s[i-1] == '*' {
-				return nil, errorf("%s: wildcard %q has consecutive stars", path, s)
+			if i > 0 && s[i-1] == '*' && (i < 2 || s[i-2] != '\\') {
+				return nil, errorf("Consecutive wildcard characters at pos %d", i)
 			}
 			parts = append(parts, cur.String())
 			cur.Reset()
@@ -402,160 +622,251 @@ func compileWildcard(s, path string) (func(string) bool, error) {
 			cur.WriteByte(c)
 		}
 	}
-	parts = append(parts, cur.String())
-	return func(g string) bool {
-		if len(parts) == 1 {
-			return g == parts[0]
-		}
-		if !strings.HasPrefix(g, parts[0]) {
+	return append(parts, cur.String()), nil
+}
+
+func globMatch(parts []string, g string) bool {
+	if len(parts) == 1 {
+		return g == parts[0]
+	}
+	if !strings.HasPrefix(g, parts[0]) {
+		return false
+	}
+	g = g[len(parts[0]):]
+	last := parts[len(parts)-1]
+	for _, mid := range parts[1 : len(parts)-1] {
+		i := strings.Index(g, mid)
+		if i < 0 {
 			return false
 		}
-		g = g[len(parts[0]):]
-		last := parts[len(parts)-1]
-		for _, mid := range parts[1 : len(parts)-1] {
-			i := strings.Index(g, mid)
-			if i < 0 {
-				return false
-			}
-			g = g[i+len(mid):]
-		}
-		return len(g) >= len(last) && strings.HasSuffix(g, last)
-	}, nil
-}
-
-// normalize turns pattern literals into the types encoding/json decodes
-// documents into.
-func normalize(v any) any {
-	if n, ok := v.(json.Number); ok {
-		f, err := n.Float64()
-		if err != nil {
-			return math.NaN() // matches nothing
-		}
-		return f
+		g = g[i+len(mid):]
 	}
-	return v
+	return len(g) >= len(last) && strings.HasSuffix(g, last)
 }
 
-func equal(got, want any) bool {
-	switch w := want.(type) {
-	case nil:
-		return got == nil
-	case string:
-		g, ok := got.(string)
-		return ok && g == w
-	case float64:
-		g, ok := got.(float64)
-		return ok && g == w
-	case bool:
-		g, ok := got.(bool)
-		return ok && g == w
-	}
-	return false
-}
-
-// Match reports whether a document (as decoded by encoding/json into any)
-// matches the pattern.
+// Match reports whether a document (as decoded by encoding/json into any,
+// with or without UseNumber) matches the pattern.
 func (p *Pattern) Match(doc any) bool {
-	obj, _ := doc.(map[string]any)
-	for _, f := range p.fields {
-		v, present := obj[f.name]
-		if !f.match(v, present) {
-			return false
-		}
-	}
-	for _, alts := range p.or {
-		if !anyPattern(alts, doc) {
-			return false
-		}
-	}
-	return true
-}
-
-// MatchJSON decodes a JSON document and matches it.
-func (p *Pattern) MatchJSON(doc []byte) (bool, error) {
-	var v any
-	if err := json.Unmarshal(doc, &v); err != nil {
-		return false, err
-	}
-	return p.Match(v), nil
-}
-
-func anyPattern(alts []*Pattern, doc any) bool {
-	for _, alt := range alts {
-		if alt.Match(doc) {
+	fields := flatten(doc)
+	for _, b := range p.branches {
+		if b.match(fields) {
 			return true
 		}
 	}
 	return false
 }
 
-func (f *field) match(v any, present bool) bool {
-	if f.nested != nil {
-		// An array of objects matches when one of its objects does.
-		if list, ok := v.([]any); ok {
-			for _, item := range list {
-				if f.nested.Match(item) {
+// MatchJSON decodes a JSON document and matches it.
+func (p *Pattern) MatchJSON(doc []byte) (bool, error) {
+	v, err := decodeDocument(doc)
+	if err != nil {
+		return false, err
+	}
+	return p.Match(v), nil
+}
+
+func decodeDocument(doc []byte) (any, error) {
+	dec := json.NewDecoder(strings.NewReader(string(doc)))
+	dec.UseNumber()
+	var v any
+	err := dec.Decode(&v)
+	return v, err
+}
+
+// leaf is one value of a flattened document, with the array elements it
+// sits in.
+type leaf struct {
+	value any
+	in    []position
+}
+
+// position is an element of one array of the document.
+type position struct{ array, index int }
+
+// flatten lists a document's values by dotted path.
+func flatten(doc any) map[string][]leaf {
+	out := map[string][]leaf{}
+	arrays := 0
+	var walk func(v any, path string, in []position)
+	walk = func(v any, path string, in []position) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, sub := range v {
+				name := k
+				if path != "" {
+					name = path + "." + k
+				}
+				walk(sub, name, in)
+			}
+		case []any:
+			arrays++
+			id := arrays
+			for i, item := range v {
+				walk(item, path, append(in[:len(in):len(in)], position{id, i}))
+			}
+		default:
+			if path != "" {
+				out[path] = append(out[path], leaf{v, in})
+			}
+		}
+	}
+	walk(doc, "", nil)
+	return out
+}
+
+// match finds values for every field of the branch that come from the same
+// element of each array they share.
+func (b branch) match(fields map[string][]leaf) bool {
+	names := make([]string, 0, len(b))
+	for name := range b {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	chosen := map[int]int{} // array → element
+	var try func(i int) bool
+	try = func(i int) bool {
+		if i == len(names) {
+			return true
+		}
+		values := fields[names[i]]
+		for _, t := range b[names[i]] {
+			if t.absent {
+				if len(values) == 0 && try(i+1) {
+					return true
+				}
+				continue
+			}
+			for _, l := range values {
+				if !consistent(chosen, l.in) || !t.match(l.value) {
+					continue
+				}
+				var added []int
+				for _, p := range l.in {
+					if _, ok := chosen[p.array]; !ok {
+						chosen[p.array] = p.index
+						added = append(added, p.array)
+					}
+				}
+				ok := try(i + 1)
+				for _, a := range added {
+					delete(chosen, a)
+				}
+				if ok {
 					return true
 				}
 			}
+		}
+		return false
+	}
+	return try(0)
+}
+
+func consistent(chosen map[int]int, in []position) bool {
+	for _, p := range in {
+		if i, ok := chosen[p.array]; ok && i != p.index {
 			return false
 		}
-		return f.nested.Match(v)
 	}
-	values := []any{v}
-	if list, ok := v.([]any); ok {
-		values = list
-	}
-	for _, m := range f.leaves {
-		if m.exists != nil {
-			if *m.exists == (present && !isObject(v)) {
-				return true
-			}
-			continue
-		}
-		if !present {
-			continue
-		}
-		for _, val := range values {
-			if m.test(val) {
-				return true
+	return true
+}
+
+// checkWildcardComplexity rejects wildcards whose matching could keep too
+// many partial matches alive at once, as AWS does: it runs the wildcards of
+// each field as one automaton over the worst input and counts the states
+// active together.
+func (c *compiler) checkWildcardComplexity() error {
+	for _, texts := range c.wildcard {
+		total := 0
+		for _, text := range texts {
+			n := wildcardStates(text)
+			total += n
+			if n > maxWildcardStates || total > maxFieldWildcardStates {
+				return errorf("Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character")
 			}
 		}
 	}
-	return false
+	return nil
 }
 
-func isObject(v any) bool {
-	_, ok := v.(map[string]any)
-	return ok
-}
+// The limits on partial matches alive at once: for one wildcard, and for
+// all the wildcards of one field.
+const (
+	maxWildcardStates      = 5
+	maxFieldWildcardStates = 10
+)
 
-func join(path, name string) string {
-	if path == "" {
-		return name
+// wildcardStates is the most states a wildcard's automaton is in at once
+// over any input. A state waits for one literal byte, looping on any byte
+// when a star comes before it.
+func wildcardStates(text string) int {
+	parts, err := wildcardParts(text)
+	if err != nil || len(parts) == 1 {
+		return 0
 	}
-	return path + "." + name
-}
-
-func where(path string) string {
-	if path == "" {
-		return "the pattern"
+	type state struct {
+		b    byte
+		loop bool
 	}
-	return path
-}
-
-func describe(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case json.Number:
-		return "a number"
-	case []any:
-		return "an array"
+	var states []state
+	for i, p := range parts {
+		for j := 0; j < len(p); j++ {
+			states = append(states, state{p[j], i > 0 && j == 0})
+		}
 	}
-	return "an object"
+	end := len(states) // waiting for the end of the value
+	alphabet := map[byte]bool{0: true}
+	for _, s := range states {
+		alphabet[s.b] = true
+	}
+	// closure adds the states a star lets the automaton skip to.
+	closure := func(set map[int]bool) {
+		for i := range states {
+			if set[i] && i+1 <= end && i+1 < len(states) && states[i+1].loop {
+				set[i+1] = true
+			}
+		}
+	}
+	start := map[int]bool{0: true}
+	if len(states) == 0 {
+		return 0
+	}
+	closure(start)
+	key := func(set map[int]bool) string {
+		ids := make([]int, 0, len(set))
+		for i := range set {
+			ids = append(ids, i)
+		}
+		sort.Ints(ids)
+		return fmt.Sprint(ids)
+	}
+	seen := map[string]bool{key(start): true}
+	queue := []map[int]bool{start}
+	most := 0
+	for len(queue) > 0 && len(seen) < 4096 {
+		set := queue[0]
+		queue = queue[1:]
+		if len(set) > most {
+			most = len(set)
+		}
+		for b := range alphabet {
+			next := map[int]bool{}
+			for i := range set {
+				if i >= len(states) {
+					continue
+				}
+				if states[i].loop {
+					next[i] = true
+				}
+				if states[i].b == b && i+1 < len(states) {
+					next[i+1] = true
+				}
+			}
+			closure(next)
+			if k := key(next); len(next) > 0 && !seen[k] {
+				seen[k] = true
+				queue = append(queue, next)
+			}
+		}
+	}
+	return most
 }

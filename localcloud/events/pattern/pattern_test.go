@@ -114,7 +114,6 @@ func TestCompileErrors(t *testing.T) {
 		"anything-but exists":      `{"source":[{"anything-but":{"exists":true}}]}`,
 		"$or with one alternative": `{"$or":[{"source":["a"]}]}`,
 		"$or not objects":          `{"$or":["a","b"]}`,
-		"trailing data":            `{"source":["a"]} {}`,
 	}
 	for name, doc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -141,4 +140,106 @@ func FuzzCompile(f *testing.F) {
 		}
 		p.Match(event) // must not panic
 	})
+}
+
+func TestFlattening(t *testing.T) {
+	tests := []struct {
+		name, pattern, doc string
+		want               bool
+	}{
+		{"dotted pattern key, nested document", `{"a.b":["x"]}`, `{"a":{"b":"x"}}`, true},
+		{"nested pattern, dotted document key", `{"a":{"b":["x"]}}`, `{"a.b":"x"}`, true},
+		{"mixed dots", `{"a.b.c":["x"]}`, `{"a":{"b.c":"x"}}`, true},
+		{"array of arrays", `{"a":["x"]}`, `{"a":[["y"],["x"]]}`, true},
+		{"objects in an array", `{"r":{"k":["x"]}}`, `{"r":[{"k":"y"},{"k":"x"}]}`, true},
+		{"fields from one array element", `{"r":{"k":["x"],"v":[1]}}`, `{"r":[{"k":"x","v":2},{"k":"y","v":1}]}`, false},
+		{"fields from the same element", `{"r":{"k":["x"],"v":[1]}}`, `{"r":[{"k":"x","v":1},{"k":"y","v":2}]}`, true},
+		{"exists on an empty array", `{"a":[{"exists":true}]}`, `{"a":[]}`, false},
+		{"exists false on an empty array", `{"a":[{"exists":false}]}`, `{"a":[]}`, true},
+		{"exists on an object", `{"a":[{"exists":true}]}`, `{"a":{"b":1}}`, false},
+		{"anything-but matches null", `{"a":[{"anything-but":"x"}]}`, `{"a":null}`, true},
+		{"anything-but prefix matches a number", `{"a":[{"anything-but":{"prefix":"1"}}]}`, `{"a":12}`, true},
+		{"number written another way", `{"a":[300]}`, `{"a":3.0e2}`, true},
+		{"number is not a string", `{"a":[5]}`, `{"a":"5"}`, false},
+		{"IP address written another way", `{"ip":["2001:db8::1"]}`, `{"ip":"2001:0db8:0:0::1"}`, true},
+		{"$or of nested fields", `{"d":{"$or":[{"a":["x"]},{"b":["y"]}]}}`, `{"d":{"b":"y"}}`, true},
+		{"duplicate keys: the last counts", `{"a":["x"],"a":["y"]}`, `{"a":"y"}`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := MustCompile(tt.pattern).MatchJSON([]byte(tt.doc))
+			if err != nil || got != tt.want {
+				t.Errorf("%s against %s = %t, %v; want %t", tt.pattern, tt.doc, got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestCompileReasons(t *testing.T) {
+	tests := []struct{ pattern, reason string }{
+		{`["a"]`, "Filter is not an object"},
+		{`{'a': 1}`, "Unexpected character (''' (code 39)): was expecting double-quote to start field name"},
+		{`nope`, "Unrecognized token 'nope': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"},
+		{`{"a":1}`, `"a" must be an object or an array`},
+		{`{"a":[]}`, "Empty arrays are not allowed"},
+		{`{"a":[["x"]]}`, "Match value must be String, number, true, false, or null"},
+		{`{"a":[{"EXISTS":true}]}`, "Unrecognized match type EXISTS"},
+		{`{"a":[{"suffix":"x","prefix":"y"}]}`, "Only one key allowed in match expression"},
+		{`{"a":[{"anything-but":{"prefix":""}}]}`, "Null prefix/suffix not allowed"},
+		{`{"a":[{"anything-but":{"suffix":{"equals-ignore-case":"x"}}}]}`, "Value of anything-but must be an array or single string/number value."},
+		{`{"a":[{"anything-but":["x",null]}]}`, "Inside anything but list, start|null|boolean is not supported."},
+		{`{"a":[{"anything-but":{"exists":false}}]}`, "Unsupported anything-but pattern: exists"},
+		{`{"a":[{"numeric":[">",0,">",0]}]}`, "Bad numeric range operator: >"},
+		{`{"a":[{"numeric":[">",3,"<",1]}]}`, "Bottom must be less than top"},
+		{`{"a":[{"numeric":["=","1"]}]}`, "Value of equals must be numeric"},
+		{`{"a":[{"numeric":[">",1,"<",2,"<",3]}]}`, "Too many terms in numeric range expression"},
+		{`{"a":[{"cidr":"bad"}]}`, "Malformed CIDR, one '/' required"},
+		{`{"a":[{"cidr":"xx::/64"}]}`, "Nonstandard IP address: xx::"},
+		{`{"a":[{"wildcard":"a:**:b"}]}`, "Consecutive wildcard characters at pos 3"},
+		{`{"a":[{"wildcard":"*:*:*:*:*:event-bus/*"}]}`, "Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character"},
+		{`{"$or":[{"a":["x"]}]}`, "There must have at least 2 Objects in $or relationship."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.pattern, func(t *testing.T) {
+			_, err := Compile([]byte(tt.pattern))
+			var perr *Error
+			if !errors.As(err, &perr) || perr.Reason != tt.reason {
+				t.Errorf("Compile(%s) = %v, want reason %q", tt.pattern, err, tt.reason)
+			}
+		})
+	}
+	for _, ok := range []string{`{"a":[{"wildcard":"arn:aws:events:*:event-bus/*"}]}`, `{"a":[{"wildcard":"*.bif"},{"wildcard":"*.tif"},{"wildcard":"*.svs"}]}`} {
+		if _, err := Compile([]byte(ok)); err != nil {
+			t.Errorf("Compile(%s) = %v", ok, err)
+		}
+	}
+}
+
+func TestCompilePolicy(t *testing.T) {
+	tests := []struct {
+		name, policy string
+		scope        Scope
+		reason       string // empty: accepted
+	}{
+		{"nested under message attributes", `{"a":{"b":["x"]}}`, MessageAttributes, "Filter policy scope MessageAttributes does not support nested filter policy"},
+		{"nested under message body", `{"a":{"b":["x"]}}`, MessageBody, ""},
+		{"six keys", `{"a":[1],"b":[1],"c":[1],"d":[1],"e":[1],"f":[1]}`, MessageAttributes, "FilterPolicy: Filter policy can not have more than 5 keys"},
+		{"151 combinations", `{"a":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16],"b":[1,2,3,4,5,6,7,8,9,10]}`, MessageAttributes, "FilterPolicy: Filter policy is too complex"},
+		{"nesting multiplies", `{"a":{"b":{"c":[1,2,3,4]}},"d":{"e":[1,2,3]},"f":[1,2,3]}`, MessageBody, "FilterPolicy: Filter policy is too complex"},
+		{"150 with $or", `{"s":[1,2,3],"$or":[{"m":[1,2,3,4,5,6]},{"t":[1,2,3,4],"$or":[{"i":[1,2,3,4]},{"j":[1,2,3,4,5,6,7]}]}]}`, MessageAttributes, ""},
+		{"anything-but suffix", `{"a":[{"anything-but":{"suffix":"x"}}]}`, MessageAttributes, "FilterPolicy: Unsupported anything-but pattern: suffix"},
+		{"numeric range order", `{"a":[{"numeric":[">",3,"<",1]}]}`, MessageAttributes, "FilterPolicy: Bottom must be less than top"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := CompilePolicy([]byte(tt.policy), tt.scope)
+			var perr *Error
+			switch {
+			case tt.reason == "" && err != nil:
+				t.Errorf("CompilePolicy = %v, want it accepted", err)
+			case tt.reason != "" && (!errors.As(err, &perr) || perr.Reason != tt.reason):
+				t.Errorf("CompilePolicy = %v, want reason %q", err, tt.reason)
+			}
+		})
+	}
 }
