@@ -15,6 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/greenlight/greenlight/infra/greenlight"
+	"github.com/greenlight/greenlight/internal/lambdaenv"
 	"github.com/greenlight/greenlight/workflow"
 )
 
@@ -91,13 +92,13 @@ func TestFunctions(t *testing.T) {
 				// Exactly the variables the function reads: Lambda caps a
 				// function's environment at 4 KB.
 				env := map[string]any{
-					greenlight.EnvBucket: map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("ArtifactBucket"))},
+					lambdaenv.BucketVar: map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("ArtifactBucket"))},
 				}
 				switch name {
 				case "prepare":
-					env[greenlight.EnvConfig] = assertions.Match_SerializedJson(jsonValue(t, cfg))
+					env[lambdaenv.ConfigVar] = assertions.Match_SerializedJson(jsonValue(t, cfg))
 				case "notify":
-					env[greenlight.EnvTopicARN] = map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("Topic"))}
+					env[lambdaenv.TopicARNVar] = map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("Topic"))}
 				}
 				tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), &map[string]any{
 					"FunctionName":  "greenlight-" + name,
