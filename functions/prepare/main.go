@@ -17,7 +17,7 @@ import (
 func main() {
 	conf, err := config.Parse([]byte(lambdaenv.MustGet(lambdaenv.ConfigVar)))
 	if err != nil {
-		log.Fatal(err)
+		log.Fatalf("%s: %v", lambdaenv.ConfigVar, err)
 	}
 	bucket := lambdaenv.MustGet(lambdaenv.BucketVar)
 	cfg := lambdaenv.MustLoadAWS()

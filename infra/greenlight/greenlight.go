@@ -228,7 +228,7 @@ func (p Props) validate() error {
 	var problems []string
 	for _, name := range functionNames {
 		own := p.Name + "-" + name
-		if p.Config.Targets.selects(own) {
+		if p.Config.Targets.ByName(own) {
 			problems = append(problems, fmt.Sprintf("targets select greenlight's own function %s", own))
 		}
 		bootstrap := filepath.Join(p.Assets, name, "bootstrap")

@@ -328,7 +328,7 @@ func TestLambdaAccessIsScopedToTargets(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := demoConfig()
 			cfg.Targets = tt.targets
-			cfg.Defaults["hook"] = "smoke"
+			cfg.Defaults.Hook = "smoke"
 			tpl := synth(t, greenlight.Props{Config: cfg})
 			writes := 0
 			for policy, stmts := range statements(t, tpl) {
@@ -457,11 +457,11 @@ func TestFunctionGrants(t *testing.T) {
 
 // bigConfig targets n functions by name, each with its own alarm.
 func bigConfig(n int) greenlight.Config {
-	cfg := greenlight.Config{Functions: map[string]map[string]any{}}
+	cfg := greenlight.Config{Functions: map[string]greenlight.Settings{}}
 	for i := range n {
 		name := fmt.Sprintf("orders-%03d", i)
 		cfg.Targets.Names = append(cfg.Targets.Names, name)
-		cfg.Functions[name] = map[string]any{"alarms": []any{name + "-5xx"}}
+		cfg.Functions[name] = greenlight.Settings{Alarms: []string{name + "-5xx"}}
 	}
 	return cfg
 }
