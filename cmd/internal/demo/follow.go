@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -17,7 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
-	"github.com/aws/smithy-go"
+
+	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/notice"
 )
 
 // upload puts the release manifest and then the artifact under
@@ -186,7 +187,7 @@ func (r *Runner) alias(ctx context.Context) (version, routing string, err error)
 func (r *Runner) split(ctx context.Context) (split, error) {
 	out, err := r.Lambda.GetAlias(ctx, &awslambda.GetAliasInput{FunctionName: &r.Function, Name: &r.LiveAlias})
 	if err != nil {
-		if isNotFound(err) {
+		if failure.IsNotFound(err) {
 			return split{}, nil
 		}
 		return split{}, fmt.Errorf("get alias %s: %w", r.LiveAlias, err)
@@ -227,13 +228,10 @@ func (r *Runner) terminalMessage(ctx context.Context) (*Message, error) {
 	}
 	for i := len(ms) - 1; i >= 0; i-- {
 		m := ms[i]
-		if m.Attributes["function"] != r.Function {
+		if m.Attributes[notice.AttrFunction] != r.Function {
 			continue
 		}
-		switch m.Attributes["event"] {
-		case "started":
-			continue
-		default:
+		if notice.Event(m.Attributes[notice.AttrEvent]) != notice.Started {
 			return &m, nil
 		}
 	}
@@ -261,11 +259,6 @@ func trafficText(s Snapshot) string {
 		parts = append(parts, fmt.Sprintf("unserved=%d", s.Failed))
 	}
 	return strings.Join(parts, " ")
-}
-
-func isNotFound(err error) bool {
-	var ae smithy.APIError
-	return errors.As(err, &ae) && ae.ErrorCode() == "ResourceNotFoundException"
 }
 
 func deref(s *string) string { return aws.ToString(s) }
