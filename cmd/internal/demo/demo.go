@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"github.com/greenlight/greenlight/cmd/internal/follow"
 	"github.com/greenlight/greenlight/internal/failure"
 	"github.com/greenlight/greenlight/internal/notice"
 )
@@ -232,14 +233,14 @@ func (r *Runner) Run(ctx context.Context, story Story) (Result, error) {
 	defer stopTraffic()
 
 	start := time.Now()
-	key, err := r.upload(ctx, story, zip)
+	obj, err := r.upload(ctx, story, zip)
 	if err != nil {
 		return res, err
 	}
-	fmt.Fprintf(r.Out, "  uploaded s3://%s/%s (strategy %s)\n", r.Bucket, key, story.Strategy)
+	fmt.Fprintf(r.Out, "  uploaded s3://%s/%s (strategy %s)\n", obj.Bucket, obj.Key, story.Strategy)
 	sctx, cancel := context.WithTimeout(ctx, r.Timeout)
 	defer cancel()
-	arn, err := r.findExecution(sctx, key, start)
+	arn, err := follow.Find(sctx, r.SFN, r.StateMachineARN, obj, start, r.Poll)
 	if err != nil {
 		return res, err
 	}
