@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 
 	"github.com/greenlight/greenlight/infra/greenlight"
+	"github.com/greenlight/greenlight/internal/config"
 )
 
 // Context keys the app reads.
@@ -94,11 +95,11 @@ func settingsFrom(get func(key string) any) (settings, error) {
 		}
 		raw = b
 	}
-	cfg, err := greenlight.ParseConfig(raw)
-	if err != nil {
+	if cfg, err := config.Parse(raw); err != nil {
 		problems = append(problems, fmt.Sprintf("%s: %v", ctxConfig, err))
+	} else {
+		s.props.Config = *cfg
 	}
-	s.props.Config = cfg
 
 	if len(problems) > 0 {
 		return settings{}, fmt.Errorf("greenlight app context: %s", strings.Join(problems, "; "))

@@ -48,7 +48,7 @@ func TestSettingsFrom(t *testing.T) {
 			check: func(t *testing.T, s settings) {
 				want := greenlight.Config{
 					Targets:   greenlight.Targets{Names: []string{"orders"}},
-					Functions: map[string]map[string]any{"orders": {"strategy": "AllAtOnce"}},
+					Functions: map[string]greenlight.Settings{"orders": {Strategy: &greenlight.Strategy{Name: "AllAtOnce"}}},
 				}
 				if !reflect.DeepEqual(s.props.Config, want) || !reflect.DeepEqual(s.props.Emails, []string{"ops@example.com"}) || s.stackName != "greenlight-staging" {
 					t.Errorf("got %+v %s", s.props, s.stackName)

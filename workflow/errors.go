@@ -1,33 +1,10 @@
 package workflow
 
-// Error names the state machine routes on. aws-lambda-go reports the Go type
-// name of the error a handler returns as the Step Functions error name, so
-// each constant equals the name of a type in internal/failure.
-const (
-	// ErrValidation: the release input is malformed or names a function the
-	// stack is not configured for. Never retried; nothing was touched.
-	ErrValidation = "ValidationError"
-	// ErrLockHeld: another release of the same function holds the lock.
-	// Retried with backoff, which is the queue; rejected when the queue gives up.
-	ErrLockHeld = "LockHeldError"
-	// ErrArtifact: the artifact is gone, not the object version or checksum the
-	// release names, not a zip, or too big. Never retried.
-	ErrArtifact = "ArtifactError"
-	// ErrConflict: a concurrent change to the function (ResourceConflictException,
-	// a failed RevisionId or ETag precondition). Retried with backoff.
-	ErrConflict = "ConflictError"
-	// ErrThrottled: AWS throttled the call or failed with a 5xx. Retried with backoff.
-	ErrThrottled = "ThrottledError"
-	// ErrTestFailed: a test case or the test hook failed against green. Never retried.
-	ErrTestFailed = "TestFailedError"
-	// ErrAlarmBreached: an alarm watching the release is in ALARM. Never retried.
-	ErrAlarmBreached = "AlarmBreachedError"
-	// ErrHalted: an operator or the guard function stopped the release. Never retried.
-	ErrHalted = "HaltedError"
-	// ErrRollbackFailed: blue could not be restored. Retried hard, then the
-	// execution ends in the loud terminal state.
-	ErrRollbackFailed = "RollbackFailedError"
-)
+// The definition routes on the error names of internal/failure (the
+// failure.Name constants, each the Go type name aws-lambda-go reports for
+// the matching error type), and on the names below, which Step Functions,
+// the Lambda service and the workflow itself raise. A test pins that the
+// rendered definition uses no other name.
 
 // Error names Step Functions itself raises.
 const (
@@ -43,3 +20,20 @@ var lambdaTransient = []string{
 	"Lambda.SdkClientException",
 	"Lambda.TooManyRequestsException",
 }
+
+// Error names the workflow raises itself: an execution that ends in one of
+// its Fail states reports the state's error (DescribeExecution's Error).
+// The loud ending, blue not restored, reports failure.NameRollbackFailed.
+const (
+	// ErrReleaseFailed: the release was not valid, could not start, or its
+	// artifact could not be deployed; blue still serves all traffic.
+	ErrReleaseFailed = "ReleaseFailed"
+	// ErrReleaseRejected: another release of the function held the lock
+	// for longer than the queue waits.
+	ErrReleaseRejected = "ReleaseRejected"
+	// ErrRolledBack: the release was rolled back; blue serves all traffic.
+	ErrRolledBack = "RolledBack"
+	// ErrUnexpectedVerdict: verify decided neither release.NextShift nor
+	// release.NextPromote. It is not an ending: the release is rolled back.
+	ErrUnexpectedVerdict = "UnexpectedVerdict"
+)

@@ -5,8 +5,11 @@
 // failure goes, so that each execution ends with the function on exactly one
 // version, its lock released and a notification sent.
 //
-// The error names the definition routes on are the Err constants of this
-// package; the state names are the State constants.
+// The definition routes on the error names of package internal/failure,
+// notifies the events of package internal/notice and follows the verdicts
+// of package internal/release (release.NextShift, release.NextPromote): the
+// functions raise and return the same constants. The state names are the
+// State constants of this package.
 package workflow
 
 import (
@@ -18,6 +21,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctionstasks"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/notice"
+	"github.com/greenlight/greenlight/internal/release"
 )
 
 // Functions are the Lambda functions the state machine invokes. The guard
@@ -177,10 +184,10 @@ func (b builder) task(name string, fn awslambda.IFunction, payload sfn.TaskInput
 // transient ones, then a short retry of anything else.
 func (b builder) retried(t awsstepfunctionstasks.LambdaInvoke) awsstepfunctionstasks.LambdaInvoke {
 	t.AddRetry(&sfn.RetryProps{
-		Errors:      jsii.Strings(ErrValidation, ErrArtifact, ErrTestFailed, ErrAlarmBreached, ErrHalted),
+		Errors:      jsii.Strings(failure.NameValidation, failure.NameArtifact, failure.NameTestFailed, failure.NameAlarmBreached, failure.NameHalted),
 		MaxAttempts: jsii.Number(0),
 	})
-	t.AddRetry(b.transient.retry(append([]string{ErrThrottled, ErrConflict, errTimeout}, lambdaTransient...)...))
+	t.AddRetry(b.transient.retry(append([]string{failure.NameThrottled, failure.NameConflict, errTimeout}, lambdaTransient...)...))
 	t.AddRetry(&sfn.RetryProps{
 		Errors:      jsii.Strings(errTaskFailed),
 		Interval:    awscdk.Duration_Seconds(jsii.Number(2)),
@@ -195,9 +202,9 @@ func (b builder) retried(t awsstepfunctionstasks.LambdaInvoke) awsstepfunctionst
 // that a notification about input prepare could not read still says which
 // execution it is about. A notification that cannot be sent does not change
 // how the release ends.
-func (b builder) notify(name, event string, next sfn.IChainable) sfn.IChainable {
+func (b builder) notify(name string, event notice.Event, next sfn.IChainable) sfn.IChainable {
 	t := b.retried(b.task(name, b.fns.Notify, sfn.TaskInput_FromObject(&map[string]any{
-		"event":        event,
+		"event":        string(event),
 		"release":      sfn.JsonPath_EntirePayload(),
 		"executionArn": sfn.JsonPath_StringAt(jsii.String("$$.Execution.Id")),
 	})))
@@ -236,20 +243,20 @@ func (b builder) build(queue Backoff) sfn.IChainable {
 	toRollback := &sfn.CatchProps{Errors: jsii.Strings(errAll), ResultPath: jsii.String("$.error")}
 
 	// Endings. Paths that held the lock release it before they end.
-	notifyFailed := b.notify(StateNotifyFailed, "failed",
-		b.fail(StateReleaseFailed, "ReleaseFailed", "the release was not valid or could not start; nothing was changed"))
-	notifyRejected := b.notify(StateNotifyRejected, "rejected",
-		b.fail(StateReleaseRejected, "ReleaseRejected", "another release of this function held the lock for too long"))
-	notifyNoop := b.notify(StateNotifyNoop, "noop",
+	notifyFailed := b.notify(StateNotifyFailed, notice.Failed,
+		b.fail(StateReleaseFailed, ErrReleaseFailed, "the release was not valid or could not start; nothing was changed"))
+	notifyRejected := b.notify(StateNotifyRejected, notice.Rejected,
+		b.fail(StateReleaseRejected, ErrReleaseRejected, "another release of this function held the lock for too long"))
+	notifyNoop := b.notify(StateNotifyNoop, notice.Noop,
 		b.unlock(StateUnlockNoop, b.succeed(StateNoChange, "the artifact is identical to blue; nothing was changed")))
-	notifyPromoted := b.notify(StateNotifyPromoted, "promoted",
+	notifyPromoted := b.notify(StateNotifyPromoted, notice.Promoted,
 		b.unlock(StateUnlockPromoted, b.succeed(StatePromoted, "green serves all traffic")))
-	notifyRolledBack := b.notify(StateNotifyRolledBack, "rolledBack",
-		b.unlock(StateUnlockRolledBack, b.fail(StateRolledBack, "RolledBack", "blue serves all traffic again; see the notification for the reason")))
-	notifyArtifactFailed := b.notify(StateNotifyArtifactFailed, "failed",
-		b.unlock(StateUnlockArtifactFailed, b.fail(StateArtifactFailed, "ReleaseFailed", "the artifact could not be deployed; blue still serves all traffic")))
-	notifyRollbackFailed := b.notify(StateNotifyRollbackFailed, "rollbackFailed",
-		b.unlock(StateUnlockRollbackFailed, b.fail(StateRollbackFailed, ErrRollbackFailed,
+	notifyRolledBack := b.notify(StateNotifyRolledBack, notice.RolledBack,
+		b.unlock(StateUnlockRolledBack, b.fail(StateRolledBack, ErrRolledBack, "blue serves all traffic again; see the notification for the reason")))
+	notifyArtifactFailed := b.notify(StateNotifyArtifactFailed, notice.Failed,
+		b.unlock(StateUnlockArtifactFailed, b.fail(StateArtifactFailed, ErrReleaseFailed, "the artifact could not be deployed; blue still serves all traffic")))
+	notifyRollbackFailed := b.notify(StateNotifyRollbackFailed, notice.RollbackFailed,
+		b.unlock(StateUnlockRollbackFailed, b.fail(StateRollbackFailed, failure.NameRollbackFailed,
 			"blue could not be restored; the live alias may still route traffic to green: the function needs attention")))
 
 	// Rollback: retried hard; when it still fails, the loud ending.
@@ -257,7 +264,7 @@ func (b builder) build(queue Backoff) sfn.IChainable {
 	rollbackTask.AddRetry(b.hard.retry(errAll))
 	rollbackTask.AddCatch(notifyRollbackFailed, &sfn.CatchProps{Errors: jsii.Strings(errAll), ResultPath: jsii.String("$.error")})
 	rollbackTask.Next(sfn.NewChoice(s, jsii.String(StateArtifactBad), nil).
-		When(present("$.error.Error", sfn.Condition_StringEquals(jsii.String("$.error.Error"), jsii.String(ErrArtifact))), notifyArtifactFailed, nil).
+		When(present("$.error.Error", sfn.Condition_StringEquals(jsii.String("$.error.Error"), jsii.String(failure.NameArtifact))), notifyArtifactFailed, nil).
 		Otherwise(notifyRolledBack))
 
 	// The release, from the first change to the function on: every failure
@@ -279,15 +286,15 @@ func (b builder) build(queue Backoff) sfn.IChainable {
 		Otherwise(verify))
 	unexpected := sfn.NewPass(s, jsii.String(StateUnexpectedVerdict), &sfn.PassProps{
 		Result: sfn.Result_FromObject(&map[string]any{
-			"Error": "UnexpectedVerdict",
+			"Error": ErrUnexpectedVerdict,
 			"Cause": "verify decided neither shift nor promote ($.state.next)",
 		}),
 		ResultPath: jsii.String("$.error"),
 	})
 	unexpected.Next(rollbackTask)
 	verify.Next(sfn.NewChoice(s, jsii.String(StateNextStep), nil).
-		When(present("$.state.next", sfn.Condition_StringEquals(jsii.String("$.state.next"), jsii.String("shift"))), shift, nil).
-		When(present("$.state.next", sfn.Condition_StringEquals(jsii.String("$.state.next"), jsii.String("promote"))), promote, nil).
+		When(present("$.state.next", sfn.Condition_StringEquals(jsii.String("$.state.next"), jsii.String(release.NextShift))), shift, nil).
+		When(present("$.state.next", sfn.Condition_StringEquals(jsii.String("$.state.next"), jsii.String(release.NextPromote))), promote, nil).
 		Otherwise(unexpected))
 
 	test := b.retried(b.task(StateTest, b.fns.Test, nil))
@@ -305,11 +312,11 @@ func (b builder) build(queue Backoff) sfn.IChainable {
 	// Before the function is touched: a failure ends the release as failed or
 	// rejected, and there is nothing to roll back.
 	lock := b.task(StateLock, b.fns.Lock, nil)
-	lock.AddRetry(queue.retry(ErrLockHeld))
+	lock.AddRetry(queue.retry(failure.NameLockHeld))
 	b.retried(lock)
-	lock.AddCatch(notifyRejected, &sfn.CatchProps{Errors: jsii.Strings(ErrLockHeld), ResultPath: jsii.String("$.error")})
+	lock.AddCatch(notifyRejected, &sfn.CatchProps{Errors: jsii.Strings(failure.NameLockHeld), ResultPath: jsii.String("$.error")})
 	lock.AddCatch(notifyFailed, &sfn.CatchProps{Errors: jsii.Strings(errAll), ResultPath: jsii.String("$.error")})
-	lock.Next(b.notify(StateNotifyStarted, "started", deploy))
+	lock.Next(b.notify(StateNotifyStarted, notice.Started, deploy))
 
 	// The execution input may be any JSON value (a console input can be an
 	// array or a string); wrapped in an object first, prepare's Catch can

@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/notice"
 	"github.com/greenlight/greenlight/workflow"
 )
 
@@ -256,28 +258,28 @@ func TestRetryByErrorKind(t *testing.T) {
 		err     string
 		retries float64 // MaxAttempts of the retrier that applies; 0: never retried
 	}{
-		{workflow.StatePrepare, workflow.ErrValidation, 0},
-		{workflow.StatePrepare, workflow.ErrThrottled, 6},
-		{workflow.StateLock, workflow.ErrLockHeld, 60},
-		{workflow.StateLock, workflow.ErrConflict, 6},
-		{workflow.StateDeploy, workflow.ErrArtifact, 0},
-		{workflow.StateDeploy, workflow.ErrConflict, 6},
+		{workflow.StatePrepare, failure.NameValidation, 0},
+		{workflow.StatePrepare, failure.NameThrottled, 6},
+		{workflow.StateLock, failure.NameLockHeld, 60},
+		{workflow.StateLock, failure.NameConflict, 6},
+		{workflow.StateDeploy, failure.NameArtifact, 0},
+		{workflow.StateDeploy, failure.NameConflict, 6},
 		{workflow.StateDeploy, "Lambda.TooManyRequestsException", 6},
 		{workflow.StateDeploy, "States.Timeout", 6},
 		{workflow.StateDeploy, "Runtime.ExitError", 2},
-		{workflow.StateDeploy, "OperationError", 2},
-		{workflow.StateShift, "OperationError", 2},
-		{workflow.StateTest, workflow.ErrTestFailed, 0},
-		{workflow.StateShift, workflow.ErrAlarmBreached, 0},
-		{workflow.StateShift, workflow.ErrThrottled, 6},
-		{workflow.StateVerify, workflow.ErrAlarmBreached, 0},
-		{workflow.StateVerify, workflow.ErrHalted, 0},
-		{workflow.StatePromote, workflow.ErrHalted, 0},
-		{workflow.StateRollback, workflow.ErrRollbackFailed, 12},
-		{workflow.StateRollback, workflow.ErrThrottled, 12},
+		{workflow.StateDeploy, failure.NameOperation, 2},
+		{workflow.StateShift, failure.NameOperation, 2},
+		{workflow.StateTest, failure.NameTestFailed, 0},
+		{workflow.StateShift, failure.NameAlarmBreached, 0},
+		{workflow.StateShift, failure.NameThrottled, 6},
+		{workflow.StateVerify, failure.NameAlarmBreached, 0},
+		{workflow.StateVerify, failure.NameHalted, 0},
+		{workflow.StatePromote, failure.NameHalted, 0},
+		{workflow.StateRollback, failure.NameRollbackFailed, 12},
+		{workflow.StateRollback, failure.NameThrottled, 12},
 		{workflow.StateRollback, "Lambda.ServiceException", 12},
-		{workflow.StateNotifyPromoted, workflow.ErrThrottled, 6},
-		{workflow.StateUnlockRolledBack, workflow.ErrConflict, 12},
+		{workflow.StateNotifyPromoted, failure.NameThrottled, 6},
+		{workflow.StateUnlockRolledBack, failure.NameConflict, 12},
 		{workflow.StateUnlockPromoted, "errorString", 12},
 	}
 	for _, tt := range tests {
@@ -307,22 +309,22 @@ func TestFailuresGoWhereTheyShould(t *testing.T) {
 		err   string
 		next  string
 	}{
-		{workflow.StatePrepare, workflow.ErrValidation, workflow.StateNotifyFailed},
+		{workflow.StatePrepare, failure.NameValidation, workflow.StateNotifyFailed},
 		{workflow.StatePrepare, "Runtime.ExitError", workflow.StateNotifyFailed},
-		{workflow.StateLock, workflow.ErrLockHeld, workflow.StateNotifyRejected},
-		{workflow.StateLock, workflow.ErrThrottled, workflow.StateNotifyFailed},
-		{workflow.StateDeploy, workflow.ErrArtifact, workflow.StateRollback},
-		{workflow.StateDeploy, workflow.ErrConflict, workflow.StateRollback},
-		{workflow.StateTest, workflow.ErrTestFailed, workflow.StateRollback},
-		{workflow.StateShift, workflow.ErrAlarmBreached, workflow.StateRollback},
-		{workflow.StateVerify, workflow.ErrAlarmBreached, workflow.StateRollback},
-		{workflow.StateVerify, workflow.ErrHalted, workflow.StateRollback},
+		{workflow.StateLock, failure.NameLockHeld, workflow.StateNotifyRejected},
+		{workflow.StateLock, failure.NameThrottled, workflow.StateNotifyFailed},
+		{workflow.StateDeploy, failure.NameArtifact, workflow.StateRollback},
+		{workflow.StateDeploy, failure.NameConflict, workflow.StateRollback},
+		{workflow.StateTest, failure.NameTestFailed, workflow.StateRollback},
+		{workflow.StateShift, failure.NameAlarmBreached, workflow.StateRollback},
+		{workflow.StateVerify, failure.NameAlarmBreached, workflow.StateRollback},
+		{workflow.StateVerify, failure.NameHalted, workflow.StateRollback},
 		{workflow.StatePromote, "States.Timeout", workflow.StateRollback},
-		{workflow.StateRollback, workflow.ErrRollbackFailed, workflow.StateNotifyRollbackFailed},
-		{workflow.StateNotifyStarted, workflow.ErrThrottled, workflow.StateDeploy},
-		{workflow.StateNotifyRolledBack, workflow.ErrThrottled, workflow.StateUnlockRolledBack},
-		{workflow.StateUnlockPromoted, workflow.ErrConflict, workflow.StatePromoted},
-		{workflow.StateUnlockRollbackFailed, workflow.ErrConflict, workflow.StateRollbackFailed},
+		{workflow.StateRollback, failure.NameRollbackFailed, workflow.StateNotifyRollbackFailed},
+		{workflow.StateNotifyStarted, failure.NameThrottled, workflow.StateDeploy},
+		{workflow.StateNotifyRolledBack, failure.NameThrottled, workflow.StateUnlockRolledBack},
+		{workflow.StateUnlockPromoted, failure.NameConflict, workflow.StatePromoted},
+		{workflow.StateUnlockRollbackFailed, failure.NameConflict, workflow.StateRollbackFailed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.state+"/"+tt.err, func(t *testing.T) {
@@ -449,7 +451,7 @@ func TestEveryEndingNotifiesAndUnlocks(t *testing.T) {
 // in its own terminal state, which names the error.
 func TestRollbackFailureIsLoud(t *testing.T) {
 	d := parse(t)
-	c := catcherFor(d.States[workflow.StateRollback], workflow.ErrRollbackFailed)
+	c := catcherFor(d.States[workflow.StateRollback], failure.NameRollbackFailed)
 	if c == nil {
 		t.Fatal("rollback failure is not caught")
 	}
@@ -462,8 +464,8 @@ func TestRollbackFailureIsLoud(t *testing.T) {
 	if len(ends) != 1 || !ends[workflow.StateRollbackFailed] {
 		t.Fatalf("a failed rollback ends in %v, want only %q", ends, workflow.StateRollbackFailed)
 	}
-	if got := d.States[workflow.StateRollbackFailed]; got.Type != "Fail" || got.Error != workflow.ErrRollbackFailed {
-		t.Errorf("%s: %+v, want Fail with Error %s", workflow.StateRollbackFailed, got, workflow.ErrRollbackFailed)
+	if got := d.States[workflow.StateRollbackFailed]; got.Type != "Fail" || got.Error != failure.NameRollbackFailed {
+		t.Errorf("%s: %+v, want Fail with Error %s", workflow.StateRollbackFailed, got, failure.NameRollbackFailed)
 	}
 }
 
@@ -551,15 +553,15 @@ func TestTaskInputs(t *testing.T) {
 	if !jsonEqual(receive, want) {
 		t.Errorf("%s Parameters = %v, want %v", workflow.StateReceive, receive, want)
 	}
-	events := map[string]string{
-		workflow.StateNotifyStarted:        "started",
-		workflow.StateNotifyFailed:         "failed",
-		workflow.StateNotifyRejected:       "rejected",
-		workflow.StateNotifyNoop:           "noop",
-		workflow.StateNotifyPromoted:       "promoted",
-		workflow.StateNotifyRolledBack:     "rolledBack",
-		workflow.StateNotifyArtifactFailed: "failed",
-		workflow.StateNotifyRollbackFailed: "rollbackFailed",
+	events := map[string]notice.Event{
+		workflow.StateNotifyStarted:        notice.Started,
+		workflow.StateNotifyFailed:         notice.Failed,
+		workflow.StateNotifyRejected:       notice.Rejected,
+		workflow.StateNotifyNoop:           notice.Noop,
+		workflow.StateNotifyPromoted:       notice.Promoted,
+		workflow.StateNotifyRolledBack:     notice.RolledBack,
+		workflow.StateNotifyArtifactFailed: notice.Failed,
+		workflow.StateNotifyRollbackFailed: notice.RollbackFailed,
 	}
 	for name, s := range d.States {
 		if s.Resource != functionARN("notify") {

@@ -22,6 +22,7 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/greenlight/greenlight/cmd/internal/demo"
+	"github.com/greenlight/greenlight/cmd/internal/follow"
 	"github.com/greenlight/greenlight/cmd/internal/testenv"
 	"github.com/greenlight/greenlight/examples"
 )
@@ -138,39 +139,14 @@ func (e *env) release(ctx context.Context, version string, strategy any) (string
 	}
 	key := prefix + ".zip"
 	uploaded := e.local.Cloud.Clock().Now()
-	if _, err := e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: strings.NewReader(string(e.zips[version]))}); err != nil {
+	put, err := e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: strings.NewReader(string(e.zips[version]))})
+	if err != nil {
 		return "", time.Time{}, fmt.Errorf("upload artifact: %w", err)
 	}
-	arn, err := e.findExecution(ctx, key)
+	// The executions are stamped by the cloud's clock, as uploaded is.
+	obj := follow.Object{Bucket: bucket, Key: key, VersionID: aws.ToString(put.VersionId)}
+	arn, err := follow.Find(ctx, e.sfn, e.local.Stack.StateMachineARN, obj, uploaded, 5*time.Millisecond)
 	return arn, uploaded, err
-}
-
-// findExecution waits for the execution that the upload of key started.
-func (e *env) findExecution(ctx context.Context, key string) (string, error) {
-	seen := map[string]bool{}
-	for {
-		out, err := e.sfn.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: &e.local.Stack.StateMachineARN, MaxResults: 10})
-		if err != nil {
-			return "", fmt.Errorf("list executions: %w", err)
-		}
-		for _, x := range out.Executions {
-			arn := aws.ToString(x.ExecutionArn)
-			if seen[arn] {
-				continue
-			}
-			d, err := e.sfn.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &arn})
-			if err != nil {
-				return "", fmt.Errorf("describe %s: %w", arn, err)
-			}
-			if strings.Contains(aws.ToString(d.Input), key) {
-				return arn, nil
-			}
-			seen[arn] = true
-		}
-		if err := pause(ctx, 5*time.Millisecond); err != nil {
-			return "", fmt.Errorf("no execution started for %s: %w", key, err)
-		}
-	}
 }
 
 // aliasState is what the live alias serves.

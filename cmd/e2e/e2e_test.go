@@ -61,11 +61,7 @@ func newTargetAt(t *testing.T, scale float64) *target {
 		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
 			t.Fatalf("GREENLIGHT_E2E_AWS=1 but no AWS credentials: %v", err)
 		}
-		name := os.Getenv("GREENLIGHT_STACK")
-		if name == "" {
-			name = stackref.DefaultName
-		}
-		st, err := stackref.Find(ctx, cloudformation.NewFromConfig(cfg), name)
+		st, err := stackref.Find(ctx, cloudformation.NewFromConfig(cfg), stackref.NameFromEnv(os.Getenv))
 		if err != nil {
 			t.Fatalf("find the deployed stack: %v (run make deploy first)", err)
 		}

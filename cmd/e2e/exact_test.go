@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/greenlight/greenlight/cmd/internal/demo"
+	"github.com/greenlight/greenlight/cmd/internal/follow"
 )
 
 // TestDeploysTheExactObjectVersion uploads two builds to the same key a
@@ -91,7 +91,7 @@ func (h *harness) executionFor(ctx context.Context, t *testing.T, objectVersion 
 				if err != nil {
 					t.Fatal(err)
 				}
-				if strings.Contains(aws.ToString(d.Input), `"`+objectVersion+`"`) {
+				if follow.SubjectOf(aws.ToString(d.Input)).Object.VersionID == objectVersion {
 					return aws.ToString(e.ExecutionArn)
 				}
 			}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,7 +17,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/greenlight/greenlight/cmd/internal/demo"
+	"github.com/greenlight/greenlight/cmd/internal/follow"
 	"github.com/greenlight/greenlight/examples"
+	"github.com/greenlight/greenlight/internal/failure"
 )
 
 // The reliability tests release functions whose names start with this
@@ -137,7 +138,7 @@ func (b *harness) alias(t *testing.T, fn, name string) (version, revision string
 	t.Helper()
 	out, err := b.lambda.GetAlias(context.Background(), &awslambda.GetAliasInput{FunctionName: &fn, Name: &name})
 	if err != nil {
-		if strings.Contains(err.Error(), "ResourceNotFoundException") {
+		if failure.IsNotFound(err) {
 			return "", ""
 		}
 		t.Fatalf("get alias %s of %s: %v", name, fn, err)
@@ -205,8 +206,9 @@ func (b *harness) executions(ctx context.Context, keys ...string) (map[string]st
 					return nil, fmt.Errorf("describe %s: %w", arn, err)
 				}
 				described[arn] = true
+				started := follow.SubjectOf(aws.ToString(d.Input)).Object
 				for _, k := range keys {
-					if strings.Contains(aws.ToString(d.Input), `"`+k+`"`) {
+					if started.Matches(follow.Object{Bucket: b.bucket, Key: k}) {
 						found[k] = arn
 					}
 				}

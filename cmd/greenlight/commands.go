@@ -69,11 +69,7 @@ func (a *releaseApp) open(ctx context.Context, stack string) (*session, error) {
 
 // stackFlag adds --stack, defaulting to $GREENLIGHT_STACK or "greenlight".
 func stackFlag(cmd *cobra.Command, p *string) {
-	def := os.Getenv("GREENLIGHT_STACK")
-	if def == "" {
-		def = stackref.DefaultName
-	}
-	cmd.Flags().StringVar(p, "stack", def, "name of the deployed greenlight stack (env GREENLIGHT_STACK)")
+	cmd.Flags().StringVar(p, "stack", stackref.NameFromEnv(os.Getenv), "name of the deployed greenlight stack (env "+stackref.NameVar+")")
 }
 
 // outputFlag adds --output text|json.

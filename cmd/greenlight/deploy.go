@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/spf13/cobra"
 
+	"github.com/greenlight/greenlight/cmd/internal/follow"
 	"github.com/greenlight/greenlight/internal/failure"
 )
 
@@ -138,7 +139,7 @@ func (a *releaseApp) deploy(ctx context.Context, cmd *cobra.Command, o deployOpt
 		}
 		return nil
 	}
-	arn, err := a.findExecution(ctx, s, objectRef{Bucket: res.Bucket, Key: res.Key, VersionID: res.VersionID}, started)
+	arn, err := a.findExecution(ctx, s, follow.Object{Bucket: res.Bucket, Key: res.Key, VersionID: res.VersionID}, started)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -10,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/greenlight/greenlight/cmd/internal/follow"
+	"github.com/greenlight/greenlight/internal/notice"
 	"github.com/greenlight/greenlight/internal/release"
 )
 
@@ -20,47 +23,6 @@ type executionReader interface {
 }
 
 var _ executionReader = (*sfn.Client)(nil)
-
-// objectRef names one S3 object version.
-type objectRef struct {
-	Bucket    string
-	Key       string
-	VersionID string
-}
-
-// subject is what an execution was started for, read from its input.
-type subject struct {
-	Function string
-	Object   objectRef
-}
-
-// subjectOf reads the function and artifact an execution input names: an
-// EventBridge S3 "Object Created" event or a console input. An input it
-// cannot read yields the zero subject.
-func subjectOf(input string) subject {
-	data := []byte(input)
-	parse := release.ParseConsole
-	if release.IsEvent(data) {
-		parse = release.ParseEvent
-	}
-	in, err := parse(data)
-	if err != nil {
-		return subject{}
-	}
-	return subject{
-		Function: in.Function,
-		Object:   objectRef{Bucket: in.Artifact.Bucket, Key: in.Artifact.Key, VersionID: in.Artifact.VersionID},
-	}
-}
-
-// matches reports whether an upload of want started the execution for got.
-// An empty version on either side (an unversioned bucket) matches any.
-func (got objectRef) matches(want objectRef) bool {
-	if got.Bucket != want.Bucket || got.Key != want.Key {
-		return false
-	}
-	return got.VersionID == "" || want.VersionID == "" || got.VersionID == want.VersionID
-}
 
 // releaseReport summarises one execution: --output json prints it.
 type releaseReport struct {
@@ -79,15 +41,16 @@ type releaseReport struct {
 	Cause           string     `json:"cause,omitempty"`
 }
 
-// Outcomes of a release, as reports print them.
+// Outcomes of a release, as reports print them. A release that ended on its
+// own is named by the event the workflow notified (notice.Event).
 const (
 	outcomeRunning        = "running"
-	outcomePromoted       = "promoted"
-	outcomeNoop           = "noop"
-	outcomeRolledBack     = "rolledBack"
-	outcomeRollbackFailed = "rollbackFailed"
-	outcomeRejected       = "rejected"
-	outcomeFailed         = "failed"
+	outcomePromoted       = string(notice.Promoted)
+	outcomeNoop           = string(notice.Noop)
+	outcomeRolledBack     = string(notice.RolledBack)
+	outcomeRollbackFailed = string(notice.RollbackFailed)
+	outcomeRejected       = string(notice.Rejected)
+	outcomeFailed         = string(notice.Failed)
 	outcomeTimedOut       = "timedOut"
 	outcomeAborted        = "aborted"
 )
@@ -101,7 +64,7 @@ func succeeded(outcome string) bool {
 // release document, and the newest event handed to the notify task.
 type trail struct {
 	doc   *release.Document
-	event string // started, promoted, rolledBack, failed, rejected, noop, rollbackFailed
+	event notice.Event
 }
 
 // outcomeOf decides how an execution ended from its status and its trail.
@@ -110,7 +73,7 @@ func outcomeOf(status sfntypes.ExecutionStatus, t trail) string {
 	case sfntypes.ExecutionStatusRunning, sfntypes.ExecutionStatusPendingRedrive:
 		return outcomeRunning
 	case sfntypes.ExecutionStatusSucceeded:
-		if t.event == outcomeNoop || t.doc != nil && (t.doc.State.Noop || t.doc.State.Phase == release.PhaseNoop) {
+		if t.event == notice.Noop || t.doc != nil && (t.doc.State.Noop || t.doc.State.Phase == release.PhaseNoop) {
 			return outcomeNoop
 		}
 		return outcomePromoted
@@ -120,8 +83,8 @@ func outcomeOf(status sfntypes.ExecutionStatus, t trail) string {
 		return outcomeAborted
 	}
 	switch t.event {
-	case outcomeRolledBack, outcomeRollbackFailed, outcomeRejected, outcomeFailed:
-		return t.event
+	case notice.RolledBack, notice.RollbackFailed, notice.Rejected, notice.Failed:
+		return string(t.event)
 	}
 	if t.doc != nil && t.doc.State.Phase == release.PhaseRolledBack {
 		return outcomeRolledBack
@@ -180,14 +143,14 @@ func eventData(e sfntypes.HistoryEvent) string {
 // decodeDocument reads a release document, or the {"event", "release"}
 // envelope the notify task takes (then event is set). It returns a nil
 // document for anything else.
-func decodeDocument(data string) (doc *release.Document, event string) {
+func decodeDocument(data string) (doc *release.Document, event notice.Event) {
 	if data == "" {
 		return nil, ""
 	}
 	var probe struct {
 		SchemaVersion int             `json:"schemaVersion"`
 		ReleaseID     string          `json:"releaseId"`
-		Event         string          `json:"event"`
+		Event         notice.Event    `json:"event"`
 		Release       json.RawMessage `json:"release"`
 	}
 	if json.Unmarshal([]byte(data), &probe) != nil {
@@ -228,7 +191,7 @@ func reportOf(d *sfn.DescribeExecutionOutput, t trail, now time.Time) releaseRep
 	if !r.StartedAt.IsZero() {
 		r.DurationSeconds = end.Sub(r.StartedAt).Round(time.Second).Seconds()
 	}
-	r.Function = subjectOf(aws.ToString(d.Input)).Function
+	r.Function = follow.SubjectOf(aws.ToString(d.Input)).Function
 	doc := t.doc
 	if doc == nil {
 		return r
@@ -245,55 +208,14 @@ func reportOf(d *sfn.DescribeExecutionOutput, t trail, now time.Time) releaseRep
 	return r
 }
 
-// clockSkew is how much earlier than the upload an execution's start may be
-// stamped and still be considered.
-const clockSkew = 5 * time.Minute
-
 // findExecution waits for the execution that the upload of obj started.
-func (a *releaseApp) findExecution(ctx context.Context, s *session, obj objectRef, since time.Time) (string, error) {
+func (a *releaseApp) findExecution(ctx context.Context, s *session, obj follow.Object, since time.Time) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, a.findTimeout)
 	defer cancel()
-	seen := map[string]bool{}
-	for {
-		arn, err := scanExecutions(ctx, s, obj, since.Add(-clockSkew), seen)
-		if arn != "" || err != nil && ctx.Err() == nil {
-			return arn, err
-		}
-		select {
-		case <-ctx.Done():
-			return "", environmentf("no release started for s3://%s/%s within %s: is the stack's EventBridge rule in place and the bucket sending events to EventBridge?", obj.Bucket, obj.Key, a.findTimeout)
-		case <-time.After(a.poll):
-		}
+	arn, err := follow.Find(ctx, s.executions, s.stack.StateMachineARN, obj, since, a.poll)
+	var notStarted *follow.NotStartedError
+	if errors.As(err, &notStarted) {
+		return "", environmentf("no release started for s3://%s/%s within %s: is the stack's EventBridge rule in place and the bucket sending events to EventBridge?", obj.Bucket, obj.Key, a.findTimeout)
 	}
-}
-
-// scanExecutions looks through the executions started after cutoff, newest
-// first, for the one started for obj. seen holds the executions already
-// looked at.
-func scanExecutions(ctx context.Context, s *session, obj objectRef, cutoff time.Time, seen map[string]bool) (string, error) {
-	p := sfn.NewListExecutionsPaginator(s.executions, &sfn.ListExecutionsInput{StateMachineArn: &s.stack.StateMachineARN})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return "", fmt.Errorf("list executions: %w", err)
-		}
-		for _, e := range page.Executions {
-			if aws.ToTime(e.StartDate).Before(cutoff) {
-				return "", nil
-			}
-			arn := aws.ToString(e.ExecutionArn)
-			if seen[arn] {
-				continue
-			}
-			d, err := s.executions.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &arn})
-			if err != nil {
-				return "", fmt.Errorf("describe execution %s: %w", arn, err)
-			}
-			seen[arn] = true
-			if subjectOf(aws.ToString(d.Input)).Object.matches(obj) {
-				return arn, nil
-			}
-		}
-	}
-	return "", nil
+	return arn, err
 }

@@ -9,49 +9,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/greenlight/greenlight/internal/notice"
 	"github.com/greenlight/greenlight/internal/release"
 )
-
-func TestSubjectOf(t *testing.T) {
-	tests := []struct {
-		name  string
-		input string
-		want  subject
-	}{
-		{"s3 event", fixture(t, "s3-event.json"), subject{Function: "orders", Object: objectRef{Bucket: testBucket, Key: "releases/orders/42.zip", VersionID: "v42"}}},
-		{"console input", `{"function":"billing","artifact":{"bucket":"b","key":"releases/billing/7.zip","versionId":"x"}}`,
-			subject{Function: "billing", Object: objectRef{Bucket: "b", Key: "releases/billing/7.zip", VersionID: "x"}}},
-		{"event for another key", `{"detail-type":"Object Created","source":"aws.s3","detail":{"bucket":{"name":"b"},"object":{"key":"other/x.zip"}}}`, subject{}},
-		{"not JSON", `orders`, subject{}},
-		{"empty", ``, subject{}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := subjectOf(tt.input); got != tt.want {
-				t.Errorf("subjectOf = %+v, want %+v", got, tt.want)
-			}
-		})
-	}
-}
-
-func TestObjectRefMatches(t *testing.T) {
-	want := objectRef{Bucket: "b", Key: "k", VersionID: "v1"}
-	tests := []struct {
-		got  objectRef
-		want bool
-	}{
-		{objectRef{Bucket: "b", Key: "k", VersionID: "v1"}, true},
-		{objectRef{Bucket: "b", Key: "k"}, true},
-		{objectRef{Bucket: "b", Key: "k", VersionID: "v2"}, false},
-		{objectRef{Bucket: "b", Key: "other", VersionID: "v1"}, false},
-		{objectRef{Bucket: "c", Key: "k", VersionID: "v1"}, false},
-	}
-	for _, tt := range tests {
-		if got := tt.got.matches(want); got != tt.want {
-			t.Errorf("%+v.matches(%+v) = %v, want %v", tt.got, want, got, tt.want)
-		}
-	}
-}
 
 func TestDecodeDocument(t *testing.T) {
 	doc := fixture(t, "shifting.json")
@@ -59,10 +19,10 @@ func TestDecodeDocument(t *testing.T) {
 		name      string
 		data      string
 		wantID    string
-		wantEvent string
+		wantEvent notice.Event
 	}{
 		{"document", doc, "orders-20261122T101500Z-c469", ""},
-		{"notify envelope", `{"event":"rolledBack","release":` + doc + `}`, "orders-20261122T101500Z-c469", "rolledBack"},
+		{"notify envelope", `{"event":"rolledBack","release":` + doc + `}`, "orders-20261122T101500Z-c469", notice.RolledBack},
 		{"prepare input", `{"input":{"function":"orders"},"executionArn":"arn"}`, "", ""},
 		{"other schema version", `{"schemaVersion":2,"releaseId":"x"}`, "", ""},
 		{"envelope without document", `{"event":"failed","release":{}}`, "", ""},

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/spf13/cobra"
+
+	"github.com/greenlight/greenlight/cmd/internal/follow"
 )
 
 type historyOptions struct {
@@ -76,7 +78,7 @@ func functionHistory(ctx context.Context, s *session, function string, limit int
 			if err != nil {
 				return nil, fmt.Errorf("describe execution %s: %w", aws.ToString(e.ExecutionArn), err)
 			}
-			if subjectOf(aws.ToString(d.Input)).Function != function {
+			if follow.SubjectOf(aws.ToString(d.Input)).Function != function {
 				continue
 			}
 			t, err := lastTrail(ctx, s.executions, d)

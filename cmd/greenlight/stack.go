@@ -13,7 +13,7 @@ func discoverStack(ctx context.Context, api stackref.Describer, name string) (st
 	s, err := stackref.Find(ctx, api, name)
 	var nd *stackref.NotDeployedError
 	if errors.As(err, &nd) {
-		return stackref.Stack{}, environmentf("%v: run `make deploy` (AWS) or `greenlight local up` (local cloud), or name another stack with --stack or GREENLIGHT_STACK", err)
+		return stackref.Stack{}, environmentf("%v: run `make deploy` (AWS) or `greenlight local up` (local cloud), or name another stack with --stack or %s", err, stackref.NameVar)
 	}
 	if err != nil {
 		return stackref.Stack{}, environmentf("%w", err)

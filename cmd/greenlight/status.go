@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/spf13/cobra"
 
+	"github.com/greenlight/greenlight/cmd/internal/follow"
 	"github.com/greenlight/greenlight/internal/ledger"
 )
 
@@ -101,7 +102,7 @@ func (a *releaseApp) status(ctx context.Context, s *session, function string) (s
 			if err != nil {
 				return st, fmt.Errorf("describe execution %s: %w", aws.ToString(e.ExecutionArn), err)
 			}
-			fn := subjectOf(aws.ToString(d.Input)).Function
+			fn := follow.SubjectOf(aws.ToString(d.Input)).Function
 			if fn == "" || seen[fn] || function != "" && fn != function {
 				continue
 			}

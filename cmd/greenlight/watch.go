@@ -16,6 +16,7 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/spf13/cobra"
 
+	"github.com/greenlight/greenlight/cmd/internal/follow"
 	"github.com/greenlight/greenlight/internal/release"
 )
 
@@ -88,7 +89,7 @@ func runningExecutions(ctx context.Context, s *session) ([]running, error) {
 			if err != nil {
 				return nil, fmt.Errorf("describe execution %s: %w", aws.ToString(e.ExecutionArn), err)
 			}
-			out = append(out, running{ARN: aws.ToString(e.ExecutionArn), Function: subjectOf(aws.ToString(d.Input)).Function, Started: aws.ToTime(e.StartDate)})
+			out = append(out, running{ARN: aws.ToString(e.ExecutionArn), Function: follow.SubjectOf(aws.ToString(d.Input)).Function, Started: aws.ToTime(e.StartDate)})
 		}
 	}
 	slices.SortStableFunc(out, func(a, b running) int { return a.Started.Compare(b.Started) })
@@ -134,57 +135,42 @@ func pickRunning(ctx context.Context, s *session, function string) (string, erro
 // as a warning after the command has ended.
 func (a *releaseApp) follow(ctx context.Context, s *session, arn string, draw bool, out io.Writer) (*releaseReport, error) {
 	v := newView(out)
-	for {
-		callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.callTimeout)
-		r, f, err := a.observe(callCtx, s, arn, draw)
-		cancel()
-		if err != nil {
-			return nil, err
-		}
-		if r != nil {
-			if draw {
-				fmt.Fprintln(out, closingLine(*r))
+	var r *releaseReport
+	_, err := follow.Execution(ctx, s.executions, arn, follow.Options{Poll: a.poll, CallTimeout: a.callTimeout},
+		func(ctx context.Context, d *sfn.DescribeExecutionOutput) error {
+			if d.Status != sfntypes.ExecutionStatusRunning {
+				t, err := lastTrail(ctx, s.executions, d)
+				if err != nil {
+					return err
+				}
+				report := reportOf(d, t, a.now())
+				r = &report
+				return nil
 			}
-			if succeeded(r.Outcome) {
-				return r, nil
+			if !draw {
+				return nil
 			}
-			var failed error = &releaseFailedError{ReleaseID: orDash(r.ReleaseID), Outcome: r.Outcome, Cause: failureCause(*r)}
-			if draw {
-				failed = &reportedError{err: failed}
+			f, err := a.currentFrame(ctx, s, d)
+			if err != nil {
+				return err
 			}
-			return r, failed
-		}
-		if draw {
 			v.show(f)
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(a.poll):
-		}
-	}
-}
-
-// observe looks at an execution once: its report when it has ended, else,
-// with draw set, the live view of it.
-func (a *releaseApp) observe(ctx context.Context, s *session, arn string, draw bool) (*releaseReport, frame, error) {
-	d, err := s.executions.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &arn})
+			return nil
+		})
 	if err != nil {
-		return nil, frame{}, fmt.Errorf("describe execution %s: %w", arn, err)
+		return nil, err
 	}
-	if d.Status != sfntypes.ExecutionStatusRunning {
-		t, err := lastTrail(ctx, s.executions, d)
-		if err != nil {
-			return nil, frame{}, err
-		}
-		r := reportOf(d, t, a.now())
-		return &r, frame{}, nil
+	if draw {
+		fmt.Fprintln(out, closingLine(*r))
 	}
-	if !draw {
-		return nil, frame{}, nil
+	if succeeded(r.Outcome) {
+		return r, nil
 	}
-	f, err := a.currentFrame(ctx, s, d)
-	return nil, f, err
+	var failed error = &releaseFailedError{ReleaseID: orDash(r.ReleaseID), Outcome: r.Outcome, Cause: failureCause(*r)}
+	if draw {
+		failed = &reportedError{err: failed}
+	}
+	return r, failed
 }
 
 // currentFrame gathers what watch shows for a running execution.
@@ -219,7 +205,7 @@ func (a *releaseApp) currentFrame(ctx context.Context, s *session, d *sfn.Descri
 // CloudWatch did not report fall back to the states verify recorded.
 func frameOf(d *sfn.DescribeExecutionOutput, events []sfntypes.HistoryEvent, doc *release.Document, alarms []alarmState, now time.Time) frame {
 	f := frame{
-		Function: subjectOf(aws.ToString(d.Input)).Function,
+		Function: follow.SubjectOf(aws.ToString(d.Input)).Function,
 		Status:   string(d.Status),
 		Elapsed:  now.Sub(aws.ToTime(d.StartDate)),
 	}

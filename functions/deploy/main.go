@@ -15,7 +15,7 @@ import (
 )
 
 func main() {
-	bucket := lambdaenv.MustGet("GREENLIGHT_BUCKET")
+	bucket := lambdaenv.MustGet(lambdaenv.BucketVar)
 	cfg := lambdaenv.MustLoadAWS()
 	s3c := s3.NewFromConfig(cfg)
 	h := &Handler{

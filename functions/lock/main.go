@@ -12,7 +12,7 @@ import (
 )
 
 func main() {
-	bucket := lambdaenv.MustGet("GREENLIGHT_BUCKET")
+	bucket := lambdaenv.MustGet(lambdaenv.BucketVar)
 	cfg := lambdaenv.MustLoadAWS()
 	l := &ledger.Ledger{S3: s3.NewFromConfig(cfg), Bucket: bucket, Executions: sfn.NewFromConfig(cfg)}
 	h := &Handler{Ledger: l}

@@ -11,7 +11,7 @@ import (
 )
 
 func main() {
-	topic := lambdaenv.MustGet("GREENLIGHT_TOPIC_ARN")
+	topic := lambdaenv.MustGet(lambdaenv.TopicARNVar)
 	cfg := lambdaenv.MustLoadAWS()
 	h := &Handler{SNS: sns.NewFromConfig(cfg), CloudWatch: cloudwatch.NewFromConfig(cfg), TopicARN: topic}
 	lambda.Start(h.Handle)

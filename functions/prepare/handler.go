@@ -14,6 +14,7 @@ import (
 
 	"github.com/greenlight/greenlight/internal/config"
 	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/lambdaenv"
 	"github.com/greenlight/greenlight/internal/release"
 )
 
@@ -164,7 +165,7 @@ func (h *Handler) checkTarget(ctx context.Context, fn string, v *failure.Validat
 		return failure.Classify("get function "+fn, err)
 	}
 	if !h.Config.Targets.ByName(fn) && !h.Config.Targets.ByTags(out.Tags) {
-		v.Add("function %q is not a greenlight target (see targets in %s)", fn, config.EnvVar)
+		v.Add("function %q is not a greenlight target (see targets in %s)", fn, lambdaenv.ConfigVar)
 	}
 	return nil
 }

@@ -5,7 +5,6 @@ package main
 
 import (
 	"log"
-	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -16,11 +15,11 @@ import (
 )
 
 func main() {
-	conf, err := config.Parse([]byte(os.Getenv(config.EnvVar)))
+	conf, err := config.Parse([]byte(lambdaenv.MustGet(lambdaenv.ConfigVar)))
 	if err != nil {
-		log.Fatal(err)
+		log.Fatalf("%s: %v", lambdaenv.ConfigVar, err)
 	}
-	bucket := lambdaenv.MustGet("GREENLIGHT_BUCKET")
+	bucket := lambdaenv.MustGet(lambdaenv.BucketVar)
 	cfg := lambdaenv.MustLoadAWS()
 	h := &Handler{Config: conf, Bucket: bucket, S3: s3.NewFromConfig(cfg), Lambda: awslambda.NewFromConfig(cfg)}
 	lambda.Start(h.Handle)

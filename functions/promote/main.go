@@ -12,7 +12,7 @@ import (
 )
 
 func main() {
-	bucket := lambdaenv.MustGet("GREENLIGHT_BUCKET")
+	bucket := lambdaenv.MustGet(lambdaenv.BucketVar)
 	cfg := lambdaenv.MustLoadAWS()
 	h := &Handler{
 		Lambda: awslambda.NewFromConfig(cfg),

@@ -27,6 +27,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/greenlight/greenlight/internal/lambdaenv"
 	"github.com/greenlight/greenlight/internal/stackref"
 	"github.com/greenlight/greenlight/workflow"
 )
@@ -37,14 +38,6 @@ const (
 	OutputBucket       = stackref.OutputBucket
 	OutputTopic        = stackref.OutputTopic
 	OutputStateMachine = stackref.OutputStateMachine
-)
-
-// Environment variables the functions read: every function the bucket, the
-// prepare function the configuration, the notify function the topic.
-const (
-	EnvConfig   = "GREENLIGHT_CONFIG"
-	EnvBucket   = "GREENLIGHT_BUCKET"
-	EnvTopicARN = "GREENLIGHT_TOPIC_ARN"
 )
 
 // maxEnvironmentSize is Lambda's limit on the total size of a function's
@@ -121,7 +114,7 @@ func New(scope constructs.Construct, id string, props *Props) *Greenlight {
 	}
 	// The bucket name (at most 63 bytes) shares the prepare function's
 	// environment with the configuration.
-	if size := len(EnvConfig) + len(config) + len(EnvBucket) + 63; size > maxEnvironmentSize {
+	if size := len(lambdaenv.ConfigVar) + len(config) + len(lambdaenv.BucketVar) + 63; size > maxEnvironmentSize {
 		panic(fmt.Sprintf("greenlight: the configuration is %d bytes as JSON; with the bucket name it exceeds Lambda's %d-byte limit on a function's environment: target functions by prefix or tag, and move per-function settings into release manifests",
 			len(config), maxEnvironmentSize))
 	}
@@ -161,12 +154,12 @@ func New(scope constructs.Construct, id string, props *Props) *Greenlight {
 		g.Topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(email), nil))
 	}
 
-	env := map[string]*string{EnvBucket: g.Bucket.BucketName()}
+	env := map[string]*string{lambdaenv.BucketVar: g.Bucket.BucketName()}
 	for _, name := range functionNames {
 		g.Functions[name] = newFunction(c, p, name, env)
 	}
-	g.Functions["prepare"].AddEnvironment(jsii.String(EnvConfig), jsii.String(string(config)), nil)
-	g.Functions["notify"].AddEnvironment(jsii.String(EnvTopicARN), g.Topic.TopicArn(), nil)
+	g.Functions["prepare"].AddEnvironment(jsii.String(lambdaenv.ConfigVar), jsii.String(string(config)), nil)
+	g.Functions["notify"].AddEnvironment(jsii.String(lambdaenv.TopicARNVar), g.Topic.TopicArn(), nil)
 
 	smName := p.Name + "-releases"
 	logs := awslogs.NewLogGroup(c, jsii.String("ExecutionLogs"), &awslogs.LogGroupProps{
@@ -235,7 +228,7 @@ func (p Props) validate() error {
 	var problems []string
 	for _, name := range functionNames {
 		own := p.Name + "-" + name
-		if p.Config.Targets.selects(own) {
+		if p.Config.Targets.ByName(own) {
 			problems = append(problems, fmt.Sprintf("targets select greenlight's own function %s", own))
 		}
 		bootstrap := filepath.Join(p.Assets, name, "bootstrap")

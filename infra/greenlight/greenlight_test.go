@@ -15,6 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/greenlight/greenlight/infra/greenlight"
+	"github.com/greenlight/greenlight/internal/lambdaenv"
 	"github.com/greenlight/greenlight/workflow"
 )
 
@@ -91,13 +92,13 @@ func TestFunctions(t *testing.T) {
 				// Exactly the variables the function reads: Lambda caps a
 				// function's environment at 4 KB.
 				env := map[string]any{
-					greenlight.EnvBucket: map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("ArtifactBucket"))},
+					lambdaenv.BucketVar: map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("ArtifactBucket"))},
 				}
 				switch name {
 				case "prepare":
-					env[greenlight.EnvConfig] = assertions.Match_SerializedJson(jsonValue(t, cfg))
+					env[lambdaenv.ConfigVar] = assertions.Match_SerializedJson(jsonValue(t, cfg))
 				case "notify":
-					env[greenlight.EnvTopicARN] = map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("Topic"))}
+					env[lambdaenv.TopicARNVar] = map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("Topic"))}
 				}
 				tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), &map[string]any{
 					"FunctionName":  "greenlight-" + name,
@@ -327,7 +328,7 @@ func TestLambdaAccessIsScopedToTargets(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := demoConfig()
 			cfg.Targets = tt.targets
-			cfg.Defaults["hook"] = "smoke"
+			cfg.Defaults.Hook = "smoke"
 			tpl := synth(t, greenlight.Props{Config: cfg})
 			writes := 0
 			for policy, stmts := range statements(t, tpl) {
@@ -461,11 +462,11 @@ func TestFunctionGrants(t *testing.T) {
 
 // bigConfig targets n functions by name, each with its own alarm.
 func bigConfig(n int) greenlight.Config {
-	cfg := greenlight.Config{Functions: map[string]map[string]any{}}
+	cfg := greenlight.Config{Functions: map[string]greenlight.Settings{}}
 	for i := range n {
 		name := fmt.Sprintf("orders-%03d", i)
 		cfg.Targets.Names = append(cfg.Targets.Names, name)
-		cfg.Functions[name] = map[string]any{"alarms": []any{name + "-5xx"}}
+		cfg.Functions[name] = greenlight.Settings{Alarms: []string{name + "-5xx"}}
 	}
 	return cfg
 }

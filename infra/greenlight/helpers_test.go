@@ -31,7 +31,7 @@ func assets(t *testing.T) string {
 func demoConfig() greenlight.Config {
 	return greenlight.Config{
 		Targets:  greenlight.Targets{Names: []string{"greenlight-demo"}},
-		Defaults: map[string]any{"strategy": "Canary10Percent5Minutes", "alarms": []any{}},
+		Defaults: greenlight.Settings{Strategy: &greenlight.Strategy{Name: "Canary10Percent5Minutes"}, Alarms: []string{}},
 	}
 }
 

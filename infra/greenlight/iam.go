@@ -141,7 +141,7 @@ func grant(stack awscdk.Stack, g *Greenlight, p Props, stateMachineName string) 
 			fn.AddToRolePolicy(s)
 		}
 	}
-	if hooks := hookResources(stack, p.Config.hooks()); len(hooks) > 0 {
+	if hooks := hookResources(stack, p.Config.Hooks()); len(hooks) > 0 {
 		g.Functions["test"].AddToRolePolicy(statement([]string{"lambda:InvokeFunction"}, hooks...))
 	}
 }

@@ -41,7 +41,7 @@ func suppress(stack awscdk.Stack, g *Greenlight, p Props) {
 			wildcards = append(wildcards, "Resource::*")
 		}
 		if name == "test" {
-			for _, h := range p.Config.hooks() {
+			for _, h := range p.Config.Hooks() {
 				wildcards = append(wildcards, hookPattern(h))
 			}
 		}

@@ -28,7 +28,7 @@ func TestAwsSolutions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := demoConfig()
 			cfg.Targets = tt.targets
-			cfg.Defaults["hook"] = "integration-hook"
+			cfg.Defaults.Hook = "integration-hook"
 			app, stack := newStack(t, greenlight.Props{Config: cfg, Emails: []string{"ops@example.com"}})
 			awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 			annotations := assertions.Annotations_FromStack(stack)

@@ -1,13 +1,21 @@
-// Package config reads greenlight's configuration (the GREENLIGHT_CONFIG
-// environment variable, or the greenlight:config CDK context): which Lambda
-// functions greenlight may release, the release defaults, and per-function
-// overrides of those defaults.
+// Package config is greenlight's configuration: which Lambda functions
+// greenlight may release (the targets), the release defaults, and
+// per-function overrides of those defaults.
+//
+// The configuration has two readers that must agree. The CDK app checks it
+// at synth (the greenlight:config context, or the construct's props), grants
+// IAM on its targets and hands it, as JSON, to the prepare function; prepare
+// reads it back from its environment (lambdaenv.ConfigVar) when it starts.
+// Both read it through this package, so a configuration synth accepts is
+// one prepare accepts, and a target is selected by one rule on both sides.
 package config
 
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -15,52 +23,109 @@ import (
 	"github.com/greenlight/greenlight/internal/release"
 )
 
-// EnvVar is the environment variable that holds the configuration as JSON.
-const EnvVar = "GREENLIGHT_CONFIG"
-
 // Config is the whole configuration.
 type Config struct {
-	Targets   Targets                     `json:"targets"`
-	Defaults  release.Settings            `json:"defaults"`
+	// Targets are the functions greenlight may change. IAM allows nothing else.
+	Targets Targets `json:"targets"`
+	// Defaults apply to every release: strategy, tests, hook, alarms,
+	// errorAlarm, liveAlias, candidateAlias.
+	Defaults release.Settings `json:"defaults,omitzero"`
+	// Functions override Defaults for one function, by function name.
 	Functions map[string]release.Settings `json:"functions,omitempty"`
 }
 
-// Targets selects the functions greenlight may release: any function named in
-// Names, whose name starts with Prefix, or that carries Tag.
+// Targets select the functions greenlight may release: any function named in
+// Names, any whose name starts with Prefix, and any that carries Tag.
 type Targets struct {
 	Names  []string `json:"names,omitempty"`
 	Prefix string   `json:"prefix,omitempty"`
 	Tag    *Tag     `json:"tag,omitempty"`
 }
 
-// Tag is a Lambda function tag.
+// Tag is a resource tag that marks a function as a target. Both the key and
+// the value are required: a function is a target when it carries the key
+// with exactly this value, which is what the IAM condition
+// aws:ResourceTag/<key> = <value> grants.
 type Tag struct {
 	Key   string `json:"key"`
 	Value string `json:"value"`
 }
 
-// Parse reads and checks a configuration. Unknown fields are errors, and so
-// are settings that could never make a valid release.
+// Error says a configuration cannot be used. It lists every problem found at
+// once, or holds the error that kept the JSON from being read at all.
+type Error struct {
+	Problems []string
+	Err      error // the decoding error, when the JSON could not be read
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return "greenlight config: " + e.Err.Error()
+	}
+	return "greenlight config: " + strings.Join(e.Problems, "; ")
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Parse reads and checks a configuration. Unknown fields are errors, so
+// that a misspelt key does not silently widen or narrow what greenlight may
+// touch, and so are settings that could never make a valid release. Every
+// error is an *Error.
 func Parse(data []byte) (*Config, error) {
 	var c Config
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("%s: %w", EnvVar, err)
+		return nil, &Error{Err: err}
 	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, &Error{Err: errors.New("trailing data after the JSON object")}
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Validate reports every problem of the configuration at once, as an
+// *Error, or nil.
+func (c Config) Validate() error {
 	var problems []string
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+
 	t := c.Targets
 	if len(t.Names) == 0 && t.Prefix == "" && t.Tag == nil {
-		problems = append(problems, "targets: name at least one function, a prefix or a tag")
+		add("targets: name at least one function (names), a name prefix (prefix) or a tag (tag)")
 	}
-	if t.Tag != nil && t.Tag.Key == "" {
-		problems = append(problems, "targets.tag.key is empty")
+	for i, name := range t.Names {
+		if !release.IsFunctionName(name) {
+			add("targets.names[%d]: %q is not a Lambda function name", i, name)
+		}
 	}
+	if t.Prefix != "" && !release.IsFunctionName(t.Prefix) {
+		add("targets.prefix: %q is not the start of a Lambda function name", t.Prefix)
+	}
+	if t.Tag != nil {
+		if t.Tag.Key == "" {
+			add("targets.tag.key is empty")
+		} else if strings.HasPrefix(t.Tag.Key, "aws:") {
+			add("targets.tag.key %q: keys that start with aws: are reserved by AWS", t.Tag.Key)
+		}
+		if t.Tag.Value == "" {
+			add("targets.tag.value is empty: a tag selects the functions that carry the key with this value")
+		}
+	}
+
 	// The built-in aliases take part so that, say, a default candidateAlias
 	// of "live" is caught although liveAlias is left to its default.
 	builtin := release.Settings{LiveAlias: release.DefaultLiveAlias, CandidateAlias: release.DefaultCandidateAlias}
 	problems = append(problems, prefixed("defaults", c.Defaults.Over(builtin).Validate())...)
 	for _, name := range slices.Sorted(maps.Keys(c.Functions)) {
+		// A tag may select any function: only names and a prefix can tell
+		// that an override is for a function greenlight may not release.
+		if t.Tag == nil && !t.ByName(name) {
+			add("functions.%s: not one of the targets", name)
+		}
 		f := c.Functions[name]
 		if f.LiveAlias != "" || f.CandidateAlias != "" {
 			m := c.SettingsFor(name).Over(builtin)
@@ -69,9 +134,9 @@ func Parse(data []byte) (*Config, error) {
 		problems = append(problems, prefixed("functions."+name, f.Validate())...)
 	}
 	if len(problems) > 0 {
-		return nil, fmt.Errorf("%s: %s", EnvVar, strings.Join(problems, "; "))
+		return &Error{Problems: problems}
 	}
-	return &c, nil
+	return nil
 }
 
 func prefixed(where string, problems []string) []string {
@@ -82,12 +147,14 @@ func prefixed(where string, problems []string) []string {
 	return out
 }
 
-// ByName reports whether fn is a target by its name (listed or prefixed).
+// ByName reports whether fn is a target by its name: it is one of Names or
+// starts with Prefix.
 func (t Targets) ByName(fn string) bool {
 	return slices.Contains(t.Names, fn) || (t.Prefix != "" && strings.HasPrefix(fn, t.Prefix))
 }
 
-// ByTags reports whether a function with these tags is a target by tag.
+// ByTags reports whether a function with these tags is a target by tag: it
+// carries Tag's key with Tag's value.
 func (t Targets) ByTags(tags map[string]string) bool {
 	if t.Tag == nil {
 		return false
@@ -98,6 +165,21 @@ func (t Targets) ByTags(tags map[string]string) bool {
 
 // SettingsFor returns the configured settings of fn: its own overrides over
 // the defaults.
-func (c *Config) SettingsFor(fn string) release.Settings {
+func (c Config) SettingsFor(fn string) release.Settings {
 	return c.Functions[fn].Over(c.Defaults)
+}
+
+// Hooks returns the test hook functions the configuration names, by name or
+// ARN, sorted and without repeats.
+func (c Config) Hooks() []string {
+	set := map[string]bool{}
+	if c.Defaults.Hook != "" {
+		set[c.Defaults.Hook] = true
+	}
+	for _, f := range c.Functions {
+		if f.Hook != "" {
+			set[f.Hook] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(set))
 }

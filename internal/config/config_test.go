@@ -1,20 +1,21 @@
 package config
 
 import (
+	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/greenlight/greenlight/internal/release"
 	"github.com/greenlight/greenlight/internal/strategy"
 )
 
 func TestParseExample(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("testdata", "config.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := Parse(b)
+	c, err := Parse([]byte(readFile(t, "config.json")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,39 +29,173 @@ func TestParseExample(t *testing.T) {
 	}
 }
 
-func TestParseProblems(t *testing.T) {
+func TestParse(t *testing.T) {
 	tests := []struct {
-		name, in string
-		want     []string
+		name    string
+		in      string
+		wantErr []string // substrings of the error; none: valid
 	}{
-		{"not json", `{`, []string{"unexpected EOF"}},
-		{"unknown field", `{"target":{}}`, []string{`unknown field "target"`}},
-		{"no targets", `{}`, []string{"name at least one function"}},
-		{"empty tag key", `{"targets":{"tag":{"key":""}}}`, []string{"targets.tag.key is empty"}},
-		{"bad strategies", `{"targets":{"names":["a"]},"defaults":{"strategy":"Slow"},"functions":{"b":{"strategy":{"steps":[{"percent":0}]}}}}`,
-			[]string{`defaults: strategy "Slow"`, "functions.b: strategy step 0"}},
-		{"bad error alarm", `{"targets":{"names":["a"]},"defaults":{"errorAlarm":{"threshold":0,"periodSeconds":45,"evaluationPeriods":1}}}`,
-			[]string{"defaults: errorAlarm.threshold 0", "defaults: errorAlarm.periodSeconds 45"}},
-		{"candidate alias is the default live alias", `{"targets":{"names":["a"]},"defaults":{"candidateAlias":"live"}}`,
-			[]string{`defaults: liveAlias and candidateAlias are both "live"`}},
-		{"function alias clashes with the defaults", `{"targets":{"names":["a"]},"defaults":{"liveAlias":"prod"},"functions":{"a":{"candidateAlias":"prod"}}}`,
-			[]string{`functions.a: liveAlias and candidateAlias are both "prod"`}},
-		{"bad alias, alarms, hook and tests", `{"targets":{"names":["a"]},"functions":{"a":{"liveAlias":"42","alarms":["x","x"],"hook":"no such:thing:here","tests":[{"name":""}]}}}`,
-			[]string{`functions.a: liveAlias "42"`, `functions.a: alarms[1] "x" is listed twice`, `functions.a: hook "no such:thing:here"`, "functions.a: tests[0] has no name"}},
+		{name: "names", in: `{"targets":{"names":["orders"]}}`},
+		{name: "prefix and tag", in: `{"targets":{"prefix":"shop-","tag":{"key":"greenlight","value":"managed"}}}`},
+		{name: "override of a tagged function", in: `{"targets":{"tag":{"key":"k","value":"v"}},"functions":{"anything":{}}}`},
+		{name: "not JSON", in: `targets`, wantErr: []string{"greenlight config: invalid character"}},
+		{name: "cut short", in: `{`, wantErr: []string{"unexpected EOF"}},
+		{name: "trailing data", in: `{"targets":{"names":["a"]}} {}`, wantErr: []string{"trailing data"}},
+		{name: "trailing bracket", in: `{"targets":{"names":["a"]}}]`, wantErr: []string{"trailing data"}},
+		{name: "misspelt key", in: `{"target":{"names":["a"]}}`, wantErr: []string{`unknown field "target"`}},
+		{name: "misspelt target key", in: `{"targets":{"name":["a"]}}`, wantErr: []string{`unknown field "name"`}},
+		{name: "misspelt default", in: `{"targets":{"names":["orders"]},"defaults":{"stratgy":"AllAtOnce"}}`, wantErr: []string{`unknown field "stratgy"`}},
+		{name: "hook not a string", in: `{"targets":{"names":["a"]},"defaults":{"hook":3}}`, wantErr: []string{"defaults.hook"}},
+		{name: "no targets", in: `{}`, wantErr: []string{"targets: name at least one function"}},
+		{name: "empty targets", in: `{"targets":{}}`, wantErr: []string{"targets: name at least one function"}},
+		{
+			name:    "every problem at once",
+			in:      `{"targets":{"names":["ok","bad name",""],"prefix":"shop*","tag":{"key":"aws:x","value":"v"}},"defaults":{"hook":"no such:thing:here"},"functions":{"other":{"strategy":"Slow"}}}`,
+			wantErr: []string{`names[1]: "bad name"`, `names[2]: ""`, `prefix: "shop*"`, `targets.tag.key "aws:x"`, `defaults: hook "no such:thing:here"`, `functions.other: strategy "Slow"`},
+		},
+		{name: "override of a function not targeted", in: `{"targets":{"names":["orders"]},"functions":{"billing":{}}}`, wantErr: []string{"functions.billing: not one of the targets"}},
+		{name: "name too long", in: `{"targets":{"names":["` + strings.Repeat("a", 65) + `"]}}`, wantErr: []string{"names[0]"}},
+		{name: "unknown strategy", in: `{"targets":{"names":["orders"]},"defaults":{"strategy":"Canary99"}}`, wantErr: []string{"greenlight config: defaults: ", "Canary99"}},
+		// A tag selects by key and value, as the IAM condition
+		// aws:ResourceTag/<key> = <value> does: both are required.
+		{name: "empty tag key", in: `{"targets":{"tag":{"key":"","value":"v"}}}`, wantErr: []string{"targets.tag.key is empty"}},
+		{name: "empty tag value", in: `{"targets":{"tag":{"key":"k","value":""}}}`, wantErr: []string{"targets.tag.value is empty"}},
+		{name: "tag without value", in: `{"targets":{"tag":{"key":"k"}}}`, wantErr: []string{"targets.tag.value is empty"}},
+		{name: "empty tag", in: `{"targets":{"tag":{}}}`, wantErr: []string{"targets.tag.key is empty", "targets.tag.value is empty"}},
+		{name: "bad strategies", in: `{"targets":{"names":["a","b"]},"defaults":{"strategy":"Slow"},"functions":{"b":{"strategy":{"steps":[{"percent":0}]}}}}`,
+			wantErr: []string{`defaults: strategy "Slow"`, "functions.b: strategy step 0"}},
+		{name: "bad error alarm", in: `{"targets":{"names":["a"]},"defaults":{"errorAlarm":{"threshold":0,"periodSeconds":45,"evaluationPeriods":1}}}`,
+			wantErr: []string{"defaults: errorAlarm.threshold 0", "defaults: errorAlarm.periodSeconds 45"}},
+		{name: "candidate alias is the default live alias", in: `{"targets":{"names":["a"]},"defaults":{"candidateAlias":"live"}}`,
+			wantErr: []string{`defaults: liveAlias and candidateAlias are both "live"`}},
+		{name: "function alias clashes with the defaults", in: `{"targets":{"names":["a"]},"defaults":{"liveAlias":"prod"},"functions":{"a":{"candidateAlias":"prod"}}}`,
+			wantErr: []string{`functions.a: liveAlias and candidateAlias are both "prod"`}},
+		{name: "bad alias, alarms, hook and tests", in: `{"targets":{"names":["a"]},"functions":{"a":{"liveAlias":"42","alarms":["x","x"],"hook":"no such:thing:here","tests":[{"name":""}]}}}`,
+			wantErr: []string{`functions.a: liveAlias "42"`, `functions.a: alarms[1] "x" is listed twice`, `functions.a: hook "no such:thing:here"`, "functions.a: tests[0] has no name"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse([]byte(tt.in))
-			if err == nil {
-				t.Fatal("Parse succeeded")
+			c, err := Parse([]byte(tt.in))
+			if len(tt.wantErr) == 0 {
+				if err != nil || c == nil {
+					t.Fatalf("Parse = %v, %v; want a configuration", c, err)
+				}
+				return
 			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not mention %q", err, w)
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("Parse error = %v (%T), want an *Error", err, err)
+			}
+			for _, want := range tt.wantErr {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not contain %q", err, want)
 				}
 			}
 		})
 	}
+}
+
+// TestRoundTrip pins what synth relies on: the configuration it encodes
+// into the prepare function's environment reads back as the same
+// configuration, an override that empties a list included.
+func TestRoundTrip(t *testing.T) {
+	tests := []struct{ name, in string }{
+		{"example", readFile(t, "config.json")},
+		{"names only", `{"targets":{"names":["orders"]}}`},
+		{"no alarms for one function", `{"targets":{"names":["a","b"]},"defaults":{"alarms":["x"],"tests":[{"name":"ping"}]},"functions":{"a":{"alarms":[],"tests":[]}}}`},
+		{"custom steps", `{"targets":{"prefix":"shop-"},"defaults":{"strategy":{"steps":[{"percent":5,"bakeSeconds":60}]}}}`},
+		{"hook by ARN", `{"targets":{"tag":{"key":"k","value":"v"}},"functions":{"x":{"hook":"arn:aws:lambda:us-east-1:123456789012:function:contract"}}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse([]byte(tt.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := json.Marshal(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, err := Parse(raw)
+			if err != nil {
+				t.Fatalf("Parse(%s): %v", raw, err)
+			}
+			if !reflect.DeepEqual(again, c) {
+				t.Errorf("round trip through %s:\n got %+v\nwant %+v", raw, again, c)
+			}
+		})
+	}
+	c, err := Parse([]byte(tests[2].in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := c.SettingsFor("a"); s.Alarms == nil || len(s.Alarms) != 0 || s.Tests == nil || len(s.Tests) != 0 {
+		t.Errorf("settings of a = %+v, want its empty alarms and tests over the defaults", s)
+	}
+}
+
+func TestValidateBuiltInGo(t *testing.T) {
+	// The construct's users build the configuration in Go; New validates it.
+	tests := []struct {
+		name    string
+		c       Config
+		wantErr string
+	}{
+		{"names", Config{Targets: Targets{Names: []string{"orders"}}}, ""},
+		{"nothing", Config{}, "targets: name at least one function"},
+		{"tag without value", Config{Targets: Targets{Tag: &Tag{Key: "greenlight"}}}, "targets.tag.value is empty"},
+		{"alarms twice", Config{Targets: Targets{Prefix: "shop-"}, Defaults: release.Settings{Alarms: []string{"a", "a"}}}, `defaults: alarms[1] "a" is listed twice`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.c.Validate()
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("Validate = %v, want nil", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("Validate = %v, want an error containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestHooks(t *testing.T) {
+	tests := []struct {
+		name string
+		c    Config
+		want []string
+	}{
+		{"none", Config{}, nil},
+		{
+			name: "defaults and overrides, sorted, once each",
+			c: Config{
+				Defaults: release.Settings{Hook: "smoke"},
+				Functions: map[string]release.Settings{
+					"a": {Hook: "arn:aws:lambda:us-east-1:123456789012:function:contract"},
+					"b": {Hook: "smoke"},
+					"c": {Hook: ""},
+					"d": {},
+				},
+			},
+			want: []string{"arn:aws:lambda:us-east-1:123456789012:function:contract", "smoke"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.c.Hooks(); !slices.Equal(got, tt.want) {
+				t.Errorf("Hooks() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func readFile(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func TestParseAcceptsAliasesThatDiffer(t *testing.T) {

@@ -1,9 +1,13 @@
 // Package lambdaenv gives a greenlight function, as it starts, what it needs
 // from its environment: the AWS configuration and the settings the stack
-// hands it as environment variables (the artifact bucket, the topic). A
-// function that lacks one cannot do any work, so the Must functions end
-// the process with a message that names what is missing, before
-// lambda.Start and the first invocation.
+// hands it as environment variables (the artifact bucket, the configuration,
+// the topic). A function that lacks one cannot do any work, so the Must
+// functions end the process with a message that names what is missing,
+// before lambda.Start and the first invocation.
+//
+// The names of those variables are the constants below: the stack (package
+// infra/greenlight) sets them and the functions read them, so that neither
+// spells a name the other does not.
 package lambdaenv
 
 import (
@@ -14,6 +18,20 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+)
+
+// Environment variables the stack sets for greenlight's functions.
+const (
+	// BucketVar names the artifact bucket, which also holds the lock
+	// records. The stack sets it for every function.
+	BucketVar = "GREENLIGHT_BUCKET"
+	// ConfigVar holds the configuration (package config) as JSON. The stack
+	// sets it for the prepare function only: it is the largest variable,
+	// and Lambda caps a function's environment at 4 KB.
+	ConfigVar = "GREENLIGHT_CONFIG"
+	// TopicARNVar is the ARN of the notification topic. The stack sets it
+	// for the notify function.
+	TopicARNVar = "GREENLIGHT_TOPIC_ARN"
 )
 
 // Get returns the value of the environment variable name, or an error when

@@ -7,6 +7,7 @@ package notice
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -31,6 +32,9 @@ const (
 )
 
 var events = []Event{Started, Promoted, RolledBack, Failed, Rejected, Noop, RollbackFailed}
+
+// Events returns every event, each once.
+func Events() []Event { return slices.Clone(events) }
 
 // Valid reports whether e is one of the known events.
 func (e Event) Valid() bool {

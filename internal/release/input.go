@@ -19,12 +19,14 @@ const KeyPrefix = "releases/"
 
 // Settings are the parts of a release that configuration defaults, a
 // manifest and a console input may each set. A zero field is unset; an empty
-// but non-nil list is set to empty.
+// but non-nil list is set to empty, and stays so through JSON (omitzero
+// drops only a nil list), so that an override of the alarms or tests with
+// none survives the trip from synth to the prepare function.
 type Settings struct {
 	Strategy       *strategy.Strategy `json:"strategy,omitempty"`
-	Tests          []Test             `json:"tests,omitempty"`
+	Tests          []Test             `json:"tests,omitzero"`
 	Hook           string             `json:"hook,omitempty"`
-	Alarms         []string           `json:"alarms,omitempty"`
+	Alarms         []string           `json:"alarms,omitzero"`
 	ErrorAlarm     *ErrorAlarm        `json:"errorAlarm,omitempty"`
 	LiveAlias      string             `json:"liveAlias,omitempty"`
 	CandidateAlias string             `json:"candidateAlias,omitempty"`

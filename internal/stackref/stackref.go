@@ -18,6 +18,19 @@ import (
 // DefaultName is the stack name `make deploy` and `greenlight local up` use.
 const DefaultName = "greenlight"
 
+// NameVar is the environment variable that names the stack to use when no
+// name is given (the CLI's --stack).
+const NameVar = "GREENLIGHT_STACK"
+
+// NameFromEnv returns the stack name getenv (os.Getenv) reads from NameVar,
+// or DefaultName when it is unset or empty.
+func NameFromEnv(getenv func(string) string) string {
+	if name := getenv(NameVar); name != "" {
+		return name
+	}
+	return DefaultName
+}
+
 // Output keys of the stack.
 const (
 	OutputBucket       = "ArtifactBucketName"

@@ -76,3 +76,22 @@ func TestFind(t *testing.T) {
 		})
 	}
 }
+
+func TestNameFromEnv(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"unset", nil, DefaultName},
+		{"empty", map[string]string{NameVar: ""}, DefaultName},
+		{"set", map[string]string{NameVar: "greenlight-staging"}, "greenlight-staging"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := NameFromEnv(func(k string) string { return tt.env[k] }); got != tt.want {
+				t.Errorf("NameFromEnv = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

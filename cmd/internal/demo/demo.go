@@ -20,6 +20,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"github.com/greenlight/greenlight/cmd/internal/follow"
+	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/notice"
 )
 
 // Outcome is how a release ended, as a user sees it.
@@ -69,7 +73,7 @@ func Stories() []Story {
 		{Name: "first release", Version: "v1", Strategy: "AllAtOnce", Want: Promoted},
 		{Name: "canary, promoted", Version: "v2", Strategy: "Canary10Percent5Minutes", Traffic: true, Want: Promoted, WantGreenTraffic: &yes},
 		{Name: "canary, alarm rolls it back", Version: "v3", Strategy: "Canary10Percent5Minutes", Traffic: true, Want: RolledBack, WantReason: "ALARM", WantErrorRate: true, WantGreenTraffic: &yes},
-		{Name: "pre-traffic tests fail", Version: "v4", Strategy: "Canary10Percent5Minutes", Traffic: true, Want: RolledBack, WantReason: "TestFailedError", WantGreenTraffic: &no},
+		{Name: "pre-traffic tests fail", Version: "v4", Strategy: "Canary10Percent5Minutes", Traffic: true, Want: RolledBack, WantReason: failure.NameTestFailed, WantGreenTraffic: &no},
 	}
 }
 
@@ -229,14 +233,14 @@ func (r *Runner) Run(ctx context.Context, story Story) (Result, error) {
 	defer stopTraffic()
 
 	start := time.Now()
-	key, err := r.upload(ctx, story, zip)
+	obj, err := r.upload(ctx, story, zip)
 	if err != nil {
 		return res, err
 	}
-	fmt.Fprintf(r.Out, "  uploaded s3://%s/%s (strategy %s)\n", r.Bucket, key, story.Strategy)
+	fmt.Fprintf(r.Out, "  uploaded s3://%s/%s (strategy %s)\n", obj.Bucket, obj.Key, story.Strategy)
 	sctx, cancel := context.WithTimeout(ctx, r.Timeout)
 	defer cancel()
-	arn, err := r.findExecution(sctx, key, start)
+	arn, err := follow.Find(sctx, r.SFN, r.StateMachineARN, obj, start, r.Poll)
 	if err != nil {
 		return res, err
 	}
@@ -316,12 +320,12 @@ func check(s Story, r Result, messages bool) []Check {
 			(green > 0) == want, fmt.Sprintf("%d of %d calls reached green", green, r.Traffic.Total()))
 	}
 	if messages {
-		want := map[Outcome]string{Promoted: "promoted", RolledBack: "rolledBack"}[s.Want]
-		got := ""
+		want := map[Outcome]notice.Event{Promoted: notice.Promoted, RolledBack: notice.RolledBack}[s.Want]
+		var got notice.Event
 		if r.Notification != nil {
-			got = r.Notification.Attributes["event"]
+			got = notice.Event(r.Notification.Attributes[notice.AttrEvent])
 		}
-		add("notification "+want, got == want, "last event: "+orNone(got))
+		add("notification "+string(want), got == want, "last event: "+orNone(string(got)))
 	}
 	return cs
 }
@@ -331,7 +335,7 @@ func (r *Runner) ensureFunction(ctx context.Context, zip []byte) error {
 	if err == nil {
 		return nil
 	}
-	if !isNotFound(err) {
+	if !failure.IsNotFound(err) {
 		return fmt.Errorf("look up %s: %w", r.Function, err)
 	}
 	if r.RoleARN == "" {

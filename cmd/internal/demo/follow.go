@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -17,75 +16,40 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
-	"github.com/aws/smithy-go"
+
+	"github.com/greenlight/greenlight/cmd/internal/follow"
+	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/notice"
 )
 
 // upload puts the release manifest and then the artifact under
 // releases/<function>/<build>; the artifact's arrival starts the release.
-func (r *Runner) upload(ctx context.Context, story Story, zip []byte) (string, error) {
+// It returns the artifact's object version, which names the release's
+// execution.
+func (r *Runner) upload(ctx context.Context, story Story, zip []byte) (follow.Object, error) {
 	sum := sha256.Sum256(zip)
 	build := fmt.Sprintf("%s-%s-%s", story.Version, time.Now().UTC().Format("20060102T150405.000"), hex.EncodeToString(sum[:3]))
 	build = strings.ReplaceAll(build, ".", "")
 	prefix := "releases/" + r.Function + "/" + build
 	manifest, err := json.Marshal(map[string]string{"strategy": story.Strategy})
 	if err != nil {
-		return "", err
+		return follow.Object{}, err
 	}
 	if _, err := r.S3.PutObject(ctx, &s3.PutObjectInput{
 		Bucket: &r.Bucket, Key: aws.String(prefix + ".json"), Body: strings.NewReader(string(manifest)),
 		ContentType: aws.String("application/json"),
 	}); err != nil {
-		return "", fmt.Errorf("upload manifest: %w", err)
+		return follow.Object{}, fmt.Errorf("upload manifest: %w", err)
 	}
 	key := prefix + ".zip"
-	if _, err := r.S3.PutObject(ctx, &s3.PutObjectInput{
+	put, err := r.S3.PutObject(ctx, &s3.PutObjectInput{
 		Bucket: &r.Bucket, Key: &key, Body: strings.NewReader(string(zip)),
 		ContentType: aws.String("application/zip"),
-	}); err != nil {
-		return "", fmt.Errorf("upload artifact: %w", err)
+	})
+	if err != nil {
+		return follow.Object{}, fmt.Errorf("upload artifact: %w", err)
 	}
-	return key, nil
-}
-
-// findExecution waits for the execution that the upload of key started.
-func (r *Runner) findExecution(ctx context.Context, key string, since time.Time) (string, error) {
-	seen := map[string]bool{}
-	for {
-		p := sfn.NewListExecutionsPaginator(r.SFN, &sfn.ListExecutionsInput{StateMachineArn: &r.StateMachineARN})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return "", fmt.Errorf("list executions: %w", err)
-			}
-			done := false
-			for _, e := range page.Executions {
-				if e.StartDate != nil && e.StartDate.Before(since.Add(-time.Minute)) {
-					done = true // listed newest first: the rest are older
-					break
-				}
-				arn := aws.ToString(e.ExecutionArn)
-				if seen[arn] {
-					continue
-				}
-				d, err := r.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &arn})
-				if err != nil {
-					return "", fmt.Errorf("describe %s: %w", arn, err)
-				}
-				if strings.Contains(aws.ToString(d.Input), key) {
-					return arn, nil
-				}
-				seen[arn] = true
-			}
-			if done {
-				break
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return "", fmt.Errorf("no execution started for s3://%s/%s: %w", r.Bucket, key, ctx.Err())
-		case <-time.After(r.Poll):
-		}
-	}
+	return follow.Object{Bucket: r.Bucket, Key: key, VersionID: aws.ToString(put.VersionId)}, nil
 }
 
 // follow samples the execution, the live alias, the release's alarms and the
@@ -95,29 +59,25 @@ func (r *Runner) findExecution(ctx context.Context, key string, since time.Time)
 func (r *Runner) follow(ctx context.Context, arn string, start time.Time, t *Tally, res *Result) (*sfn.DescribeExecutionOutput, error) {
 	var last string
 	var printed time.Time
-	for {
-		d, err := r.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &arn})
-		if err != nil {
-			return nil, fmt.Errorf("describe execution: %w", err)
-		}
+	return follow.Execution(ctx, r.SFN, arn, follow.Options{Poll: r.Poll}, func(ctx context.Context, d *sfn.DescribeExecutionOutput) error {
 		step, err := r.currentState(ctx, arn)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		s, err := r.split(ctx)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if s.weight > res.MaxWeight {
 			res.MaxWeight = s.weight
 		}
 		alarms, err := r.alarmStates(ctx)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if res.Story.During != nil && d.Status == sfntypes.ExecutionStatusRunning {
 			if err := res.Story.During(ctx, Progress{State: step, Green: s.extra, Weight: s.weight}); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		line := fmt.Sprintf("%-24s %-22s alarm: %-6s", step, s, alarms)
@@ -125,15 +85,8 @@ func (r *Runner) follow(ctx context.Context, arn string, start time.Time, t *Tal
 			fmt.Fprintf(r.Out, "  %6.1fs  %s calls: %s\n", time.Since(start).Seconds(), line, trafficText(t.Snapshot()))
 			last, printed = line, time.Now()
 		}
-		if d.Status != sfntypes.ExecutionStatusRunning {
-			return d, nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(r.Poll):
-		}
-	}
+		return nil
+	})
 }
 
 func (r *Runner) currentState(ctx context.Context, arn string) (string, error) {
@@ -186,7 +139,7 @@ func (r *Runner) alias(ctx context.Context) (version, routing string, err error)
 func (r *Runner) split(ctx context.Context) (split, error) {
 	out, err := r.Lambda.GetAlias(ctx, &awslambda.GetAliasInput{FunctionName: &r.Function, Name: &r.LiveAlias})
 	if err != nil {
-		if isNotFound(err) {
+		if failure.IsNotFound(err) {
 			return split{}, nil
 		}
 		return split{}, fmt.Errorf("get alias %s: %w", r.LiveAlias, err)
@@ -227,13 +180,10 @@ func (r *Runner) terminalMessage(ctx context.Context) (*Message, error) {
 	}
 	for i := len(ms) - 1; i >= 0; i-- {
 		m := ms[i]
-		if m.Attributes["function"] != r.Function {
+		if m.Attributes[notice.AttrFunction] != r.Function {
 			continue
 		}
-		switch m.Attributes["event"] {
-		case "started":
-			continue
-		default:
+		if notice.Event(m.Attributes[notice.AttrEvent]) != notice.Started {
 			return &m, nil
 		}
 	}
@@ -261,11 +211,6 @@ func trafficText(s Snapshot) string {
 		parts = append(parts, fmt.Sprintf("unserved=%d", s.Failed))
 	}
 	return strings.Join(parts, " ")
-}
-
-func isNotFound(err error) bool {
-	var ae smithy.APIError
-	return errors.As(err, &ae) && ae.ErrorCode() == "ResourceNotFoundException"
 }
 
 func deref(s *string) string { return aws.ToString(s) }

@@ -3,7 +3,6 @@ package demo
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -15,8 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
-	"github.com/aws/smithy-go"
 
+	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/notice"
 	"github.com/greenlight/greenlight/internal/stackref"
 )
 
@@ -28,13 +28,11 @@ const (
 	promotedState      = "Promoted"
 )
 
-// rollbackFailed is the error of the loud terminal state: blue could not be
-// restored (workflow.ErrRollbackFailed).
-const rollbackFailed = "RollbackFailedError"
-
-// terminalEvents are the notifications that end a release.
-var terminalEvents = map[string]bool{
-	"promoted": true, "rolledBack": true, "failed": true, "rejected": true, "noop": true, "rollbackFailed": true,
+// terminal reports whether a notification's event ends a release: every
+// event but started does.
+func terminal(event string) bool {
+	e := notice.Event(event)
+	return e.Valid() && e != notice.Started
 }
 
 // InspectLambda reads aliases and versions.
@@ -181,12 +179,14 @@ func (in *Inspector) CheckInvariant(ctx context.Context, executionARN string, wa
 	if e.Notification, err = in.notification(ctx, executionARN); err != nil {
 		return e, err
 	}
-	loud := e.Error == rollbackFailed
+	// The loud terminal state, blue not restored, ends the execution with
+	// the rollback's error.
+	loud := e.Error == failure.NameRollbackFailed
 	switch {
 	case e.Notification == nil:
 		e.violate("no notification about the end of the execution")
-	case loud && e.Notification.Attributes["event"] != "rollbackFailed":
-		e.violate("the rollback failed but the notification says %q", e.Notification.Attributes["event"])
+	case loud && e.Notification.Attributes[notice.AttrEvent] != string(notice.RollbackFailed):
+		e.violate("the rollback failed but the notification says %q", e.Notification.Attributes[notice.AttrEvent])
 	}
 
 	fn := want.Function
@@ -260,7 +260,7 @@ func (in *Inspector) checkVersion(ctx context.Context, fn, version string) error
 func (in *Inspector) checkLock(ctx context.Context, fn, executionARN string, e *Ending) error {
 	key := "locks/" + fn + ".json"
 	out, err := in.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: &in.Bucket, Key: &key})
-	if isNoSuchKey(err) {
+	if failure.IsNotFound(err) {
 		return nil
 	}
 	if err != nil {
@@ -339,7 +339,7 @@ func (in *Inspector) notification(ctx context.Context, executionARN string) (*Me
 		return nil, fmt.Errorf("read notifications: %w", err)
 	}
 	for i := len(ms) - 1; i >= 0; i-- {
-		if terminalEvents[ms[i].Attributes["event"]] && MessageExecution(ms[i]) == executionARN {
+		if terminal(ms[i].Attributes[notice.AttrEvent]) && MessageExecution(ms[i]) == executionARN {
 			m := ms[i]
 			return &m, nil
 		}
@@ -361,7 +361,7 @@ func MessageExecution(m Message) string {
 
 func getAlias(ctx context.Context, c InspectLambda, fn, name string) (*awslambda.GetAliasOutput, error) {
 	out, err := c.GetAlias(ctx, &awslambda.GetAliasInput{FunctionName: &fn, Name: &name})
-	if isNotFound(err) {
+	if failure.IsNotFound(err) {
 		return nil, nil
 	}
 	if err != nil {
@@ -376,9 +376,4 @@ func routingOf(a *awslambda.GetAliasOutput) string {
 	}
 	b, _ := json.Marshal(a.RoutingConfig.AdditionalVersionWeights)
 	return string(b)
-}
-
-func isNoSuchKey(err error) bool {
-	var ae smithy.APIError
-	return errors.As(err, &ae) && (ae.ErrorCode() == "NoSuchKey" || ae.ErrorCode() == "NotFound")
 }
