@@ -8,7 +8,7 @@
 # template ($TEMPLATE), `zip`, and the AWS CLI ($AWS, default /usr/bin/aws).
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd) # the repository root
 AWS=${AWS:-/usr/bin/aws}
 GREENLIGHT=${GREENLIGHT:?path of the greenlight binary}
 TEMPLATE=${TEMPLATE:-$root/cdk.out}
