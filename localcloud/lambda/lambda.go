@@ -37,7 +37,11 @@ type ObjectGetter interface {
 const (
 	// DefaultConcurrency is the number of execution environments one
 	// function may run at once unless reserved concurrency says otherwise.
-	DefaultConcurrency = 10
+	// AWS shares 1,000 among an account's functions by default; locally each
+	// function gets a bound of its own (every environment is a process),
+	// high enough that a burst of releases is not throttled where AWS would
+	// not throttle it.
+	DefaultConcurrency = 100
 	// DefaultSettleTime is how long (clock time) a created or updated
 	// function stays Pending / InProgress.
 	DefaultSettleTime = 200 * time.Millisecond
