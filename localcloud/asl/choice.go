@@ -54,7 +54,7 @@ func (p *parser) choice(st *State, obj map[string]any, at string) {
 }
 
 func (p *parser) rule(x any, at string, top bool) *ChoiceRule {
-	obj, ok := x.(map[string]any)
+	obj, ok := fields(x)
 	if !ok {
 		p.addf("SCHEMA_VALIDATION_FAILED", "A choice rule must be an object at %s", at)
 		return nil

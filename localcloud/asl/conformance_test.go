@@ -127,12 +127,29 @@ type conformanceCase struct {
 		Error  *string         `json:"error"`
 		Cause  *string         `json:"cause"`
 	} `json:"expected"`
-	History []struct {
+	History       []historyEvent `json:"history"`
+	Tags          []string       `json:"tags"`
+	UnstablePaths []string       `json:"unstable_paths"`
+	JSONTextPaths []string       `json:"json_text_paths"`
+}
+
+// historyEvent is a recorded history event: its type, and the event as
+// written, for the checks that read its details.
+type historyEvent struct {
+	Type string
+	Raw  json.RawMessage
+}
+
+// UnmarshalJSON keeps the event's text beside its type.
+func (h *historyEvent) UnmarshalJSON(b []byte) error {
+	var ev struct {
 		Type string `json:"type"`
-	} `json:"history"`
-	Tags          []string `json:"tags"`
-	UnstablePaths []string `json:"unstable_paths"`
-	JSONTextPaths []string `json:"json_text_paths"`
+	}
+	if err := json.Unmarshal(b, &ev); err != nil {
+		return err
+	}
+	h.Type, h.Raw = ev.Type, append(json.RawMessage(nil), b...)
+	return nil
 }
 
 // conformanceDir is $ASL_CONFORMANCE_DIR, or ../shared/asl-conformance
@@ -385,14 +402,14 @@ func dropPointer(v any, pointer string) any {
 		p = strings.ReplaceAll(strings.ReplaceAll(p, "~1", "/"), "~0", "~")
 		last := i == len(parts)-1
 		switch t := cur.(type) {
-		case map[string]any:
-			if _, ok := t[p]; !ok {
+		case *object:
+			if _, ok := t.get(p); !ok {
 				return v
 			}
 			if last {
-				t[p] = nil
+				t.set(p, nil)
 			}
-			cur = t[p]
+			cur, _ = t.get(p)
 		case []any:
 			var idx int
 			if _, err := fmt.Sscanf(p, "%d", &idx); err != nil || idx < 0 || idx >= len(t) {

@@ -145,7 +145,7 @@ func Parse(definition []byte) (*Machine, error) {
 	if err != nil {
 		return nil, &DefinitionError{Problems: []string{"INVALID_JSON_DESCRIPTION: " + err.Error()}}
 	}
-	top, ok := raw.(map[string]any)
+	top, ok := fields(raw)
 	if !ok {
 		return nil, &DefinitionError{Problems: []string{"SCHEMA_VALIDATION_FAILED: the definition must be a JSON object"}}
 	}
@@ -200,7 +200,7 @@ func (p *parser) program(obj map[string]any, where string) *program {
 		p.addf("SCHEMA_VALIDATION_FAILED", "The field 'StartAt' is required at %s/", where)
 	}
 	prog.StartAt = start
-	states, ok := obj["States"].(map[string]any)
+	states, ok := fields(obj["States"])
 	if !ok || len(states) == 0 {
 		p.addf("SCHEMA_VALIDATION_FAILED", "The field 'States' is required and must be a non-empty object at %s/", where)
 		return nil
@@ -211,7 +211,7 @@ func (p *parser) program(obj map[string]any, where string) *program {
 		if len(name) > 80 {
 			p.addf("SCHEMA_VALIDATION_FAILED", "State names must be at most 80 characters at %s", at)
 		}
-		so, ok := states[name].(map[string]any)
+		so, ok := fields(states[name])
 		if !ok {
 			p.addf("SCHEMA_VALIDATION_FAILED", "A state must be a JSON object at %s", at)
 			continue
@@ -321,7 +321,7 @@ func (p *parser) state(name string, obj map[string]any, at string) *State {
 			p.addf("SCHEMA_VALIDATION_FAILED", "The field 'Branches' is required and must be a non-empty array at %s", at)
 		}
 		for i, b := range branches {
-			bo, ok := b.(map[string]any)
+			bo, ok := fields(b)
 			if !ok {
 				p.addf("SCHEMA_VALIDATION_FAILED", "A branch must be an object at %s/Branches[%d]", at, i)
 				continue
@@ -427,7 +427,7 @@ func (p *parser) template(obj map[string]any, field, at string) *template {
 	if !ok {
 		return nil
 	}
-	if _, ok := v.(map[string]any); !ok && field != "Parameters" {
+	if _, ok := fields(v); !ok && field != "Parameters" {
 		p.addf("SCHEMA_VALIDATION_FAILED", "The value for the field '%s' must be an OBJECT at %s/%s", field, at, field)
 		return nil
 	}
@@ -482,7 +482,7 @@ func (p *parser) retryCatch(st *State, obj map[string]any, at string) {
 		}
 		for i, x := range list {
 			rat := fmt.Sprintf("%s/Retry[%d]", at, i)
-			ro, ok := x.(map[string]any)
+			ro, ok := fields(x)
 			if !ok {
 				p.addf("SCHEMA_VALIDATION_FAILED", "A retrier must be an object at %s", rat)
 				continue
@@ -534,7 +534,7 @@ func (p *parser) retryCatch(st *State, obj map[string]any, at string) {
 		}
 		for i, x := range list {
 			cat := fmt.Sprintf("%s/Catch[%d]", at, i)
-			co, ok := x.(map[string]any)
+			co, ok := fields(x)
 			if !ok {
 				p.addf("SCHEMA_VALIDATION_FAILED", "A catcher must be an object at %s", cat)
 				continue
@@ -662,13 +662,13 @@ func (p *parser) mapState(st *State, obj map[string]any, at string) {
 	if obj["ItemProcessor"] != nil && obj["Iterator"] != nil {
 		p.addf("SCHEMA_VALIDATION_FAILED", "Only one of 'ItemProcessor' or 'Iterator' can be set at %s", at)
 	}
-	po, ok := proc.(map[string]any)
+	po, ok := fields(proc)
 	if !ok {
 		p.addf("SCHEMA_VALIDATION_FAILED", "The field 'ItemProcessor' is required at %s", at)
 	} else {
 		pat := at + "/" + field
 		p.nested(po, pat)
-		if cfg, ok := po["ProcessorConfig"].(map[string]any); ok {
+		if cfg, ok := fields(po["ProcessorConfig"]); ok {
 			for k, v := range cfg {
 				switch k {
 				case "Mode":

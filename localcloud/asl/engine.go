@@ -146,8 +146,8 @@ type Execution struct {
 	engine  *Engine
 	machine *Machine
 	in      StartInput
-	execCtx map[string]any
-	smCtx   map[string]any
+	execCtx *object
+	smCtx   *object
 	start   time.Time
 
 	ctx    context.Context
@@ -199,11 +199,11 @@ func (e *Engine) Start(m *Machine, in StartInput) (*Execution, error) {
 		engine: e, machine: m, in: in, start: now, done: make(chan struct{}),
 		result: Result{Status: StatusRunning, StartTime: now},
 	}
-	x.execCtx = map[string]any{
-		"Id": in.ExecutionARN, "Input": input, "Name": in.Name, "RoleArn": in.RoleARN,
-		"StartTime": formatTime(now), "RedriveCount": json.Number("0"),
-	}
-	x.smCtx = map[string]any{"Id": in.StateMachineARN, "Name": in.StateMachineName}
+	// The keys are in the order AWS renders them (the recorded case
+	// base.query-context-object-values).
+	x.execCtx = objectOf("Id", in.ExecutionARN, "Input", input, "StartTime", formatTime(now),
+		"Name", in.Name, "RoleArn", in.RoleARN, "RedriveCount", json.Number("0"))
+	x.smCtx = objectOf("Id", in.StateMachineARN, "Name", in.StateMachineName)
 	x.ctx, x.cancel = context.WithCancelCause(context.Background())
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -420,21 +420,18 @@ type stateRun struct {
 }
 
 // context builds the context object ($$) for the state.
-func (r *stateRun) context(item *mapItem) map[string]any {
-	c := map[string]any{
-		"Execution":    r.x.execCtx,
-		"StateMachine": r.x.smCtx,
-		"State":        map[string]any{"Name": r.st.Name, "EnteredTime": formatTime(r.enteredAt)},
-	}
+func (r *stateRun) context(item *mapItem) *object {
+	state := objectOf("Name", r.st.Name, "EnteredTime", formatTime(r.enteredAt))
 	if len(r.st.Retry) > 0 {
 		// Only states that can be retried count their retries.
-		c["State"].(map[string]any)["RetryCount"] = intValue(int64(r.retryCount))
+		state.set("RetryCount", intValue(int64(r.retryCount)))
 	}
+	c := objectOf("Execution", r.x.execCtx, "StateMachine", r.x.smCtx, "State", state)
 	if r.token != "" {
-		c["Task"] = map[string]any{"Token": r.token}
+		c.set("Task", objectOf("Token", r.token))
 	}
 	if item != nil {
-		c["Map"] = map[string]any{"Item": map[string]any{"Index": intValue(int64(item.index)), "Value": item.value}}
+		c.set("Map", objectOf("Item", objectOf("Index", intValue(int64(item.index)), "Value", item.value)))
 	}
 	return c
 }
@@ -458,7 +455,7 @@ func (r *stateRun) selectPath(p *optPath, v any) (any, *Error) {
 	case p == nil:
 		return v, nil
 	case p.null:
-		return map[string]any{}, nil
+		return newObject(0), nil
 	}
 	ctx := r.context(nil)
 	out, ok := p.path.Eval(v, ctx)

@@ -112,7 +112,8 @@ func TestRetryBackoffAndCatch(t *testing.T) {
 		wantWait   time.Duration
 	}{
 		{"recovers after two retries", 2, "Boom", StatusSucceeded, `{"attempt":2}`, "", 2*time.Second + 6*time.Second},
-		{"exhausted retries are caught", 5, "Boom", StatusSucceeded, `{"error":{"Cause":"it broke","Error":"Boom"},"in":true}`, "", 8 * time.Second},
+		// ResultPath appends a new key last; the error output is {Error, Cause}.
+		{"exhausted retries are caught", 5, "Boom", StatusSucceeded, `{"in":true,"error":{"Error":"Boom","Cause":"it broke"}}`, "", 8 * time.Second},
 		{"unmatched error fails", 1, "Other", StatusFailed, "", "Other", 0},
 	}
 	for _, tt := range tests {

@@ -178,7 +178,7 @@ func parseArg(s string, keepBraceEscapes bool) (intrinsicArg, string, error) {
 			return intrinsicArg{}, "", fmt.Errorf("bad argument %q", strings.TrimSpace(s[:end]))
 		}
 		switch v.(type) {
-		case map[string]any, []any:
+		case *object, []any:
 			return intrinsicArg{}, "", fmt.Errorf("bad argument %q", strings.TrimSpace(s[:end]))
 		}
 		return intrinsicArg{literal: v}, s[end:], nil
@@ -482,8 +482,8 @@ func fnHash(a []any) (any, error) {
 }
 
 func fnJSONMerge(a []any) (any, error) {
-	left, ok1 := a[0].(map[string]any)
-	right, ok2 := a[1].(map[string]any)
+	left, ok1 := a[0].(*object)
+	right, ok2 := a[1].(*object)
 	if !ok1 || !ok2 {
 		return nil, fmt.Errorf("both inputs must be objects")
 	}
@@ -494,12 +494,17 @@ func fnJSONMerge(a []any) (any, error) {
 	if deep {
 		return nil, fmt.Errorf("only a shallow merge is supported: the third argument must be false")
 	}
-	out := make(map[string]any, len(left)+len(right))
-	for k, v := range left {
-		out[k] = deepCopy(v)
+	// AWS merges in a java.util.HashMap: the right value wins, and the keys
+	// come out in HashMap order (the recorded case json-manipulation.json-merge
+	// merges {a, b, d} and {a, c, d} into {a, b, c, d}).
+	merged := left.clone()
+	for i, k := range right.keys {
+		merged.set(k, deepCopy(right.vals[i]))
 	}
-	for k, v := range right {
-		out[k] = deepCopy(v)
+	out := newObject(merged.len())
+	for _, k := range javaHashOrder(merged.keys) {
+		v, _ := merged.get(k)
+		out.set(k, v)
 	}
 	return out, nil
 }

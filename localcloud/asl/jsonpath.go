@@ -126,7 +126,7 @@ func (p *Path) notFound(data, ctx any) string {
 			b.WriteString("[" + strconv.Itoa(s.index) + "]")
 		}
 		if !ok {
-			if _, isMap := cur.(map[string]any); isMap && s.kind == segField && i < len(p.segs)-1 {
+			if _, isObj := cur.(*object); isObj && s.kind == segField && i < len(p.segs)-1 {
 				return "Missing property in path " + b.String()
 			}
 			break
@@ -313,12 +313,11 @@ func (p *Path) Eval(data, ctx any) (any, bool) {
 func step(v any, s segment) (any, bool) {
 	switch s.kind {
 	case segField:
-		m, ok := v.(map[string]any)
+		o, ok := v.(*object)
 		if !ok {
 			return nil, false
 		}
-		x, ok := m[s.name]
-		return x, ok
+		return o.get(s.name)
 	case segIndex:
 		a, ok := v.([]any)
 		if !ok {
@@ -338,12 +337,8 @@ func step(v any, s segment) (any, bool) {
 
 func children(v any) []any {
 	switch t := v.(type) {
-	case map[string]any:
-		out := make([]any, 0, len(t))
-		for _, k := range sortedKeys(t) {
-			out = append(out, t[k])
-		}
-		return out
+	case *object:
+		return t.vals
 	case []any:
 		return t
 	}
@@ -445,23 +440,24 @@ func setPath(data any, p *Path, value any) (any, error) {
 		s := segs[0]
 		switch s.kind {
 		case segField:
-			m, ok := cur.(map[string]any)
+			o, ok := cur.(*object)
 			if cur == nil {
-				m, ok = map[string]any{}, true
+				o, ok = newObject(1), true
 			}
 			if !ok {
 				return nil, fmt.Errorf("the path %s references a field of a %s", p.text, typeName(cur))
 			}
 			if len(segs) == 1 {
-				m[s.name] = value
-				return m, nil
+				o.set(s.name, value)
+				return o, nil
 			}
-			child, err := set(m[s.name], segs[1:])
+			old, _ := o.get(s.name)
+			child, err := set(old, segs[1:])
 			if err != nil {
 				return nil, err
 			}
-			m[s.name] = child
-			return m, nil
+			o.set(s.name, child)
+			return o, nil
 		case segIndex:
 			a, ok := cur.([]any)
 			i := s.index

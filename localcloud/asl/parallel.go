@@ -160,7 +160,7 @@ func (r *stateRun) mapState(ctx context.Context, eff any) (any, *Error) {
 				cancel()
 				return
 			}
-			results[i] = map[string]any{"Error": err.Name, "Cause": err.Cause}
+			results[i] = objectOf("Error", err.Name, "Cause", err.Cause)
 			if exceeded(failures) && failure == nil {
 				failure = &Error{Name: ErrExceedToleratedFailure, Cause: toleratedFailureExceedCause}
 				cancel()

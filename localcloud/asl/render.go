@@ -97,15 +97,15 @@ func writeJavaString(b *strings.Builder, v any) {
 			writeJavaString(b, x)
 		}
 		b.WriteByte(']')
-	case map[string]any:
+	case *object:
 		b.WriteByte('{')
-		for i, k := range sortedKeys(t) {
+		for i, k := range t.keys {
 			if i > 0 {
 				b.WriteString(", ")
 			}
 			b.WriteString(k)
 			b.WriteByte('=')
-			writeJavaString(b, t[k])
+			writeJavaString(b, t.vals[i])
 		}
 		b.WriteByte('}')
 	default:
@@ -114,7 +114,7 @@ func writeJavaString(b *strings.Builder, v any) {
 }
 
 // encodeJava renders v as compact JSON the way Step Functions serializes
-// it for States.JsonToString: keys in order, no spaces, numbers as Java
+// it for States.JsonToString: keys in their order, no spaces, numbers as Java
 // prints them.
 func encodeJava(v any) string {
 	var b strings.Builder
@@ -137,15 +137,15 @@ func writeJava(b *strings.Builder, v any) {
 			writeJava(b, x)
 		}
 		b.WriteByte(']')
-	case map[string]any:
+	case *object:
 		b.WriteByte('{')
-		for i, k := range sortedKeys(t) {
+		for i, k := range t.keys {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			b.WriteString(encodeJSON(k))
+			writeJSONString(b, k)
 			b.WriteByte(':')
-			writeJava(b, t[k])
+			writeJava(b, t.vals[i])
 		}
 		b.WriteByte('}')
 	default:

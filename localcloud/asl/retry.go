@@ -87,9 +87,9 @@ func (r *stateRun) withRetry(ctx context.Context, raw any) (any, string, *Error)
 			if !matchesAny(c.ErrorEquals, err.Name, r.st.Type) {
 				continue
 			}
-			errObj := map[string]any{"Error": err.Name}
+			errObj := objectOf("Error", err.Name)
 			if err.Cause != "" {
-				errObj["Cause"] = err.Cause
+				errObj.set("Cause", err.Cause)
 			}
 			out, perr := r.resultPath(c.ResultPath, raw, errObj)
 			if perr != nil {

@@ -20,7 +20,18 @@ type tliteral struct{ v any }
 
 type tarray []tnode
 
-type tobject []tfield
+// tobject is an object of a template. Its fields are evaluated in the
+// order they were written; the result has the literal fields first, in
+// that order, then the computed fields in the order of a Java HashMap
+// (order lists the indexes of fields in output order). Recorded
+// executions show it: the ItemSelector {"original_input.$", ...,
+// "constant_value": "HelloWorld"} of base-scenarios.map-state-item-selector
+// yields constant_value first, and the thirteen computed fields of
+// base.query-context-object-values come out in HashMap order.
+type tobject struct {
+	fields []tfield
+	order  []int
+}
 
 type tfield struct {
 	key   string // without ".$"
@@ -43,10 +54,10 @@ func compileTemplate(v any, where string) (*template, error) {
 
 func compileNode(v any, where string) (tnode, error) {
 	switch t := v.(type) {
-	case map[string]any:
+	case *object:
 		var obj tobject
-		for _, k := range sortedKeys(t) {
-			val := t[k]
+		for i, k := range t.keys {
+			val := t.vals[i]
 			name, dyn := strings.CutSuffix(k, ".$")
 			f := tfield{key: name, raw: k, isDyn: dyn}
 			if !dyn {
@@ -55,7 +66,7 @@ func compileNode(v any, where string) (tnode, error) {
 					return nil, err
 				}
 				f.node = n
-				obj = append(obj, f)
+				obj.fields = append(obj.fields, f)
 				continue
 			}
 			s, ok := val.(string)
@@ -71,9 +82,10 @@ func compileNode(v any, where string) (tnode, error) {
 			if err != nil {
 				return nil, fmt.Errorf("the value of the field '%s' is not valid: %v at %s", k, err, where)
 			}
-			obj = append(obj, f)
+			obj.fields = append(obj.fields, f)
 		}
-		return obj, nil
+		obj.arrange()
+		return &obj, nil
 	case []any:
 		arr := make(tarray, len(t))
 		for i, x := range t {
@@ -114,22 +126,39 @@ func (a tarray) eval(data, ctx any, _ string) (any, error) {
 	return out, nil
 }
 
-func (o tobject) eval(data, ctx any, _ string) (any, error) {
-	out := make(map[string]any, len(o))
-	for _, f := range o {
+// arrange computes the output order of the fields.
+func (o *tobject) arrange() {
+	var computed []string
+	at := map[string]int{}
+	for i, f := range o.fields {
+		if f.node != nil {
+			o.order = append(o.order, i)
+			continue
+		}
+		computed = append(computed, f.key)
+		at[f.key] = i
+	}
+	for _, k := range javaHashOrder(computed) {
+		o.order = append(o.order, at[k])
+	}
+}
+
+func (o *tobject) eval(data, ctx any, _ string) (any, error) {
+	vals := make([]any, len(o.fields))
+	for i, f := range o.fields {
 		switch {
 		case f.node != nil:
 			v, err := f.node.eval(data, ctx, f.raw)
 			if err != nil {
 				return nil, err
 			}
-			out[f.key] = v
+			vals[i] = v
 		case f.path != nil:
 			v, ok := f.path.Eval(data, ctx)
 			if !ok {
 				return nil, &fieldPathError{path: f.path.text, field: f.raw}
 			}
-			out[f.key] = deepCopy(v)
+			vals[i] = deepCopy(v)
 		default:
 			v, err := f.call.eval(data, ctx)
 			if pe, ok := err.(*pathNotFoundError); ok {
@@ -138,8 +167,12 @@ func (o tobject) eval(data, ctx any, _ string) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			out[f.key] = v
+			vals[i] = v
 		}
+	}
+	out := newObject(len(o.fields))
+	for _, i := range o.order {
+		out.set(o.fields[i].key, vals[i])
 	}
 	return out, nil
 }

@@ -8,18 +8,21 @@ import (
 	"math"
 	"math/big"
 	"strconv"
+	"strings"
 )
 
 // JSON values inside the engine are the types encoding/json produces with
-// UseNumber: nil, bool, string, json.Number, []any and map[string]any.
+// UseNumber: nil, bool, string, json.Number, []any, and *object for objects
+// so that their keys keep their order.
 // json.Number keeps integers exact and prints numbers as they were written.
 
-// decodeJSON parses exactly one JSON value.
+// decodeJSON parses exactly one JSON value; objects become *object and
+// keep the order of their keys.
 func decodeJSON(b []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	v, err := decodeValue(dec)
+	if err != nil {
 		return nil, err
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
@@ -28,28 +31,124 @@ func decodeJSON(b []byte) (any, error) {
 	return v, nil
 }
 
-// encodeJSON renders v compactly, without HTML escaping, as AWS does.
+// decodeValue reads the next value from dec's tokens.
+func decodeValue(dec *json.Decoder) (any, error) {
+	t, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	d, ok := t.(json.Delim)
+	if !ok {
+		return t, nil
+	}
+	if d == '[' {
+		a := []any{}
+		for dec.More() {
+			v, err := decodeValue(dec)
+			if err != nil {
+				return nil, err
+			}
+			a = append(a, v)
+		}
+		_, err := dec.Token() // ']'
+		return a, err
+	}
+	// The decoder only hands out '[' and '{' here: closers end the loops.
+	o := newObject(4)
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		v, err := decodeValue(dec)
+		if err != nil {
+			return nil, err
+		}
+		// A repeated key keeps its first place and its last value, as
+		// Jackson's ObjectNode does.
+		o.set(k.(string), v)
+	}
+	_, err = dec.Token() // '}'
+	return o, err
+}
+
+// encodeJSON renders v compactly, without HTML escaping, as AWS does;
+// objects keep their key order.
 func encodeJSON(v any) string {
+	var b strings.Builder
+	writeJSON(&b, v)
+	return b.String()
+}
+
+func writeJSON(b *strings.Builder, v any) {
+	switch t := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case bool:
+		b.WriteString(strconv.FormatBool(t))
+	case string:
+		writeJSONString(b, t)
+	case json.Number:
+		b.WriteString(string(t))
+	case []any:
+		b.WriteByte('[')
+		for i, x := range t {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeJSON(b, x)
+		}
+		b.WriteByte(']')
+	case *object:
+		b.WriteByte('{')
+		for i, k := range t.keys {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeJSONString(b, k)
+			b.WriteByte(':')
+			writeJSON(b, t.vals[i])
+		}
+		b.WriteByte('}')
+	default:
+		// float64 and anything else the engine builds by hand.
+		out, err := json.Marshal(v)
+		if err != nil {
+			b.WriteString("null")
+			return
+		}
+		b.Write(out)
+	}
+}
+
+// writeJSONString quotes s as encoding/json does without HTML escaping.
+func writeJSONString(b *strings.Builder, s string) {
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		b.WriteByte('"')
+		b.WriteString(s)
+		b.WriteByte('"')
+		return
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		// Values inside the engine come from JSON and always encode.
-		return "null"
-	}
-	return string(bytes.TrimRight(buf.Bytes(), "\n"))
+	_ = enc.Encode(s) // a string always encodes
+	b.Write(bytes.TrimRight(buf.Bytes(), "\n"))
 }
 
 // deepCopy copies maps and slices so that a state cannot alter another
 // state's data through shared references.
 func deepCopy(v any) any {
 	switch t := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(t))
-		for k, x := range t {
-			m[k] = deepCopy(x)
-		}
-		return m
+	case *object:
+		return t.clone()
 	case []any:
 		s := make([]any, len(t))
 		for i, x := range t {
@@ -111,14 +210,15 @@ func bigOf(v any) (*big.Float, bool) {
 // equalJSON compares two JSON values; numbers compare by value.
 func equalJSON(a, b any) bool {
 	switch x := a.(type) {
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
+	case *object:
+		// Key order does not matter, as for Java's Map.equals.
+		y, ok := b.(*object)
+		if !ok || x.len() != y.len() {
 			return false
 		}
-		for k, v := range x {
-			w, ok := y[k]
-			if !ok || !equalJSON(v, w) {
+		for i, k := range x.keys {
+			w, ok := y.get(k)
+			if !ok || !equalJSON(x.vals[i], w) {
 				return false
 			}
 		}
