@@ -15,7 +15,7 @@ import (
 const clockFile = "clock.json"
 
 // clockSaveEvery is how often, in real time, the clock's reading is saved.
-const clockSaveEvery = time.Second
+const clockSaveEvery = 250 * time.Millisecond
 
 // clockState is the content of clockFile.
 type clockState struct {
