@@ -49,6 +49,9 @@ type execution struct {
 	Definition string          `json:"definition,omitempty"`
 	Checkpoint *asl.Checkpoint `json:"checkpoint,omitempty"`
 	run        *asl.Execution
+	// announced is closed once the RUNNING event was put, so that the end
+	// event comes after it; nil for executions that were not started here.
+	announced chan struct{}
 }
 
 // snapshot returns the execution's current state (a copy).
@@ -313,6 +316,7 @@ func (s *Service) begin(smARN, name, input string) (string, time.Time, error) {
 	arn, started, x, err := s.start(smARN, name, input)
 	if err == nil && x != nil {
 		s.statusChanged(x.startRecord())
+		close(x.announced)
 	}
 	return arn, started, err
 }
@@ -357,15 +361,16 @@ func (s *Service) start(smARN, name, input string) (string, time.Time, *executio
 		return "", time.Time{}, nil, err
 	}
 	x := &execution{ARN: arn, Name: name, StateMachineARN: sm.ARN, Input: input, Status: asl.StatusRunning, Started: run.Result().StartTime,
-		Definition: sm.Definition, run: run}
+		Definition: sm.Definition, run: run, announced: make(chan struct{})}
 	s.executions[arn] = x
 	s.opts.Logger.Info("execution started", "execution", arn)
 	s.recorders.Go(func() { s.record(x) })
-	return x.ARN, x.Started, x, nil
+	return x.ARN, x.Started, &execution{ARN: x.ARN, Name: x.Name, StateMachineARN: x.StateMachineARN, Input: x.Input,
+		Started: x.Started, announced: x.announced}, nil
 }
 
 // startRecord is the identity and start of an execution, for its RUNNING
-// status-change event; it reads only fields that never change.
+// status-change event.
 func (e *execution) startRecord() execution {
 	return execution{ARN: e.ARN, Name: e.Name, StateMachineARN: e.StateMachineARN, Input: e.Input, Status: asl.StatusRunning, Started: e.Started}
 }
@@ -374,6 +379,9 @@ func (e *execution) startRecord() execution {
 // keeps its state.
 func (s *Service) record(x *execution) {
 	<-x.run.Done()
+	if x.announced != nil {
+		<-x.announced
+	}
 	s.mu.Lock()
 	*x = x.snapshot()
 	x.run = nil
