@@ -21,7 +21,7 @@ func TestScaledFrom(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := NewScaledFrom(tt.scale, tt.start)
-			got := c.Now().Sub(time.Now())
+			got := time.Until(c.Now())
 			if d := got - tt.wantAhead; d < -time.Second || d > time.Second {
 				t.Errorf("clock is %v ahead of the wall clock, want about %v", got, tt.wantAhead)
 			}
