@@ -59,11 +59,14 @@ type Options struct {
 	Addr string
 	// Dir keeps every service's state across restarts, each service in a
 	// folder of its own that no other service touches: s3/, lambda/,
-	// states/, events/, sns/, cloudwatch/ and cloudformation/. "" keeps it
-	// in memory (and temporary files) for the life of the Cloud.
+	// states/, events/, sns/, cloudwatch/ and cloudformation/; beside them
+	// clock.json keeps the clock's reading. "" keeps it in memory (and
+	// temporary files) for the life of the Cloud.
 	Dir string
 	// TimeScale runs the services' clock this many times faster than real
 	// time (bakes, alarm periods, waits); values below 1 mean real time.
+	// With a Dir the clock continues across restarts from where it was
+	// (clock.json), never going backwards.
 	TimeScale float64
 	// Logger receives the logs of the cloud and of every service, each
 	// service's records carrying a "service" attribute (its SigV4 signing
@@ -82,6 +85,7 @@ type Options struct {
 type Cloud struct {
 	opts     Options
 	clock    *clock.Scaled
+	keeper   *clockKeeper
 	faults   *fault.Injector
 	ln       net.Listener
 	srv      *http.Server
@@ -118,13 +122,17 @@ func New(opts Options) (*Cloud, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	clk, err := loadClock(opts.Dir, opts.TimeScale)
+	if err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("local cloud: %w", err)
 	}
 	c := &Cloud{
 		opts:     opts,
-		clock:    clock.NewScaled(opts.TimeScale),
+		clock:    clk,
 		faults:   &fault.Injector{},
 		ln:       ln,
 		endpoint: "http://" + ln.Addr().String(),
@@ -132,8 +140,13 @@ func New(opts Options) (*Cloud, error) {
 	}
 	c.events.name, c.metrics.name, c.invoker.name = "events", "monitoring", "lambda"
 	c.publisher.name, c.executions.name = "sns", "states"
+	if c.keeper, err = keepClock(opts.Dir, clk); err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
 	if err := c.build(); err != nil {
 		_ = c.closeServices()
+		_ = c.keeper.close(false)
 		_ = ln.Close()
 		return nil, err
 	}
@@ -178,7 +191,7 @@ func (c *Cloud) build() error {
 	c.add("lambda", fn, fn)
 	c.invoker.bind(fn)
 
-	machines, err := sfn.New(sfn.Options{Dir: c.dir("states"), Clock: c.clock, Faults: c.faults, Invoker: &c.invoker, Publisher: &c.publisher, Logger: c.logger("states")})
+	machines, err := sfn.New(sfn.Options{Dir: c.dir("states"), Clock: c.clock, Faults: c.faults, Invoker: &c.invoker, Publisher: &c.publisher, Events: &c.events, Logger: c.logger("states")})
 	if err != nil {
 		return fmt.Errorf("states: %w", err)
 	}
@@ -204,6 +217,12 @@ func (c *Cloud) build() error {
 	}
 	c.stacks = stacks
 	c.services["cloudformation"] = cfn.NewQueryHandler(stacks)
+
+	// Every service is bound now: the executions that were running when
+	// the cloud last stopped go on.
+	if err := machines.Resume(); err != nil {
+		return fmt.Errorf("states: %w", err)
+	}
 	return nil
 }
 
@@ -293,9 +312,35 @@ func (c *Cloud) Close() error {
 		if !c.started.Load() {
 			err = c.ln.Close() // Shutdown closes only the listeners being served
 		}
-		c.closeErr = errors.Join(err, c.closeServices())
+		c.closeErr = errors.Join(err, c.closeServices(), c.keeper.close(false))
 	})
 	return c.closeErr
+}
+
+// killer is a service that can stop as a crash would, see Kill.
+type killer interface{ Kill() }
+
+// Kill stops the cloud as kill -9 would, for tests of what survives a
+// crash: it closes the listener and every connection and stops the
+// services' work, but saves nothing that is not already on disk (Step
+// Functions writes no more checkpoints, the clock's reading is not
+// saved). Services with nothing to lose are closed as usual. Close after
+// Kill does nothing.
+func (c *Cloud) Kill() {
+	c.closeOnce.Do(func() {
+		_ = c.srv.Close()
+		if !c.started.Load() {
+			_ = c.ln.Close()
+		}
+		_ = c.keeper.close(true)
+		for i := len(c.closers) - 1; i >= 0; i-- {
+			if k, ok := c.closers[i].c.(killer); ok {
+				k.Kill()
+				continue
+			}
+			_ = c.closers[i].c.Close()
+		}
+	})
 }
 
 // closeServices closes the services, callers before the services they

@@ -388,8 +388,11 @@ func TestStatePersistsAcrossRestarts(t *testing.T) {
 	}
 	folders := []string{"cloudformation", "cloudwatch", "events", "lambda", "s3", "sns", "states"}
 	for _, e := range entries {
+		if e.Name() == clockFile && !e.IsDir() {
+			continue
+		}
 		if !e.IsDir() || !slices.Contains(folders, e.Name()) {
-			t.Errorf("%s in the state folder; want only the services' folders %v", e.Name(), folders)
+			t.Errorf("%s in the state folder; want only the services' folders %v and %s", e.Name(), folders, clockFile)
 		}
 	}
 

@@ -56,6 +56,10 @@ type Options struct {
 	Resolver TaskResolver
 	// Region is reported in TaskScheduled events; default "us-east-1".
 	Region string
+	// OnCheckpoint, when set, is called on the execution's goroutine
+	// each time its checkpoint changes, with the history up to it; keeping
+	// both lets Resume continue the execution in another process.
+	OnCheckpoint func(x *Execution, cp Checkpoint, history []Event)
 }
 
 // Engine runs executions and routes task-token callbacks to them. It is safe
@@ -64,6 +68,8 @@ type Engine struct {
 	time     timeSource
 	resolver TaskResolver
 	region   string
+	// onCheckpoint is Options.OnCheckpoint.
+	onCheckpoint func(x *Execution, cp Checkpoint, history []Event)
 
 	mu        sync.Mutex
 	callbacks map[string]*callback
@@ -83,7 +89,7 @@ func NewEngine(opts Options) *Engine {
 	if opts.Region == "" {
 		opts.Region = "us-east-1"
 	}
-	return &Engine{time: newTimeSource(opts.Clock), resolver: opts.Resolver, region: opts.Region,
+	return &Engine{time: newTimeSource(opts.Clock), resolver: opts.Resolver, region: opts.Region, onCheckpoint: opts.OnCheckpoint,
 		callbacks: map[string]*callback{}, running: map[*Execution]struct{}{}}
 }
 
@@ -190,21 +196,11 @@ func (e *Engine) Start(m *Machine, in StartInput) (*Execution, error) {
 	if len(in.Input) > MaxPayloadSize {
 		return nil, &InputError{Reason: fmt.Sprintf("The input is %d bytes, more than the %d bytes limit", len(in.Input), MaxPayloadSize)}
 	}
-	input, err := decodeJSON([]byte(in.Input))
+	x, err := e.newExecution(m, in, e.time.now())
 	if err != nil {
-		return nil, &InputError{Reason: "Invalid State Machine Execution Input: " + err.Error()}
+		return nil, err
 	}
-	now := e.time.now()
-	x := &Execution{
-		engine: e, machine: m, in: in, start: now, done: make(chan struct{}),
-		result: Result{Status: StatusRunning, StartTime: now},
-	}
-	// The keys are in the order AWS renders them (the recorded case
-	// base.query-context-object-values).
-	x.execCtx = objectOf("Id", in.ExecutionARN, "Input", input, "StartTime", formatTime(now),
-		"Name", in.Name, "RoleArn", in.RoleARN, "RedriveCount", json.Number("0"))
-	x.smCtx = objectOf("Id", in.StateMachineARN, "Name", in.StateMachineName)
-	x.ctx, x.cancel = context.WithCancelCause(context.Background())
+	input, _ := x.execCtx.get("Input")
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
@@ -212,17 +208,36 @@ func (e *Engine) Start(m *Machine, in StartInput) (*Execution, error) {
 		return nil, ErrClosed
 	}
 	e.running[x] = struct{}{}
-	top := &thread{}
-	x.emit(&thread{}, Event{Type: ExecutionStarted, ExecutionStarted: &ExecutionStartedDetails{
-		Input: in.Input, InputDetails: &Truncation{}, RoleARN: in.RoleARN}})
+	top := &thread{top: true}
+	x.emit(&thread{}, startedEvent(in))
 	e.time.acquire()
-	e.work.Go(func() { x.run(top, input) })
+	e.work.Go(func() { x.run(top, input, nil) })
+	return x, nil
+}
+
+// newExecution builds an execution of m that started at start.
+func (e *Engine) newExecution(m *Machine, in StartInput, start time.Time) (*Execution, error) {
+	input, err := decodeJSON([]byte(in.Input))
+	if err != nil {
+		return nil, &InputError{Reason: "Invalid State Machine Execution Input: " + err.Error()}
+	}
+	x := &Execution{
+		engine: e, machine: m, in: in, start: start, done: make(chan struct{}),
+		result: Result{Status: StatusRunning, StartTime: start},
+	}
+	// The keys are in the order AWS renders them (the recorded case
+	// base.query-context-object-values).
+	x.execCtx = objectOf("Id", in.ExecutionARN, "Input", input, "StartTime", formatTime(start),
+		"Name", in.Name, "RoleArn", in.RoleARN, "RedriveCount", json.Number("0"))
+	x.smCtx = objectOf("Id", in.StateMachineARN, "Name", in.StateMachineName)
+	x.ctx, x.cancel = context.WithCancelCause(context.Background())
 	return x, nil
 }
 
 func formatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
-func (x *Execution) run(top *thread, input any) {
+// run runs the execution from its start, or from resume.
+func (x *Execution) run(top *thread, input any, resume *Checkpoint) {
 	defer x.engine.time.release()
 	defer func() {
 		x.engine.mu.Lock()
@@ -230,7 +245,9 @@ func (x *Execution) run(top *thread, input any) {
 		x.engine.mu.Unlock()
 	}()
 	if x.machine.TimeoutSeconds > 0 {
-		ch, stop := x.engine.time.timer(time.Duration(x.machine.TimeoutSeconds) * time.Second)
+		// A resumed execution counts its timeout from its original start.
+		left := time.Duration(x.machine.TimeoutSeconds)*time.Second - x.engine.time.now().Sub(x.start)
+		ch, stop := x.engine.time.timer(max(left, 0))
 		x.engine.work.Go(func() {
 			select {
 			case <-ch:
@@ -246,7 +263,11 @@ func (x *Execution) run(top *thread, input any) {
 			}
 		})
 	}
-	out, ferr := x.runProgram(x.ctx, top, &x.machine.program, input)
+	name := x.machine.program.StartAt
+	if resume != nil {
+		name = resume.State
+	}
+	out, ferr := x.runFrom(x.ctx, top, &x.machine.program, name, input, resume)
 	x.finish(top, out, ferr)
 }
 
@@ -359,6 +380,8 @@ func (x *Execution) ARN() string { return x.in.ExecutionARN }
 type thread struct {
 	last    int64
 	discard bool
+	// top marks the execution's own thread, whose states keep checkpoints.
+	top bool
 }
 
 // emit appends an event and returns its id.
@@ -382,13 +405,19 @@ var errAborted = &Error{Name: errAbortedName}
 
 // runProgram runs states from StartAt until one ends the program.
 func (x *Execution) runProgram(ctx context.Context, th *thread, prog *program, input any) (any, *Error) {
-	name := prog.StartAt
+	return x.runFrom(ctx, th, prog, prog.StartAt, input, nil)
+}
+
+// runFrom runs states from the named one until one ends the program; the
+// first resumes from resume when it is not nil.
+func (x *Execution) runFrom(ctx context.Context, th *thread, prog *program, name string, input any, resume *Checkpoint) (any, *Error) {
 	for {
 		if ctx.Err() != nil {
 			return nil, errAborted
 		}
 		st := prog.States[name]
-		out, next, err := x.runState(ctx, th, st, input)
+		out, next, err := x.runState(ctx, th, st, input, resume)
+		resume = nil
 		if err != nil {
 			return nil, err
 		}
@@ -417,6 +446,10 @@ type stateRun struct {
 	// childFailed is set when a Map or Parallel attempt failed because an
 	// iteration or branch failed (rather than in its own data processing).
 	childFailed bool
+	// cp is the checkpoint of a top-level state (nil in branches and
+	// iterations); resume is the one it resumes from, until taken.
+	cp     *Checkpoint
+	resume *Checkpoint
 }
 
 // context builds the context object ($$) for the state.
@@ -523,9 +556,22 @@ func (r *stateRun) exit(out any) {
 
 // runState runs one state and returns its output and the next state ("" at
 // the end of the program).
-func (x *Execution) runState(ctx context.Context, th *thread, st *State, raw any) (any, string, *Error) {
-	r := &stateRun{x: x, th: th, st: st, enteredAt: x.engine.time.now()}
-	r.enteredID = x.emit(th, Event{Type: entered(st.Type), StateEntered: &StateEnteredDetails{Name: st.Name, Input: encodeJSON(raw), InputDetails: &Truncation{}}})
+// When resume is not nil the state was entered in another process: it
+// continues from the checkpoint without entering again.
+func (x *Execution) runState(ctx context.Context, th *thread, st *State, raw any, resume *Checkpoint) (any, string, *Error) {
+	r := &stateRun{x: x, th: th, st: st}
+	if resume != nil {
+		c := *resume
+		r.enteredAt, r.enteredID, r.retryCount = c.EnteredAt, c.EnteredID, c.RetryCount
+		r.cp, r.resume = &c, resume
+	} else {
+		r.enteredAt = x.engine.time.now()
+		r.enteredID = x.emit(th, Event{Type: entered(st.Type), StateEntered: &StateEnteredDetails{Name: st.Name, Input: encodeJSON(raw), InputDetails: &Truncation{}}})
+		if th.top {
+			r.cp = &Checkpoint{State: st.Name, Input: encodeJSON(raw), EnteredID: r.enteredID, EnteredAt: r.enteredAt}
+			r.checkpoint()
+		}
+	}
 	switch st.Type {
 	case "Pass":
 		return r.pass(raw)
@@ -620,6 +666,17 @@ func (r *stateRun) wait(ctx context.Context, raw any) (any, string, *Error) {
 	if err != nil {
 		return nil, "", err
 	}
+	if resume := r.takeResume(); resume != nil && !resume.WaitUntil.IsZero() {
+		// Resumed: wait out only what is left.
+		if r.sleepUntil(ctx, resume.WaitUntil) != nil {
+			return nil, "", errAborted
+		}
+		out, err := r.outputPath(eff)
+		if err != nil {
+			return nil, "", err
+		}
+		return r.next(out)
+	}
 	now := r.x.engine.time.now()
 	var d time.Duration
 	st := r.st
@@ -652,6 +709,10 @@ func (r *stateRun) wait(ctx context.Context, raw any) (any, string, *Error) {
 			return nil, "", r.runtime("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", st.TimestampPath.text, formatArg(v))
 		}
 		d = ts.Sub(now)
+	}
+	if r.cp != nil {
+		r.cp.WaitUntil = now.Add(max(d, 0))
+		r.checkpoint()
 	}
 	if d > 0 {
 		if r.x.engine.time.sleep(ctx, d) != nil {

@@ -55,6 +55,13 @@ func retryDelay(r Retrier, attempt int64) time.Duration {
 // errors as its Retry and Catch fields say.
 func (r *stateRun) withRetry(ctx context.Context, raw any) (any, string, *Error) {
 	attempts := make([]int64, len(r.st.Retry))
+	if resume := r.resume; resume != nil {
+		copy(attempts, resume.RetryAttempts)
+		// A retry's backoff that was under way goes on for what is left.
+		if !resume.Submitted && r.sleepUntil(ctx, resume.WaitUntil) != nil {
+			return nil, "", errAborted
+		}
+	}
 	for {
 		out, err := r.attempt(ctx, raw)
 		if err == nil {
@@ -71,6 +78,14 @@ func (r *stateRun) withRetry(ctx context.Context, raw any) (any, string, *Error)
 			if attempts[i] < rt.MaxAttempts {
 				d := retryDelay(rt, attempts[i])
 				attempts[i]++
+				r.retryCount++
+				if r.cp != nil {
+					r.cp.RetryAttempts = append(r.cp.RetryAttempts[:0], attempts...)
+					r.cp.RetryCount = r.retryCount
+					r.cp.WaitUntil = r.x.engine.time.now().Add(d)
+					r.cp.Token, r.cp.Submitted, r.cp.TaskDeadline = "", false, time.Time{}
+					r.checkpoint()
+				}
 				if r.x.engine.time.sleep(ctx, d) != nil {
 					return nil, "", errAborted
 				}
@@ -79,7 +94,6 @@ func (r *stateRun) withRetry(ctx context.Context, raw any) (any, string, *Error)
 			break
 		}
 		if retried {
-			r.retryCount++
 			continue
 		}
 		r.failed()

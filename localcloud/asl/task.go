@@ -50,13 +50,19 @@ type taskOutcome struct {
 func (r *stateRun) task(ctx context.Context, eff any) (any, *Error) {
 	st, e := r.st, r.x.engine
 	waitToken := strings.HasSuffix(st.Resource, ".waitForTaskToken")
+	resume := r.takeResume()
 	var cb *callback
 	if waitToken {
-		r.token = uuid.New()
-		cb = &callback{result: make(chan *taskOutcome, 1), heartbeat: make(chan struct{}, 1)}
-		e.mu.Lock()
-		e.callbacks[r.token] = cb
-		e.mu.Unlock()
+		if resume != nil && resume.Token != "" {
+			r.token = resume.Token // the token stays valid across a restart
+		} else {
+			r.token = uuid.New()
+		}
+		cb = e.callbackFor(r.token)
+		if r.cp != nil && (resume == nil || !resume.Submitted) {
+			r.cp.Token, r.cp.Submitted = r.token, false
+			r.checkpoint()
+		}
 		defer func() {
 			e.mu.Lock()
 			delete(e.callbacks, r.token)
@@ -75,6 +81,29 @@ func (r *stateRun) task(ctx context.Context, eff any) (any, *Error) {
 	if terr != nil {
 		return nil, terr
 	}
+	rtype, res, lambda := resourceKind(st.Resource)
+	var out any
+	var err *Error
+	if waitToken && resume != nil && resume.Submitted {
+		// Handed over before a restart: wait on for the same token.
+		out, err = r.awaitCallback(ctx, cb, resume.TaskDeadline, heartbeat)
+	} else {
+		out, err = r.schedule(ctx, params, cb, timeout, heartbeat)
+	}
+	if ctx.Err() != nil {
+		return nil, errAborted
+	}
+	r.recordOutcome(out, err, rtype, res, lambda)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// schedule records the task's scheduling, invokes it and, for a
+// .waitForTaskToken resource (cb not nil), waits for its callback.
+func (r *stateRun) schedule(ctx context.Context, params any, cb *callback, timeout, heartbeat time.Duration) (any, *Error) {
+	st, e := r.st, r.x.engine
 	rtype, res, lambda := resourceKind(st.Resource)
 	paramText := encodeJSON(params)
 	if lambda {
@@ -97,13 +126,19 @@ func (r *stateRun) task(ctx context.Context, eff any) (any, *Error) {
 	}
 	deadline := e.time.now().Add(timeout)
 	out, err := r.invoke(ctx, params, deadline)
-	if err == nil && waitToken {
+	if err == nil && cb != nil {
 		r.x.emit(r.th, Event{Type: TaskSubmitted, TaskSubmitted: &TaskOutputDetails{ResourceType: rtype, Resource: res, Output: encodeJSON(out), OutputDetails: &Truncation{}}})
+		if r.cp != nil {
+			r.cp.Submitted, r.cp.TaskDeadline = true, deadline
+			r.checkpoint()
+		}
 		out, err = r.awaitCallback(ctx, cb, deadline, heartbeat)
 	}
-	if ctx.Err() != nil {
-		return nil, errAborted
-	}
+	return out, err
+}
+
+// recordOutcome records the end of a task attempt.
+func (r *stateRun) recordOutcome(out any, err *Error, rtype, res string, lambda bool) {
 	switch {
 	case err == nil && lambda:
 		r.x.emit(r.th, Event{Type: LambdaSucceeded, LambdaSucceeded: &OutputDetails{Output: encodeJSON(out), OutputDetails: &Truncation{}}})
@@ -118,10 +153,6 @@ func (r *stateRun) task(ctx context.Context, eff any) (any, *Error) {
 	default:
 		r.x.emit(r.th, Event{Type: TaskFailed, TaskFailed: &TaskFailureDetails{ResourceType: rtype, Resource: res, Error: err.Name, Cause: err.Cause}})
 	}
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // taskTimeouts resolves TimeoutSeconds(Path) and HeartbeatSeconds(Path).

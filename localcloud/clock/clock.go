@@ -25,8 +25,9 @@ func (Real) Now() time.Time { return time.Now() }
 func (Real) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 // Scaled runs Scale times faster than the wall clock, starting at the wall
-// time it was created: a Scale of 60 turns a five-minute bake into five
-// seconds. It is safe for concurrent use.
+// time it was created, or at a later time it is told to continue from: a
+// Scale of 60 turns a five-minute bake into five seconds. It is safe for
+// concurrent use.
 type Scaled struct {
 	scale float64
 	mu    sync.Mutex
@@ -44,8 +45,31 @@ func NewScaled(scale float64) *Scaled {
 	return &Scaled{scale: scale, base: now, start: now}
 }
 
-// Origin is the instant at which this clock and the wall clock agreed.
-func (s *Scaled) Origin() time.Time { return s.base }
+// NewScaledFrom returns a clock running scale times faster than real time
+// that continues from start, a reading of an earlier clock: it starts at
+// start or at the wall time, whichever is later, so that a clock kept
+// across a restart never goes backwards.
+func NewScaledFrom(scale float64, start time.Time) *Scaled {
+	s := NewScaled(scale)
+	if start.After(s.start) {
+		s.start = start
+	}
+	return s
+}
+
+// Origin is the instant at which this clock and the wall clock agreed (or
+// would have, running at this speed): for a clock that read S at wall
+// time B, the O with O + (w-O)*scale = S + (w-B)*scale for every wall time
+// w, so that a process told only the scale and the origin reads the same
+// time. A real-time clock (scale 1) ahead of the wall clock has no origin;
+// its Origin is the wall time it was created.
+func (s *Scaled) Origin() time.Time {
+	ahead := s.start.Sub(s.base)
+	if s.scale <= 1 || ahead <= 0 {
+		return s.base
+	}
+	return s.base.Add(-time.Duration(float64(ahead) / (s.scale - 1)))
+}
 
 // Scale reports the speed-up factor.
 func (s *Scaled) Scale() float64 { return s.scale }

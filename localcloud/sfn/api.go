@@ -44,7 +44,14 @@ type execution struct {
 	Started         time.Time   `json:"started"`
 	Stopped         time.Time   `json:"stopped,omitempty"`
 	History         []asl.Event `json:"history"`
-	run             *asl.Execution
+	// Definition is the state machine definition a running execution
+	// runs, and Checkpoint where it stands, for a resume after a restart.
+	Definition string          `json:"definition,omitempty"`
+	Checkpoint *asl.Checkpoint `json:"checkpoint,omitempty"`
+	run        *asl.Execution
+	// announced is closed once the RUNNING event was put, so that the end
+	// event comes after it; nil for executions that were not started here.
+	announced chan struct{}
 }
 
 // snapshot returns the execution's current state (a copy).
@@ -283,7 +290,7 @@ func (s *Service) startExecution(ctx context.Context, body []byte) (any, error) 
 	if in.Input != nil {
 		input = *in.Input
 	}
-	arn, started, err := s.start(in.ARN, in.Name, input)
+	arn, started, err := s.begin(in.ARN, in.Name, input)
 	if err != nil {
 		return nil, err
 	}
@@ -296,77 +303,109 @@ func (s *Service) StartExecution(_ context.Context, stateMachineARN, name, input
 	if input == "" {
 		input = "{}"
 	}
-	arn, _, err := s.start(stateMachineARN, name, input)
+	arn, _, err := s.begin(stateMachineARN, name, input)
 	if err != nil {
 		return "", err
 	}
 	return arn, s.save()
 }
 
-// start begins an execution and returns its ARN and start time.
-func (s *Service) start(smARN, name, input string) (string, time.Time, error) {
+// begin starts an execution, as start does, and puts its RUNNING
+// status-change event on the bus.
+func (s *Service) begin(smARN, name, input string) (string, time.Time, error) {
+	arn, started, x, err := s.start(smARN, name, input)
+	if err == nil && x != nil {
+		s.statusChanged(x.startRecord())
+		close(x.announced)
+	}
+	return arn, started, err
+}
+
+// start begins an execution and returns its ARN and start time, and the
+// execution when it is a new one.
+func (s *Service) start(smARN, name, input string) (string, time.Time, *execution, error) {
 	if name == "" {
 		name = uuid.New()
 	}
 	if err := validName(name); err != nil {
-		return "", time.Time{}, err
+		return "", time.Time{}, nil, err
 	}
 	if len(input) > asl.MaxPayloadSize {
-		return "", time.Time{}, clientError("InvalidExecutionInput", "The input is larger than %d bytes", asl.MaxPayloadSize)
+		return "", time.Time{}, nil, clientError("InvalidExecutionInput", "The input is larger than %d bytes", asl.MaxPayloadSize)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return "", time.Time{}, awserr.New("ServiceUnavailable", http.StatusServiceUnavailable, "the service is shutting down")
+		return "", time.Time{}, nil, awserr.New("ServiceUnavailable", http.StatusServiceUnavailable, "the service is shutting down")
 	}
 	sm, err := s.machine(smARN)
 	if err != nil {
-		return "", time.Time{}, err
+		return "", time.Time{}, nil, err
 	}
 	arn := executionARN(sm.Name, name)
 	if old := s.executions[arn]; old != nil {
 		// A retried start of the same running execution succeeds.
 		if old.run != nil && old.Input == input && old.snapshot().Status == asl.StatusRunning {
-			return old.ARN, old.Started, nil
+			return old.ARN, old.Started, nil, nil
 		}
-		return "", time.Time{}, clientError("ExecutionAlreadyExists", "Execution Already Exists: '%s'", arn)
+		return "", time.Time{}, nil, clientError("ExecutionAlreadyExists", "Execution Already Exists: '%s'", arn)
 	}
 	run, err := s.engine.Start(sm.machine, asl.StartInput{
 		ExecutionARN: arn, Name: name, StateMachineARN: sm.ARN, StateMachineName: sm.Name, RoleARN: sm.RoleARN, Input: input,
 	})
 	var ie *asl.InputError
 	if errors.As(err, &ie) {
-		return "", time.Time{}, clientError("InvalidExecutionInput", "%s", ie.Reason)
+		return "", time.Time{}, nil, clientError("InvalidExecutionInput", "%s", ie.Reason)
 	}
 	if err != nil {
-		return "", time.Time{}, err
+		return "", time.Time{}, nil, err
 	}
-	x := &execution{ARN: arn, Name: name, StateMachineARN: sm.ARN, Input: input, Status: asl.StatusRunning, Started: run.Result().StartTime, run: run}
+	x := &execution{ARN: arn, Name: name, StateMachineARN: sm.ARN, Input: input, Status: asl.StatusRunning, Started: run.Result().StartTime,
+		Definition: sm.Definition, run: run, announced: make(chan struct{})}
 	s.executions[arn] = x
 	s.opts.Logger.Info("execution started", "execution", arn)
 	s.recorders.Go(func() { s.record(x) })
-	return x.ARN, x.Started, nil
+	return x.ARN, x.Started, &execution{ARN: x.ARN, Name: x.Name, StateMachineARN: x.StateMachineARN, Input: x.Input,
+		Started: x.Started, announced: x.announced}, nil
+}
+
+// startRecord is the identity and start of an execution, for its RUNNING
+// status-change event.
+func (e *execution) startRecord() execution {
+	return execution{ARN: e.ARN, Name: e.Name, StateMachineARN: e.StateMachineARN, Input: e.Input, Status: asl.StatusRunning, Started: e.Started}
 }
 
 // record waits for an execution to end, or to be interrupted by Close, then
 // keeps its state.
 func (s *Service) record(x *execution) {
 	<-x.run.Done()
+	if x.announced != nil {
+		<-x.announced
+	}
 	s.mu.Lock()
 	*x = x.snapshot()
 	x.run = nil
+	if x.Status != asl.StatusRunning {
+		x.Definition, x.Checkpoint = "", nil
+	}
+	ended := *x
 	closed := s.closed
 	s.mu.Unlock()
-	if x.Status == asl.StatusRunning {
-		s.opts.Logger.Info("execution interrupted", "execution", x.ARN, "events", len(x.History))
+	if ended.Status == asl.StatusRunning {
+		s.opts.Logger.Info("execution interrupted", "execution", ended.ARN, "events", len(ended.History))
 		return
 	}
-	s.opts.Logger.Info("execution ended", "execution", x.ARN, "status", x.Status, "error", x.Error)
+	s.opts.Logger.Info("execution ended", "execution", ended.ARN, "status", ended.Status, "error", ended.Error)
 	if !closed {
+		// The ended execution is saved before its checkpoint goes, so a
+		// crash in between finds it ended, not running.
 		if err := s.save(); err != nil {
 			s.opts.Logger.Error("save state", "err", err)
+		} else {
+			s.forget(ended.ARN)
 		}
 	}
+	s.statusChanged(ended)
 }
 
 func (s *Service) describeExecution(_ context.Context, body []byte) (any, error) {

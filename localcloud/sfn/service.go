@@ -3,10 +3,14 @@
 // state machines on the asl engine. Task states invoke Lambda functions
 // (plain function ARNs and arn:aws:states:::lambda:invoke) and publish to
 // SNS (arn:aws:states:::sns:publish) through the bus interfaces, including
-// the .waitForTaskToken callback pattern. With a directory, state machines
-// and executions survive a restart. Close interrupts the executions still
-// running and saves them as they were; New brings them back ABORTED (as it
-// does the executions of a process that died).
+// the .waitForTaskToken callback pattern, and put the execution status-change
+// events of AWS on the default EventBridge bus.
+//
+// With a directory, state machines and executions survive a restart, as
+// they do on AWS: every running execution keeps its checkpoint (see
+// asl.Checkpoint) in a file of its own, replaced at each state transition,
+// so that after Close, or after the process died, New and Resume carry on
+// the executions that were running from where they were.
 package sfn
 
 import (
@@ -45,6 +49,9 @@ type Options struct {
 	Invoker bus.Invoker
 	// Publisher publishes SNS messages for Task states.
 	Publisher bus.Publisher
+	// Events, when set, receives an execution's status-change events
+	// (source aws.states) when it starts and when it ends.
+	Events bus.Events
 	// Logger receives the service's logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -61,6 +68,11 @@ type Service struct {
 	closed     bool
 	recorders  sync.WaitGroup // one per running execution, see record
 	saveMu     sync.Mutex
+
+	// diskMu guards killed: every write to Dir holds it for reading, so
+	// none starts once Kill returns.
+	diskMu sync.RWMutex
+	killed bool
 }
 
 var (
@@ -70,7 +82,8 @@ var (
 	_ io.Closer        = (*Service)(nil)
 )
 
-// New builds the service and loads any state kept in opts.Dir.
+// New builds the service and loads any state kept in opts.Dir; Resume
+// sets the executions that were running going again.
 func New(opts Options) (*Service, error) {
 	if opts.Clock == nil {
 		opts.Clock = clock.Real{}
@@ -79,7 +92,7 @@ func New(opts Options) (*Service, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{opts: opts, clock: opts.Clock, machines: map[string]*stateMachine{}, executions: map[string]*execution{}}
-	s.engine = asl.NewEngine(asl.Options{Clock: opts.Clock, Resolver: s, Region: bus.Region})
+	s.engine = asl.NewEngine(asl.Options{Clock: opts.Clock, Resolver: s, Region: bus.Region, OnCheckpoint: s.onCheckpoint})
 	if err := s.load(); err != nil {
 		return nil, err
 	}
@@ -89,8 +102,8 @@ func New(opts Options) (*Service, error) {
 // Close ends the service's work and saves its state. Executions still
 // running are interrupted: their tasks' contexts are cancelled and Close
 // waits for their goroutines, so that none calls Lambda or SNS once it
-// returns. They are saved as running, with their history so far, and come
-// back ABORTED on the next New. Close is idempotent.
+// returns. They are kept as running, from their last checkpoint, and
+// Resume carries them on after the next New. Close is idempotent.
 func (s *Service) Close() error {
 	s.mu.Lock()
 	s.closed = true

@@ -90,6 +90,9 @@ func newHarness(t *testing.T, opts Options) *harness {
 		t.Fatal(err)
 	}
 	h.svc = svc
+	if err := svc.Resume(); err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(svc)
 	t.Cleanup(func() {
 		srv.Close()
@@ -466,16 +469,15 @@ func TestPersistence(t *testing.T) {
 		t.Fatalf("finished execution after restart = %+v, %v", d, err)
 	}
 	d, err = h2.client.DescribeExecution(ctx, &awssfn.DescribeExecutionInput{ExecutionArn: aws.String(running)})
-	if err != nil || d.Status != types.ExecutionStatusAborted {
+	if err != nil || d.Status != types.ExecutionStatusRunning {
 		t.Fatalf("running execution after restart = %+v, %v", d, err)
 	}
 	hist, err := h2.client.GetExecutionHistory(ctx, &awssfn.GetExecutionHistoryInput{ExecutionArn: aws.String(running)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	last := hist.Events[len(hist.Events)-1]
-	if last.Type != types.HistoryEventTypeExecutionAborted || hist.Events[1].Type != types.HistoryEventTypeWaitStateEntered {
-		t.Errorf("history after restart = %+v", hist.Events)
+	if len(hist.Events) != 2 || hist.Events[0].Type != types.HistoryEventTypeExecutionStarted || hist.Events[1].Type != types.HistoryEventTypeWaitStateEntered {
+		t.Errorf("history after restart = %+v, want the start and the Wait it waits in", hist.Events)
 	}
 	if again := h2.run(t, quick, "q2", `{}`); again.Status != types.ExecutionStatusSucceeded {
 		t.Errorf("reloaded state machine does not run: %+v", again)
@@ -641,13 +643,14 @@ type countingInvoker struct {
 	calls, inflight atomic.Int32
 	hung            chan struct{} // closed once "hang" runs
 	once            sync.Once
+	hangAll         bool // every function hangs
 }
 
 func (c *countingInvoker) Invoke(ctx context.Context, function, _ string, payload []byte) (bus.InvokeResult, error) {
 	c.calls.Add(1)
 	c.inflight.Add(1)
 	defer c.inflight.Add(-1)
-	if strings.HasSuffix(function, "hang") {
+	if c.hangAll || strings.HasSuffix(function, "hang") {
 		c.once.Do(func() { close(c.hung) })
 		<-ctx.Done()
 		return bus.InvokeResult{}, ctx.Err()
@@ -734,19 +737,35 @@ func TestCloseEndsExecutionsAndKeepsThem(t *testing.T) {
 		}
 	}
 
-	h2 := newHarness(t, Options{Dir: dir})
+	// A restart invokes the tasks they were running again, and their
+	// histories go on from their last checkpoints.
+	inv2 := &countingInvoker{hung: make(chan struct{}), hangAll: true}
+	h2 := newHarness(t, Options{Dir: dir, Invoker: inv2})
+	for deadline := time.Now().Add(5 * time.Second); inv2.calls.Load() < 2; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the restart invoked the tasks %d times, want 2", inv2.calls.Load())
+		}
+	}
 	for _, arn := range []string{looping, hanging} {
-		got := 0
+		var events []types.HistoryEvent
 		pages := awssfn.NewGetExecutionHistoryPaginator(h2.client, &awssfn.GetExecutionHistoryInput{ExecutionArn: aws.String(arn), MaxResults: 1000})
 		for pages.HasMorePages() {
 			page, err := pages.NextPage(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got += len(page.Events)
+			events = append(events, page.Events...)
 		}
-		if want := len(kept[arn].History) + 1; got != want {
-			t.Errorf("%s has %d events after a restart, want the %d it had and ExecutionAborted", arn, got, want-1)
+		starts := 0
+		for _, ev := range events {
+			if ev.Type == types.HistoryEventTypeExecutionStarted {
+				starts++
+			}
+		}
+		last := events[len(events)-1].Type
+		if starts != 1 || len(events) > len(kept[arn].History)+2 || last != types.HistoryEventTypeLambdaFunctionStarted {
+			t.Errorf("%s after a restart: %d events (%d before), %d ExecutionStarted, last %s; want one start and the task invoked again",
+				arn, len(events), len(kept[arn].History), starts, last)
 		}
 	}
 }

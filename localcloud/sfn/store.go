@@ -1,7 +1,6 @@
 package sfn
 
 import (
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 
@@ -34,16 +33,12 @@ func (s *Service) save() error {
 		c := x.snapshot()
 		p.Executions = append(p.Executions, &c)
 	}
-	data, err := json.Marshal(p)
 	s.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	return statefile.Write(filepath.Join(s.opts.Dir, stateFile), data, 0o644)
+	return s.write(filepath.Join(s.opts.Dir, stateFile), p)
 }
 
-// load reads the state kept in Dir. Executions that were running when it
-// was saved are ended as ABORTED, with an ExecutionAborted event.
+// load reads the state kept in Dir. Executions that were running are kept
+// as running, from their latest checkpoint, for Resume.
 func (s *Service) load() error {
 	if s.opts.Dir == "" {
 		return nil
@@ -60,21 +55,8 @@ func (s *Service) load() error {
 		sm.machine = m
 		s.machines[sm.ARN] = sm
 	}
-	now := s.clock.Now()
 	for _, x := range p.Executions {
-		if x.Status == asl.StatusRunning {
-			const cause = "The local cloud stopped while the execution was running"
-			var prev int64
-			if n := len(x.History); n > 0 {
-				prev = x.History[n-1].ID
-			}
-			x.History = append(x.History, asl.Event{
-				Timestamp: asl.EpochTime(now), Type: asl.ExecutionAborted, ID: prev + 1, PreviousEventID: prev,
-				ExecutionAborted: &asl.FailureDetails{Error: "States.Aborted", Cause: cause},
-			})
-			x.Status, x.Error, x.Cause, x.Stopped = asl.StatusAborted, "States.Aborted", cause, now
-		}
 		s.executions[x.ARN] = x
 	}
-	return nil
+	return s.loadRunning()
 }
