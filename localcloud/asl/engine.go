@@ -544,7 +544,7 @@ func (r *stateRun) finishData(raw, result any) (any, *Error) {
 
 func (r *stateRun) checkSize(v any) (any, *Error) {
 	if len(encodeJSON(v)) > MaxPayloadSize {
-		return nil, &Error{Name: ErrDataLimitExceeded, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", r.st.Name)}
+		return nil, resultTooLarge(r.st.Name)
 	}
 	return v, nil
 }

@@ -32,6 +32,11 @@ const (
 type Error struct {
 	Name  string
 	Cause string
+	// catchable lets States.ALL catch an error whose name it otherwise
+	// leaves alone: the States.DataLimitExceeded of an oversized task result
+	// is reported as the task's failure, and AWS catches it with States.ALL
+	// (test_states_errors.py::test_service_task_lambada_catch_state_all_data_limit_exceeded_on_large_utf8_response).
+	catchable bool
 }
 
 func (e *Error) Error() string {
@@ -76,6 +81,14 @@ var (
 	// ErrInvalidToken means the token is malformed.
 	ErrInvalidToken = errors.New("invalid token")
 )
+
+// resultTooLarge is the failure of a state or task whose result is larger
+// than MaxPayloadSize; who is the state's name, or for a Task's own result
+// the service of an integration ("lambda" for arn:aws:states:::lambda:invoke)
+// or the ARN of a Lambda function.
+func resultTooLarge(who string) *Error {
+	return &Error{Name: ErrDataLimitExceeded, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", who)}
+}
 
 // runtimeError builds the States.Runtime failure AWS raises when a state's
 // data processing goes wrong.

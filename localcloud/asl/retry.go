@@ -29,9 +29,10 @@ func errorMatches(pattern, name, stateType string) bool {
 	return false
 }
 
-func matchesAny(patterns []string, name, stateType string) bool {
+// matchesAny reports whether one of the ErrorEquals entries matches err.
+func matchesAny(patterns []string, err *Error, stateType string) bool {
 	for _, p := range patterns {
-		if errorMatches(p, name, stateType) {
+		if errorMatches(p, err.Name, stateType) || p == ErrAll && err.catchable {
 			return true
 		}
 	}
@@ -72,7 +73,7 @@ func (r *stateRun) withRetry(ctx context.Context, raw any) (any, string, *Error)
 		}
 		retried := false
 		for i, rt := range r.st.Retry {
-			if !matchesAny(rt.ErrorEquals, err.Name, r.st.Type) {
+			if !matchesAny(rt.ErrorEquals, err, r.st.Type) {
 				continue
 			}
 			if attempts[i] < rt.MaxAttempts {
@@ -98,7 +99,7 @@ func (r *stateRun) withRetry(ctx context.Context, raw any) (any, string, *Error)
 		}
 		r.failed()
 		for _, c := range r.st.Catch {
-			if !matchesAny(c.ErrorEquals, err.Name, r.st.Type) {
+			if !matchesAny(c.ErrorEquals, err, r.st.Type) {
 				continue
 			}
 			errObj := objectOf("Error", err.Name)

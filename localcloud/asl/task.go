@@ -93,6 +93,16 @@ func (r *stateRun) task(ctx context.Context, eff any) (any, *Error) {
 	if ctx.Err() != nil {
 		return nil, errAborted
 	}
+	if err == nil && len(encodeJSON(out)) > MaxPayloadSize {
+		// AWS reports an oversized result as the task's failure, naming the
+		// service or the function rather than the state.
+		who := rtype
+		if lambda {
+			who = st.Resource
+		}
+		err = resultTooLarge(who)
+		err.catchable = true
+	}
 	r.recordOutcome(out, err, rtype, res, lambda)
 	if err != nil {
 		return nil, err
