@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http/httptest"
 	"os"
@@ -51,7 +52,9 @@ func codeZip(t testing.TB, build string) []byte {
 	}
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	w, err := zw.CreateHeader(&zip.FileHeader{Name: "bootstrap", Method: zip.Store})
+	h := &zip.FileHeader{Name: "bootstrap", Method: zip.Store}
+	h.SetMode(0o755)
+	w, err := zw.CreateHeader(h)
 	if err == nil {
 		_, err = w.Write(bootstrap)
 	}
@@ -231,13 +234,15 @@ func errorCode(err error) string {
 	return "not an API error: " + err.Error()
 }
 
-// zipOf builds a zip from file names and contents.
-func zipOf(t testing.TB, files map[string]string) []byte {
+// zipOf builds a zip from file names and contents, each file with mode.
+func zipOf(t testing.TB, mode fs.FileMode, files map[string]string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	for name, content := range files {
-		w, err := zw.Create(name)
+		h := &zip.FileHeader{Name: name, Method: zip.Deflate}
+		h.SetMode(mode)
+		w, err := zw.CreateHeader(h)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,6 +17,10 @@ import (
 	"github.com/greenlight/greenlight/localcloud/bus"
 	"github.com/greenlight/greenlight/localcloud/internal/awserr"
 )
+
+// awsBootstrap is where Lambda runs a zip's bootstrap from, as its error
+// messages name it.
+const awsBootstrap = "/var/task/bootstrap"
 
 // target is a resolved invocation: the configuration that runs and how the
 // caller addressed it.
@@ -156,7 +161,7 @@ func (s *Service) execute(ctx context.Context, t target, payload []byte) (outcom
 	if e == nil {
 		var o outcome
 		var err error
-		if e, o, err = s.startEnv(key, t.cfg); err != nil || e == nil {
+		if e, o, err = s.startEnv(key, t.cfg, id); err != nil || e == nil {
 			return o, time.Since(begin), err
 		}
 		warm = false
@@ -226,10 +231,11 @@ func (s *Service) execute(ctx context.Context, t target, payload []byte) (outcom
 	}
 }
 
-// startEnv starts an execution environment for cfg. A package that cannot
-// run (no bootstrap, wrong binary format) is the function's failure, as on
-// AWS, and comes back as an outcome rather than an error.
-func (s *Service) startEnv(key envKey, cfg fnConfig) (*env, outcome, error) {
+// startEnv starts an execution environment for cfg to run invocation
+// requestID. A package that cannot run (no bootstrap, a bootstrap without the
+// execute bit, wrong binary format) is the function's failure, as on AWS, and
+// comes back as an outcome rather than an error.
+func (s *Service) startEnv(key envKey, cfg fnConfig, requestID string) (*env, outcome, error) {
 	root, err := s.store.unpackedDir(cfg.CodeSHA256)
 	if err != nil {
 		return nil, outcome{}, fmt.Errorf("unpack code of %s: %w", key.fn, err)
@@ -239,6 +245,12 @@ func (s *Service) startEnv(key envKey, cfg fnConfig) (*env, outcome, error) {
 			"Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"), nil
 	}
 	e, err := startEnv(key, root, s.processEnv(key.fn, cfg, root), s.opts.Logger)
+	if errors.Is(err, fs.ErrPermission) {
+		// Lambda runs the bootstrap as packaged: without the execute bit
+		// in the zip it cannot start, whatever the task root is here.
+		return nil, errorOutcome("Runtime.InvalidEntrypoint",
+			fmt.Sprintf("RequestId: %s Error: fork/exec %s: permission denied", requestID, awsBootstrap)), nil
+	}
 	if errors.Is(err, syscall.ENOEXEC) {
 		return nil, errorOutcome("Runtime.InvalidEntrypoint", fmt.Sprintf(
 			"%v: the bootstrap must be built for this machine (GOOS=%s GOARCH=%s)", err, runtime.GOOS, runtime.GOARCH)), nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"sync"
 	"testing"
@@ -76,18 +77,24 @@ func TestInvokeFailures(t *testing.T) {
 
 func TestUnrunnableBootstrap(t *testing.T) {
 	h := newHarness(t, Options{SettleTime: -1})
+	program, err := testFunction()
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name    string
+		mode    fs.FileMode
 		files   map[string]string
 		message string
 	}{
-		{"missing", map[string]string{"README": "no bootstrap here"}, "Couldn't find valid bootstrap"},
-		{"not a program", map[string]string{"bootstrap": "\x00\x01\x02\x03 not a binary"}, "built for this machine"},
+		{"missing", 0o755, map[string]string{"README": "no bootstrap here"}, "Couldn't find valid bootstrap"},
+		{"not a program", 0o755, map[string]string{"bootstrap": "\x00\x01\x02\x03 not a binary"}, "built for this machine"},
+		{"not executable", 0o644, map[string]string{"bootstrap": string(program)}, "Error: fork/exec /var/task/bootstrap: permission denied"},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fn := fmt.Sprintf("bad%d", i)
-			h.create(t, fn, nil, func(in *awslambda.CreateFunctionInput) { in.Code.ZipFile = zipOf(t, tt.files) })
+			h.create(t, fn, nil, func(in *awslambda.CreateFunctionInput) { in.Code.ZipFile = zipOf(t, tt.mode, tt.files) })
 			out, _ := h.invoke(t, fn, "", `{}`)
 			var doc struct{ ErrorType, ErrorMessage string }
 			if err := json.Unmarshal(out.Payload, &doc); err != nil || aws.ToString(out.FunctionError) != "Unhandled" ||

@@ -12,7 +12,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 
 	"github.com/greenlight/greenlight/localcloud/internal/statefile"
@@ -199,12 +198,10 @@ func (st *store) unzip(sha64, dest string) error {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return err
 		}
+		// Files keep the permissions the zip records, made readable as
+		// Lambda makes them; the execute bit is never added, so a bootstrap
+		// packaged without it fails as it does on AWS.
 		mode := f.Mode().Perm() | 0o444
-		// The runtime must be able to execute the bootstrap even when the
-		// zip was made on a system that does not record the execute bit.
-		if name == "bootstrap" || strings.HasPrefix(name, "bin"+string(filepath.Separator)) {
-			mode |= 0o555
-		}
 		if err := extract(f, path, mode); err != nil {
 			return err
 		}
