@@ -92,21 +92,80 @@ func (s *Service) fetch(ctx context.Context, c codeIn) ([]byte, error) {
 	return b, nil
 }
 
+// Limits of a function's configuration, as Lambda enforces them.
+const (
+	minTimeout, maxTimeout                 = 1, 900
+	minMemory, maxMemory                   = 128, 10240
+	defaultEphemeralStorage, maxEphemeral  = 512, 10240
+	maxLayers                              = 5
+	maxEnvironmentBytes                    = 4096
+	maxHandlerLength, maxDescriptionLength = 128, 256
+	maxLogGroupLength                      = 512
+)
+
+// Patterns of Lambda's API model, as its validation messages quote them.
+const (
+	layerPatternText    = `(arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)`
+	handlerPatternText  = `[^\s]+`
+	logGroupPatternText = `[\.\-_/#A-Za-z0-9]+`
+	layerConstraint     = "Member must satisfy constraint: [Member must have length less than or equal to 2048, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: " + layerPatternText + ", Member must not be null]"
+)
+
+var (
+	layerPattern    = regexp.MustCompile(`^(?:` + layerPatternText + `)$`)
+	handlerPattern  = regexp.MustCompile(`^` + handlerPatternText + `$`)
+	logGroupPattern = regexp.MustCompile(`^` + logGroupPatternText + `$`)
+	logFormats      = []string{logFormatJSON, logFormatText}
+	appLogLevels    = []string{"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"}
+	systemLogLevels = []string{"DEBUG", "INFO", "WARN"}
+)
+
+type ephemeralStorageIn struct {
+	Size *int `json:"Size"`
+}
+
+type loggingConfigIn struct {
+	LogFormat           *string `json:"LogFormat"`
+	ApplicationLogLevel *string `json:"ApplicationLogLevel"`
+	SystemLogLevel      *string `json:"SystemLogLevel"`
+	LogGroup            *string `json:"LogGroup"`
+}
+
 // settings are the configuration fields shared by CreateFunction and
 // UpdateFunctionConfiguration; nil means "not given".
 type settings struct {
-	Runtime     *string        `json:"Runtime"`
-	Role        *string        `json:"Role"`
-	Handler     *string        `json:"Handler"`
-	Description *string        `json:"Description"`
-	Timeout     *int           `json:"Timeout"`
-	MemorySize  *int           `json:"MemorySize"`
-	Environment *environmentIn `json:"Environment"`
+	Runtime          *string             `json:"Runtime"`
+	Role             *string             `json:"Role"`
+	Handler          *string             `json:"Handler"`
+	Description      *string             `json:"Description"`
+	Timeout          *int                `json:"Timeout"`
+	MemorySize       *int                `json:"MemorySize"`
+	Environment      *environmentIn      `json:"Environment"`
+	EphemeralStorage *ephemeralStorageIn `json:"EphemeralStorage"`
+	Layers           *[]string           `json:"Layers"`
+	LoggingConfig    *loggingConfigIn    `json:"LoggingConfig"`
 }
 
+// validationErr is the restJson1 ValidationException Lambda answers for a
+// value outside its API model's constraints.
 func validationErr(field string, value any, constraint string) *awserr.Error {
 	return apiErr(codeValidation, "1 validation error detected: Value '%v' at '%s' failed to satisfy constraint: %s", value, field, constraint)
 }
+
+// rangeErr checks that v lies within [lo, hi], answering as Lambda's model
+// validation does for the bound that is broken.
+func rangeErr(field string, v, lo, hi int) error {
+	switch {
+	case v < lo:
+		return validationErr(field, v, fmt.Sprintf("Member must have value greater than or equal to %d", lo))
+	case v > hi:
+		return validationErr(field, v, fmt.Sprintf("Member must have value less than or equal to %d", hi))
+	}
+	return nil
+}
+
+// listValue renders a list as Lambda's validation messages quote it.
+func listValue(l []string) string { return "[" + strings.Join(l, ", ") + "]" }
 
 // apply validates the given settings and writes them into c.
 func (in *settings) apply(c *fnConfig) error {
@@ -123,49 +182,143 @@ func (in *settings) apply(c *fnConfig) error {
 		c.Role = *in.Role
 	}
 	if in.Handler != nil {
-		if len(*in.Handler) > 128 {
-			return validationErr("handler", *in.Handler, "Member must have length less than or equal to 128")
+		switch h := *in.Handler; {
+		case len(h) > maxHandlerLength:
+			return validationErr("handler", h, fmt.Sprintf("Member must have length less than or equal to %d", maxHandlerLength))
+		case !handlerPattern.MatchString(h):
+			return validationErr("handler", h, "Member must satisfy regular expression pattern: "+handlerPatternText)
 		}
 		c.Handler = *in.Handler
 	}
 	if in.Description != nil {
-		if len(*in.Description) > 256 {
-			return validationErr("description", *in.Description, "Member must have length less than or equal to 256")
+		if len(*in.Description) > maxDescriptionLength {
+			return validationErr("description", *in.Description, fmt.Sprintf("Member must have length less than or equal to %d", maxDescriptionLength))
 		}
 		c.Description = *in.Description
 	}
 	if in.Timeout != nil {
-		if *in.Timeout < 1 || *in.Timeout > 900 {
-			return validationErr("timeout", *in.Timeout, "Member must have value between 1 and 900")
+		if err := rangeErr("timeout", *in.Timeout, minTimeout, maxTimeout); err != nil {
+			return err
 		}
 		c.Timeout = *in.Timeout
 	}
 	if in.MemorySize != nil {
-		if *in.MemorySize < 128 || *in.MemorySize > 10240 {
-			return validationErr("memorySize", *in.MemorySize, "Member must have value between 128 and 10240")
+		if err := rangeErr("memorySize", *in.MemorySize, minMemory, maxMemory); err != nil {
+			return err
 		}
 		c.MemorySize = *in.MemorySize
 	}
+	if in.EphemeralStorage != nil {
+		if in.EphemeralStorage.Size == nil {
+			return validationErr("ephemeralStorage.size", "null", "Member must not be null")
+		}
+		if err := rangeErr("ephemeralStorage.size", *in.EphemeralStorage.Size, defaultEphemeralStorage, maxEphemeral); err != nil {
+			return err
+		}
+		c.EphemeralStorage = *in.EphemeralStorage.Size
+	}
 	if in.Environment != nil {
-		vars := in.Environment.Variables
-		var reserved []string
-		size := 0
-		for k, v := range vars {
-			if slices.Contains(reservedEnv, k) {
-				reserved = append(reserved, k)
-			}
-			size += len(k) + len(v)
+		if err := checkEnvironment(in.Environment.Variables); err != nil {
+			return err
 		}
-		if len(reserved) > 0 {
-			slices.Sort(reserved)
-			return apiErr(codeInvalidParameter, "Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: %s", strings.Join(reserved, ","))
+		c.Environment = maps.Clone(in.Environment.Variables)
+	}
+	if in.Layers != nil {
+		if err := checkLayers(*in.Layers); err != nil {
+			return err
 		}
-		if size > 4096 {
-			return apiErr(codeInvalidParameter, "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit.")
+		c.Layers = slices.Clone(*in.Layers)
+	}
+	if in.LoggingConfig != nil {
+		next, err := in.LoggingConfig.merge(c.Logging)
+		if err != nil {
+			return err
 		}
-		c.Environment = maps.Clone(vars)
+		c.Logging = next
 	}
 	return nil
+}
+
+// checkEnvironment refuses reserved keys and variables beyond Lambda's 4 KB,
+// measured, as Lambda measures them, on their JSON encoding.
+func checkEnvironment(vars map[string]string) error {
+	var reserved []string
+	for k := range vars {
+		if slices.Contains(reservedEnv, k) {
+			reserved = append(reserved, k)
+		}
+	}
+	if len(reserved) > 0 {
+		slices.Sort(reserved)
+		return apiErr(codeInvalidParameter, "Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: %s", strings.Join(reserved, ","))
+	}
+	measured, err := json.Marshal(vars)
+	if err != nil {
+		return fmt.Errorf("measure environment variables: %w", err)
+	}
+	if len(measured) > maxEnvironmentBytes {
+		return apiErr(codeInvalidParameter, "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: %s", measured)
+	}
+	return nil
+}
+
+// checkLayers validates layer version ARNs. The local cloud publishes no
+// layers, so a well-formed ARN names a layer version that does not exist,
+// which Lambda refuses.
+func checkLayers(layers []string) error {
+	for _, l := range layers {
+		if len(l) < 1 || len(l) > 2048 || !layerPattern.MatchString(l) {
+			return validationErr("layers", listValue(layers), layerConstraint)
+		}
+	}
+	if len(layers) > maxLayers {
+		return apiErr(codeInvalidParameter, "Cannot reference more than %d layers.", maxLayers)
+	}
+	if len(layers) > 0 {
+		return apiErr(codeInvalidParameter, "Layer version %s does not exist.", layers[0])
+	}
+	return nil
+}
+
+// merge applies a LoggingConfig request onto the current configuration:
+// members not given keep their value, as UpdateFunctionConfiguration does.
+func (in *loggingConfigIn) merge(cur logging) (logging, error) {
+	if f := in.LogFormat; f != nil {
+		if !slices.Contains(logFormats, *f) {
+			return cur, validationErr("loggingConfig.logFormat", *f, "Member must satisfy enum value set: "+listValue(logFormats))
+		}
+		cur.Format = *f
+	}
+	if l := in.ApplicationLogLevel; l != nil {
+		if !slices.Contains(appLogLevels, *l) {
+			return cur, validationErr("loggingConfig.applicationLogLevel", *l, "Member must satisfy enum value set: "+listValue(appLogLevels))
+		}
+		cur.ApplicationLevel = *l
+	}
+	if l := in.SystemLogLevel; l != nil {
+		if !slices.Contains(systemLogLevels, *l) {
+			return cur, validationErr("loggingConfig.systemLogLevel", *l, "Member must satisfy enum value set: "+listValue(systemLogLevels))
+		}
+		cur.SystemLevel = *l
+	}
+	if g := in.LogGroup; g != nil {
+		if len(*g) < 1 || len(*g) > maxLogGroupLength {
+			return cur, validationErr("loggingConfig.logGroup", *g, fmt.Sprintf("Member must have length between 1 and %d", maxLogGroupLength))
+		}
+		if !logGroupPattern.MatchString(*g) {
+			return cur, validationErr("loggingConfig.logGroup", *g, "Member must satisfy regular expression pattern: "+logGroupPatternText)
+		}
+		cur.Group = *g
+	}
+	if cur.Format != logFormatJSON {
+		// Levels filter JSON logs only: asking for one with Text logs is
+		// refused, and a switch back to Text drops the ones set before.
+		if in.ApplicationLogLevel != nil || in.SystemLogLevel != nil {
+			return cur, apiErr(codeInvalidParameter, `LogLevel is not supported when LogFormat is set to "Text". Remove LogLevel from your request or change the LogFormat to "Json" and try again.`)
+		}
+		cur.ApplicationLevel, cur.SystemLevel = "", ""
+	}
+	return cur, nil
 }
 
 func validArchitectures(a []string) error {
@@ -213,7 +366,7 @@ func (s *Service) createFunction(r *http.Request) (int, any, error) {
 	if err := validArchitectures(in.Architectures); err != nil {
 		return 0, nil, err
 	}
-	cfg := fnConfig{Version: latest, Timeout: 3, MemorySize: 128, Architectures: []string{"x86_64"}}
+	cfg := fnConfig{Version: latest, Timeout: 3, MemorySize: minMemory, EphemeralStorage: defaultEphemeralStorage, Architectures: []string{"x86_64"}}
 	if len(in.Architectures) == 1 {
 		cfg.Architectures = in.Architectures
 	}
@@ -261,6 +414,7 @@ func (s *Service) publish(f *function, description string) *fnConfig {
 	v.Version = strconv.Itoa(f.LastVersion)
 	v.Environment = maps.Clone(f.Latest.Environment)
 	v.Architectures = slices.Clone(f.Latest.Architectures)
+	v.Layers = slices.Clone(f.Latest.Layers)
 	v.RevisionID, v.LastModified = newRevisionID(), s.now()
 	v.SettleAt, v.Creating = f.Latest.SettleAt, false
 	if description != "" {

@@ -274,11 +274,16 @@ func (s *Service) processEnv(fn string, cfg fnConfig, root string) []string {
 	for k, v := range cfg.Environment {
 		vars = append(vars, k+"="+v)
 	}
+	lg := cfg.Logging.resolved(fn)
+	if lg.Format == logFormatJSON {
+		vars = append(vars, "AWS_LAMBDA_LOG_LEVEL="+lg.ApplicationLevel)
+	}
 	return append(vars,
+		"AWS_LAMBDA_LOG_FORMAT="+lg.Format,
 		"AWS_LAMBDA_FUNCTION_NAME="+fn,
 		"AWS_LAMBDA_FUNCTION_VERSION="+cfg.Version,
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE="+strconv.Itoa(cfg.MemorySize),
-		"AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/"+fn,
+		"AWS_LAMBDA_LOG_GROUP_NAME="+lg.Group,
 		"AWS_LAMBDA_LOG_STREAM_NAME="+s.now().UTC().Format("2006/01/02")+"/["+cfg.Version+"]"+newRevisionID()[:8],
 		"AWS_LAMBDA_INITIALIZATION_TYPE=on-demand",
 		"AWS_REGION="+bus.Region,

@@ -12,19 +12,24 @@ import (
 // fnConfig is the configuration of $LATEST or of one published version. It is
 // what the service persists; configOut is what the API answers with.
 type fnConfig struct {
-	Version       string            `json:"version"`
-	Runtime       string            `json:"runtime"`
-	Role          string            `json:"role"`
-	Handler       string            `json:"handler,omitempty"`
-	Description   string            `json:"description,omitempty"`
-	Timeout       int               `json:"timeout"`
-	MemorySize    int               `json:"memorySize"`
-	Environment   map[string]string `json:"environment,omitempty"`
-	Architectures []string          `json:"architectures"`
-	CodeSHA256    string            `json:"codeSha256"` // base64, as AWS reports it
-	CodeSize      int64             `json:"codeSize"`
-	RevisionID    string            `json:"revisionId"`
-	LastModified  time.Time         `json:"lastModified"`
+	Version     string            `json:"version"`
+	Runtime     string            `json:"runtime"`
+	Role        string            `json:"role"`
+	Handler     string            `json:"handler,omitempty"`
+	Description string            `json:"description,omitempty"`
+	Timeout     int               `json:"timeout"`
+	MemorySize  int               `json:"memorySize"`
+	Environment map[string]string `json:"environment,omitempty"`
+	// EphemeralStorage is the size of /tmp in MB (512 when zero, for
+	// state persisted before the field existed).
+	EphemeralStorage int       `json:"ephemeralStorage,omitempty"`
+	Layers           []string  `json:"layers,omitempty"`
+	Logging          logging   `json:"logging"`
+	Architectures    []string  `json:"architectures"`
+	CodeSHA256       string    `json:"codeSha256"` // base64, as AWS reports it
+	CodeSize         int64     `json:"codeSize"`
+	RevisionID       string    `json:"revisionId"`
+	LastModified     time.Time `json:"lastModified"`
 	// SettleAt is the clock time at which the last create or update
 	// completes; until then the function reports Pending or InProgress.
 	SettleAt time.Time `json:"settleAt"`
@@ -32,12 +37,60 @@ type fnConfig struct {
 	Creating bool `json:"creating,omitempty"`
 }
 
+// logging is a function's LoggingConfig. Empty fields are Lambda's
+// defaults: Text format, the /aws/lambda/<name> log group, and INFO levels
+// once the format is JSON.
+type logging struct {
+	Format           string `json:"format,omitempty"`
+	ApplicationLevel string `json:"applicationLevel,omitempty"`
+	SystemLevel      string `json:"systemLevel,omitempty"`
+	Group            string `json:"group,omitempty"`
+}
+
+// Log formats and the default level of LoggingConfig.
+const (
+	logFormatText   = "Text"
+	logFormatJSON   = "JSON"
+	defaultLogLevel = "INFO"
+)
+
+// resolved returns the configuration with Lambda's defaults filled in for
+// function fn, as GetFunctionConfiguration reports it.
+func (l logging) resolved(fn string) logging {
+	if l.Format == "" {
+		l.Format = logFormatText
+	}
+	if l.Group == "" {
+		l.Group = "/aws/lambda/" + fn
+	}
+	if l.Format == logFormatJSON {
+		if l.ApplicationLevel == "" {
+			l.ApplicationLevel = defaultLogLevel
+		}
+		if l.SystemLevel == "" {
+			l.SystemLevel = defaultLogLevel
+		}
+	}
+	return l
+}
+
+// storage returns the ephemeral storage size in MB.
+func (c *fnConfig) storage() int {
+	if c.EphemeralStorage == 0 {
+		return defaultEphemeralStorage
+	}
+	return c.EphemeralStorage
+}
+
 // fingerprint identifies what PublishVersion compares: a version is only
 // published when code or configuration differ from the last version.
+// Description is left out, as on AWS: PublishVersion's own Description
+// describes the version.
 func (c *fnConfig) fingerprint() string {
 	keys := slices.Sorted(maps.Keys(c.Environment))
 	var b strings.Builder
-	for _, s := range []string{c.CodeSHA256, c.Runtime, c.Role, c.Handler, strings.Join(c.Architectures, ",")} {
+	for _, s := range []string{c.CodeSHA256, c.Runtime, c.Role, c.Handler, strings.Join(c.Architectures, ","),
+		strings.Join(c.Layers, ","), c.Logging.Format, c.Logging.ApplicationLevel, c.Logging.SystemLevel, c.Logging.Group} {
 		b.WriteString(s)
 		b.WriteByte(0)
 	}
@@ -45,7 +98,7 @@ func (c *fnConfig) fingerprint() string {
 		b.WriteString(k + "=" + c.Environment[k])
 		b.WriteByte(0)
 	}
-	fmt.Fprintf(&b, "%d/%d", c.Timeout, c.MemorySize)
+	fmt.Fprintf(&b, "%d/%d/%d", c.Timeout, c.MemorySize, c.storage())
 	return b.String()
 }
 
@@ -100,6 +153,22 @@ type environmentOut struct {
 	Variables map[string]string `json:"Variables"`
 }
 
+type ephemeralStorage struct {
+	Size int `json:"Size"`
+}
+
+type loggingConfig struct {
+	LogFormat           string `json:"LogFormat,omitempty"`
+	ApplicationLogLevel string `json:"ApplicationLogLevel,omitempty"`
+	SystemLogLevel      string `json:"SystemLogLevel,omitempty"`
+	LogGroup            string `json:"LogGroup,omitempty"`
+}
+
+type layerOut struct {
+	Arn      string `json:"Arn"`
+	CodeSize int64  `json:"CodeSize"`
+}
+
 type configOut struct {
 	FunctionName           string            `json:"FunctionName"`
 	FunctionArn            string            `json:"FunctionArn"`
@@ -122,7 +191,9 @@ type configOut struct {
 	LastUpdateStatusReason string            `json:"LastUpdateStatusReason,omitempty"`
 	PackageType            string            `json:"PackageType"`
 	Architectures          []string          `json:"Architectures"`
-	EphemeralStorage       map[string]int    `json:"EphemeralStorage"`
+	EphemeralStorage       ephemeralStorage  `json:"EphemeralStorage"`
+	Layers                 []layerOut        `json:"Layers,omitempty"`
+	LoggingConfig          loggingConfig     `json:"LoggingConfig"`
 	TracingConfig          map[string]string `json:"TracingConfig"`
 }
 
@@ -180,8 +251,13 @@ func (c *fnConfig) out(fn string, now time.Time) configOut {
 		LastUpdateStatus: "Successful",
 		PackageType:      "Zip",
 		Architectures:    slices.Clone(c.Architectures),
-		EphemeralStorage: map[string]int{"Size": 512},
+		EphemeralStorage: ephemeralStorage{Size: c.storage()},
 		TracingConfig:    map[string]string{"Mode": "PassThrough"},
+	}
+	lg := c.Logging.resolved(fn)
+	o.LoggingConfig = loggingConfig{LogFormat: lg.Format, ApplicationLogLevel: lg.ApplicationLevel, SystemLogLevel: lg.SystemLevel, LogGroup: lg.Group}
+	for _, l := range c.Layers {
+		o.Layers = append(o.Layers, layerOut{Arn: l})
 	}
 	if len(c.Environment) > 0 {
 		o.Environment = &environmentOut{Variables: maps.Clone(c.Environment)}
