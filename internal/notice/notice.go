@@ -198,16 +198,51 @@ func build(d *release.Document) string {
 	return "release"
 }
 
-// printable replaces line breaks, other control characters and invalid UTF-8
-// with spaces: SNS refuses a subject that holds any, and the function name of
-// a release that failed validation is whatever the input said.
+// printable makes s a subject SNS publishes: SNS refuses a subject that is
+// not ASCII or that holds line breaks or other control characters, and the
+// function and build names of a release are whatever the input said. Letters
+// with accents lose them (ö → o, é → e), other characters become '?'. The
+// body keeps the exact names.
 func printable(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == utf8.RuneError || unicode.IsControl(r) {
-			return ' '
+	var b strings.Builder
+	for _, r := range strings.ToValidUTF8(s, "?") {
+		switch {
+		case r < utf8.RuneSelf && !unicode.IsControl(r):
+			b.WriteRune(r)
+		case r < utf8.RuneSelf || unicode.IsControl(r) || unicode.IsSpace(r):
+			b.WriteByte(' ')
+		default:
+			if base, ok := unaccented(r); ok {
+				b.WriteString(base)
+			} else {
+				b.WriteByte('?')
+			}
 		}
-		return r
-	}, strings.ToValidUTF8(s, " "))
+	}
+	return b.String()
+}
+
+// unaccented returns the ASCII letters a Latin letter with a diacritic is
+// written with when accents are dropped.
+func unaccented(r rune) (string, bool) {
+	const (
+		from = "ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöøùúûüýÿ"
+		to   = "AAAAAACEEEEIIIINOOOOOOUUUUYaaaaaaceeeeiiiinoooooouuuuyy"
+	)
+	switch r {
+	case 'ß':
+		return "ss", true
+	case 'Æ':
+		return "AE", true
+	case 'æ':
+		return "ae", true
+	}
+	for i, f := range []rune(from) {
+		if f == r {
+			return to[i : i+1], true
+		}
+	}
+	return "", false
 }
 
 // truncate shortens s to at most n characters, ending it with "...".

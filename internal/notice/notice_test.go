@@ -55,6 +55,10 @@ func TestSubjects(t *testing.T) {
 	broken := &release.Document{Function: "orders\r\nBcc: x", Error: &release.TaskError{Error: "ValidationError"}}
 	wide := doc()
 	wide.Function = strings.Repeat("é", 80)
+	// SNS refuses a subject that is not ASCII.
+	build := doc()
+	build.Artifact.Key = "releases/orders/bücher–ß✓.zip"
+	umlaut := &release.Document{Function: "ördérs", Error: &release.TaskError{Error: "ValidationError"}}
 	tests := []struct {
 		event Event
 		d     *release.Document
@@ -74,7 +78,9 @@ func TestSubjects(t *testing.T) {
 		{RollbackFailed, doc(), "greenlight: ALERT orders rollback failed, function needs attention"},
 		{Promoted, long, "greenlight: " + strings.Repeat("f", 64) + " promoted to version..."},
 		{Failed, broken, "greenlight: orders  Bcc: x release failed (invalid release)"},
-		{Started, wide, "greenlight: releasing " + strings.Repeat("é", 74) + "..."},
+		{Started, wide, "greenlight: releasing " + strings.Repeat("e", 74) + "..."},
+		{Started, build, "greenlight: releasing orders build bucher?ss? (Canary10Percent5Minutes)"},
+		{Failed, umlaut, "greenlight: orders release failed (invalid release)"},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.event), func(t *testing.T) {
@@ -84,6 +90,11 @@ func TestSubjects(t *testing.T) {
 			}
 			if n := utf8.RuneCountInString(m.Subject); n >= 100 {
 				t.Errorf("subject is %d characters, SNS takes fewer than 100", n)
+			}
+			for _, r := range m.Subject {
+				if r >= utf8.RuneSelf || r < ' ' || r == 0x7f {
+					t.Errorf("subject %q holds %q, SNS takes printable ASCII only", m.Subject, r)
+				}
 			}
 		})
 	}
