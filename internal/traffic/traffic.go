@@ -13,6 +13,7 @@ import (
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/release"
 )
 
 // Aliases is the part of the Lambda API that reads and writes aliases.
@@ -67,7 +68,7 @@ func Point(ctx context.Context, c Aliases, fn, alias, version string) error {
 		FunctionName:    &fn,
 		Name:            &alias,
 		FunctionVersion: &version,
-		Description:     aws.String("managed by greenlight"),
+		Description:     aws.String(release.ManagedAliasDescription),
 	})
 	var exists *lambdatypes.ResourceConflictException
 	if errors.As(err, &exists) {
