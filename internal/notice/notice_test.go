@@ -58,6 +58,12 @@ func TestSubjects(t *testing.T) {
 	// SNS refuses a subject that is not ASCII.
 	build := doc()
 	build.Artifact.Key = "releases/orders/bücher–ß✓.zip"
+	outside := doc()
+	outside.Error = &release.TaskError{Error: "HaltedError", Cause: `{"errorMessage":"release halted by outside change: the live alias orders:live was changed outside greenlight","errorType":"HaltedError"}`}
+	outside.State.Phase, outside.State.Stopped = release.PhaseStopped, "the live alias was changed outside greenlight; traffic was not moved"
+	lost := doc()
+	lost.Error = &release.TaskError{Error: "HaltedError", Cause: `{"errorMessage":"release halted by greenlight: the release lock of orders is gone or taken","errorType":"HaltedError"}`}
+	lost.State.Phase, lost.State.Stopped = release.PhaseStopped, "the release lock of orders is gone or taken by another release; traffic was not moved"
 	umlaut := &release.Document{Function: "ördérs", Error: &release.TaskError{Error: "ValidationError"}}
 	tests := []struct {
 		event Event
@@ -80,6 +86,8 @@ func TestSubjects(t *testing.T) {
 		{Failed, broken, "greenlight: orders  Bcc: x release failed (invalid release)"},
 		{Started, wide, "greenlight: releasing " + strings.Repeat("e", 74) + "..."},
 		{Started, build, "greenlight: releasing orders build bucher?ss? (Canary10Percent5Minutes)"},
+		{RolledBack, outside, "greenlight: orders release stopped, traffic not moved (live changed outside greenlight)"},
+		{RolledBack, lost, "greenlight: orders release stopped, traffic not moved (release lock lost)"},
 		{Failed, umlaut, "greenlight: orders release failed (invalid release)"},
 	}
 	for _, tt := range tests {

@@ -67,7 +67,9 @@ var (
 func IsFunctionName(fn string) bool { return functionName.MatchString(fn) }
 
 // IsAliasName reports whether name is a valid Lambda alias name.
-func IsAliasName(name string) bool { return aliasName.MatchString(name) && !digitsOnly.MatchString(name) }
+func IsAliasName(name string) bool {
+	return aliasName.MatchString(name) && !digitsOnly.MatchString(name)
+}
 
 // Request is everything New needs to build a document.
 type Request struct {
