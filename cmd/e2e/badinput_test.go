@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,13 +36,17 @@ import (
 //	          the body's {{versionId}} is the deleted first version
 //	function  the function an upload is for (default: the harness's target)
 //
-// The body's {{bucket}}, {{function}}, {{outsider}}, {{key}}, {{versionId}},
+// The body's {{pad:N}} becomes N letters x, for inputs too large to keep
+// in a file; its {{bucket}}, {{function}}, {{outsider}}, {{key}}, {{versionId}},
 // {{otherVersionId}}, {{size}} and {{sha256}} are replaced before use.
 type badCase struct {
 	name, kind, wantError string
 	header                map[string]string
 	body                  string
 }
+
+// padding is the {{pad:N}} of a case body.
+var padding = regexp.MustCompile(`\{\{pad:([0-9]+)\}\}`)
 
 func loadBadCases(t *testing.T) []badCase {
 	t.Helper()
@@ -59,7 +64,11 @@ func loadBadCases(t *testing.T) []badCase {
 		if !ok {
 			t.Fatalf("%s: no blank line between the header and the body", f)
 		}
-		c := badCase{name: strings.TrimSuffix(filepath.Base(f), ".case"), header: map[string]string{}, body: strings.TrimSpace(body)}
+		body = padding.ReplaceAllStringFunc(strings.TrimSpace(body), func(m string) string {
+			n, _ := strconv.Atoi(padding.FindStringSubmatch(m)[1])
+			return strings.Repeat("x", n)
+		})
+		c := badCase{name: strings.TrimSuffix(filepath.Base(f), ".case"), header: map[string]string{}, body: body}
 		sc := bufio.NewScanner(strings.NewReader(head))
 		for sc.Scan() {
 			line := sc.Text()

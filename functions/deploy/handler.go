@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -161,8 +162,15 @@ func isBadCode(err error) bool {
 		return false
 	}
 	switch apiErr.ErrorCode() {
-	case "InvalidZipFileException", "RequestTooLargeException", "CodeStorageExceededException", "CodeVerificationFailedException", "InvalidCodeSignatureException":
+	case "InvalidZipFileException", "RequestTooLargeException", "RequestEntityTooLargeException",
+		"CodeStorageExceededException", "CodeVerificationFailedException", "InvalidCodeSignatureException":
 		return true
+	case "InvalidParameterValueException":
+		// Lambda refuses a zip over its unzipped size limit with
+		// "Unzipped size must be smaller than 262144000 bytes"; retrying
+		// the same bytes cannot help.
+		msg := strings.ToLower(apiErr.ErrorMessage())
+		return strings.Contains(msg, "unzipped size") || strings.Contains(msg, "zip")
 	}
 	return false
 }

@@ -316,6 +316,15 @@ func TestHandleErrors(t *testing.T) {
 		{"invalid zip", func(w *world, _ *release.Document) {
 			w.lambda.errs["UpdateFunctionCode"] = &lambdatypes.InvalidZipFileException{}
 		}, new(*failure.ArtifactError)},
+		{"unzipped size over Lambda's limit", func(w *world, _ *release.Document) {
+			w.lambda.errs["UpdateFunctionCode"] = &lambdatypes.InvalidParameterValueException{Message: aws.String("Unzipped size must be smaller than 262144000 bytes")}
+		}, new(*failure.ArtifactError)},
+		{"request entity too large", func(w *world, _ *release.Document) {
+			w.lambda.errs["UpdateFunctionCode"] = &smithy.GenericAPIError{Code: "RequestEntityTooLargeException", Message: "Request must be smaller than 69905067 bytes"}
+		}, new(*failure.ArtifactError)},
+		{"other invalid parameter", func(w *world, _ *release.Document) {
+			w.lambda.errs["UpdateFunctionCode"] = &lambdatypes.InvalidParameterValueException{Message: aws.String("The role defined for the function cannot be assumed")}
+		}, new(*failure.OperationError)},
 		{"update failed", func(w *world, _ *release.Document) { w.lambda.failUpdate = true }, new(*failure.ArtifactError)},
 		{"update never finishes", func(w *world, _ *release.Document) {
 			w.lambda.inProgress = 1 << 30

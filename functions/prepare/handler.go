@@ -24,9 +24,11 @@ type objectReader interface {
 	HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
 }
 
-// functionReader checks that the function exists and reads its tags.
+// functionReader checks that the function exists, reads its tags, and reads
+// the alias a release names as its candidate.
 type functionReader interface {
 	GetFunction(context.Context, *awslambda.GetFunctionInput, ...func(*awslambda.Options)) (*awslambda.GetFunctionOutput, error)
+	GetAlias(context.Context, *awslambda.GetAliasInput, ...func(*awslambda.Options)) (*awslambda.GetAliasOutput, error)
 }
 
 var (
@@ -34,8 +36,9 @@ var (
 	_ functionReader = (*awslambda.Client)(nil)
 )
 
-// maxManifestBytes bounds the manifest read into memory.
-const maxManifestBytes = 1 << 20
+// maxManifestBytes bounds the manifest: it becomes part of the release
+// document, which release.MaxDocumentBytes bounds in turn.
+const maxManifestBytes = release.MaxDocumentBytes
 
 // Input is what the workflow hands to prepare.
 type Input struct {
@@ -91,7 +94,11 @@ func (h *Handler) Handle(ctx context.Context, in Input) (*release.Document, erro
 	if err := h.checkTarget(ctx, req.Input.Function, &v); err != nil {
 		return nil, err
 	}
-	req.Settings = req.Input.Settings.Over(manifest.Over(h.Config.SettingsFor(req.Input.Function)))
+	requested := req.Input.Settings.Over(manifest)
+	if err := h.checkAliases(ctx, req.Input.Function, requested, &v); err != nil {
+		return nil, err
+	}
+	req.Settings = requested.Over(h.Config.SettingsFor(req.Input.Function))
 	d, err := release.New(req)
 	var verr *failure.ValidationError
 	if errors.As(err, &verr) {
@@ -122,7 +129,7 @@ func (h *Handler) manifest(ctx context.Context, a release.Artifact) (release.Set
 		return release.Settings{}, &failure.ThrottledError{Op: "read manifest s3://" + a.Bucket + "/" + key, Err: err}
 	}
 	if len(body) > maxManifestBytes {
-		return release.Settings{}, &failure.ValidationError{Problems: []string{fmt.Sprintf("manifest %s is larger than %d bytes", key, maxManifestBytes)}}
+		return release.Settings{}, &failure.ValidationError{Problems: []string{fmt.Sprintf("manifest %s is larger than %d bytes (a release document must stay well under Step Functions' 256 KiB)", key, maxManifestBytes)}}
 	}
 	return release.ParseManifest(body)
 }
@@ -166,6 +173,32 @@ func (h *Handler) checkTarget(ctx context.Context, fn string, v *failure.Validat
 	}
 	if !h.Config.Targets.ByName(fn) && !h.Config.Targets.ByTags(out.Tags) {
 		v.Add("function %q is not a greenlight target (see targets in %s)", fn, lambdaenv.ConfigVar)
+	}
+	return nil
+}
+
+// checkAliases refuses aliases that a release may not choose: another live
+// alias than the configured one, the live alias as candidate, or as candidate
+// an existing alias that greenlight did not create (callers may use it).
+func (h *Handler) checkAliases(ctx context.Context, fn string, requested release.Settings, v *failure.ValidationError) error {
+	configured := h.Config.SettingsFor(fn).Over(release.BuiltinAliases)
+	problems := release.AliasProblems(fn, configured, requested)
+	for _, p := range problems {
+		v.Add("%s", p)
+	}
+	c := requested.CandidateAlias
+	if len(problems) > 0 || c == "" || c == configured.CandidateAlias || !release.IsFunctionName(fn) || !release.IsAliasName(c) {
+		return nil
+	}
+	out, err := h.Lambda.GetAlias(ctx, &awslambda.GetAliasInput{FunctionName: &fn, Name: &c})
+	if failure.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return failure.Classify("get alias "+fn+":"+c, err)
+	}
+	if aws.ToString(out.Description) != release.ManagedAliasDescription {
+		v.Add("candidateAlias %q already exists on %s and was not created by greenlight: callers may use it, so it cannot be the candidate", c, fn)
 	}
 	return nil
 }

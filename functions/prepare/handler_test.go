@@ -65,10 +65,20 @@ func (f *fakeS3) HeadObject(_ context.Context, in *s3.HeadObjectInput, _ ...func
 	return &s3.HeadObjectOutput{VersionId: aws.String("current"), ContentLength: aws.Int64(int64(len(body)))}, nil
 }
 
-// fakeLambda knows functions and their tags.
+// fakeLambda knows functions and their tags, and aliases (function:alias)
+// with their descriptions.
 type fakeLambda struct {
 	functions map[string]map[string]string
+	aliases   map[string]string
 	err       error
+}
+
+func (f *fakeLambda) GetAlias(_ context.Context, in *awslambda.GetAliasInput, _ ...func(*awslambda.Options)) (*awslambda.GetAliasOutput, error) {
+	desc, ok := f.aliases[*in.FunctionName+":"+*in.Name]
+	if !ok {
+		return nil, &lambdatypes.ResourceNotFoundException{}
+	}
+	return &awslambda.GetAliasOutput{Name: in.Name, Description: aws.String(desc)}, nil
 }
 
 func (f *fakeLambda) GetFunction(_ context.Context, in *awslambda.GetFunctionInput, _ ...func(*awslambda.Options)) (*awslambda.GetFunctionOutput, error) {
@@ -93,6 +103,10 @@ func newHandler(t *testing.T, objects map[string]string) (*Handler, *fakeS3, *fa
 		"orders":   nil,
 		"billing":  nil,
 		"payments": {"greenlight": "managed"},
+	}, aliases: map[string]string{
+		"orders:live":   "",
+		"orders:prod":   "what the shop calls",
+		"orders:canary": release.ManagedAliasDescription,
 	}}
 	return &Handler{Config: conf, Bucket: "artifacts", S3: s3c, Lambda: lc}, s3c, lc
 }
@@ -159,6 +173,24 @@ func TestS3Event(t *testing.T) {
 	}
 }
 
+// A candidate alias other than the configured one is taken when it is new
+// or one greenlight made.
+func TestCandidateAliasOverride(t *testing.T) {
+	for _, alias := range []string{"canary", "brand-new"} {
+		t.Run(alias, func(t *testing.T) {
+			h, _, _ := newHandler(t, map[string]string{"releases/orders/1.zip": "PK"})
+			raw := []byte(`{"function":"orders","artifact":{"key":"releases/orders/1.zip"},"candidateAlias":"` + alias + `","liveAlias":"live"}`)
+			d, err := h.Handle(context.Background(), input(raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.CandidateAlias != alias || d.LiveAlias != "live" {
+				t.Errorf("aliases = %s, %s", d.LiveAlias, d.CandidateAlias)
+			}
+		})
+	}
+}
+
 func TestTargetByTag(t *testing.T) {
 	h, _, _ := newHandler(t, map[string]string{"releases/payments/1.zip": "PK"})
 	raw := []byte(`{"function":"payments","artifact":{"key":"releases/payments/1.zip"}}`)
@@ -181,6 +213,7 @@ func TestProblems(t *testing.T) {
 		{"every problem at once", map[string]string{}, fixture(t, "bad-console-input.json"), []string{
 			`artifact s3://artifacts/releases/orders/7.zip (version "") does not exist`,
 			`function "billing" is not a greenlight target`,
+			`liveAlias "green": the live alias of billing is "live"`,
 			`artifact key "releases/orders/7.zip" is under function "orders", not "billing"`,
 			"artifact.versionId is empty",
 			"artifact.sha256",
@@ -194,6 +227,19 @@ func TestProblems(t *testing.T) {
 		{"invalid manifest settings", map[string]string{"releases/orders/42.json": `{"strategy":"Fast"}`}, fixture(t, "s3-event.json"),
 			[]string{`strategy "Fast" is not one of`}},
 		{"not json", nil, []byte(`"hello"`), []string{"console input: json: cannot unmarshal string"}},
+		{"candidate is the live alias", map[string]string{"releases/orders/1.zip": "PK"},
+			[]byte(`{"function":"orders","artifact":{"key":"releases/orders/1.zip"},"candidateAlias":"live","liveAlias":"prod"}`),
+			[]string{`liveAlias "prod": the live alias of orders is "live"`, `candidateAlias "live" is the live alias of orders`}},
+		{"manifest swaps the aliases", map[string]string{"releases/orders/42.json": `{"candidateAlias":"live","liveAlias":"green"}`}, fixture(t, "s3-event.json"),
+			[]string{`liveAlias "green": the live alias of orders is "live"`, `candidateAlias "live" is the live alias of orders`}},
+		{"candidate is someone else's alias", map[string]string{"releases/orders/1.zip": "PK"},
+			[]byte(`{"function":"orders","artifact":{"key":"releases/orders/1.zip"},"candidateAlias":"prod"}`),
+			[]string{`candidateAlias "prod" already exists on orders and was not created by greenlight`}},
+		{"manifest too large", map[string]string{"releases/orders/42.json": `{"hook":"` + strings.Repeat("x", release.MaxDocumentBytes) + `"}`}, fixture(t, "s3-event.json"),
+			[]string{"larger than 65536 bytes"}},
+		{"release too large", map[string]string{"releases/orders/1.zip": "PK"},
+			[]byte(`{"function":"orders","artifact":{"key":"releases/orders/1.zip"},"tests":[{"name":"big","payload":"` + strings.Repeat("x", release.MaxDocumentBytes) + `"}]}`),
+			[]string{"at most 65536 are allowed"}},
 		{"missing", nil, nil, []string{"input is missing"}},
 		{"wrong event", nil, []byte(`{"detail-type":"Object Deleted","source":"aws.s3","detail":{}}`), []string{`detail-type is "Object Deleted"`, "not under releases/"}},
 	}

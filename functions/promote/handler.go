@@ -37,6 +37,22 @@ func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Doc
 	if _, err := h.Ledger.Check(ctx, fn, d.ExecutionARN); err != nil {
 		return nil, err
 	}
+	if !s.FirstRelease && s.Blue != "" {
+		// Live is where the last step left it, or already on green when
+		// promote is repeated; anything else is someone else's change.
+		last := traffic.Alias{Version: s.Blue}
+		if s.Weight > 0 && s.Weight < 1 {
+			last.Weights = map[string]float64{s.Green: s.Weight}
+		}
+		if err := traffic.Unchanged(ctx, h.Lambda, fn, d.LiveAlias, last, traffic.Alias{Version: s.Green}); err != nil {
+			return nil, err
+		}
+	}
+	// The candidate alias first: it may have been deleted during the
+	// release, and it must point at the promoted version afterwards.
+	if err := traffic.Point(ctx, h.Lambda, fn, d.CandidateAlias, s.Green); err != nil {
+		return nil, failure.Classify("point "+d.CandidateAlias+" at green", err)
+	}
 	if err := traffic.Point(ctx, h.Lambda, fn, d.LiveAlias, s.Green); err != nil {
 		return nil, failure.Classify("promote "+d.LiveAlias, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 
@@ -29,7 +30,13 @@ type Handler struct {
 	Ledger lockUpdater
 }
 
-// Handle restores blue, traffic first. It is safe to repeat, and it works
+// Handle restores blue, traffic first. It moves nothing when the execution
+// no longer holds the function's lock, or when live was changed outside
+// greenlight (by the HaltedError of failure.ByOutsideChange, or to a version
+// this release never set): the document ends in release.PhaseStopped with
+// the reason in state.stopped.
+//
+// Otherwise it restores blue, traffic first. It is safe to repeat, and it works
 // from any point of the release, even when the task that failed never
 // returned its state: blue is state.blue, or else the live alias's primary
 // version, which a shift never changes.
@@ -44,9 +51,23 @@ func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Doc
 	fail := func(err error) (*release.Document, error) {
 		return nil, &failure.RollbackFailedError{Function: fn, Err: failure.Classify("roll back "+fn, err)}
 	}
+	// An execution that no longer holds the lock never moves traffic
+	// again: another release may own the function by now, and restoring
+	// this release's blue would undo it.
+	if _, err := h.Ledger.Update(ctx, fn, d.ExecutionARN, func(*ledger.Record) {}); errors.Is(err, ledger.ErrNotHeld) {
+		return stop(d, "the release lock of "+fn+" is gone or taken by another release; traffic was not moved")
+	} else if err != nil {
+		return fail(err)
+	}
+	if d.Error != nil && strings.Contains(d.Error.Cause, "halted by "+failure.ByOutsideChange) {
+		return stop(d, "the live alias was changed outside greenlight; traffic was not moved")
+	}
 	live, err := traffic.Get(ctx, h.Lambda, fn, d.LiveAlias)
 	if err != nil {
 		return fail(err)
+	}
+	if live != nil && !ours(live, s.Blue, s.Green) {
+		return stop(d, fmt.Sprintf("the live alias serves %s, which this release did not set; traffic was not moved", live))
 	}
 	blue := s.Blue
 	if blue == "" && live != nil && !s.FirstRelease {
@@ -82,5 +103,23 @@ func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Doc
 	}); err != nil && !errors.Is(err, ledger.ErrNotHeld) {
 		return fail(err)
 	}
+	return d, nil
+}
+
+// ours reports whether live is a place this release could have left it:
+// blue alone, green alone, or blue with a share on green.
+func ours(live *traffic.Alias, blue, green string) bool {
+	for v := range live.Weights {
+		if v != green {
+			return false
+		}
+	}
+	return live.Version == green && len(live.Weights) == 0 || blue == "" || live.Version == blue
+}
+
+// stop ends a release that may not move traffic: the document says why, and
+// the notification says the release stopped rather than rolled back.
+func stop(d *release.Document, why string) (*release.Document, error) {
+	d.State.Phase, d.State.Stopped = release.PhaseStopped, why
 	return d, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
@@ -110,6 +111,7 @@ func TestHandleFails(t *testing.T) {
 			a := traffictest.New(tt.aliases)
 			tt.setup(d, a)
 			b := ledgertest.NewBucket()
+			b.Put(t, ledger.Record{Function: "orders", ExecutionARN: d.ExecutionARN})
 			_, err := (&Handler{Lambda: a, Ledger: &ledger.Ledger{S3: b, Bucket: "artifacts"}}).Handle(context.Background(), d)
 			var rf *failure.RollbackFailedError
 			if !errors.As(err, &rf) {
@@ -122,14 +124,53 @@ func TestHandleFails(t *testing.T) {
 	}
 }
 
-func TestHandleWithoutLock(t *testing.T) {
-	d := releasetest.Load(t)
-	a := traffictest.New(map[string]traffic.Alias{"live": split})
-	_, err := (&Handler{Lambda: a, Ledger: &ledger.Ledger{S3: ledgertest.NewBucket(), Bucket: "artifacts"}}).Handle(context.Background(), d)
-	if err != nil {
-		t.Fatal(err)
+// A release that lost its lock, or whose live alias someone else changed,
+// moves no traffic: it stops and says why.
+func TestHandleStops(t *testing.T) {
+	tests := []struct {
+		name  string
+		lock  string // the lock holder; "" for none
+		live  traffic.Alias
+		cause string // the Cause of the error that led to rollback
+		want  string
+	}{
+		{"lock gone", "", split, "", "lock of orders is gone or taken"},
+		{"lock taken by a later release", "arn:later", traffic.Alias{Version: "9"}, "", "lock of orders is gone or taken"},
+		{"live changed by an operator", "self", traffic.Alias{Version: "3", Weights: map[string]float64{"4": 0.5}},
+			`{"errorMessage":"release halted by outside change: the live alias orders:live was changed","errorType":"HaltedError"}`, "changed outside greenlight"},
+		{"live on a version this release never set", "self", traffic.Alias{Version: "7"}, "", "this release did not set"},
+		{"live weighted to another version", "self", traffic.Alias{Version: "3", Weights: map[string]float64{"7": 0.5}}, "", "this release did not set"},
 	}
-	if live, _ := a.Alias("live"); !reflect.DeepEqual(live, blueOnly) {
-		t.Errorf("live = %+v", live)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := releasetest.Load(t)
+			if tt.cause != "" {
+				d.Error = &release.TaskError{Error: failure.NameHalted, Cause: tt.cause}
+			}
+			b := ledgertest.NewBucket()
+			switch tt.lock {
+			case "self":
+				b.Put(t, ledger.Record{Function: "orders", ExecutionARN: d.ExecutionARN})
+			case "":
+			default:
+				b.Put(t, ledger.Record{Function: "orders", ExecutionARN: tt.lock})
+			}
+			a := traffictest.New(map[string]traffic.Alias{"live": tt.live, "green": {Version: "4"}})
+			got, err := (&Handler{Lambda: a, Ledger: &ledger.Ledger{S3: b, Bucket: "artifacts"}}).Handle(context.Background(), d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.State.Phase != release.PhaseStopped || !strings.Contains(got.State.Stopped, tt.want) {
+				t.Errorf("phase %s, stopped %q; want stopped mentioning %q", got.State.Phase, got.State.Stopped, tt.want)
+			}
+			for _, c := range a.Calls {
+				if c != "GetAlias" {
+					t.Errorf("a stopped rollback called %s", c)
+				}
+			}
+			if live, _ := a.Alias("live"); !reflect.DeepEqual(live, tt.live) {
+				t.Errorf("live = %+v, want it left at %+v", live, tt.live)
+			}
+		})
 	}
 }

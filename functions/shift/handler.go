@@ -13,6 +13,7 @@ import (
 	"github.com/greenlight/greenlight/internal/failure"
 	"github.com/greenlight/greenlight/internal/ledger"
 	"github.com/greenlight/greenlight/internal/release"
+	"github.com/greenlight/greenlight/internal/strategy"
 	"github.com/greenlight/greenlight/internal/traffic"
 	"github.com/greenlight/greenlight/internal/verdict"
 )
@@ -61,6 +62,9 @@ func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Doc
 		}
 	}
 	step := d.Schedule[s.Step]
+	if err := unchanged(ctx, h.Lambda, d, step); err != nil {
+		return nil, err
+	}
 	var err error
 	if s.FirstRelease || s.Blue == "" || step.Percent >= 100 {
 		step.Percent = 100
@@ -97,4 +101,24 @@ func (h *Handler) now() time.Time {
 		return h.Now().UTC()
 	}
 	return clockenv.Now().UTC()
+}
+
+// unchanged checks, before a step moves traffic, that live is where the
+// last step left it (blue alone before the first step), or already where
+// this step puts it (the step is being repeated). Anything else is someone
+// else's change, which a release never overwrites.
+func unchanged(ctx context.Context, c traffic.Aliases, d *release.Document, step strategy.Step) error {
+	s := &d.State
+	if s.FirstRelease || s.Blue == "" {
+		return nil
+	}
+	last := traffic.Alias{Version: s.Blue}
+	if s.Step > 0 && s.Weight > 0 {
+		last.Weights = map[string]float64{s.Green: s.Weight}
+	}
+	next := traffic.Alias{Version: s.Green}
+	if step.Percent < 100 {
+		next = traffic.Alias{Version: s.Blue, Weights: map[string]float64{s.Green: step.Percent / 100}}
+	}
+	return traffic.Unchanged(ctx, c, d.Function, d.LiveAlias, last, next)
 }

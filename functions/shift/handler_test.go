@@ -141,10 +141,14 @@ func TestHandleRefuses(t *testing.T) {
 		{"lock lost", func(t *testing.T, w *world, _ *release.Document) {
 			w.bucket.Put(t, ledger.Record{Function: "orders", ExecutionARN: "other"})
 		}, new(*failure.HaltedError)},
-		{"live alias missing", func(_ *testing.T, w *world, _ *release.Document) {
+		{"live alias deleted by someone", func(_ *testing.T, w *world, _ *release.Document) {
 			w.aliases = traffictest.New(nil)
 			w.h.Lambda = w.aliases
-		}, new(*failure.OperationError)},
+		}, new(*failure.HaltedError)},
+		{"live moved by someone", func(_ *testing.T, w *world, _ *release.Document) {
+			w.aliases = traffictest.New(map[string]traffic.Alias{"live": {Version: "2"}})
+			w.h.Lambda = w.aliases
+		}, new(*failure.HaltedError)},
 		{"alias conflict", func(_ *testing.T, w *world, _ *release.Document) {
 			w.aliases.Errs["UpdateAlias"] = &lambdatypes.ResourceConflictException{}
 		}, new(*failure.ConflictError)},
@@ -158,12 +162,13 @@ func TestHandleRefuses(t *testing.T) {
 			d := releasetest.Load(t)
 			w := newWorld(t, d)
 			tt.setup(t, w, d)
+			before, _ := w.aliases.Alias("live")
 			_, err := w.h.Handle(context.Background(), d)
 			if !errors.As(err, tt.wantErr) {
 				t.Fatalf("error = %v (%T), want %T", err, err, tt.wantErr)
 			}
-			if live, ok := w.aliases.Alias("live"); ok && (live.Version != "3" || len(live.Weights) != 0) {
-				t.Errorf("live moved to %+v", live)
+			if live, _ := w.aliases.Alias("live"); !reflect.DeepEqual(live, before) {
+				t.Errorf("live moved from %+v to %+v", before, live)
 			}
 		})
 	}

@@ -158,6 +158,11 @@ type HaltedError struct {
 
 func (e *HaltedError) Error() string { return "release halted by " + e.By + ": " + e.Reason }
 
+// ByOutsideChange is the HaltedError.By of a release that found its live
+// alias changed by someone else (an operator's update-alias, another tool).
+// Such a release moves no traffic again: whoever changed live owns it now.
+const ByOutsideChange = "outside change"
+
 // RollbackFailedError says the function could not be put back on its previous
 // version; it needs attention.
 type RollbackFailedError struct {

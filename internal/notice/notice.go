@@ -86,7 +86,14 @@ type Message struct {
 
 // Compose builds the notification of event for release d at time now.
 // errorRate, when not nil, is green's error rate (0..1) over the release.
+//
+// A rollback that found it must not move traffic (release.PhaseStopped: the
+// release lost its lock, or live was changed outside greenlight) is no
+// rollback: it is sent as Failed, and the reason says why nothing moved.
 func Compose(event Event, d *release.Document, now time.Time, errorRate *float64) Message {
+	if event == RolledBack && d.State.Phase == release.PhaseStopped {
+		event = Failed
+	}
 	b := Body{
 		Event:        event,
 		Function:     d.Function,
@@ -117,6 +124,9 @@ func Compose(event Event, d *release.Document, now time.Time, errorRate *float64
 	if d.Error != nil {
 		b.Error = d.Error.Error
 		b.Reason = Reason(d.Error)
+	}
+	if d.State.Phase == release.PhaseStopped && d.State.Stopped != "" {
+		b.Reason = strings.TrimPrefix(d.State.Stopped+"; "+b.Reason, "; ")
 	}
 	return Message{
 		Subject:    truncate(printable(subject(event, d)), maxSubject),
@@ -153,6 +163,9 @@ func subject(event Event, d *release.Document) string {
 		}
 		return fmt.Sprintf("greenlight: %s rolled back to version %s (%s)", fn, d.State.Blue, errName)
 	case Failed:
+		if d.State.Phase == release.PhaseStopped {
+			return fmt.Sprintf("greenlight: %s release stopped, traffic not moved (%s)", fn, stoppedWhy(d))
+		}
 		return fmt.Sprintf("greenlight: %s release failed (%s)", fn, errName)
 	case Rejected:
 		return fmt.Sprintf("greenlight: %s release rejected, another release is in progress", fn)
@@ -162,6 +175,18 @@ func subject(event Event, d *release.Document) string {
 		return fmt.Sprintf("greenlight: ALERT %s rollback failed, function needs attention", fn)
 	}
 	return fmt.Sprintf("greenlight: %s %s", fn, event)
+}
+
+// stoppedWhy says in a few words why a release stopped without moving
+// traffic.
+func stoppedWhy(d *release.Document) string {
+	if strings.Contains(d.State.Stopped, "lock") {
+		return "release lock lost"
+	}
+	if strings.Contains(d.State.Stopped, "outside greenlight") || strings.Contains(d.State.Stopped, "did not set") {
+		return "live changed outside greenlight"
+	}
+	return why(d.Error)
 }
 
 // why says in a few words why a release ended badly: what a reader of the
@@ -176,8 +201,13 @@ func why(e *release.TaskError) string {
 	case failure.NameHalted:
 		// The guard halts a release when a watched alarm fires; anyone else
 		// halting it is an operator.
-		if strings.HasPrefix(Reason(e), "release halted by guard") {
+		switch r := Reason(e); {
+		case strings.HasPrefix(r, "release halted by guard"):
 			return "alarm in ALARM"
+		case strings.HasPrefix(r, "release halted by "+failure.ByOutsideChange):
+			return "live changed outside greenlight"
+		case strings.Contains(r, "lock of") && strings.Contains(r, "gone or taken"):
+			return "release lock lost"
 		}
 		return "halted by operator"
 	case failure.NameTestFailed:
@@ -198,16 +228,51 @@ func build(d *release.Document) string {
 	return "release"
 }
 
-// printable replaces line breaks, other control characters and invalid UTF-8
-// with spaces: SNS refuses a subject that holds any, and the function name of
-// a release that failed validation is whatever the input said.
+// printable makes s a subject SNS publishes: SNS refuses a subject that is
+// not ASCII or that holds line breaks or other control characters, and the
+// function and build names of a release are whatever the input said. Letters
+// with accents lose them (ö → o, é → e), other characters become '?'. The
+// body keeps the exact names.
 func printable(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == utf8.RuneError || unicode.IsControl(r) {
-			return ' '
+	var b strings.Builder
+	for _, r := range strings.ToValidUTF8(s, "?") {
+		switch {
+		case r < utf8.RuneSelf && !unicode.IsControl(r):
+			b.WriteRune(r)
+		case r < utf8.RuneSelf || unicode.IsControl(r) || unicode.IsSpace(r):
+			b.WriteByte(' ')
+		default:
+			if base, ok := unaccented(r); ok {
+				b.WriteString(base)
+			} else {
+				b.WriteByte('?')
+			}
 		}
-		return r
-	}, strings.ToValidUTF8(s, " "))
+	}
+	return b.String()
+}
+
+// unaccented returns the ASCII letters a Latin letter with a diacritic is
+// written with when accents are dropped.
+func unaccented(r rune) (string, bool) {
+	const (
+		from = "ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöøùúûüýÿ"
+		to   = "AAAAAACEEEEIIIINOOOOOOUUUUYaaaaaaceeeeiiiinoooooouuuuyy"
+	)
+	switch r {
+	case 'ß':
+		return "ss", true
+	case 'Æ':
+		return "AE", true
+	case 'æ':
+		return "ae", true
+	}
+	for i, f := range []rune(from) {
+		if f == r {
+			return to[i : i+1], true
+		}
+	}
+	return "", false
 }
 
 // truncate shortens s to at most n characters, ending it with "...".

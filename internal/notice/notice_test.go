@@ -55,6 +55,16 @@ func TestSubjects(t *testing.T) {
 	broken := &release.Document{Function: "orders\r\nBcc: x", Error: &release.TaskError{Error: "ValidationError"}}
 	wide := doc()
 	wide.Function = strings.Repeat("é", 80)
+	// SNS refuses a subject that is not ASCII.
+	build := doc()
+	build.Artifact.Key = "releases/orders/bücher–ß✓.zip"
+	outside := doc()
+	outside.Error = &release.TaskError{Error: "HaltedError", Cause: `{"errorMessage":"release halted by outside change: the live alias orders:live was changed outside greenlight","errorType":"HaltedError"}`}
+	outside.State.Phase, outside.State.Stopped = release.PhaseStopped, "the live alias was changed outside greenlight; traffic was not moved"
+	lost := doc()
+	lost.Error = &release.TaskError{Error: "HaltedError", Cause: `{"errorMessage":"release halted by greenlight: the release lock of orders is gone or taken","errorType":"HaltedError"}`}
+	lost.State.Phase, lost.State.Stopped = release.PhaseStopped, "the release lock of orders is gone or taken by another release; traffic was not moved"
+	umlaut := &release.Document{Function: "ördérs", Error: &release.TaskError{Error: "ValidationError"}}
 	tests := []struct {
 		event Event
 		d     *release.Document
@@ -74,7 +84,11 @@ func TestSubjects(t *testing.T) {
 		{RollbackFailed, doc(), "greenlight: ALERT orders rollback failed, function needs attention"},
 		{Promoted, long, "greenlight: " + strings.Repeat("f", 64) + " promoted to version..."},
 		{Failed, broken, "greenlight: orders  Bcc: x release failed (invalid release)"},
-		{Started, wide, "greenlight: releasing " + strings.Repeat("é", 74) + "..."},
+		{Started, wide, "greenlight: releasing " + strings.Repeat("e", 74) + "..."},
+		{Started, build, "greenlight: releasing orders build bucher?ss? (Canary10Percent5Minutes)"},
+		{RolledBack, outside, "greenlight: orders release stopped, traffic not moved (live changed outside greenlight)"},
+		{RolledBack, lost, "greenlight: orders release stopped, traffic not moved (release lock lost)"},
+		{Failed, umlaut, "greenlight: orders release failed (invalid release)"},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.event), func(t *testing.T) {
@@ -84,6 +98,11 @@ func TestSubjects(t *testing.T) {
 			}
 			if n := utf8.RuneCountInString(m.Subject); n >= 100 {
 				t.Errorf("subject is %d characters, SNS takes fewer than 100", n)
+			}
+			for _, r := range m.Subject {
+				if r >= utf8.RuneSelf || r < ' ' || r == 0x7f {
+					t.Errorf("subject %q holds %q, SNS takes printable ASCII only", m.Subject, r)
+				}
 			}
 		})
 	}

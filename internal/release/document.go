@@ -36,6 +36,10 @@ const (
 	PhaseRolledBack Phase = "rolledBack"
 	PhaseFailed     Phase = "failed"
 	PhaseNoop       Phase = "noop"
+	// PhaseStopped is a release that stopped without moving traffic back,
+	// because it lost its lock or live was changed outside greenlight;
+	// State.Stopped says which.
+	PhaseStopped Phase = "stopped"
 )
 
 // What verify decided; the workflow's "Next step?" Choice reads state.next.
@@ -109,6 +113,7 @@ type State struct {
 	StepsTaken   []StepTaken          `json:"stepsTaken,omitempty"`
 	AlarmStates  map[string]string    `json:"alarmStates,omitempty"`
 	Tests        []failure.TestResult `json:"tests,omitempty"`
+	Stopped      string               `json:"stopped,omitempty"`
 }
 
 // StepTaken records a traffic step applied to the live alias.

@@ -153,6 +153,9 @@ func ParseManifest(data []byte) (Settings, error) {
 }
 
 func decodeStrict(data []byte, v any) error {
+	if err := checkDuplicateKeys(data); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -164,11 +167,74 @@ func decodeStrict(data []byte, v any) error {
 	return nil
 }
 
+// checkDuplicateKeys refuses a JSON text in which an object names a key
+// twice: encoding/json keeps the last value silently, so a manifest that
+// sets the strategy twice would run with whichever came last.
+func checkDuplicateKeys(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var walk func(path string) error
+	walk = func(path string) error {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('{'):
+			seen := map[string]bool{}
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				k, _ := kt.(string)
+				if seen[k] {
+					return fmt.Errorf("key %q appears twice in %s", k, path)
+				}
+				seen[k] = true
+				if err := walk(path + "." + k); err != nil {
+					return err
+				}
+			}
+			_, err = dec.Token() // }
+			return err
+		case json.Delim('['):
+			for i := 0; dec.More(); i++ {
+				if err := walk(fmt.Sprintf("%s[%d]", path, i)); err != nil {
+					return err
+				}
+			}
+			_, err = dec.Token() // ]
+			return err
+		}
+		return nil
+	}
+	if err := walk("$"); err != nil {
+		// A syntax error is reported by the decoder that follows, in its
+		// own words; only a duplicate key is reported from here.
+		if strings.Contains(err.Error(), "appears twice") {
+			return err
+		}
+	}
+	return nil
+}
+
 // SplitKey splits releases/<function>/<build>.zip into function and build.
+// Keys are taken literally: a key with an empty, "." or ".." segment is
+// refused, because a client or a proxy that normalises the path would read
+// another object than the one the key names, perhaps another function's.
 func SplitKey(key string) (function, build string, err error) {
 	rest, ok := strings.CutPrefix(key, KeyPrefix)
 	if !ok {
 		return "", "", fmt.Errorf("artifact key %q is not under %s", key, KeyPrefix)
+	}
+	for _, seg := range strings.Split(rest, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return "", "", fmt.Errorf("artifact key %q has an empty, \".\" or \"..\" segment; keys are taken literally", key)
+		}
+	}
+	if strings.ContainsAny(key, "\\\x00") {
+		return "", "", fmt.Errorf("artifact key %q holds a backslash or a NUL; keys are taken literally", key)
 	}
 	function, file, ok := strings.Cut(rest, "/")
 	if !ok || function == "" {

@@ -146,6 +146,13 @@ func TestSplitKey(t *testing.T) {
 		{"releases//42.zip", "", "", false},
 		{"releases/orders.zip", "", "", false},
 		{"uploads/orders/42.zip", "", "", false},
+		{"releases/orders/../pay/x.zip", "", "", false},
+		{"releases/orders/./x.zip", "", "", false},
+		{"releases/../orders/x.zip", "", "", false},
+		{"releases/orders//x.zip", "", "", false},
+		{"releases/orders/..zip", "", "", false},
+		{`releases/orders/..\pay\x.zip`, "", "", false},
+		{"releases/orders/x..y.zip", "orders", "x..y", true},
 	}
 	for _, tt := range tests {
 		fn, build, err := SplitKey(tt.key)
@@ -363,5 +370,140 @@ func TestErrorAlarmLimits(t *testing.T) {
 				t.Errorf("problems %q, want one mentioning %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestDuplicateKeys(t *testing.T) {
+	tests := []struct {
+		name, in string
+		ok       bool
+	}{
+		{"top level", `{"strategy":"AllAtOnce","strategy":"Canary10Percent5Minutes"}`, false},
+		{"nested", `{"errorAlarm":{"threshold":1,"threshold":5}}`, false},
+		{"inside a list", `{"tests":[{"name":"a","name":"b"}]}`, false},
+		{"in a payload", `{"tests":[{"name":"a","payload":{"x":1,"x":2}}]}`, false},
+		{"same key in two objects", `{"tests":[{"name":"a"},{"name":"b"}]}`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseManifest([]byte(tt.in))
+			if (err == nil) != tt.ok {
+				t.Fatalf("ParseManifest(%s) = %v, want ok=%v", tt.in, err, tt.ok)
+			}
+			if err != nil && !strings.Contains(problems(t, err)[0], "appears twice") {
+				t.Errorf("problem = %q, want it to name the repeated key", problems(t, err))
+			}
+		})
+	}
+	if _, err := ParseConsole([]byte(`{"function":"a","function":"b"}`)); err == nil {
+		t.Error("console input with a repeated key was accepted")
+	}
+}
+
+func TestAliasProblems(t *testing.T) {
+	configured := Settings{LiveAlias: "live", CandidateAlias: "green"}
+	tests := []struct {
+		name      string
+		requested Settings
+		want      int
+	}{
+		{"none", Settings{}, 0},
+		{"the configured ones", configured, 0},
+		{"another candidate", Settings{CandidateAlias: "next"}, 0},
+		{"candidate is live", Settings{CandidateAlias: "live"}, 1},
+		{"swapped", Settings{CandidateAlias: "live", LiveAlias: "prod"}, 2},
+		{"another live alias", Settings{LiveAlias: "prod"}, 1},
+		{"live is the candidate", Settings{LiveAlias: "green", CandidateAlias: "blue"}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := AliasProblems("orders", configured, tt.requested); len(got) != tt.want {
+				t.Errorf("AliasProblems = %q, want %d problem(s)", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTestBounds(t *testing.T) {
+	many := make([]Test, MaxTests+1)
+	for i := range many {
+		many[i].Name = fmt.Sprint(i)
+	}
+	alarms := make([]string, MaxAlarms+1)
+	for i := range alarms {
+		alarms[i] = fmt.Sprint("a", i)
+	}
+	tests := []struct {
+		name string
+		s    Settings
+		want string
+	}{
+		{"expect a string", Settings{Tests: []Test{{Name: "t", Expect: json.RawMessage(`"ok"`)}}}, "expect is not a JSON object"},
+		{"expect a number", Settings{Tests: []Test{{Name: "t", Expect: json.RawMessage(`200`)}}}, "expect is not a JSON object"},
+		{"expect null", Settings{Tests: []Test{{Name: "t", Expect: json.RawMessage(`null`)}}}, "expect is not a JSON object"},
+		{"too many tests", Settings{Tests: many}, "at most 20"},
+		{"long name", Settings{Tests: []Test{{Name: strings.Repeat("n", MaxTestNameLength+1)}}}, "at most 128"},
+		{"too many alarms", Settings{Alarms: alarms}, "at most 20"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tt.s.Validate()
+			if len(got) != 1 || !strings.Contains(got[0], tt.want) {
+				t.Errorf("Validate = %q, want one problem mentioning %q", got, tt.want)
+			}
+		})
+	}
+	if got := (Settings{Tests: []Test{{Name: "t", Expect: json.RawMessage(`{"statusCode":200}`)}}}).Validate(); len(got) != 0 {
+		t.Errorf("an object expect was refused: %q", got)
+	}
+}
+
+// TestDocumentBound builds the largest release the bounds let prepare
+// accept, grows it as far as a run can (every step taken, every alarm state,
+// every test failed with the longest detail, an error), and checks that it
+// stays under Step Functions' limit on state data.
+func TestDocumentBound(t *testing.T) {
+	steps := make([]strategy.Step, strategy.MaxSteps)
+	for i := range steps {
+		steps[i] = strategy.Step{Percent: float64(i+1) * 100 / float64(strategy.MaxSteps+1)}
+	}
+	tests := make([]Test, MaxTests)
+	for i := range tests {
+		tests[i] = Test{Name: fmt.Sprintf("%0*d", MaxTestNameLength, i)}
+	}
+	alarms := make([]string, MaxAlarms)
+	for i := range alarms {
+		alarms[i] = fmt.Sprintf("%0*d", MaxAlarmNameLength, i)
+	}
+	// Pad the first test's payload until the document is at its bound.
+	in := Input{Function: "orders", Artifact: Artifact{Bucket: "b", Key: "releases/orders/1.zip", VersionID: "v"}}
+	strat := strategy.Strategy{Name: strategy.Custom, Steps: steps}
+	var d *Document
+	for pad := MaxDocumentBytes; pad > 0 && d == nil; pad -= 256 {
+		tests[0].Payload = json.RawMessage(`"` + strings.Repeat("x", pad) + `"`)
+		d, _ = New(Request{Input: in, Source: SourceS3, ExecutionARN: execARN, StartedAt: started,
+			Settings: Settings{Strategy: &strat, Tests: tests, Alarms: alarms}})
+	}
+	if d == nil {
+		t.Fatal("no document fits the bound")
+	}
+	const maxDetail = 1024 // the test task quotes at most 512 bytes of a response
+	d.State.AlarmStates = map[string]string{}
+	for _, a := range d.WatchedAlarms() {
+		d.State.AlarmStates[a] = "INSUFFICIENT_DATA"
+	}
+	for range d.Schedule {
+		d.State.StepsTaken = append(d.State.StepsTaken, StepTaken{Percent: 99.99999, At: started})
+	}
+	for _, tc := range d.Tests {
+		d.State.Tests = append(d.State.Tests, failure.TestResult{Name: tc.Name, Detail: strings.Repeat("d", maxDetail)})
+	}
+	d.Error = &TaskError{Error: failure.NameTestFailed, Cause: strings.Repeat("c", MaxTests*(MaxTestNameLength+maxDetail))}
+	b, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) > MaxStateBytes/2 {
+		t.Errorf("the largest grown document is %d bytes; keep it under half of Step Functions' %d", len(b), MaxStateBytes)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -28,6 +29,33 @@ var DefaultErrorAlarm = ErrorAlarm{Threshold: 1, PeriodSeconds: 60, EvaluationPe
 // limit, which a zip never undercuts).
 const MaxArtifactBytes = 250 << 20
 
+// Bounds on a release. The document flows whole through every state of the
+// workflow, and Step Functions fails an execution whose state data passes
+// 256 KiB with States.DataLimitExceeded, which no Catch catches: the release
+// would stop with traffic split and the lock held. So every list and every
+// number of a release is bounded here, at prepare, where a refusal is still
+// a clean failure with a notification, and what a release adds as it runs
+// (steps taken, alarm states, test results) is bounded by these counts.
+// TestDocumentBound builds the largest document these bounds allow, grown
+// to its end, and checks that it stays under MaxStateBytes.
+const (
+	// MaxDocumentBytes bounds the prepared document (as JSON).
+	MaxDocumentBytes = 64 << 10
+	// MaxStateBytes is Step Functions' limit on an execution's state data.
+	MaxStateBytes = 256 << 10
+	// MaxSteps bounds a custom strategy's steps.
+	MaxSteps = strategy.MaxSteps
+	// MaxTests bounds the test cases of a release.
+	MaxTests = 20
+	// MaxTestNameLength bounds a test case's name.
+	MaxTestNameLength = 128
+	// MaxAlarms bounds the alarms a release watches (DescribeAlarms takes
+	// at most 100 names in one call; a release watches far fewer).
+	MaxAlarms = 20
+	// MaxAlarmNameLength is CloudWatch's limit on an alarm name.
+	MaxAlarmNameLength = 255
+)
+
 var (
 	functionName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 	aliasName    = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
@@ -37,6 +65,11 @@ var (
 
 // IsFunctionName reports whether fn is a valid Lambda function name.
 func IsFunctionName(fn string) bool { return functionName.MatchString(fn) }
+
+// IsAliasName reports whether name is a valid Lambda alias name.
+func IsAliasName(name string) bool {
+	return aliasName.MatchString(name) && !digitsOnly.MatchString(name)
+}
 
 // Request is everything New needs to build a document.
 type Request struct {
@@ -86,6 +119,10 @@ func New(r Request) (*Document, error) {
 	d.Schedule = strategy.Schedule(d.Strategy)
 	d.ReleaseID = releaseID(d)
 	d.State.ReleaseAlarm = "greenlight-" + d.ReleaseID + "-errors"
+	if b, err := json.Marshal(d); err != nil || len(b) > MaxDocumentBytes {
+		return nil, &failure.ValidationError{Problems: []string{fmt.Sprintf(
+			"the release is %d bytes as JSON, at most %d are allowed: keep test payloads small (a test hook can carry large cases)", len(b), MaxDocumentBytes)}}
+	}
 	return d, nil
 }
 
@@ -184,16 +221,34 @@ func validateArtifact(v *failure.ValidationError, function string, a Artifact) {
 }
 
 func validateTests(v *failure.ValidationError, tests []Test) {
+	if len(tests) > MaxTests {
+		v.Add("tests: %d test cases, at most %d are allowed", len(tests), MaxTests)
+		return
+	}
 	seen := map[string]bool{}
 	for i, t := range tests {
 		switch {
 		case strings.TrimSpace(t.Name) == "":
 			v.Add("tests[%d] has no name", i)
+		case len(t.Name) > MaxTestNameLength:
+			v.Add("tests[%d] name is %d bytes, at most %d are allowed", i, len(t.Name), MaxTestNameLength)
 		case seen[t.Name]:
 			v.Add("tests[%d] name %q is used twice", i, t.Name)
 		}
 		seen[t.Name] = true
+		// The test task reads expect as the subset of the response object
+		// that must match; anything but an object would fail only after a
+		// version had been published.
+		if len(t.Expect) > 0 && !isJSONObject(t.Expect) {
+			v.Add("tests[%d].expect is not a JSON object: it names the keys the response must hold", i)
+		}
 	}
+}
+
+// isJSONObject reports whether raw is a JSON object ({...}).
+func isJSONObject(raw []byte) bool {
+	var m map[string]json.RawMessage
+	return json.Unmarshal(raw, &m) == nil && m != nil
 }
 
 func validateHook(v *failure.ValidationError, hook string) {
@@ -203,10 +258,14 @@ func validateHook(v *failure.ValidationError, hook string) {
 }
 
 func validateAlarms(v *failure.ValidationError, alarms []string) {
+	if len(alarms) > MaxAlarms {
+		v.Add("alarms: %d alarms, at most %d are allowed", len(alarms), MaxAlarms)
+		return
+	}
 	seen := map[string]bool{}
 	for i, a := range alarms {
 		switch {
-		case strings.TrimSpace(a) == "" || len(a) > 255:
+		case strings.TrimSpace(a) == "" || len(a) > MaxAlarmNameLength:
 			v.Add("alarms[%d] %q is not an alarm name (1-255 characters)", i, a)
 		case seen[a]:
 			v.Add("alarms[%d] %q is listed twice", i, a)
@@ -268,3 +327,32 @@ func NormalizeSHA256(s string) (string, error) {
 	}
 	return "", fmt.Errorf("%q is not a SHA-256 in hex or base64", s)
 }
+
+// BuiltinAliases are the alias names a release uses when the configuration
+// names none.
+var BuiltinAliases = Settings{LiveAlias: DefaultLiveAlias, CandidateAlias: DefaultCandidateAlias}
+
+// AliasProblems checks the aliases a release asks for (the console input over
+// the manifest) against the function's configured ones (the configuration
+// over BuiltinAliases). Which alias is live is the configuration's decision:
+// an input that names another live alias would point callers' alias at an
+// untested build, or move callers to an alias nobody invokes. And the
+// candidate never serves traffic, so it may not be the live alias. A
+// candidate other than the configured one is checked against the function's
+// aliases by the caller (see ManagedAliasDescription).
+func AliasProblems(function string, configured, requested Settings) []string {
+	var v failure.ValidationError
+	if requested.LiveAlias != "" && requested.LiveAlias != configured.LiveAlias {
+		v.Add("liveAlias %q: the live alias of %s is %q; only the configuration (functions.%s.liveAlias) may change which alias callers use",
+			requested.LiveAlias, function, configured.LiveAlias, function)
+	}
+	if requested.CandidateAlias != "" && requested.CandidateAlias == configured.LiveAlias {
+		v.Add("candidateAlias %q is the live alias of %s: the candidate alias must never serve traffic", requested.CandidateAlias, function)
+	}
+	return v.Problems
+}
+
+// ManagedAliasDescription is the description of the aliases greenlight
+// creates. An existing alias without it was made by someone else, and may be
+// what some callers invoke: it is never taken as a candidate alias.
+const ManagedAliasDescription = "managed by greenlight"

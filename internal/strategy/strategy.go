@@ -25,6 +25,21 @@ const (
 	Custom = "Custom"
 )
 
+// Bounds on a custom strategy. A Standard execution, and so any Wait in it,
+// lives at most a year; a release that bakes for longer would end with its
+// traffic split and its lock held. A release is meant to be watched by
+// someone, so the bounds are far tighter than that: a day per step and a
+// week in all, the longest CloudWatch alarm window.
+const (
+	// MaxSteps bounds the steps of a custom strategy; each adds to the
+	// release document as it runs.
+	MaxSteps = 50
+	// MaxBakeSeconds bounds one step's bake.
+	MaxBakeSeconds = 24 * 60 * 60
+	// MaxTotalBakeSeconds bounds the bakes of a strategy added up.
+	MaxTotalBakeSeconds = 7 * MaxBakeSeconds
+)
+
 // Step is one traffic step: green receives Percent of the traffic, then the
 // release bakes for BakeSeconds before the alarms are checked.
 type Step struct {
@@ -112,18 +127,29 @@ func (s Strategy) Validate() []string {
 	if len(s.Steps) == 0 {
 		return []string{"strategy Custom needs at least one step"}
 	}
+	if len(s.Steps) > MaxSteps {
+		return []string{fmt.Sprintf("strategy Custom has %d steps, at most %d are allowed", len(s.Steps), MaxSteps)}
+	}
 	var problems []string
-	prev := 0.0
+	prev, total := 0.0, 0
 	for i, st := range s.Steps {
 		if st.Percent <= 0 || st.Percent > 100 {
 			problems = append(problems, fmt.Sprintf("strategy step %d: percent %v is not in (0, 100]", i, st.Percent))
 		} else if st.Percent <= prev {
 			problems = append(problems, fmt.Sprintf("strategy step %d: percent %v does not increase (previous %v)", i, st.Percent, prev))
 		}
-		if st.BakeSeconds < 0 {
+		switch {
+		case st.BakeSeconds < 0:
 			problems = append(problems, fmt.Sprintf("strategy step %d: bakeSeconds %d is negative", i, st.BakeSeconds))
+		case st.BakeSeconds > MaxBakeSeconds:
+			problems = append(problems, fmt.Sprintf("strategy step %d: bakeSeconds %d is more than %d (a day)", i, st.BakeSeconds, MaxBakeSeconds))
+		default:
+			total += st.BakeSeconds
 		}
 		prev = max(prev, st.Percent)
+	}
+	if total > MaxTotalBakeSeconds {
+		problems = append(problems, fmt.Sprintf("strategy bakes for %d s in all, more than %d (a week)", total, MaxTotalBakeSeconds))
 	}
 	return problems
 }

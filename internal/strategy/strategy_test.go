@@ -55,6 +55,13 @@ func TestValidate(t *testing.T) {
 		{"not increasing", Strategy{Name: Custom, Steps: []Step{{20, 10}, {20, 10}, {10, 10}}}, 2},
 		{"negative bake", Strategy{Name: Custom, Steps: []Step{{20, -1}}}, 1},
 		{"everything wrong", Strategy{Name: Custom, Steps: []Step{{-5, -1}, {200, -2}}}, 4},
+		{"bake of 31,700 years", Strategy{Name: Custom, Steps: []Step{{10, 1000000000000}}}, 1},
+		{"bake of a day", Strategy{Name: Custom, Steps: []Step{{10, MaxBakeSeconds}}}, 0},
+		{"bake over a day", Strategy{Name: Custom, Steps: []Step{{10, MaxBakeSeconds + 1}}}, 1},
+		{"bakes over a week", Strategy{Name: Custom, Steps: []Step{{10, MaxBakeSeconds}, {20, MaxBakeSeconds}, {30, MaxBakeSeconds},
+			{40, MaxBakeSeconds}, {50, MaxBakeSeconds}, {60, MaxBakeSeconds}, {70, MaxBakeSeconds}, {80, 1}}}, 1},
+		{"too many steps", Strategy{Name: Custom, Steps: manySteps(MaxSteps + 1)}, 1},
+		{"most steps", Strategy{Name: Custom, Steps: manySteps(MaxSteps)}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -92,4 +99,13 @@ func TestUnmarshalJSON(t *testing.T) {
 			t.Errorf("Unmarshal(%s) succeeded", bad)
 		}
 	}
+}
+
+// manySteps returns n increasing steps without bakes.
+func manySteps(n int) []Step {
+	steps := make([]Step, n)
+	for i := range steps {
+		steps[i] = Step{Percent: float64(i+1) * 100 / float64(n+1)}
+	}
+	return steps
 }

@@ -7,12 +7,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/release"
 )
 
 // Aliases is the part of the Lambda API that reads and writes aliases.
@@ -28,6 +32,33 @@ var _ Aliases = (*awslambda.Client)(nil)
 type Alias struct {
 	Version string             // primary version
 	Weights map[string]float64 // additional versions and their weights
+}
+
+// Is reports whether a sends its traffic to version with exactly weights
+// (none when weights is empty) on top.
+func (a *Alias) Is(version string, weights map[string]float64) bool {
+	if a == nil || a.Version != version || len(a.Weights) != len(weights) {
+		return false
+	}
+	for v, w := range weights {
+		if got, ok := a.Weights[v]; !ok || got != w {
+			return false
+		}
+	}
+	return true
+}
+
+// String describes where a sends traffic: "version 3", or "version 3 with
+// 0.1 on version 4".
+func (a *Alias) String() string {
+	if a == nil {
+		return "no alias"
+	}
+	s := "version " + a.Version
+	for _, v := range slices.Sorted(maps.Keys(a.Weights)) {
+		s += fmt.Sprintf(" with %v on version %s", a.Weights[v], v)
+	}
+	return s
 }
 
 // Get returns the alias, or nil when it does not exist.
@@ -67,7 +98,7 @@ func Point(ctx context.Context, c Aliases, fn, alias, version string) error {
 		FunctionName:    &fn,
 		Name:            &alias,
 		FunctionVersion: &version,
-		Description:     aws.String("managed by greenlight"),
+		Description:     aws.String(release.ManagedAliasDescription),
 	})
 	var exists *lambdatypes.ResourceConflictException
 	if errors.As(err, &exists) {
@@ -96,4 +127,27 @@ func Split(ctx context.Context, c Aliases, fn, alias, blue, green string, weight
 		return fmt.Errorf("send %v of %s:%s to version %s: %w", weight, fn, alias, green, err)
 	}
 	return nil
+}
+
+// Unchanged checks that live is still where this release left it: one of
+// expected, each a version and its weights. A release that finds it
+// elsewhere was overtaken by an outside change, and must not move traffic
+// again: it fails with a *failure.HaltedError by failure.ByOutsideChange.
+func Unchanged(ctx context.Context, c Aliases, fn, alias string, expected ...Alias) error {
+	live, err := Get(ctx, c, fn, alias)
+	if err != nil {
+		return failure.Classify("read "+alias, err)
+	}
+	for _, e := range expected {
+		if live.Is(e.Version, e.Weights) {
+			return nil
+		}
+	}
+	want := make([]string, len(expected))
+	for i := range expected {
+		want[i] = expected[i].String()
+	}
+	return &failure.HaltedError{By: failure.ByOutsideChange, Reason: fmt.Sprintf(
+		"the live alias %s:%s was changed outside greenlight: it serves %s, greenlight left it serving %s; traffic is left as it is",
+		fn, alias, live, strings.Join(want, " or "))}
 }
