@@ -168,7 +168,7 @@ func TestStateMachine(t *testing.T) {
 			t.Errorf("the definition has no state %q", state)
 		}
 	}
-	for _, want := range []string{`"Type":"Wait"`, `"SecondsPath":"$.state.bakeSeconds"`} {
+	for _, want := range []string{`"Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken"`, `"TimeoutSecondsPath":"$.state.bakeSeconds"`, `"TimeoutSecondsPath":"$.state.approvalSeconds"`, `"TimeoutSeconds":86400`} {
 		if !strings.Contains(def, want) {
 			t.Errorf("the definition has no %s", want)
 		}
@@ -443,6 +443,10 @@ func TestFunctionGrants(t *testing.T) {
 		{"guard", `^lambda:UpdateAlias .*:function:greenlight-demo:\*$`, false},
 		{"guard", `^lambda:(UpdateFunctionCode|PublishVersion) `, true},
 		{"guard", `^s3:ListBucket `, false},
+		{"guard", `^states:SendTaskSuccess .*:stateMachine:greenlight-releases$`, false},
+		{"shift", `^states:SendTaskSuccess .*:stateMachine:greenlight-releases$`, false},
+		{"verify", `^states:SendTaskSuccess `, true},
+		{"notify", `^states:`, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.function+" "+tt.want, func(t *testing.T) {

@@ -66,6 +66,7 @@ type Body struct {
 	Strategy        string               `json:"strategy,omitempty"`
 	Artifact        *release.Artifact    `json:"artifact,omitempty"`
 	StepsTaken      []release.StepTaken  `json:"stepsTaken"`
+	Approvals       []release.Approval   `json:"approvals,omitempty"`
 	AlarmStates     map[string]string    `json:"alarmStates,omitempty"`
 	Tests           []failure.TestResult `json:"tests,omitempty"`
 	Error           string               `json:"error,omitempty"`
@@ -96,6 +97,7 @@ func Compose(event Event, d *release.Document, now time.Time, errorRate *float64
 		FirstRelease: d.State.FirstRelease,
 		Strategy:     d.Strategy.Name,
 		StepsTaken:   d.State.StepsTaken,
+		Approvals:    d.State.Approvals,
 		AlarmStates:  d.State.AlarmStates,
 		Tests:        d.State.Tests,
 		ErrorRate:    errorRate,
