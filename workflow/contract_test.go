@@ -149,6 +149,9 @@ func TestDefinitionUsesTheContracts(t *testing.T) {
 		}
 	}
 	for _, e := range notice.Events() {
+		if e == notice.Aborted {
+			continue // the watchdog's, for executions that end outside the workflow's paths
+		}
 		if !eventsUsed[e] {
 			t.Errorf("no state notifies %q", e)
 		}

@@ -49,6 +49,7 @@ var accessOf = map[string]access{
 	"rollback": {locks: true, alarms: true, targets: lambdaAliases},
 	"notify":   {publish: true, metrics: true},
 	"guard":    {locks: true, alarms: true, tasks: true, targets: lambdaAliases},
+	"watchdog": {locks: true, publish: true, targets: lambdaAliases},
 }
 
 func statement(actions []string, resources ...*string) awsiam.PolicyStatement {

@@ -29,9 +29,14 @@ const (
 	Rejected       Event = "rejected"
 	Noop           Event = "noop"
 	RollbackFailed Event = "rollbackFailed"
+	// Aborted: the execution ended without finishing (stopped, timed out,
+	// or failed outside its own paths) while it held the lock; the watchdog
+	// restored the function and released the lock. The workflow never
+	// sends it.
+	Aborted Event = "aborted"
 )
 
-var events = []Event{Started, Promoted, RolledBack, Failed, Rejected, Noop, RollbackFailed}
+var events = []Event{Started, Promoted, RolledBack, Failed, Rejected, Noop, RollbackFailed, Aborted}
 
 // Events returns every event, each once.
 func Events() []Event { return slices.Clone(events) }
@@ -162,6 +167,15 @@ func subject(event Event, d *release.Document) string {
 		return fmt.Sprintf("greenlight: %s unchanged, artifact identical to version %s", fn, d.State.Blue)
 	case RollbackFailed:
 		return fmt.Sprintf("greenlight: ALERT %s rollback failed, function needs attention", fn)
+	case Aborted:
+		live := d.State.Blue
+		if d.State.Phase == release.PhasePromoted {
+			live = d.State.Green
+		}
+		if live == "" {
+			return fmt.Sprintf("greenlight: %s release aborted (%s), live unchanged", fn, errName)
+		}
+		return fmt.Sprintf("greenlight: %s release aborted (%s), live on version %s", fn, errName, live)
 	}
 	return fmt.Sprintf("greenlight: %s %s", fn, event)
 }
