@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/greenlight/greenlight/internal/decision"
 	"github.com/greenlight/greenlight/internal/failure"
 	"github.com/greenlight/greenlight/internal/notice"
 	"github.com/greenlight/greenlight/internal/release"
@@ -31,6 +32,7 @@ type aslState struct {
 	Retry      []struct{ ErrorEquals []string }
 	Catch      []struct{ ErrorEquals []string }
 	Choices    []json.RawMessage
+	Resource   string
 	Parameters map[string]any
 	Result     map[string]any
 	Error      string
@@ -68,7 +70,9 @@ func TestDefinitionUsesTheContracts(t *testing.T) {
 	known := map[string]bool{
 		errAll: true, errTaskFailed: true, errTimeout: true, failure.NameRollbackFailed: true,
 		ErrReleaseFailed: true, ErrReleaseRejected: true, ErrRolledBack: true, ErrUnexpectedVerdict: true,
+		ErrApprovalTimedOut: true,
 	}
+	waitsUsed := map[decision.Wait]bool{}
 	for _, name := range append(slices.Clone(routed), lambdaTransient...) {
 		known[name] = true
 	}
@@ -101,6 +105,14 @@ func TestDefinitionUsesTheContracts(t *testing.T) {
 				useError(name, "Result", e)
 			}
 		case "Task":
+			if s.Resource == lambdaCallback {
+				payload, _ := s.Parameters["Payload"].(map[string]any)
+				w, _ := payload["wait"].(string)
+				waitsUsed[decision.Wait(w)] = true
+				if !decision.Wait(w).Valid() {
+					t.Errorf("%s: waits for %q, which is not a decision.Wait", name, w)
+				}
+			}
 			if ev, ok := s.Parameters["event"]; ok {
 				e, _ := ev.(string)
 				eventsUsed[notice.Event(e)] = true
@@ -137,8 +149,16 @@ func TestDefinitionUsesTheContracts(t *testing.T) {
 		}
 	}
 	for _, e := range notice.Events() {
+		if e == notice.Aborted {
+			continue // the watchdog's, for executions that end outside the workflow's paths
+		}
 		if !eventsUsed[e] {
 			t.Errorf("no state notifies %q", e)
+		}
+	}
+	for _, w := range []decision.Wait{decision.Bake, decision.Approval} {
+		if !waitsUsed[w] {
+			t.Errorf("no callback task waits for %q", w)
 		}
 	}
 	for _, v := range verdicts {

@@ -36,4 +36,7 @@ const (
 	// ErrUnexpectedVerdict: verify decided neither release.NextShift nor
 	// release.NextPromote. It is not an ending: the release is rolled back.
 	ErrUnexpectedVerdict = "UnexpectedVerdict"
+	// ErrApprovalTimedOut: a step that needs approval got none within the
+	// approval timeout. It is not an ending: the release is rolled back.
+	ErrApprovalTimedOut = "ApprovalTimedOut"
 )

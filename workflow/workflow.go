@@ -22,6 +22,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/greenlight/greenlight/internal/decision"
 	"github.com/greenlight/greenlight/internal/failure"
 	"github.com/greenlight/greenlight/internal/notice"
 	"github.com/greenlight/greenlight/internal/release"
@@ -69,6 +70,11 @@ type Props struct {
 	// Rollback tunes the retries of the rollback and unlock tasks, which
 	// retry any error. Default: 1 s, rate 2, at most 30 s apart, 12 retries.
 	Rollback Backoff
+	// Timeout ends an execution that runs longer (TIMED_OUT); the watchdog
+	// then restores the invariant. It bounds a release whose bakes and
+	// approvals add up to more, and one whose deployer stopped answering.
+	// Default: DefaultTimeout.
+	Timeout awscdk.Duration
 	// Logs sends execution history to CloudWatch Logs when set.
 	Logs *sfn.LogOptions
 }
@@ -84,6 +90,15 @@ var (
 	defaultTransient = Backoff{Interval: awscdk.Duration_Seconds(jsii.Number(1)), Rate: 2, MaxDelay: awscdk.Duration_Seconds(jsii.Number(20)), MaxAttempts: 6}
 	defaultRollback  = Backoff{Interval: awscdk.Duration_Seconds(jsii.Number(1)), Rate: 2, MaxDelay: awscdk.Duration_Seconds(jsii.Number(30)), MaxAttempts: 12}
 )
+
+// lambdaCallback invokes a function with a task token and waits for the
+// token to be answered.
+const lambdaCallback = "arn:aws:states:::lambda:invoke.waitForTaskToken"
+
+// DefaultTimeout bounds one release execution: a day, well above the longest
+// preset (Linear10PercentEvery10Minutes: 90 minutes of bakes) with the lock
+// queue (about an hour) and a few approvals on top.
+var DefaultTimeout = awscdk.Duration_Hours(jsii.Number(24))
 
 // otherFailures is how often an error of no known kind (a crash, a timeout of
 // the function itself, an unclassified error) is retried before it is caught.
@@ -106,6 +121,10 @@ func New(scope constructs.Construct, id string, props *Props) *Workflow {
 		hard:      props.Rollback.or(defaultRollback),
 	}
 	definition := b.build(props.Queue.or(defaultQueue))
+	timeout := props.Timeout
+	if timeout == nil {
+		timeout = DefaultTimeout
+	}
 	sm := sfn.NewStateMachine(c, jsii.String("StateMachine"), &sfn.StateMachineProps{
 		DefinitionBody:   sfn.DefinitionBody_FromChainable(definition),
 		StateMachineName: props.StateMachineName,
@@ -113,6 +132,7 @@ func New(scope constructs.Construct, id string, props *Props) *Workflow {
 		Comment:          jsii.String("greenlight: release one Lambda function blue/green"),
 		TracingEnabled:   jsii.Bool(true),
 		Logs:             props.Logs,
+		Timeout:          timeout,
 	})
 	return &Workflow{Construct: c, StateMachine: sm}
 }
@@ -224,6 +244,49 @@ func (b builder) unlock(name string, end sfn.IChainable) sfn.IChainable {
 	return t.Next(end)
 }
 
+// await is a callback task: it invokes the shift function with the task
+// token, which records the token in the lock record and returns, and waits
+// for the token to be answered, at most the seconds at timeoutPath. The
+// answer (a decision.Decision) is kept at $.decision for the history; verify
+// reads what to do from the lock record. A timeout is the caller's to catch.
+// Only the Lambda service's transient errors and a crash are retried: a
+// timeout must never be.
+func (b builder) await(name string, wait decision.Wait, timeoutPath string) sfn.CustomState {
+	// A custom state, because the LambdaInvoke task writes its resource with
+	// the partition as a CloudFormation reference, and the definition stays
+	// one literal that the local cloud and the tests read as is.
+	t := sfn.NewCustomState(b.scope, jsii.String(name), &sfn.CustomStateProps{
+		StateJson: &map[string]any{
+			"Type":     "Task",
+			"Resource": lambdaCallback,
+			"Parameters": map[string]any{
+				"FunctionName": b.fns.Shift.FunctionArn(),
+				"Payload": map[string]any{
+					"taskToken.$":    "$$.Task.Token",
+					"wait":           string(wait),
+					"function.$":     "$.function",
+					"executionArn.$": "$.executionArn",
+					"state":          map[string]any{"step.$": "$.state.step"},
+				},
+			},
+			"TimeoutSecondsPath": timeoutPath,
+			"ResultPath":         "$.decision",
+		},
+	})
+	t.AddRetry(&sfn.RetryProps{
+		Errors:      jsii.Strings(failure.NameValidation, failure.NameHalted),
+		MaxAttempts: jsii.Number(0),
+	})
+	t.AddRetry(b.transient.retry(append([]string{failure.NameThrottled, failure.NameConflict}, lambdaTransient...)...))
+	t.AddRetry(&sfn.RetryProps{
+		Errors:      jsii.Strings(errTaskFailed),
+		Interval:    awscdk.Duration_Seconds(jsii.Number(2)),
+		BackoffRate: jsii.Number(2),
+		MaxAttempts: jsii.Number(otherFailures),
+	})
+	return t
+}
+
 func (b builder) fail(name, errorName, cause string) sfn.Fail {
 	return sfn.NewFail(b.scope, jsii.String(name), &sfn.FailProps{Error: jsii.String(errorName), Cause: jsii.String(cause)})
 }
@@ -277,12 +340,41 @@ func (b builder) build(queue Backoff) sfn.IChainable {
 	shift.AddCatch(rollbackTask, toRollback)
 	verify := b.retried(b.task(StateVerify, b.fns.Verify, nil))
 	verify.AddCatch(rollbackTask, toRollback)
-	bake := sfn.NewWait(s, jsii.String(StateBake), &sfn.WaitProps{
-		Time: sfn.WaitTime_SecondsPath(jsii.String("$.state.bakeSeconds")),
+	// The bake and the approval gate are callback tasks: each records its
+	// task token in the lock record and waits until the token is answered
+	// (a decision of the guard or an operator ends the wait at once, and
+	// verify reads it from the lock record) or the state times out. A bake
+	// that times out has run its course and goes on; an approval that times
+	// out rolls the release back.
+	approvalTimedOut := sfn.NewPass(s, jsii.String(StateApprovalTimedOut), &sfn.PassProps{
+		Result: sfn.Result_FromObject(&map[string]any{
+			"Error": ErrApprovalTimedOut,
+			"Cause": "no approval came within the approval timeout ($.state.approvalSeconds)",
+		}),
+		ResultPath: jsii.String("$.error"),
 	})
+	approvalTimedOut.Next(rollbackTask)
+	approval := b.await(StateApproval, decision.Approval, "$.state.approvalSeconds")
+	approval.AddCatch(approvalTimedOut, &sfn.CatchProps{Errors: jsii.Strings(errTimeout), ResultPath: sfn.JsonPath_DISCARD()})
+	approval.AddCatch(rollbackTask, toRollback)
+	approval.Next(verify)
+	// Two bakes, so that a release without approvals takes no more
+	// transitions than one with a plain wait: one goes on to verify when it
+	// runs out, the other to the approval gate.
+	bake := b.await(StateBake, decision.Bake, "$.state.bakeSeconds")
+	bake.AddCatch(verify, &sfn.CatchProps{Errors: jsii.Strings(errTimeout), ResultPath: sfn.JsonPath_DISCARD()})
+	bake.AddCatch(rollbackTask, toRollback)
 	bake.Next(verify)
+	bakeThenApproval := b.await(StateBakeBeforeApproval, decision.Bake, "$.state.bakeSeconds")
+	bakeThenApproval.AddCatch(approval, &sfn.CatchProps{Errors: jsii.Strings(errTimeout), ResultPath: sfn.JsonPath_DISCARD()})
+	bakeThenApproval.AddCatch(rollbackTask, toRollback)
+	bakeThenApproval.Next(verify)
+	baking := present("$.state.bakeSeconds", sfn.Condition_NumberGreaterThan(jsii.String("$.state.bakeSeconds"), jsii.Number(0)))
+	approving := present("$.state.approvalSeconds", sfn.Condition_NumberGreaterThan(jsii.String("$.state.approvalSeconds"), jsii.Number(0)))
 	shift.Next(sfn.NewChoice(s, jsii.String(StateBakeNeeded), nil).
-		When(present("$.state.bakeSeconds", sfn.Condition_NumberGreaterThan(jsii.String("$.state.bakeSeconds"), jsii.Number(0))), bake, nil).
+		When(sfn.Condition_And(baking, approving), bakeThenApproval, nil).
+		When(baking, bake, nil).
+		When(approving, approval, nil).
 		Otherwise(verify))
 	unexpected := sfn.NewPass(s, jsii.String(StateUnexpectedVerdict), &sfn.PassProps{
 		Result: sfn.Result_FromObject(&map[string]any{

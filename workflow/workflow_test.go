@@ -106,8 +106,10 @@ type state struct {
 	Retry       []retrier
 	Catch       []catcher
 	SecondsPath string
-	Parameters  map[string]any
-	Error       string
+	// TimeoutSecondsPath bounds a callback task's wait.
+	TimeoutSecondsPath string
+	Parameters         map[string]any
+	Error              string
 }
 
 type definition struct {
@@ -143,6 +145,21 @@ func (s state) next() []string {
 		out = append(out, c.Next)
 	}
 	return out
+}
+
+// callback reports whether s is a callback task (the bake, the approval).
+func (s state) callback() bool {
+	return s.Type == "Task" && s.Resource == "arn:aws:states:::lambda:invoke.waitForTaskToken"
+}
+
+// onTimeout is where a callback task goes when its wait runs out.
+func (s state) onTimeout() string {
+	for _, c := range s.Catch {
+		if slices.Contains(c.ErrorEquals, "States.Timeout") {
+			return c.Next
+		}
+	}
+	return ""
 }
 
 func (s state) terminal() bool { return s.Type == "Succeed" || s.Type == "Fail" || s.End }
@@ -225,6 +242,12 @@ func TestEveryTaskInvokesAFunctionByARN(t *testing.T) {
 			continue
 		}
 		tasks++
+		if s.callback() {
+			if fn := s.Parameters["FunctionName"]; fn != functionARN("shift") {
+				t.Errorf("%s: a callback task invokes %v, want the shift function", name, fn)
+			}
+			continue
+		}
 		if !arns[s.Resource] {
 			t.Errorf("%s: Resource %q is not the plain ARN of a greenlight function", name, s.Resource)
 		}
@@ -369,23 +392,45 @@ func TestEveryTaskAfterDeployIsCaught(t *testing.T) {
 	}
 }
 
-func TestBakesAreWaitStates(t *testing.T) {
+// TestBakesAreCallbacks: the bake and the approval gate are callback tasks
+// that a decision ends at once (they go on to verify, which reads the
+// decision from the lock record) and whose timeout is the wait: a bake that
+// runs out goes on to the approval gate, an approval that runs out rolls
+// back. A timeout is never retried.
+func TestBakesAreCallbacks(t *testing.T) {
 	d := parse(t)
-	waits := 0
+	tests := []struct {
+		state, timeoutPath, wait, onTimeout string
+	}{
+		{workflow.StateBake, "$.state.bakeSeconds", "bake", workflow.StateVerify},
+		{workflow.StateBakeBeforeApproval, "$.state.bakeSeconds", "bake", workflow.StateApproval},
+		{workflow.StateApproval, "$.state.approvalSeconds", "approval", workflow.StateApprovalTimedOut},
+	}
+	for _, tt := range tests {
+		s := d.States[tt.state]
+		if !s.callback() || s.Next != workflow.StateVerify || s.TimeoutSecondsPath != tt.timeoutPath {
+			t.Errorf("%s: %+v, want a callback task timing out after %s, then %s", tt.state, s, tt.timeoutPath, workflow.StateVerify)
+		}
+		payload, _ := s.Parameters["Payload"].(map[string]any)
+		if payload["taskToken.$"] != "$$.Task.Token" || payload["wait"] != tt.wait {
+			t.Errorf("%s: payload %v, want the task token and wait %q", tt.state, payload, tt.wait)
+		}
+		if got := s.onTimeout(); got != tt.onTimeout {
+			t.Errorf("%s: on timeout goes to %q, want %q", tt.state, got, tt.onTimeout)
+		}
+		for _, r := range s.Retry {
+			if slices.Contains(r.ErrorEquals, "States.Timeout") || slices.Contains(r.ErrorEquals, "States.ALL") {
+				t.Errorf("%s retries %v: its timeout is the end of the wait", tt.state, r.ErrorEquals)
+			}
+		}
+	}
+	if s := d.States[workflow.StateApprovalTimedOut]; s.Next != workflow.StateRollback {
+		t.Errorf("%s goes to %q, want %s", workflow.StateApprovalTimedOut, s.Next, workflow.StateRollback)
+	}
 	for name, s := range d.States {
-		if s.Type != "Wait" {
-			continue
+		if s.Type == "Wait" {
+			t.Errorf("%s is a Wait state: nothing could end it early", name)
 		}
-		waits++
-		if s.SecondsPath != "$.state.bakeSeconds" {
-			t.Errorf("%s: SecondsPath = %q, want $.state.bakeSeconds", name, s.SecondsPath)
-		}
-	}
-	if waits == 0 {
-		t.Fatal("no Wait state")
-	}
-	if s := d.States[workflow.StateBake]; s.Type != "Wait" || s.Next != workflow.StateVerify {
-		t.Errorf("%s: %+v, want a Wait followed by %s", workflow.StateBake, s, workflow.StateVerify)
 	}
 }
 
@@ -478,14 +523,24 @@ func TestTransitions(t *testing.T) {
 	tests := []struct {
 		name    string
 		choices []string // the branch taken at each Choice state, in order
-		end     string
-		max     int
+		// answered are the callback tasks whose token is answered; the others
+		// wait until they time out.
+		answered []string
+		end      string
+		max      int
 	}{
 		{
 			name:    "Canary10Percent5Minutes",
 			choices: []string{workflow.StateTest, workflow.StateShift, workflow.StateBake, workflow.StatePromote},
 			end:     workflow.StatePromoted,
 			max:     25,
+		},
+		{
+			name:     "Canary10Percent5Minutes with approval",
+			choices:  []string{workflow.StateTest, workflow.StateShift, workflow.StateBakeBeforeApproval, workflow.StatePromote},
+			answered: []string{workflow.StateApproval},
+			end:      workflow.StatePromoted,
+			max:      26,
 		},
 		{
 			name:    "first release",
@@ -521,6 +576,10 @@ func TestTransitions(t *testing.T) {
 					break
 				}
 				transitions++
+				if s.callback() && !slices.Contains(tt.answered, name) {
+					name = s.onTimeout() // the wait runs its course
+					continue
+				}
 				if s.Type != "Choice" {
 					name = s.Next
 					continue
@@ -564,6 +623,9 @@ func TestTaskInputs(t *testing.T) {
 		workflow.StateNotifyRollbackFailed: notice.RollbackFailed,
 	}
 	for name, s := range d.States {
+		if s.callback() {
+			continue // TestBakesAreCallbacks
+		}
 		if s.Resource != functionARN("notify") {
 			if s.Type == "Task" && s.Parameters != nil {
 				t.Errorf("%s: the release document must be the whole payload, got Parameters %v", name, s.Parameters)

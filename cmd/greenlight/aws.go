@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"github.com/greenlight/greenlight/internal/decision"
 	"github.com/greenlight/greenlight/internal/ledger"
 	"github.com/greenlight/greenlight/internal/stackref"
 )
@@ -24,6 +25,8 @@ type awsClients struct {
 	executions executionReader
 	functions  functionAPI
 	alarms     alarmDescriber
+	// tasks ends a release's bake or approval at once.
+	tasks decision.Responder
 	// now, when set, is the clock of the cloud the clients talk to.
 	now func() time.Time
 }
@@ -63,6 +66,7 @@ func connectAWS(ctx context.Context) (*awsClients, error) {
 		executions: sfn.NewFromConfig(cfg),
 		functions:  lambdasdk.NewFromConfig(cfg),
 		alarms:     cloudwatch.NewFromConfig(cfg),
+		tasks:      sfn.NewFromConfig(cfg),
 		now:        now,
 	}, nil
 }

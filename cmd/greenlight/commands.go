@@ -40,6 +40,7 @@ func addReleaseCommands(root *cobra.Command, a *releaseApp) {
 		newHistoryCmd(a),
 		newRollbackCmd(a),
 		newPromoteCmd(a),
+		newApproveCmd(a),
 	)
 }
 

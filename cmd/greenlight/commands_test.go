@@ -17,6 +17,8 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/greenlight/greenlight/internal/decision"
+	"github.com/greenlight/greenlight/internal/decision/decisiontest"
 	"github.com/greenlight/greenlight/internal/ledger"
 	"github.com/greenlight/greenlight/internal/release"
 )
@@ -28,14 +30,15 @@ type world struct {
 	sfn       *fakeSFN
 	functions *fakeFunctions
 	alarms    fakeAlarms
+	tasks     *decisiontest.Tasks
 }
 
 func newWorld() *world {
-	return &world{stacks: goodStack, bucket: newBucket(), sfn: &fakeSFN{}, functions: &fakeFunctions{names: []string{"orders", "billing"}}, alarms: fakeAlarms{}}
+	return &world{stacks: goodStack, bucket: newBucket(), sfn: &fakeSFN{}, functions: &fakeFunctions{names: []string{"orders", "billing"}}, alarms: fakeAlarms{}, tasks: &decisiontest.Tasks{}}
 }
 
 func (w *world) clients() *awsClients {
-	return &awsClients{stacks: w.stacks, objects: w.bucket, executions: w.sfn, functions: w.functions, alarms: w.alarms}
+	return &awsClients{stacks: w.stacks, objects: w.bucket, executions: w.sfn, functions: w.functions, alarms: w.alarms, tasks: w.tasks}
 }
 
 // doc returns the shifting fixture changed by mutate, as JSON.
@@ -528,6 +531,84 @@ func TestPromote(t *testing.T) {
 			mustContain(t, errOut, tt.want)
 			if len(w.functions.updates) != 0 {
 				t.Errorf("alias moved on a refused promote")
+			}
+		})
+	}
+}
+
+// TestDecisionsEndTheWait: rollback, promote and approve answer the task
+// token of a release waiting in its bake or approval, so that it acts now.
+func TestDecisionsEndTheWait(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		wait decision.Wait
+		want decision.Kind
+		out  string
+	}{
+		{"rollback ends the bake", []string{"rollback", "-f", "orders"}, decision.Bake, decision.Rollback, "ends as rolled back now"},
+		{"promote ends the bake", []string{"promote", "-f", "orders"}, decision.Bake, decision.Promote, "ends as promoted now"},
+		{"rollback rejects an approval", []string{"rollback", "-f", "orders"}, decision.Approval, decision.Rollback, "ends as rolled back now"},
+		{"approve", []string{"approve", "-f", "orders", "--reason", "fine"}, decision.Approval, decision.Approve, "step 2 approved by greenlight-cli"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld()
+			r := lockRecord(release.PhaseShifting)
+			r.Wait = &ledger.Wait{For: tt.wait, Token: "tok", Step: 1}
+			w.bucket.Put(t, r)
+			out, errOut, code := run(t, w.clients(), tt.args...)
+			if code != exitOK {
+				t.Fatalf("exit code %d: %s", code, errOut)
+			}
+			d, ok := w.tasks.Answer("tok")
+			if !ok || d.Decision != tt.want || !strings.HasPrefix(d.By, "greenlight-cli") {
+				t.Errorf("answer %+v (sent %v), want %s by the operator", d, ok, tt.want)
+			}
+			mustContain(t, out, tt.out)
+		})
+	}
+	t.Run("a bake that already ended is fine", func(t *testing.T) {
+		w := newWorld()
+		r := lockRecord(release.PhaseShifting)
+		r.Wait = &ledger.Wait{For: decision.Bake, Token: "tok"}
+		w.bucket.Put(t, r)
+		w.tasks.Closed = map[string]bool{"tok": true}
+		if _, errOut, code := run(t, w.clients(), "rollback", "-f", "orders"); code != exitOK {
+			t.Fatalf("exit code %d: %s", code, errOut)
+		}
+	})
+}
+
+func TestApprove(t *testing.T) {
+	baking := lockRecord(release.PhaseShifting)
+	baking.Wait = &ledger.Wait{For: decision.Bake, Token: "tok"}
+	halted := lockRecord(release.PhaseShifting)
+	halted.Wait = &ledger.Wait{For: decision.Approval, Token: "tok"}
+	halted.Halt = &ledger.Action{Reason: "alarm", By: "guard"}
+	for _, tt := range []struct {
+		name   string
+		record *ledger.Record
+		code   int
+		want   string
+	}{
+		{"no release running", nil, exitNotFound, "no release of orders is running"},
+		{"baking", &baking, exitFailed, "is not waiting for approval"},
+		{"not waiting", ptr(lockRecord(release.PhaseShifting)), exitFailed, "is not waiting for approval"},
+		{"halted", &halted, exitFailed, "is halted and rolling back"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld()
+			if tt.record != nil {
+				w.bucket.Put(t, *tt.record)
+			}
+			_, errOut, code := run(t, w.clients(), "approve", "-f", "orders")
+			if code != tt.code {
+				t.Errorf("exit code %d, want %d: %s", code, tt.code, errOut)
+			}
+			mustContain(t, errOut, tt.want)
+			if _, ok := w.tasks.Answer("tok"); ok {
+				t.Error("a refused approval answered the token")
 			}
 		})
 	}

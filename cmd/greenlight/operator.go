@@ -11,6 +11,7 @@ import (
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/spf13/cobra"
 
+	"github.com/greenlight/greenlight/internal/decision"
 	"github.com/greenlight/greenlight/internal/ledger"
 	"github.com/greenlight/greenlight/internal/release"
 )
@@ -41,11 +42,12 @@ func newRollbackCmd(a *releaseApp) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rollback --function F [--reason TEXT]",
 		Short: "Halt a running release: blue serves 100 % at once",
-		Long: `Halt the running release of a function. The live alias is set back to the
-blue version at 100 % right away (routing cleared), then a halt is written
-into the release's lock record. The release sees it at its next verify and
-takes its rollback path, so the candidate alias, the notification and the
-lock are handled as for an alarm. Running it twice is safe.`,
+		Long: `Halt the running release of a function. A halt is written into the
+release's lock record and the live alias is set back to the blue version at
+100 % right away (routing cleared). A release waiting in its bake or for an
+approval is woken at once and takes its rollback path, so the notification
+and the unlock follow within a second, as for an alarm. Rolling back a
+release that waits for approval rejects it. Running it twice is safe.`,
 		Example: `  greenlight rollback --function orders
   greenlight rollback --function orders --reason "latency regression on checkout"`,
 		Args: noArgs,
@@ -67,7 +69,7 @@ lock are handled as for an alarm. Running it twice is safe.`,
 			} else {
 				fmt.Fprintf(out, "%s: %s alias serves %s at 100%%\n", r.Function, r.LiveAlias, version(r.Blue))
 			}
-			fmt.Fprintf(out, "release %s halted (%s); it ends as rolled back at its next verify\n", r.ReleaseID, r.Halt.Reason)
+			fmt.Fprintf(out, "release %s halted (%s); it ends as rolled back now\n", r.ReleaseID, r.Halt.Reason)
 			return nil
 		},
 	}
@@ -84,9 +86,9 @@ func newPromoteCmd(a *releaseApp) *cobra.Command {
 		Short: "Skip the remaining bake: green serves 100 % now",
 		Long: `Finish the running release of a function early. The live alias is set to
 the green version at 100 % right away (routing cleared), then a promote
-request is written into the release's lock record; the release ends as
-promoted at its next verify. Only a release that passed its tests and is
-shifting traffic can be promoted.`,
+request is written into the release's lock record. A release waiting in its
+bake or for an approval is woken at once and ends as promoted. Only a
+release that passed its tests and is shifting traffic can be promoted.`,
 		Example: `  greenlight promote --function orders`,
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -101,7 +103,7 @@ shifting traffic can be promoted.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s alias serves %s at 100%%\nrelease %s ends as promoted at its next verify\n",
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s alias serves %s at 100%%\nrelease %s ends as promoted now\n",
 				r.Function, r.LiveAlias, version(r.Green), r.ReleaseID)
 			return nil
 		},
@@ -109,6 +111,73 @@ shifting traffic can be promoted.`,
 	cmd.Flags().StringVarP(&o.function, "function", "f", "", "function whose release to promote (required)")
 	stackFlag(cmd, &o.stack)
 	return cmd
+}
+
+func newApproveCmd(a *releaseApp) *cobra.Command {
+	var o operatorOptions
+	cmd := &cobra.Command{
+		Use:   "approve --function F [--reason TEXT]",
+		Short: "Let a release waiting for approval go on",
+		Long: `Approve the step a release waits on: a strategy step with "approval": true
+(or a preset with "approval": true) waits after its bake until it is
+approved, rolled back (greenlight rollback rejects it) or its approval
+timeout passes, which rolls back. The approval is written into the
+release's lock record, with who gave it, and the release goes on at once.`,
+		Example: `  greenlight approve --function orders
+  greenlight approve --function orders --reason "dashboards look fine"`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkFunction(o.function); err != nil {
+				return err
+			}
+			s, err := a.open(cmd.Context(), o.stack)
+			if err != nil {
+				return err
+			}
+			r, err := a.approve(cmd.Context(), s, o.function, ledger.Action{Reason: o.reason, By: operator()})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "release %s: step %d approved by %s; it goes on now\n", r.ReleaseID, r.Approved.Step+1, r.Approved.By)
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&o.function, "function", "f", "", "function whose release to approve (required)")
+	cmd.Flags().StringVarP(&o.reason, "reason", "r", "", "why, shown in the notification")
+	stackFlag(cmd, &o.stack)
+	return cmd
+}
+
+// approve records the approval, then wakes the release.
+func (a *releaseApp) approve(ctx context.Context, s *session, function string, act ledger.Action) (ledger.Record, error) {
+	l := s.ledger(a.now)
+	r, err := runningRecord(ctx, l, function)
+	if err != nil {
+		return r, err
+	}
+	if r.Halt != nil {
+		return r, &operatorError{Release: r.ReleaseID, Reason: "is halted and rolling back"}
+	}
+	r, err = l.Approve(ctx, function, act)
+	if errors.Is(err, ledger.ErrNotWaiting) {
+		return r, &operatorError{Release: r.ReleaseID, Reason: "is not waiting for approval"}
+	}
+	if err != nil {
+		return r, fmt.Errorf("approve the release of %s: %w", function, err)
+	}
+	return r, wake(ctx, s, r, decision.Decision{Decision: decision.Approve, Reason: act.Reason, By: act.By})
+}
+
+// wake ends the bake or approval the release waits in, so that it acts on
+// the decision just recorded now rather than when the wait runs out.
+func wake(ctx context.Context, s *session, r ledger.Record, d decision.Decision) error {
+	if r.Wait == nil || s.tasks == nil {
+		return nil
+	}
+	if err := decision.Send(ctx, s.tasks, r.Wait.Token, d); err != nil {
+		return fmt.Errorf("end the %s of release %s (the decision is recorded; the release acts on it when the %s ends): %w", r.Wait.For, r.ReleaseID, r.Wait.For, err)
+	}
+	return nil
 }
 
 // operator names who runs the command, for the lock record.
@@ -156,7 +225,7 @@ func (a *releaseApp) rollback(ctx context.Context, s *session, function string, 
 			return h, err
 		}
 	}
-	return h, nil
+	return h, wake(ctx, s, h, decision.Decision{Decision: decision.Rollback, Reason: h.Halt.Reason, By: h.Halt.By})
 }
 
 // promote sends all traffic to green, then records the promote request.
@@ -177,7 +246,11 @@ func (a *releaseApp) promote(ctx context.Context, s *session, function string, a
 	if err := pointAlias(ctx, s.functions, function, r.LiveAlias, r.Green); err != nil {
 		return r, err
 	}
-	return l.RequestPromote(ctx, function, act)
+	r, err = l.RequestPromote(ctx, function, act)
+	if err != nil {
+		return r, err
+	}
+	return r, wake(ctx, s, r, decision.Decision{Decision: decision.Promote, Reason: act.Reason, By: act.By})
 }
 
 // pointAlias sends all of an alias's traffic to one version.

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"github.com/greenlight/greenlight/internal/decision"
 	"github.com/greenlight/greenlight/internal/failure"
 	"github.com/greenlight/greenlight/internal/ledger"
 	"github.com/greenlight/greenlight/internal/release"
@@ -49,13 +50,18 @@ type Result struct {
 type Handler struct {
 	Lambda traffic.Aliases
 	Ledger guardBook
+	// Tasks answers the task token of a release waiting in its bake or
+	// approval, so that it ends at once.
+	Tasks decision.Responder
 }
 
 // Handle halts every release in progress that watches the alarm and, where
 // green already receives traffic, points the live alias back at blue with
 // routing cleared. The halt is written first, so that a shift running at the
-// same moment sees it and undoes its own step; the release's next verify
-// then takes the rollback path, which notifies and unlocks.
+// same moment sees it and undoes its own step. A release waiting in its bake
+// or approval is woken at once (its task token is answered with a rollback
+// decision): its verify sees the halt and takes the rollback path, which
+// notifies and unlocks.
 func (h *Handler) Handle(ctx context.Context, e events.CloudWatchEvent) (Result, error) {
 	var c alarmStateChange
 	if err := json.Unmarshal(e.Detail, &c); err != nil || c.AlarmName == "" {
@@ -106,11 +112,19 @@ func (h *Handler) stop(ctx context.Context, listed ledger.Record, c alarmStateCh
 		// blue under a release reported as promoted.
 		return false, false, nil
 	}
-	if r.Blue == "" || r.Weight <= 0 {
-		return true, false, nil // green serves no live traffic; a shift under way sees the halt and undoes its step
+	if r.Blue != "" && r.Weight > 0 {
+		// Otherwise green serves no live traffic; a shift under way sees the
+		// halt and undoes its step.
+		if err := traffic.Point(ctx, h.Lambda, r.Function, r.LiveAlias, r.Blue); err != nil {
+			return true, false, failure.Classify("restore blue of "+r.Function, err)
+		}
+		restored = true
 	}
-	if err := traffic.Point(ctx, h.Lambda, r.Function, r.LiveAlias, r.Blue); err != nil {
-		return true, false, failure.Classify("restore blue of "+r.Function, err)
+	if r.Wait != nil {
+		d := decision.Decision{Decision: decision.Rollback, Reason: r.Halt.Reason, By: r.Halt.By}
+		if err := decision.Send(ctx, h.Tasks, r.Wait.Token, d); err != nil {
+			return true, restored, failure.Classify("end the "+string(r.Wait.For)+" of "+r.Function, err)
+		}
 	}
-	return true, true, nil
+	return true, restored, nil
 }

@@ -13,6 +13,8 @@ import (
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/greenlight/greenlight/internal/decision"
+	"github.com/greenlight/greenlight/internal/decision/decisiontest"
 	"github.com/greenlight/greenlight/internal/failure"
 	"github.com/greenlight/greenlight/internal/ledger"
 	"github.com/greenlight/greenlight/internal/ledger/ledgertest"
@@ -207,6 +209,44 @@ func TestHandleRaces(t *testing.T) {
 			rec, held := b.Record(t, "orders")
 			if halted := held && rec.Halt != nil; halted != tt.wantHalt {
 				t.Errorf("halted = %v, want %v", halted, tt.wantHalt)
+			}
+		})
+	}
+}
+
+func TestHandleEndsTheWait(t *testing.T) {
+	tests := []struct {
+		name     string
+		wait     *ledger.Wait
+		closed   bool
+		answered bool
+	}{
+		{"baking", &ledger.Wait{For: decision.Bake, Token: "tok"}, false, true},
+		{"waiting for approval", &ledger.Wait{For: decision.Approval, Token: "tok"}, false, true},
+		{"bake already over", &ledger.Wait{For: decision.Bake, Token: "tok"}, true, false},
+		{"not waiting", nil, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := ledgertest.NewBucket()
+			r := record("orders", release.PhaseShifting, 0.1, "orders-5xx")
+			r.Wait = tt.wait
+			b.Put(t, r)
+			a := traffictest.New(map[string]traffic.Alias{"live": {Version: "3", Weights: map[string]float64{"4": 0.1}}})
+			tasks := &decisiontest.Tasks{Closed: map[string]bool{"tok": tt.closed}}
+			h := &Handler{Lambda: a, Ledger: &ledger.Ledger{S3: b, Bucket: "artifacts"}, Tasks: tasks}
+			if _, err := h.Handle(context.Background(), event(t, "ALARM")); err != nil {
+				t.Fatal(err)
+			}
+			d, ok := tasks.Answer("tok")
+			if ok != tt.answered {
+				t.Fatalf("answered = %v, want %v", ok, tt.answered)
+			}
+			if ok && (d.Decision != decision.Rollback || d.By != By || !strings.Contains(d.Reason, "orders-5xx is ALARM")) {
+				t.Errorf("decision = %+v, want a rollback by the guard naming the alarm", d)
+			}
+			if live, _ := a.Alias("live"); live.Version != "3" || len(live.Weights) != 0 {
+				t.Errorf("live = %+v, want blue at 100 %%", live)
 			}
 		})
 	}

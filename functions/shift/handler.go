@@ -10,6 +10,7 @@ import (
 
 	"github.com/greenlight/greenlight/internal/alarm"
 	"github.com/greenlight/greenlight/internal/clockenv"
+	"github.com/greenlight/greenlight/internal/decision"
 	"github.com/greenlight/greenlight/internal/failure"
 	"github.com/greenlight/greenlight/internal/ledger"
 	"github.com/greenlight/greenlight/internal/release"
@@ -35,6 +36,9 @@ type Handler struct {
 	Lambda     traffic.Aliases
 	CloudWatch cloudwatch.DescribeAlarmsAPIClient
 	Ledger     lockBook
+	// Waits and Tasks serve the bake and approval states (see Await).
+	Waits waitBook
+	Tasks decision.Responder
 	// Now defaults to clockenv.Now: the time of the cloud the function runs in.
 	Now func() time.Time
 }
@@ -76,6 +80,10 @@ func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Doc
 		return nil, failure.Classify("shift "+d.LiveAlias, err)
 	}
 	s.Phase, s.Weight, s.BakeSeconds, s.Next = release.PhaseShifting, step.Percent/100, step.BakeSeconds, ""
+	s.ApprovalSeconds = 0
+	if step.Approval && step.Percent < 100 {
+		s.ApprovalSeconds = d.Strategy.ApprovalTimeout()
+	}
 	s.StepsTaken = append(s.StepsTaken, release.StepTaken{Percent: step.Percent, At: h.now()})
 	rec, err := h.Ledger.Update(ctx, fn, d.ExecutionARN, func(r *ledger.Record) {
 		r.Phase, r.Weight, r.Step = s.Phase, s.Weight, s.Step

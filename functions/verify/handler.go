@@ -49,6 +49,9 @@ func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Doc
 		return nil, err
 	}
 	s := &d.State
+	if a := rec.Approved; a != nil && a.Step == s.Step {
+		s.Approvals = append(s.Approvals, release.Approval{Step: a.Step, By: a.By, Reason: a.Reason, At: a.At})
+	}
 	s.Step++
 	switch {
 	case rec.Promote != nil, s.Step >= len(d.Schedule), d.Schedule[s.Step].Percent >= 100:

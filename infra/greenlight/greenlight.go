@@ -2,7 +2,8 @@
 // runs on in one AWS account, ready to import into any CDK Go app. It creates
 // the artifact bucket whose uploads start releases, the release state machine
 // (package workflow) and the functions it runs, the guard function that rolls
-// back on an alarm at once, the notification topic, a dashboard, and IAM
+// back on an alarm at once, the watchdog function that restores a function
+// whose release execution ended unfinished, the notification topic, a dashboard, and IAM
 // policies that let the deployer touch only the functions it is configured for.
 package greenlight
 
@@ -54,7 +55,7 @@ const ReleasesPattern = "releases/*.zip"
 const DefaultAssets = "build/lambda"
 
 // functionNames are greenlight's functions; each is built from functions/<name>.
-var functionNames = []string{"prepare", "lock", "unlock", "deploy", "test", "shift", "verify", "promote", "rollback", "notify", "guard"}
+var functionNames = []string{"prepare", "lock", "unlock", "deploy", "test", "shift", "verify", "promote", "rollback", "notify", "guard", "watchdog"}
 
 // FunctionNames returns the names of greenlight's functions, which are also
 // the folder names of their code under the asset directory.
@@ -160,6 +161,7 @@ func New(scope constructs.Construct, id string, props *Props) *Greenlight {
 	}
 	g.Functions["prepare"].AddEnvironment(jsii.String(lambdaenv.ConfigVar), jsii.String(string(config)), nil)
 	g.Functions["notify"].AddEnvironment(jsii.String(lambdaenv.TopicARNVar), g.Topic.TopicArn(), nil)
+	g.Functions["watchdog"].AddEnvironment(jsii.String(lambdaenv.TopicARNVar), g.Topic.TopicArn(), nil)
 
 	smName := p.Name + "-releases"
 	logs := awslogs.NewLogGroup(c, jsii.String("ExecutionLogs"), &awslogs.LogGroupProps{
@@ -210,6 +212,22 @@ func New(scope constructs.Construct, id string, props *Props) *Greenlight {
 		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(g.Functions["guard"], &awseventstargets.LambdaFunctionProps{
 			RetryAttempts: jsii.Number(2),
 			MaxEventAge:   awscdk.Duration_Minutes(jsii.Number(5)),
+		})},
+	})
+
+	awsevents.NewRule(c, jsii.String("ReleaseEndedUnfinished"), &awsevents.RuleProps{
+		Description: jsii.String("Restore the function and release the lock when a release execution is stopped, times out or fails outside its own paths"),
+		EventPattern: &awsevents.EventPattern{
+			Source:     jsii.Strings("aws.states"),
+			DetailType: jsii.Strings("Step Functions Execution Status Change"),
+			Detail: &map[string]any{
+				"status":          []any{"ABORTED", "TIMED_OUT", "FAILED"},
+				"stateMachineArn": []any{g.StateMachine.StateMachineArn()},
+			},
+		},
+		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(g.Functions["watchdog"], &awseventstargets.LambdaFunctionProps{
+			RetryAttempts: jsii.Number(8),
+			MaxEventAge:   awscdk.Duration_Hours(jsii.Number(1)),
 		})},
 	})
 

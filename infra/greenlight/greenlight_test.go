@@ -97,7 +97,7 @@ func TestFunctions(t *testing.T) {
 				switch name {
 				case "prepare":
 					env[lambdaenv.ConfigVar] = assertions.Match_SerializedJson(jsonValue(t, cfg))
-				case "notify":
+				case "notify", "watchdog":
 					env[lambdaenv.TopicARNVar] = map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("Topic"))}
 				}
 				tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), &map[string]any{
@@ -127,7 +127,7 @@ func jsonValue(t *testing.T, v any) any {
 
 func TestRules(t *testing.T) {
 	tpl := synth(t, greenlight.Props{Config: demoConfig()})
-	tpl.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(2))
+	tpl.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(3))
 	tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), &map[string]any{
 		"EventPattern": map[string]any{
 			"source":      []any{"aws.s3"},
@@ -151,6 +151,19 @@ func TestRules(t *testing.T) {
 			"Arn": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("GuardFunction")), "Arn"}},
 		})},
 	})
+	tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), &map[string]any{
+		"EventPattern": map[string]any{
+			"source":      []any{"aws.states"},
+			"detail-type": []any{"Step Functions Execution Status Change"},
+			"detail": map[string]any{
+				"status":          []any{"ABORTED", "TIMED_OUT", "FAILED"},
+				"stateMachineArn": []any{map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("StateMachine"))}},
+			},
+		},
+		"Targets": []any{match(&map[string]any{
+			"Arn": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("WatchdogFunction")), "Arn"}},
+		})},
+	})
 }
 
 func TestStateMachine(t *testing.T) {
@@ -168,14 +181,14 @@ func TestStateMachine(t *testing.T) {
 			t.Errorf("the definition has no state %q", state)
 		}
 	}
-	for _, want := range []string{`"Type":"Wait"`, `"SecondsPath":"$.state.bakeSeconds"`} {
+	for _, want := range []string{`"Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken"`, `"TimeoutSecondsPath":"$.state.bakeSeconds"`, `"TimeoutSecondsPath":"$.state.approvalSeconds"`, `"TimeoutSeconds":86400`} {
 		if !strings.Contains(def, want) {
 			t.Errorf("the definition has no %s", want)
 		}
 	}
 	for _, name := range greenlight.FunctionNames() {
 		fn := strings.ToUpper(name[:1]) + name[1:] + "Function"
-		if got := strings.Contains(def, fn); got == (name == "guard") {
+		if got := strings.Contains(def, fn); got == (name == "guard" || name == "watchdog") {
 			t.Errorf("the definition invokes %s: %v", fn, got)
 		}
 	}
@@ -443,6 +456,15 @@ func TestFunctionGrants(t *testing.T) {
 		{"guard", `^lambda:UpdateAlias .*:function:greenlight-demo:\*$`, false},
 		{"guard", `^lambda:(UpdateFunctionCode|PublishVersion) `, true},
 		{"guard", `^s3:ListBucket `, false},
+		{"guard", `^states:SendTaskSuccess .*:stateMachine:greenlight-releases$`, false},
+		{"shift", `^states:SendTaskSuccess .*:stateMachine:greenlight-releases$`, false},
+		{"watchdog", `^lambda:UpdateAlias .*:function:greenlight-demo:\*$`, false},
+		{"watchdog", `^s3:DeleteObject .*/locks/\*$`, false},
+		{"watchdog", `^sns:Publish {"Ref":"GreenlightTopic`, false},
+		{"watchdog", `^lambda:(UpdateFunctionCode|PublishVersion) `, true},
+		{"watchdog", `^states:`, true},
+		{"verify", `^states:SendTaskSuccess `, true},
+		{"notify", `^states:`, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.function+" "+tt.want, func(t *testing.T) {

@@ -28,6 +28,7 @@ type access struct {
 	readReleases bool     // read artifacts and manifests under releases/
 	locks        bool     // read and write lock records under locks/
 	executions   bool     // describe executions of the release state machine (stale locks)
+	tasks        bool     // answer the task tokens of the release state machine (end a bake or approval)
 	alarms       bool     // read any alarm; create and delete greenlight's own
 	publish      bool     // publish to the topic
 	metrics      bool     // read metric data (green's error rate); GetMetricData has no resource-level permissions
@@ -42,12 +43,13 @@ var accessOf = map[string]access{
 	"unlock":   {locks: true, alarms: true},
 	"deploy":   {readReleases: true, locks: true, alarms: true, targets: lambdaDeploy},
 	"test":     {locks: true, targets: lambdaInvoke},
-	"shift":    {locks: true, alarms: true, targets: lambdaAliases},
+	"shift":    {locks: true, alarms: true, tasks: true, targets: lambdaAliases},
 	"verify":   {locks: true, alarms: true},
 	"promote":  {locks: true, alarms: true, targets: lambdaAliases},
 	"rollback": {locks: true, alarms: true, targets: lambdaAliases},
 	"notify":   {publish: true, metrics: true},
-	"guard":    {locks: true, alarms: true, targets: lambdaAliases},
+	"guard":    {locks: true, alarms: true, tasks: true, targets: lambdaAliases},
+	"watchdog": {locks: true, publish: true, targets: lambdaAliases},
 }
 
 func statement(actions []string, resources ...*string) awsiam.PolicyStatement {
@@ -126,6 +128,11 @@ func grant(stack awscdk.Stack, g *Greenlight, p Props, stateMachineName string) 
 			// By name: the state machine invokes this function, so its ARN
 			// cannot be referenced here.
 			fn.AddToRolePolicy(statement([]string{"states:DescribeExecution"}, arn(stack, "states", "execution", stateMachineName+":*")))
+		}
+		if a.tasks {
+			// As StateMachine.grantTaskResponse does, by name for the same
+			// reason as above.
+			fn.AddToRolePolicy(statement([]string{"states:SendTaskSuccess"}, arn(stack, "states", "stateMachine", stateMachineName)))
 		}
 		if a.alarms {
 			fn.AddToRolePolicy(statement([]string{"cloudwatch:DescribeAlarms"}, arn(stack, "cloudwatch", "alarm", "*")))

@@ -25,6 +25,7 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/greenlight/greenlight/internal/clockenv"
+	"github.com/greenlight/greenlight/internal/decision"
 	"github.com/greenlight/greenlight/internal/failure"
 	"github.com/greenlight/greenlight/internal/release"
 )
@@ -54,8 +55,13 @@ type Record struct {
 	Step           int           `json:"step"`
 	Halt           *Action       `json:"halt,omitempty"`
 	Promote        *Action       `json:"promote,omitempty"`
-	AcquiredAt     time.Time     `json:"acquiredAt"`
-	UpdatedAt      time.Time     `json:"updatedAt"`
+	// Wait is the callback task the release waits in, if any: answering its
+	// token ends the bake or approval at once (see package decision).
+	Wait *Wait `json:"wait,omitempty"`
+	// Approved is the approval of the step the release waits on (Step).
+	Approved   *Approval `json:"approved,omitempty"`
+	AcquiredAt time.Time `json:"acquiredAt"`
+	UpdatedAt  time.Time `json:"updatedAt"`
 }
 
 // Action is an operator's or the guard's request, with who and when.
@@ -63,6 +69,41 @@ type Action struct {
 	Reason string    `json:"reason"`
 	By     string    `json:"by"`
 	At     time.Time `json:"at"`
+}
+
+// Wait is a callback task a release waits in.
+type Wait struct {
+	For   decision.Wait `json:"for"`
+	Token string        `json:"token"`
+	Step  int           `json:"step"`
+	Since time.Time     `json:"since"`
+}
+
+// Approval is an operator's go for one step.
+type Approval struct {
+	Action
+	Step int `json:"step"`
+}
+
+// ErrNotWaiting says the release does not wait for an approval.
+var ErrNotWaiting = errors.New("release is not waiting for approval")
+
+// Waiting reports whether the release behind r waits for w.
+func (r Record) Waiting(w decision.Wait) bool { return r.Wait != nil && r.Wait.For == w }
+
+// Decided returns the decision already written into r that ends a wait for
+// w: a halt, a promote request, or (for an approval) the approval of the
+// step. ok is false when the release must go on waiting.
+func (r Record) Decided(w decision.Wait, step int) (d decision.Decision, ok bool) {
+	switch {
+	case r.Halt != nil:
+		return decision.Decision{Decision: decision.Rollback, Reason: r.Halt.Reason, By: r.Halt.By}, true
+	case r.Promote != nil:
+		return decision.Decision{Decision: decision.Promote, Reason: r.Promote.Reason, By: r.Promote.By}, true
+	case w == decision.Approval && r.Approved != nil && r.Approved.Step == step:
+		return decision.Decision{Decision: decision.Approve, Reason: r.Approved.Reason, By: r.Approved.By}, true
+	}
+	return decision.Decision{}, false
 }
 
 // Watches reports whether the release behind r depends on the alarm.
@@ -255,6 +296,31 @@ func (l *Ledger) Halt(ctx context.Context, fn string, a Action) (Record, error) 
 		if r.Halt == nil {
 			a.At = l.now()
 			r.Halt = &a
+		}
+		return nil
+	})
+}
+
+// Await records that the release of executionARN waits in a callback task,
+// and returns the record written: a decision already in it (Record.Decided)
+// was taken before the token was there to answer.
+func (l *Ledger) Await(ctx context.Context, fn, executionARN string, w Wait) (Record, error) {
+	return l.Update(ctx, fn, executionARN, func(r *Record) {
+		w.Since = l.now()
+		r.Wait = &w
+	})
+}
+
+// Approve records an operator's approval of the step fn's release waits on;
+// it returns ErrNotWaiting (wrapped) when the release waits for no approval.
+func (l *Ledger) Approve(ctx context.Context, fn string, a Action) (Record, error) {
+	return l.modify(ctx, fn, func(r *Record) error {
+		if !r.Waiting(decision.Approval) {
+			return fmt.Errorf("%s: %w", fn, ErrNotWaiting)
+		}
+		if r.Approved == nil || r.Approved.Step != r.Wait.Step {
+			a.At = l.now()
+			r.Approved = &Approval{Action: a, Step: r.Wait.Step}
 		}
 		return nil
 	})

@@ -10,6 +10,7 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/greenlight/greenlight/internal/decision"
 	"github.com/greenlight/greenlight/internal/failure"
 	"github.com/greenlight/greenlight/internal/ledger"
 	"github.com/greenlight/greenlight/internal/ledger/ledgertest"
@@ -258,4 +259,81 @@ func TestCheck(t *testing.T) {
 	b.Err = &smithy.GenericAPIError{Code: "SlowDown"}
 	_, err := newLedger(b, nil).Check(context.Background(), "orders", mine)
 	checkName(t, err, failure.NameThrottled)
+}
+
+func TestAwaitAndDecided(t *testing.T) {
+	halt := &ledger.Action{Reason: "alarm x", By: "guard"}
+	promote := &ledger.Action{Reason: "operator promote", By: "ops"}
+	tests := []struct {
+		name     string
+		existing ledger.Record
+		wait     decision.Wait
+		want     decision.Kind // "" while the release must go on waiting
+		wantErr  error
+	}{
+		{"nothing decided", ledger.Record{}, decision.Bake, "", nil},
+		{"halted before the bake", ledger.Record{Halt: halt}, decision.Bake, decision.Rollback, nil},
+		{"promoted before the bake", ledger.Record{Promote: promote}, decision.Bake, decision.Promote, nil},
+		{"halt wins over promote", ledger.Record{Halt: halt, Promote: promote}, decision.Approval, decision.Rollback, nil},
+		{"approved this step", ledger.Record{Approved: &ledger.Approval{Step: 1}}, decision.Approval, decision.Approve, nil},
+		{"approved an earlier step", ledger.Record{Approved: &ledger.Approval{Step: 0}}, decision.Approval, "", nil},
+		{"an approval does not end a bake", ledger.Record{Approved: &ledger.Approval{Step: 1}}, decision.Bake, "", nil},
+		{"lock taken", ledger.Record{ExecutionARN: theirs}, decision.Bake, "", ledger.ErrNotHeld},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := ledgertest.NewBucket()
+			tt.existing.Function = "orders"
+			if tt.existing.ExecutionARN == "" {
+				tt.existing.ExecutionARN = mine
+			}
+			b.Put(t, tt.existing)
+			r, err := newLedger(b, nil).Await(context.Background(), "orders", mine, ledger.Wait{For: tt.wait, Token: "tok", Step: 1})
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Await = %v, want %v", err, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			if !r.Waiting(tt.wait) || r.Wait.Token != "tok" || !r.Wait.Since.Equal(now) {
+				t.Errorf("wait = %+v, want %s with the token since now", r.Wait, tt.wait)
+			}
+			d, ok := r.Decided(tt.wait, 1)
+			if d.Decision != tt.want || ok != (tt.want != "") {
+				t.Errorf("Decided = %+v, %v; want %q", d, ok, tt.want)
+			}
+		})
+	}
+}
+
+func TestApprove(t *testing.T) {
+	tests := []struct {
+		name     string
+		existing ledger.Record
+		wantErr  error
+		wantBy   string
+	}{
+		{"waiting for approval", ledger.Record{Wait: &ledger.Wait{For: decision.Approval, Step: 2}}, nil, "ops"},
+		{"already approved keeps the first", ledger.Record{Wait: &ledger.Wait{For: decision.Approval, Step: 2},
+			Approved: &ledger.Approval{Action: ledger.Action{By: "first"}, Step: 2}}, nil, "first"},
+		{"baking", ledger.Record{Wait: &ledger.Wait{For: decision.Bake, Step: 2}}, ledger.ErrNotWaiting, ""},
+		{"not waiting", ledger.Record{}, ledger.ErrNotWaiting, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := ledgertest.NewBucket()
+			tt.existing.Function, tt.existing.ExecutionARN = "orders", mine
+			b.Put(t, tt.existing)
+			r, err := newLedger(b, nil).Approve(context.Background(), "orders", ledger.Action{Reason: "looks good", By: "ops"})
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Approve = %v, want %v", err, tt.wantErr)
+			}
+			if err == nil && (r.Approved == nil || r.Approved.By != tt.wantBy || r.Approved.Step != 2) {
+				t.Errorf("approved = %+v, want by %s at step 2", r.Approved, tt.wantBy)
+			}
+		})
+	}
+	if _, err := newLedger(ledgertest.NewBucket(), nil).Approve(context.Background(), "orders", ledger.Action{}); !errors.Is(err, ledger.ErrNotHeld) {
+		t.Errorf("Approve without a release = %v, want ErrNotHeld", err)
+	}
 }

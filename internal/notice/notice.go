@@ -29,9 +29,14 @@ const (
 	Rejected       Event = "rejected"
 	Noop           Event = "noop"
 	RollbackFailed Event = "rollbackFailed"
+	// Aborted: the execution ended without finishing (stopped, timed out,
+	// or failed outside its own paths) while it held the lock; the watchdog
+	// restored the function and released the lock. The workflow never
+	// sends it.
+	Aborted Event = "aborted"
 )
 
-var events = []Event{Started, Promoted, RolledBack, Failed, Rejected, Noop, RollbackFailed}
+var events = []Event{Started, Promoted, RolledBack, Failed, Rejected, Noop, RollbackFailed, Aborted}
 
 // Events returns every event, each once.
 func Events() []Event { return slices.Clone(events) }
@@ -66,6 +71,7 @@ type Body struct {
 	Strategy        string               `json:"strategy,omitempty"`
 	Artifact        *release.Artifact    `json:"artifact,omitempty"`
 	StepsTaken      []release.StepTaken  `json:"stepsTaken"`
+	Approvals       []release.Approval   `json:"approvals,omitempty"`
 	AlarmStates     map[string]string    `json:"alarmStates,omitempty"`
 	Tests           []failure.TestResult `json:"tests,omitempty"`
 	Error           string               `json:"error,omitempty"`
@@ -103,6 +109,7 @@ func Compose(event Event, d *release.Document, now time.Time, errorRate *float64
 		FirstRelease: d.State.FirstRelease,
 		Strategy:     d.Strategy.Name,
 		StepsTaken:   d.State.StepsTaken,
+		Approvals:    d.State.Approvals,
 		AlarmStates:  d.State.AlarmStates,
 		Tests:        d.State.Tests,
 		ErrorRate:    errorRate,
@@ -173,6 +180,15 @@ func subject(event Event, d *release.Document) string {
 		return fmt.Sprintf("greenlight: %s unchanged, artifact identical to version %s", fn, d.State.Blue)
 	case RollbackFailed:
 		return fmt.Sprintf("greenlight: ALERT %s rollback failed, function needs attention", fn)
+	case Aborted:
+		live := d.State.Blue
+		if d.State.Phase == release.PhasePromoted {
+			live = d.State.Green
+		}
+		if live == "" {
+			return fmt.Sprintf("greenlight: %s release aborted (%s), live unchanged", fn, errName)
+		}
+		return fmt.Sprintf("greenlight: %s release aborted (%s), live on version %s", fn, errName, live)
 	}
 	return fmt.Sprintf("greenlight: %s %s", fn, event)
 }

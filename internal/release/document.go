@@ -100,20 +100,32 @@ type ErrorAlarm struct {
 // State is what the tasks learn and decide as the release runs. Every field
 // the workflow's Choice and Wait states read is always present in the JSON.
 type State struct {
-	Phase        Phase                `json:"phase"`
-	Blue         string               `json:"blue"`
-	Green        string               `json:"green"`
-	FirstRelease bool                 `json:"firstRelease"`
-	Noop         bool                 `json:"noop"`
-	Step         int                  `json:"step"`
-	Weight       float64              `json:"weight"`
-	BakeSeconds  int                  `json:"bakeSeconds"`
-	Next         string               `json:"next"`
-	ReleaseAlarm string               `json:"releaseAlarm"`
-	StepsTaken   []StepTaken          `json:"stepsTaken,omitempty"`
-	AlarmStates  map[string]string    `json:"alarmStates,omitempty"`
-	Tests        []failure.TestResult `json:"tests,omitempty"`
-	Stopped      string               `json:"stopped,omitempty"`
+	Phase        Phase   `json:"phase"`
+	Blue         string  `json:"blue"`
+	Green        string  `json:"green"`
+	FirstRelease bool    `json:"firstRelease"`
+	Noop         bool    `json:"noop"`
+	Step         int     `json:"step"`
+	Weight       float64 `json:"weight"`
+	BakeSeconds  int     `json:"bakeSeconds"`
+	// ApprovalSeconds is the approval timeout of the current step, 0 when
+	// the step needs no approval.
+	ApprovalSeconds int                  `json:"approvalSeconds"`
+	Next            string               `json:"next"`
+	ReleaseAlarm    string               `json:"releaseAlarm"`
+	StepsTaken      []StepTaken          `json:"stepsTaken,omitempty"`
+	AlarmStates     map[string]string    `json:"alarmStates,omitempty"`
+	Tests           []failure.TestResult `json:"tests,omitempty"`
+	Approvals       []Approval           `json:"approvals,omitempty"`
+	Stopped         string               `json:"stopped,omitempty"`
+}
+
+// Approval records who let a step that needed approval go on.
+type Approval struct {
+	Step   int       `json:"step"`
+	By     string    `json:"by"`
+	Reason string    `json:"reason,omitempty"`
+	At     time.Time `json:"at"`
 }
 
 // StepTaken records a traffic step applied to the live alias.

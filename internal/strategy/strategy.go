@@ -41,20 +41,44 @@ const (
 )
 
 // Step is one traffic step: green receives Percent of the traffic, then the
-// release bakes for BakeSeconds before the alarms are checked.
+// release bakes for BakeSeconds before the alarms are checked. A step with
+// Approval then waits for an operator's go (greenlight approve) before the
+// next step, at most the strategy's approval timeout.
 type Step struct {
 	Percent     float64 `json:"percent"`
 	BakeSeconds int     `json:"bakeSeconds"`
+	Approval    bool    `json:"approval,omitempty"`
 }
+
+// DefaultApprovalTimeoutSeconds is how long a step waits for approval when
+// the strategy does not say: an hour. No approval in time rolls back.
+const DefaultApprovalTimeoutSeconds = 3600
+
+// MaxApprovalTimeoutSeconds bounds the approval timeout: a week.
+const MaxApprovalTimeoutSeconds = 7 * 24 * 3600
 
 // Strategy is a preset name, or Custom with its steps.
 //
 // In JSON it is {"name": "Canary10Percent5Minutes"} or
 // {"name": "Custom", "steps": [...]}; inputs may also give the bare name as a
 // string, or {"steps": [...]} alone.
+//
+// Approval asks for approval after every partial step of a preset (custom
+// steps say it per step); ApprovalTimeoutSeconds is how long each approval
+// may take (default DefaultApprovalTimeoutSeconds).
 type Strategy struct {
-	Name  string `json:"name"`
-	Steps []Step `json:"steps,omitempty"`
+	Name                   string `json:"name"`
+	Steps                  []Step `json:"steps,omitempty"`
+	Approval               bool   `json:"approval,omitempty"`
+	ApprovalTimeoutSeconds int    `json:"approvalTimeoutSeconds,omitempty"`
+}
+
+// ApprovalTimeout is the approval timeout in seconds, the default applied.
+func (s Strategy) ApprovalTimeout() int {
+	if s.ApprovalTimeoutSeconds > 0 {
+		return s.ApprovalTimeoutSeconds
+	}
+	return DefaultApprovalTimeoutSeconds
 }
 
 // presets maps each preset to its steps before the final 100 %.
@@ -115,6 +139,14 @@ func (s *Strategy) UnmarshalJSON(data []byte) error {
 
 // Validate lists every problem with s; none means Schedule can be used.
 func (s Strategy) Validate() []string {
+	var problems []string
+	if t := s.ApprovalTimeoutSeconds; t < 0 || t > MaxApprovalTimeoutSeconds {
+		problems = append(problems, fmt.Sprintf("strategy approvalTimeoutSeconds %d is not in [0, %d]", t, MaxApprovalTimeoutSeconds))
+	}
+	return append(problems, s.validateSteps()...)
+}
+
+func (s Strategy) validateSteps() []string {
 	if s.Name != Custom {
 		if _, ok := presets[s.Name]; !ok {
 			return []string{fmt.Sprintf("strategy %q is not one of %v or Custom", s.Name, Names())}
@@ -146,6 +178,9 @@ func (s Strategy) Validate() []string {
 		default:
 			total += st.BakeSeconds
 		}
+		if st.Approval && st.Percent >= 100 {
+			problems = append(problems, fmt.Sprintf("strategy step %d: a step of 100 %% cannot need approval (ask for it on the step before)", i))
+		}
 		prev = max(prev, st.Percent)
 	}
 	if total > MaxTotalBakeSeconds {
@@ -155,7 +190,7 @@ func (s Strategy) Validate() []string {
 }
 
 // Schedule returns the traffic steps of a valid strategy; the last step is
-// always 100 % with no bake. It returns nil for an invalid strategy.
+// always 100 % with no bake and no approval. It returns nil for an invalid strategy.
 func Schedule(s Strategy) []Step {
 	if len(s.Validate()) > 0 {
 		return nil
@@ -165,6 +200,11 @@ func Schedule(s Strategy) []Step {
 		steps = s.Steps
 	}
 	out := slices.Clone(steps)
+	if s.Approval {
+		for i := range out {
+			out[i].Approval = out[i].Percent < 100
+		}
+	}
 	if n := len(out); n > 0 && out[n-1].Percent == 100 {
 		out[n-1].BakeSeconds = 0
 		return out

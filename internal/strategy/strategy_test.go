@@ -12,14 +12,14 @@ func TestSchedule(t *testing.T) {
 		in   Strategy
 		want []Step
 	}{
-		{"all at once", Strategy{Name: AllAtOnce}, []Step{{100, 0}}},
-		{"canary 5", Strategy{Name: Canary10Percent5Minutes}, []Step{{10, 300}, {100, 0}}},
-		{"canary 30", Strategy{Name: Canary10Percent30Minutes}, []Step{{10, 1800}, {100, 0}}},
+		{"all at once", Strategy{Name: AllAtOnce}, []Step{{Percent: 100, BakeSeconds: 0}}},
+		{"canary 5", Strategy{Name: Canary10Percent5Minutes}, []Step{{Percent: 10, BakeSeconds: 300}, {Percent: 100, BakeSeconds: 0}}},
+		{"canary 30", Strategy{Name: Canary10Percent30Minutes}, []Step{{Percent: 10, BakeSeconds: 1800}, {Percent: 100, BakeSeconds: 0}}},
 		{"linear 2", Strategy{Name: Linear10PercentEvery2Minutes}, []Step{
-			{10, 120}, {20, 120}, {30, 120}, {40, 120}, {50, 120}, {60, 120}, {70, 120}, {80, 120}, {90, 120}, {100, 0}}},
-		{"custom", Strategy{Name: Custom, Steps: []Step{{5, 60}, {25, 120}}}, []Step{{5, 60}, {25, 120}, {100, 0}}},
-		{"custom ending at 100", Strategy{Name: Custom, Steps: []Step{{50, 60}, {100, 30}}}, []Step{{50, 60}, {100, 0}}},
-		{"custom fractional", Strategy{Name: Custom, Steps: []Step{{0.5, 0}}}, []Step{{0.5, 0}, {100, 0}}},
+			{Percent: 10, BakeSeconds: 120}, {Percent: 20, BakeSeconds: 120}, {Percent: 30, BakeSeconds: 120}, {Percent: 40, BakeSeconds: 120}, {Percent: 50, BakeSeconds: 120}, {Percent: 60, BakeSeconds: 120}, {Percent: 70, BakeSeconds: 120}, {Percent: 80, BakeSeconds: 120}, {Percent: 90, BakeSeconds: 120}, {Percent: 100, BakeSeconds: 0}}},
+		{"custom", Strategy{Name: Custom, Steps: []Step{{Percent: 5, BakeSeconds: 60}, {Percent: 25, BakeSeconds: 120}}}, []Step{{Percent: 5, BakeSeconds: 60}, {Percent: 25, BakeSeconds: 120}, {Percent: 100, BakeSeconds: 0}}},
+		{"custom ending at 100", Strategy{Name: Custom, Steps: []Step{{Percent: 50, BakeSeconds: 60}, {Percent: 100, BakeSeconds: 30}}}, []Step{{Percent: 50, BakeSeconds: 60}, {Percent: 100, BakeSeconds: 0}}},
+		{"custom fractional", Strategy{Name: Custom, Steps: []Step{{Percent: 0.5, BakeSeconds: 0}}}, []Step{{Percent: 0.5, BakeSeconds: 0}, {Percent: 100, BakeSeconds: 0}}},
 		{"invalid", Strategy{Name: "Fast"}, nil},
 	}
 	for _, tt := range tests {
@@ -32,7 +32,7 @@ func TestSchedule(t *testing.T) {
 }
 
 func TestScheduleDoesNotAliasSteps(t *testing.T) {
-	s := Strategy{Name: Custom, Steps: []Step{{50, 60}, {100, 30}}}
+	s := Strategy{Name: Custom, Steps: []Step{{Percent: 50, BakeSeconds: 60}, {Percent: 100, BakeSeconds: 30}}}
 	Schedule(s)
 	if s.Steps[1].BakeSeconds != 30 {
 		t.Fatal("Schedule modified the strategy's steps")
@@ -48,18 +48,18 @@ func TestValidate(t *testing.T) {
 		{"preset", Strategy{Name: Linear10PercentEvery10Minutes}, 0},
 		{"unknown", Strategy{Name: "Canary50Percent"}, 1},
 		{"empty name", Strategy{}, 1},
-		{"preset with steps", Strategy{Name: AllAtOnce, Steps: []Step{{10, 1}}}, 1},
+		{"preset with steps", Strategy{Name: AllAtOnce, Steps: []Step{{Percent: 10, BakeSeconds: 1}}}, 1},
 		{"custom without steps", Strategy{Name: Custom}, 1},
-		{"zero percent", Strategy{Name: Custom, Steps: []Step{{0, 10}}}, 1},
-		{"over 100", Strategy{Name: Custom, Steps: []Step{{101, 10}}}, 1},
-		{"not increasing", Strategy{Name: Custom, Steps: []Step{{20, 10}, {20, 10}, {10, 10}}}, 2},
-		{"negative bake", Strategy{Name: Custom, Steps: []Step{{20, -1}}}, 1},
-		{"everything wrong", Strategy{Name: Custom, Steps: []Step{{-5, -1}, {200, -2}}}, 4},
-		{"bake of 31,700 years", Strategy{Name: Custom, Steps: []Step{{10, 1000000000000}}}, 1},
-		{"bake of a day", Strategy{Name: Custom, Steps: []Step{{10, MaxBakeSeconds}}}, 0},
-		{"bake over a day", Strategy{Name: Custom, Steps: []Step{{10, MaxBakeSeconds + 1}}}, 1},
-		{"bakes over a week", Strategy{Name: Custom, Steps: []Step{{10, MaxBakeSeconds}, {20, MaxBakeSeconds}, {30, MaxBakeSeconds},
-			{40, MaxBakeSeconds}, {50, MaxBakeSeconds}, {60, MaxBakeSeconds}, {70, MaxBakeSeconds}, {80, 1}}}, 1},
+		{"zero percent", Strategy{Name: Custom, Steps: []Step{{Percent: 0, BakeSeconds: 10}}}, 1},
+		{"over 100", Strategy{Name: Custom, Steps: []Step{{Percent: 101, BakeSeconds: 10}}}, 1},
+		{"not increasing", Strategy{Name: Custom, Steps: []Step{{Percent: 20, BakeSeconds: 10}, {Percent: 20, BakeSeconds: 10}, {Percent: 10, BakeSeconds: 10}}}, 2},
+		{"negative bake", Strategy{Name: Custom, Steps: []Step{{Percent: 20, BakeSeconds: -1}}}, 1},
+		{"everything wrong", Strategy{Name: Custom, Steps: []Step{{Percent: -5, BakeSeconds: -1}, {Percent: 200, BakeSeconds: -2}}}, 4},
+		{"bake of 31,700 years", Strategy{Name: Custom, Steps: []Step{{Percent: 10, BakeSeconds: 1000000000000}}}, 1},
+		{"bake of a day", Strategy{Name: Custom, Steps: []Step{{Percent: 10, BakeSeconds: MaxBakeSeconds}}}, 0},
+		{"bake over a day", Strategy{Name: Custom, Steps: []Step{{Percent: 10, BakeSeconds: MaxBakeSeconds + 1}}}, 1},
+		{"bakes over a week", Strategy{Name: Custom, Steps: []Step{{Percent: 10, BakeSeconds: MaxBakeSeconds}, {Percent: 20, BakeSeconds: MaxBakeSeconds}, {Percent: 30, BakeSeconds: MaxBakeSeconds},
+			{Percent: 40, BakeSeconds: MaxBakeSeconds}, {Percent: 50, BakeSeconds: MaxBakeSeconds}, {Percent: 60, BakeSeconds: MaxBakeSeconds}, {Percent: 70, BakeSeconds: MaxBakeSeconds}, {Percent: 80, BakeSeconds: 1}}}, 1},
 		{"too many steps", Strategy{Name: Custom, Steps: manySteps(MaxSteps + 1)}, 1},
 		{"most steps", Strategy{Name: Custom, Steps: manySteps(MaxSteps)}, 0},
 	}
@@ -79,8 +79,8 @@ func TestUnmarshalJSON(t *testing.T) {
 	}{
 		{`"AllAtOnce"`, Strategy{Name: AllAtOnce}},
 		{`{"name":"Canary10Percent5Minutes"}`, Strategy{Name: Canary10Percent5Minutes}},
-		{`{"steps":[{"percent":5,"bakeSeconds":60}]}`, Strategy{Name: Custom, Steps: []Step{{5, 60}}}},
-		{`{"name":"Custom","steps":[{"percent":5,"bakeSeconds":60}]}`, Strategy{Name: Custom, Steps: []Step{{5, 60}}}},
+		{`{"steps":[{"percent":5,"bakeSeconds":60}]}`, Strategy{Name: Custom, Steps: []Step{{Percent: 5, BakeSeconds: 60}}}},
+		{`{"name":"Custom","steps":[{"percent":5,"bakeSeconds":60}]}`, Strategy{Name: Custom, Steps: []Step{{Percent: 5, BakeSeconds: 60}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -108,4 +108,39 @@ func manySteps(n int) []Step {
 		steps[i] = Step{Percent: float64(i+1) * 100 / float64(n+1)}
 	}
 	return steps
+}
+
+func TestApproval(t *testing.T) {
+	tests := []struct {
+		name     string
+		in       string
+		problems int
+		want     []Step
+		timeout  int
+	}{
+		{"preset option", `{"name":"Canary10Percent5Minutes","approval":true}`, 0,
+			[]Step{{Percent: 10, BakeSeconds: 300, Approval: true}, {Percent: 100}}, DefaultApprovalTimeoutSeconds},
+		{"custom step", `{"steps":[{"percent":50,"bakeSeconds":300,"approval":true}],"approvalTimeoutSeconds":60}`, 0,
+			[]Step{{Percent: 50, BakeSeconds: 300, Approval: true}, {Percent: 100}}, 60},
+		{"no approval on 100 %", `{"steps":[{"percent":100,"approval":true}]}`, 1, nil, DefaultApprovalTimeoutSeconds},
+		{"negative timeout", `{"name":"AllAtOnce","approvalTimeoutSeconds":-1}`, 1, nil, DefaultApprovalTimeoutSeconds},
+		{"timeout too long", `{"name":"AllAtOnce","approvalTimeoutSeconds":604801}`, 1, nil, 604801},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s Strategy
+			if err := json.Unmarshal([]byte(tt.in), &s); err != nil {
+				t.Fatal(err)
+			}
+			if got := s.Validate(); len(got) != tt.problems {
+				t.Fatalf("Validate = %q, want %d problem(s)", got, tt.problems)
+			}
+			if got := Schedule(s); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Schedule = %+v, want %+v", got, tt.want)
+			}
+			if got := s.ApprovalTimeout(); got != tt.timeout {
+				t.Errorf("ApprovalTimeout = %d, want %d", got, tt.timeout)
+			}
+		})
+	}
 }

@@ -1,6 +1,7 @@
 // Package demo tells greenlight's release story against a deployed stack: a
 // first release, a canary that is promoted while traffic flows, a canary that
-// its alarm rolls back, and a release whose pre-traffic tests fail. The
+// its alarm rolls back, a release whose pre-traffic tests fail, and a canary
+// whose alarm ends its 30-minute bake at once. The
 // `greenlight demo` command prints the story; the end-to-end tests run the
 // same stories and assert the checks each one reports.
 package demo
@@ -53,6 +54,10 @@ type Story struct {
 	// WantGreenTraffic says whether callers of the live alias must (true) or
 	// must not (false) have reached the green version; nil: not checked.
 	WantGreenTraffic *bool
+	// WantEndWithin, when set, is how soon (real time) after a watched
+	// alarm is first seen in ALARM the execution must have ended: a decided
+	// rollback does not wait out the bake.
+	WantEndWithin time.Duration
 	// During, when set, is called with every sample of the running release,
 	// so a story can act mid-release the way an operator would; an error
 	// ends the story.
@@ -74,6 +79,7 @@ func Stories() []Story {
 		{Name: "canary, promoted", Version: "v2", Strategy: "Canary10Percent5Minutes", Traffic: true, Want: Promoted, WantGreenTraffic: &yes},
 		{Name: "canary, alarm rolls it back", Version: "v3", Strategy: "Canary10Percent5Minutes", Traffic: true, Want: RolledBack, WantReason: "ALARM", WantErrorRate: true, WantGreenTraffic: &yes},
 		{Name: "pre-traffic tests fail", Version: "v4", Strategy: "Canary10Percent5Minutes", Traffic: true, Want: RolledBack, WantReason: failure.NameTestFailed, WantGreenTraffic: &no},
+		{Name: "alarm ends a 30-minute bake at once", Version: "v3", Strategy: "Canary10Percent30Minutes", Traffic: true, Want: RolledBack, WantReason: "ALARM", WantEndWithin: time.Second},
 	}
 }
 
@@ -169,7 +175,11 @@ type Result struct {
 	Traffic      Snapshot      `json:"traffic"`      // what the traffic generator saw
 	Notification *Message      `json:"notification"` // the terminal notification, when readable
 	Elapsed      time.Duration `json:"elapsed"`
-	Checks       []Check       `json:"checks"`
+	// AlarmToEnd bounds the time from a watched alarm going to ALARM to the
+	// end of the execution: from the first sample that saw it, or from the
+	// last sample before the end when the release ended before the next.
+	AlarmToEnd time.Duration `json:"alarmToEnd,omitempty"`
+	Checks     []Check       `json:"checks"`
 }
 
 // OK reports whether every check held.
@@ -245,9 +255,13 @@ func (r *Runner) Run(ctx context.Context, story Story) (Result, error) {
 		return res, err
 	}
 	res.ExecutionARN = arn
-	desc, err := r.follow(sctx, arn, start, &tally, &res)
+	desc, alarmAt, err := r.follow(sctx, arn, start, &tally, &res)
+	ended := time.Now()
 	stopTraffic()
-	res.Elapsed = time.Since(start)
+	res.Elapsed = ended.Sub(start)
+	if !alarmAt.IsZero() {
+		res.AlarmToEnd = ended.Sub(alarmAt)
+	}
 	res.Traffic = tally.Snapshot()
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return res, err
@@ -304,6 +318,10 @@ func check(s Story, r Result, messages bool) []Check {
 	}
 	if s.WantReason != "" {
 		add("the reason names "+s.WantReason, strings.Contains(r.Error+" "+r.Cause+" "+note, s.WantReason), reason(r))
+	}
+	if s.WantEndWithin > 0 {
+		add(fmt.Sprintf("the release ended within %s of the alarm", s.WantEndWithin), r.AlarmToEnd > 0 && r.AlarmToEnd <= s.WantEndWithin,
+			fmt.Sprintf("alarm to end: %s", r.AlarmToEnd.Round(time.Millisecond)))
 	}
 	if s.WantErrorRate {
 		add("notification gives green's error rate", strings.Contains(note, `"errorRate"`), errorRate(note))

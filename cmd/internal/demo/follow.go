@@ -56,10 +56,14 @@ func (r *Runner) upload(ctx context.Context, story Story, zip []byte) (follow.Ob
 // traffic until the execution ends. It prints a timeline line whenever the
 // state, the split or an alarm changes, and a progress line every second
 // while nothing does.
-func (r *Runner) follow(ctx context.Context, arn string, start time.Time, t *Tally, res *Result) (*sfn.DescribeExecutionOutput, error) {
+// It returns the time of the first sample that saw a watched alarm in ALARM
+// or, when none did (the release ended before the next sample), of the last
+// sample that saw none: either way the alarm went off no earlier.
+func (r *Runner) follow(ctx context.Context, arn string, start time.Time, t *Tally, res *Result) (*sfn.DescribeExecutionOutput, time.Time, error) {
 	var last string
-	var printed time.Time
-	return follow.Execution(ctx, r.SFN, arn, follow.Options{Poll: r.Poll}, func(ctx context.Context, d *sfn.DescribeExecutionOutput) error {
+	var printed, alarmAt time.Time
+	var alarmSeen bool
+	d, err := follow.Execution(ctx, r.SFN, arn, follow.Options{Poll: r.Poll}, func(ctx context.Context, d *sfn.DescribeExecutionOutput) error {
 		step, err := r.currentState(ctx, arn)
 		if err != nil {
 			return err
@@ -75,6 +79,9 @@ func (r *Runner) follow(ctx context.Context, arn string, start time.Time, t *Tal
 		if err != nil {
 			return err
 		}
+		if !alarmSeen {
+			alarmAt, alarmSeen = time.Now(), strings.Contains(alarms, "ALARM")
+		}
 		if res.Story.During != nil && d.Status == sfntypes.ExecutionStatusRunning {
 			if err := res.Story.During(ctx, Progress{State: step, Green: s.extra, Weight: s.weight}); err != nil {
 				return err
@@ -87,6 +94,7 @@ func (r *Runner) follow(ctx context.Context, arn string, start time.Time, t *Tal
 		}
 		return nil
 	})
+	return d, alarmAt, err
 }
 
 func (r *Runner) currentState(ctx context.Context, arn string) (string, error) {

@@ -1,0 +1,30 @@
+// Command watchdog restores the invariant when a release execution ends
+// without finishing — stopped from the console, timed out, or failed outside
+// the workflow's own paths — while it still holds its lock: one version at
+// 100 % on the live alias, the lock released, an aborted notification. An
+// EventBridge rule on "Step Functions Execution Status Change" invokes it;
+// it is not part of the state machine.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/greenlight/greenlight/internal/lambdaenv"
+	"github.com/greenlight/greenlight/internal/ledger"
+)
+
+func main() {
+	bucket := lambdaenv.MustGet(lambdaenv.BucketVar)
+	topic := lambdaenv.MustGet(lambdaenv.TopicARNVar)
+	cfg := lambdaenv.MustLoadAWS()
+	h := &Handler{
+		Ledger:   &ledger.Ledger{S3: s3.NewFromConfig(cfg), Bucket: bucket},
+		Lambda:   awslambda.NewFromConfig(cfg),
+		SNS:      sns.NewFromConfig(cfg),
+		TopicARN: topic,
+	}
+	lambda.Start(h.Handle)
+}
