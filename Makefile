@@ -183,7 +183,8 @@ FUZZ_TARGETS = \
 	./localcloud/cloudwatch:FuzzParseExpr \
 	./localcloud/events/pattern:FuzzCompile \
 	./localcloud/lambda:FuzzParseFunctionRef \
-	./localcloud/s3:FuzzDecodeAWSChunked
+	./localcloud/s3:FuzzDecodeAWSChunked \
+	./localcloud/internal/sigv4:FuzzParseSignedBody
 FUZZTIME ?= 5s
 
 .PHONY: fuzz
