@@ -153,7 +153,7 @@ help: ## List the targets
 
 # ---- Demo, benchmarks, end-to-end ------------------------------------------------
 
-.PHONY: demo e2e cli
+.PHONY: demo e2e e2e-signed cli
 TIME_SCALE ?= 60
 
 cli: ## Build the greenlight CLI into build/greenlight
@@ -164,6 +164,9 @@ demo: synth-local cli ## The whole release story on the local cloud (promotion, 
 
 e2e: synth-local cli ## End-to-end tests on the local cloud: the Go release story and the AWS CLI script
 	$(call summarized,e2e,GREENLIGHT_BIN=$(CURDIR)/build/greenlight $(GO) test -count=1 -v -timeout 30m ./cmd/e2e/...)
+
+e2e-signed: synth-local cli ## The release story and the AWS CLI script on a local cloud that verifies signatures
+	$(call summarized,e2e-signed,GREENLIGHT_VERIFY_SIGNATURES=1 GREENLIGHT_BIN=$(CURDIR)/build/greenlight $(GO) test -count=1 -v -timeout 30m -run 'TestReleaseStory|TestAWSCLIScript' ./cmd/e2e/...)
 
 # FUZZ_TARGETS are the fuzz targets of every decoder of outside input
 # (events, console inputs, manifests, configuration, the local cloud's wire
@@ -183,7 +186,8 @@ FUZZ_TARGETS = \
 	./localcloud/cloudwatch:FuzzParseExpr \
 	./localcloud/events/pattern:FuzzCompile \
 	./localcloud/lambda:FuzzParseFunctionRef \
-	./localcloud/s3:FuzzDecodeAWSChunked
+	./localcloud/s3:FuzzDecodeAWSChunked \
+	./localcloud/internal/sigv4:FuzzParseSignedBody
 FUZZTIME ?= 5s
 
 .PHONY: fuzz

@@ -19,6 +19,15 @@ import (
 type Client struct {
 	endpoint string
 	http     *http.Client
+	token    string
+}
+
+// WithToken returns a copy of the client that sends the control token of a
+// cloud started with Options.ControlToken.
+func (c *Client) WithToken(token string) *Client {
+	cp := *c
+	cp.token = token
+	return &cp
 }
 
 // NewClient returns a client for the local cloud at endpoint (the
@@ -61,6 +70,9 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

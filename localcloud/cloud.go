@@ -5,7 +5,8 @@
 // AWS SDK and the AWS CLI work against it through AWS_ENDPOINT_URL.
 //
 // Requests are routed by the service named in their SigV4 credential scope;
-// signatures are not verified. The services reach each other through the
+// with Options.VerifySignatures their signatures are checked as AWS checks
+// them (package internal/sigv4), otherwise any signature passes. The services reach each other through the
 // interfaces of package bus, wired here. Under /_greenlight/ the server
 // offers control endpoints for tests and the CLI: fault injection, the SNS
 // inbox, the clock, stacks and health.
@@ -36,14 +37,15 @@ import (
 	"github.com/greenlight/greenlight/localcloud/cloudwatch"
 	"github.com/greenlight/greenlight/localcloud/events"
 	"github.com/greenlight/greenlight/localcloud/fault"
+	"github.com/greenlight/greenlight/localcloud/internal/sigv4"
 	"github.com/greenlight/greenlight/localcloud/lambda"
 	"github.com/greenlight/greenlight/localcloud/s3"
 	"github.com/greenlight/greenlight/localcloud/sfn"
 	"github.com/greenlight/greenlight/localcloud/sns"
 )
 
-// Credentials the local cloud hands to its functions and prints for users;
-// any credentials are accepted.
+// The default credentials the local cloud hands to its functions and prints
+// for users; without Options.VerifySignatures any credentials are accepted.
 const (
 	AccessKeyID     = "test"
 	SecretAccessKey = "test"
@@ -79,11 +81,26 @@ type Options struct {
 	// cloud supplies them; nil hands the clock to no process, and functions
 	// then read the wall clock.
 	ClockEnv func(scale float64, origin time.Time) []string
+	// AccessKeyID and SecretAccessKey are the credentials the cloud hands
+	// to its functions and its own clients (AWSConfig), and the only ones
+	// it accepts with VerifySignatures; "" is AccessKeyID or
+	// SecretAccessKey.
+	AccessKeyID     string
+	SecretAccessKey string
+	// VerifySignatures makes every request carry a valid SigV4 signature
+	// made with the credentials above for the region bus.Region; a request
+	// that does not is answered as AWS answers it (SignatureDoesNotMatch,
+	// InvalidSignatureException, AccessDenied, ...).
+	VerifySignatures bool
+	// ControlToken, when not empty, is the bearer token every control
+	// endpoint but health requires (see Client.WithToken).
+	ControlToken string
 }
 
 // Cloud is a running local cloud.
 type Cloud struct {
 	opts     Options
+	verifier *sigv4.Verifier // nil: signatures are not checked
 	clock    *clock.Scaled
 	keeper   *clockKeeper
 	faults   *fault.Injector
@@ -122,6 +139,12 @@ func New(opts Options) (*Cloud, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.AccessKeyID == "" {
+		opts.AccessKeyID = AccessKeyID
+	}
+	if opts.SecretAccessKey == "" {
+		opts.SecretAccessKey = SecretAccessKey
+	}
 	clk, err := loadClock(opts.Dir, opts.TimeScale)
 	if err != nil {
 		return nil, err
@@ -138,6 +161,9 @@ func New(opts Options) (*Cloud, error) {
 		endpoint: "http://" + ln.Addr().String(),
 		services: map[string]http.Handler{},
 	}
+	if opts.VerifySignatures {
+		c.verifier = &sigv4.Verifier{AccessKeyID: opts.AccessKeyID, SecretAccessKey: opts.SecretAccessKey, Region: bus.Region}
+	}
 	c.events.name, c.metrics.name, c.invoker.name = "events", "monitoring", "lambda"
 	c.publisher.name, c.executions.name = "sns", "states"
 	if c.keeper, err = keepClock(opts.Dir, clk); err != nil {
@@ -151,7 +177,7 @@ func New(opts Options) (*Cloud, error) {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/_greenlight/", c.control())
+	mux.Handle("/_greenlight/", c.requireToken(c.control()))
 	mux.HandleFunc("/", c.route)
 	c.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 30 * time.Second}
 	return c, nil
@@ -282,8 +308,8 @@ func (c *Cloud) FunctionEnv() []string {
 		"AWS_ENDPOINT_URL=" + c.endpoint,
 		"AWS_REGION=" + bus.Region,
 		"AWS_DEFAULT_REGION=" + bus.Region,
-		"AWS_ACCESS_KEY_ID=" + AccessKeyID,
-		"AWS_SECRET_ACCESS_KEY=" + SecretAccessKey,
+		"AWS_ACCESS_KEY_ID=" + c.opts.AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY=" + c.opts.SecretAccessKey,
 	}
 	if c.opts.ClockEnv != nil {
 		env = append(env, c.opts.ClockEnv(c.clock.Scale(), c.clock.Origin())...)
@@ -296,7 +322,7 @@ func (c *Cloud) AWSConfig() aws.Config {
 	return aws.Config{
 		Region:       bus.Region,
 		BaseEndpoint: aws.String(c.endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, ""),
+		Credentials:  credentials.NewStaticCredentialsProvider(c.opts.AccessKeyID, c.opts.SecretAccessKey, ""),
 	}
 }
 
@@ -357,9 +383,13 @@ func (c *Cloud) closeServices() error {
 
 // route hands a request to the service its signature names: the
 // Authorization header's credential scope or, for a presigned URL, the
-// X-Amz-Credential query parameter's. Unsigned requests go to S3.
+// X-Amz-Credential query parameter's. Unsigned requests go to S3, unless
+// signatures are verified: then they are refused.
 func (c *Cloud) route(w http.ResponseWriter, r *http.Request) {
 	name := signingService(r)
+	if !c.authenticate(w, r, name) {
+		return
+	}
 	if name == "" {
 		name = "s3"
 	}

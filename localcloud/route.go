@@ -8,7 +8,8 @@ import (
 // signingService returns the service named in the request's SigV4
 // credential scope (AKID/DATE/REGION/SERVICE/aws4_request), from the
 // Authorization header or, for presigned URLs, the X-Amz-Credential query
-// parameter; "" when the request is not signed. Signatures are not checked.
+// parameter; "" when the request is not signed. This only routes; Cloud.authenticate
+// checks signatures.
 func signingService(r *http.Request) string {
 	cred := ""
 	if auth := r.Header.Get("Authorization"); strings.HasPrefix(auth, "AWS4-") {

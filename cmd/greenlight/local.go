@@ -52,6 +52,10 @@ type upOptions struct {
 	template  string
 	stack     string
 	verbose   bool
+
+	verify          bool
+	accessKeyID     string
+	secretAccessKey string
 }
 
 func newLocalUpCmd() *cobra.Command {
@@ -81,6 +85,12 @@ executions again.`,
 	f.StringVar(&o.template, "template", defaultTemplate, `cloud assembly directory or template file to apply at start; "" applies none`)
 	f.StringVar(&o.stack, "stack", "", "stack of the assembly to apply (default: its only stack)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "print the services' logs (and the functions' output) to stderr")
+	f.BoolVar(&o.verify, "verify-signatures", demo.VerifyFromEnv(),
+		"refuse requests without a valid SigV4 signature made with the credentials below, and require the printed control token (env "+demo.VerifySignaturesVar+")")
+	f.StringVar(&o.accessKeyID, "access-key-id", envOr(demo.AccessKeyIDVar, localcloud.AccessKeyID),
+		"the access key ID the cloud accepts and hands its functions (env "+demo.AccessKeyIDVar+")")
+	f.StringVar(&o.secretAccessKey, "secret-access-key", os.Getenv(demo.SecretAccessKeyVar),
+		"the secret access key it accepts (env "+demo.SecretAccessKeyVar+"; default: random with --verify-signatures, else \""+localcloud.SecretAccessKey+"\")")
 	return cmd
 }
 
@@ -105,7 +115,17 @@ func runLocalUp(ctx context.Context, stdout, stderr io.Writer, o upOptions, temp
 	if o.verbose {
 		logger = slog.New(slog.NewTextHandler(stderr, nil))
 	}
-	cloud, err := demo.NewCloud(localcloud.Options{Addr: fmt.Sprintf("127.0.0.1:%d", o.port), Dir: dir, TimeScale: o.timeScale, Logger: logger})
+	opts := localcloud.Options{Addr: fmt.Sprintf("127.0.0.1:%d", o.port), Dir: dir, TimeScale: o.timeScale, Logger: logger,
+		AccessKeyID: o.accessKeyID, SecretAccessKey: o.secretAccessKey, VerifySignatures: o.verify}
+	if o.verify {
+		if opts.SecretAccessKey == "" {
+			opts.SecretAccessKey = demo.NewSecret()
+		}
+		if opts.ControlToken = os.Getenv(demo.TokenVar); opts.ControlToken == "" {
+			opts.ControlToken = demo.NewSecret()
+		}
+	}
+	cloud, err := demo.NewCloud(opts)
 	if err != nil {
 		return environmentf("start the local cloud: %w", err)
 	}
@@ -122,18 +142,30 @@ func runLocalUp(ctx context.Context, stdout, stderr io.Writer, o upOptions, temp
 	} else if !templateGiven {
 		fmt.Fprintf(stderr, "no %s/ yet: run `make synth-local`, then `greenlight local deploy`\n", defaultTemplate)
 	}
-	for _, kv := range []string{
+	cfg := cloud.AWSConfig()
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return errors.Join(err, cloud.Close())
+	}
+	exports := []string{
 		"AWS_ENDPOINT_URL=" + cloud.Endpoint(),
 		"AWS_REGION=" + bus.Region,
 		"AWS_DEFAULT_REGION=" + bus.Region, // what AWS CLI v1 reads
-		"AWS_ACCESS_KEY_ID=" + localcloud.AccessKeyID,
-		"AWS_SECRET_ACCESS_KEY=" + localcloud.SecretAccessKey,
-	} {
+		"AWS_ACCESS_KEY_ID=" + creds.AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY=" + creds.SecretAccessKey,
+	}
+	if opts.ControlToken != "" {
+		exports = append(exports, demo.TokenVar+"="+opts.ControlToken)
+	}
+	for _, kv := range exports {
 		fmt.Fprintf(stdout, "export %s\n", kv)
 	}
 	where := "in memory"
 	if dir != "" {
 		where = "state in " + dir
+	}
+	if o.verify {
+		where += ", signatures verified"
 	}
 	fmt.Fprintf(stderr, "local cloud ready at %s (%s, clock x%g); Ctrl-C stops it\n", cloud.Endpoint(), where, o.timeScale)
 	<-ctx.Done()
@@ -177,7 +209,7 @@ func localClient(endpoint string) (*localcloud.Client, error) {
 	if err != nil {
 		return nil, usagef("%w", err)
 	}
-	return c, nil
+	return c.WithToken(os.Getenv(demo.TokenVar)), nil
 }
 
 // controlError classifies an error of the control API: an unreachable cloud
@@ -194,6 +226,15 @@ func controlError(err error) error {
 	default:
 		return environmentf("%w (is `greenlight local up` running?)", err)
 	}
+}
+
+// envOr returns the environment variable name, or def when it is unset or
+// empty.
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
 }
 
 func endpointFlag(cmd *cobra.Command, p *string) {

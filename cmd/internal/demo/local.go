@@ -30,6 +30,10 @@ type LocalOptions struct {
 	TimeScale float64
 	// Logger receives the local cloud's logs; nil discards them.
 	Logger *slog.Logger
+	// VerifySignatures makes the cloud verify every request's signature,
+	// made with a random secret, and want a random control token; also
+	// on when VerifySignaturesVar says so.
+	VerifySignatures bool
 }
 
 // Local is an in-process local cloud with the greenlight stack applied.
@@ -42,7 +46,13 @@ type Local struct {
 // StartLocal starts a local cloud on a free loopback port, in memory, and
 // applies the template to it as the stack stackref.DefaultName.
 func StartLocal(ctx context.Context, opts LocalOptions) (*Local, error) {
-	cloud, err := NewCloud(localcloud.Options{Addr: "127.0.0.1:0", TimeScale: opts.TimeScale, Logger: opts.Logger})
+	cloudOpts := localcloud.Options{Addr: "127.0.0.1:0", TimeScale: opts.TimeScale, Logger: opts.Logger}
+	if opts.VerifySignatures || VerifyFromEnv() {
+		cloudOpts.VerifySignatures = true
+		cloudOpts.SecretAccessKey = NewSecret()
+		cloudOpts.ControlToken = NewSecret()
+	}
+	cloud, err := NewCloud(cloudOpts)
 	if err != nil {
 		return nil, err
 	}
@@ -55,6 +65,7 @@ func StartLocal(ctx context.Context, opts LocalOptions) (*Local, error) {
 		_ = cloud.Close()
 		return nil, err
 	}
+	l.Control = l.Control.WithToken(cloudOpts.ControlToken)
 	if _, err := cloud.Deploy(ctx, opts.Template, stackref.DefaultName, nil); err != nil {
 		_ = cloud.Close()
 		return nil, fmt.Errorf("apply %s: %w", opts.Template, err)
