@@ -118,39 +118,8 @@ func writeJavaString(b *strings.Builder, v any) {
 // prints them.
 func encodeJava(v any) string {
 	var b strings.Builder
-	writeJava(&b, v)
+	writeJSONAs(&b, v, true)
 	return b.String()
-}
-
-func writeJava(b *strings.Builder, v any) {
-	switch t := v.(type) {
-	case json.Number:
-		b.WriteString(javaNumber(t))
-	case float64:
-		b.WriteString(javaDouble(t))
-	case []any:
-		b.WriteByte('[')
-		for i, x := range t {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			writeJava(b, x)
-		}
-		b.WriteByte(']')
-	case *object:
-		b.WriteByte('{')
-		for i, k := range t.keys {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			writeJSONString(b, k)
-			b.WriteByte(':')
-			writeJava(b, t.vals[i])
-		}
-		b.WriteByte('}')
-	default:
-		b.WriteString(encodeJSON(v))
-	}
 }
 
 // javaRound rounds f half up, as Java's Math.round does: 2.5 is 3 and

@@ -76,11 +76,14 @@ func decodeValue(dec *json.Decoder) (any, error) {
 // objects keep their key order.
 func encodeJSON(v any) string {
 	var b strings.Builder
-	writeJSON(&b, v)
+	writeJSONAs(&b, v, false)
 	return b.String()
 }
 
-func writeJSON(b *strings.Builder, v any) {
+// writeJSONAs writes v as compact JSON with keys in their order. With java,
+// numbers are printed as Java prints them (States.JsonToString); otherwise
+// as they were read.
+func writeJSONAs(b *strings.Builder, v any, java bool) {
 	switch t := v.(type) {
 	case nil:
 		b.WriteString("null")
@@ -89,14 +92,29 @@ func writeJSON(b *strings.Builder, v any) {
 	case string:
 		writeJSONString(b, t)
 	case json.Number:
-		b.WriteString(string(t))
+		if java {
+			b.WriteString(javaNumber(t))
+		} else {
+			b.WriteString(string(t))
+		}
+	case float64:
+		if java {
+			b.WriteString(javaDouble(t))
+			return
+		}
+		out, err := json.Marshal(t)
+		if err != nil {
+			b.WriteString("null")
+			return
+		}
+		b.Write(out)
 	case []any:
 		b.WriteByte('[')
 		for i, x := range t {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			writeJSON(b, x)
+			writeJSONAs(b, x, java)
 		}
 		b.WriteByte(']')
 	case *object:
@@ -107,11 +125,11 @@ func writeJSON(b *strings.Builder, v any) {
 			}
 			writeJSONString(b, k)
 			b.WriteByte(':')
-			writeJSON(b, t.vals[i])
+			writeJSONAs(b, t.vals[i], java)
 		}
 		b.WriteByte('}')
 	default:
-		// float64 and anything else the engine builds by hand.
+		// Anything else the engine builds by hand.
 		out, err := json.Marshal(v)
 		if err != nil {
 			b.WriteString("null")
