@@ -52,14 +52,7 @@ release that waits for approval rejects it. Running it twice is safe.`,
   greenlight rollback --function orders --reason "latency regression on checkout"`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFunction(o.function); err != nil {
-				return err
-			}
-			s, err := a.open(cmd.Context(), o.stack)
-			if err != nil {
-				return err
-			}
-			r, err := a.rollback(cmd.Context(), s, o.function, ledger.Action{Reason: o.reason, By: operator()})
+			r, err := a.operate(cmd, o, a.rollback, o.reason)
 			if err != nil {
 				return err
 			}
@@ -92,14 +85,7 @@ release that passed its tests and is shifting traffic can be promoted.`,
 		Example: `  greenlight promote --function orders`,
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFunction(o.function); err != nil {
-				return err
-			}
-			s, err := a.open(cmd.Context(), o.stack)
-			if err != nil {
-				return err
-			}
-			r, err := a.promote(cmd.Context(), s, o.function, ledger.Action{Reason: "operator promote", By: operator()})
+			r, err := a.operate(cmd, o, a.promote, "operator promote")
 			if err != nil {
 				return err
 			}
@@ -127,14 +113,7 @@ release's lock record, with who gave it, and the release goes on at once.`,
   greenlight approve --function orders --reason "dashboards look fine"`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFunction(o.function); err != nil {
-				return err
-			}
-			s, err := a.open(cmd.Context(), o.stack)
-			if err != nil {
-				return err
-			}
-			r, err := a.approve(cmd.Context(), s, o.function, ledger.Action{Reason: o.reason, By: operator()})
+			r, err := a.operate(cmd, o, a.approve, o.reason)
 			if err != nil {
 				return err
 			}
@@ -149,6 +128,20 @@ release's lock record, with who gave it, and the release goes on at once.`,
 }
 
 // approve records the approval, then wakes the release.
+// operate checks the --function flag, opens the stack and applies act to the
+// function's running release in the operator's name.
+func (a *releaseApp) operate(cmd *cobra.Command, o operatorOptions,
+	act func(context.Context, *session, string, ledger.Action) (ledger.Record, error), reason string) (ledger.Record, error) {
+	if err := checkFunction(o.function); err != nil {
+		return ledger.Record{}, err
+	}
+	s, err := a.open(cmd.Context(), o.stack)
+	if err != nil {
+		return ledger.Record{}, err
+	}
+	return act(cmd.Context(), s, o.function, ledger.Action{Reason: reason, By: operator()})
+}
+
 func (a *releaseApp) approve(ctx context.Context, s *session, function string, act ledger.Action) (ledger.Record, error) {
 	l := s.ledger(a.now)
 	r, err := runningRecord(ctx, l, function)
