@@ -469,6 +469,7 @@ func TestRollback(t *testing.T) {
 	}{
 		{"no release running", nil, nil, exitNotFound, "no release of orders is running", false},
 		{"already promoted", ptr(lockRecord(release.PhasePromoted)), nil, exitFailed, "is already promoted", false},
+		{"promoted by an operator", ptr(promoteRequested()), nil, exitFailed, "was not rolled back: the release of orders is already being promoted by greenlight-cli:ops", false},
 		{"alias update fails", ptr(lockRecord(release.PhaseShifting)), &smithy.GenericAPIError{Code: "ResourceNotFoundException", Message: "alias live"}, exitFailed, "point orders:live at version 3", true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -515,7 +516,7 @@ func TestPromote(t *testing.T) {
 		want   string
 	}{
 		{"no release running", nil, exitNotFound, "no release of orders is running"},
-		{"halted", &halted, exitFailed, "is halted and rolling back"},
+		{"halted", &halted, exitFailed, "was not promoted: the release of orders is already halted (rolling back) by guard"},
 		{"first release", &first, exitFailed, "is a first release"},
 		{"not tested yet", ptr(lockRecord(release.PhaseDeployed)), exitFailed, "has not passed its tests yet (phase deployed)"},
 	} {
@@ -533,6 +534,49 @@ func TestPromote(t *testing.T) {
 				t.Errorf("alias moved on a refused promote")
 			}
 		})
+	}
+}
+
+func promoteRequested() ledger.Record {
+	r := lockRecord(release.PhaseShifting)
+	r.Promote = &ledger.Action{Reason: "operator promote", By: "greenlight-cli:ops", At: t0}
+	return r
+}
+
+// TestPromoteAndRollbackAtOnce: of a promote and a rollback issued at the
+// same moment exactly one wins; the other fails naming the winner, and only
+// the winner moves the live alias.
+func TestPromoteAndRollbackAtOnce(t *testing.T) {
+	for i := range 50 {
+		w := newWorld()
+		w.bucket.Put(t, lockRecord(release.PhaseShifting))
+		type result struct {
+			cmd, stdout, stderr string
+			code                int
+		}
+		results := make(chan result, 2)
+		for _, cmd := range []string{"promote", "rollback"} {
+			go func() {
+				out, errOut, code := run(t, w.clients(), cmd, "-f", "orders")
+				results <- result{cmd, out, errOut, code}
+			}()
+		}
+		a, b := <-results, <-results
+		won, lost := a, b
+		if b.code == exitOK {
+			won, lost = b, a
+		}
+		if won.code != exitOK || lost.code != exitFailed {
+			t.Fatalf("run %d: %s exit %d (%s), %s exit %d (%s): want one success and one failure",
+				i, a.cmd, a.code, a.stderr, b.cmd, b.code, b.stderr)
+		}
+		mustContain(t, lost.stderr, "was not "+map[string]string{"promote": "promoted", "rollback": "rolled back"}[lost.cmd]+": ")
+		wantVersion := map[string]string{"promote": "4", "rollback": "3"}[won.cmd]
+		assertPointed(t, w.functions, "live", wantVersion)
+		r, _ := w.bucket.Record(t, "orders")
+		if (r.Halt != nil) == (r.Promote != nil) {
+			t.Fatalf("run %d: record carries halt %v and promote %v, want exactly the winner's", i, r.Halt, r.Promote)
+		}
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -234,6 +235,7 @@ func (b *versionedBucket) object(t *testing.T, key string) string {
 
 // fakeFunctions knows some functions and records UpdateAlias calls.
 type fakeFunctions struct {
+	mu      sync.Mutex
 	names   []string
 	updates []*lambdasdk.UpdateAliasInput
 	err     error
@@ -247,6 +249,8 @@ func (f *fakeFunctions) GetFunction(_ context.Context, in *lambdasdk.GetFunction
 }
 
 func (f *fakeFunctions) UpdateAlias(_ context.Context, in *lambdasdk.UpdateAliasInput, _ ...func(*lambdasdk.Options)) (*lambdasdk.UpdateAliasOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if f.err != nil {
 		return nil, f.err
 	}

@@ -47,7 +47,9 @@ release's lock record and the live alias is set back to the blue version at
 100 % right away (routing cleared). A release waiting in its bake or for an
 approval is woken at once and takes its rollback path, so the notification
 and the unlock follow within a second, as for an alarm. Rolling back a
-release that waits for approval rejects it. Running it twice is safe.`,
+release that waits for approval rejects it. Running it twice is safe. A
+release an operator has promoted cannot be rolled back: the command fails,
+naming the promote that won.`,
 		Example: `  greenlight rollback --function orders
   greenlight rollback --function orders --reason "latency regression on checkout"`,
 		Args: noArgs,
@@ -77,11 +79,14 @@ func newPromoteCmd(a *releaseApp) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "promote --function F",
 		Short: "Skip the remaining bake: green serves 100 % now",
-		Long: `Finish the running release of a function early. The live alias is set to
-the green version at 100 % right away (routing cleared), then a promote
-request is written into the release's lock record. A release waiting in its
+		Long: `Finish the running release of a function early. A promote request is
+written into the release's lock record, then the live alias is set to the
+green version at 100 % right away (routing cleared). A release waiting in its
 bake or for an approval is woken at once and ends as promoted. Only a
-release that passed its tests and is shifting traffic can be promoted.`,
+release that passed its tests and is shifting traffic can be promoted.
+A promote and a rollback of the same release are exclusive: the first one
+recorded wins (an alarm's halt counts as a rollback), and the other command
+fails, naming the decision that won.`,
 		Example: `  greenlight promote --function orders`,
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -207,6 +212,9 @@ func (a *releaseApp) rollback(ctx context.Context, s *session, function string, 
 		return r, &operatorError{Release: r.ReleaseID, Reason: "is already promoted; deploy the previous artifact to go back"}
 	}
 	h, err := l.Halt(ctx, function, act)
+	if decided := (*ledger.DecidedError)(nil); errors.As(err, &decided) {
+		return r, &operatorError{Release: r.ReleaseID, Reason: "was not rolled back: " + decided.Error() + "; deploy the previous artifact to go back"}
+	}
 	if err != nil {
 		return r, fmt.Errorf("halt the release of %s: %w", function, err)
 	}
@@ -221,7 +229,7 @@ func (a *releaseApp) rollback(ctx context.Context, s *session, function string, 
 	return h, wake(ctx, s, h, decision.Decision{Decision: decision.Rollback, Reason: h.Halt.Reason, By: h.Halt.By})
 }
 
-// promote sends all traffic to green, then records the promote request.
+// promote records the promote request, then sends all traffic to green.
 func (a *releaseApp) promote(ctx context.Context, s *session, function string, act ledger.Action) (ledger.Record, error) {
 	l := s.ledger(a.now)
 	r, err := runningRecord(ctx, l, function)
@@ -229,21 +237,24 @@ func (a *releaseApp) promote(ctx context.Context, s *session, function string, a
 		return r, err
 	}
 	switch {
-	case r.Halt != nil:
-		return r, &operatorError{Release: r.ReleaseID, Reason: "is halted and rolling back"}
 	case r.Blue == "":
 		return r, &operatorError{Release: r.ReleaseID, Reason: "is a first release: it is promoted as soon as its tests pass"}
 	case r.Green == "" || r.Phase != release.PhaseShifting && r.Phase != release.PhaseTested && r.Phase != release.PhasePromoted:
 		return r, &operatorError{Release: r.ReleaseID, Reason: fmt.Sprintf("has not passed its tests yet (phase %s)", orDash(string(r.Phase)))}
 	}
-	if err := pointAlias(ctx, s.functions, function, r.LiveAlias, r.Green); err != nil {
-		return r, err
+	// The request first: of a promote and a rollback issued at the same
+	// moment, the one recorded first wins, and only the winner moves live.
+	p, err := l.RequestPromote(ctx, function, act)
+	if decided := (*ledger.DecidedError)(nil); errors.As(err, &decided) {
+		return r, &operatorError{Release: r.ReleaseID, Reason: "was not promoted: " + decided.Error()}
 	}
-	r, err = l.RequestPromote(ctx, function, act)
 	if err != nil {
-		return r, err
+		return r, fmt.Errorf("promote the release of %s: %w", function, err)
 	}
-	return r, wake(ctx, s, r, decision.Decision{Decision: decision.Promote, Reason: act.Reason, By: act.By})
+	if err := pointAlias(ctx, s.functions, function, p.LiveAlias, p.Green); err != nil {
+		return p, err
+	}
+	return p, wake(ctx, s, p, decision.Decision{Decision: decision.Promote, Reason: act.Reason, By: act.By})
 }
 
 // pointAlias sends all of an alias's traffic to one version.

@@ -103,6 +103,12 @@ func (h *Handler) stop(ctx context.Context, listed ledger.Record, c alarmStateCh
 	if errors.Is(err, ledger.ErrNotHeld) {
 		return false, false, nil // the release ended meanwhile
 	}
+	if decided := (*ledger.DecidedError)(nil); errors.As(err, &decided) {
+		// An operator promoted the release before the alarm: live serves
+		// green at 100 % already and the release ends promoted, as it
+		// would had the alarm fired just after the promotion.
+		return false, false, nil
+	}
 	if err != nil {
 		return false, false, failure.Classify("halt release of "+listed.Function, err)
 	}

@@ -180,6 +180,16 @@ func TestHandleRaces(t *testing.T) {
 			wantHalt: true,
 		},
 		{
+			name: "an operator promotes after the list",
+			between: func(ctx context.Context, l *ledger.Ledger, a *traffictest.Aliases) error {
+				if _, err := l.RequestPromote(ctx, "orders", ledger.Action{Reason: "operator promote", By: "greenlight-cli:ops"}); err != nil {
+					return err
+				}
+				return traffic.Point(ctx, a, "orders", "live", "4")
+			},
+			wantLive: traffic.Alias{Version: "4"},
+		},
+		{
 			name: "the release ends after the list",
 			between: func(ctx context.Context, l *ledger.Ledger, _ *traffictest.Aliases) error {
 				return l.Release(ctx, "orders", "arn:orders")

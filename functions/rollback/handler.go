@@ -17,6 +17,7 @@ import (
 // lockUpdater records the rollback in the lock record.
 type lockUpdater interface {
 	Update(ctx context.Context, fn, executionARN string, change func(*ledger.Record)) (ledger.Record, error)
+	Reclaim(ctx context.Context, r ledger.Record) (ledger.Record, error)
 }
 
 var (
@@ -53,9 +54,13 @@ func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Doc
 	}
 	// An execution that no longer holds the lock never moves traffic
 	// again: another release may own the function by now, and restoring
-	// this release's blue would undo it.
-	if _, err := h.Ledger.Update(ctx, fn, d.ExecutionARN, func(*ledger.Record) {}); errors.Is(err, ledger.ErrNotHeld) {
-		return stop(d, "the release lock of "+fn+" is gone or taken by another release; traffic was not moved")
+	// this release's blue would undo it. A lock that is merely gone
+	// (deleted by hand) is taken back first, so that nobody else can
+	// start a release while this one restores blue; live is checked
+	// below, so a release that came and went in between is not undone.
+	reclaimed, err := h.hold(ctx, d)
+	if errors.Is(err, ledger.ErrNotHeld) {
+		return stop(d, "the release lock of "+fn+" is taken by another release; traffic was not moved")
 	} else if err != nil {
 		return fail(err)
 	}
@@ -68,6 +73,12 @@ func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Doc
 	}
 	if live != nil && !ours(live, s.Blue, s.Green) {
 		return stop(d, fmt.Sprintf("the live alias serves %s, which this release did not set; traffic was not moved", live))
+	}
+	if reclaimed && live != nil && !live.Is(s.Blue, lastSplit(s)) {
+		// While the lock was gone another release may have come and gone,
+		// even one of the same code (so the same version): only live
+		// exactly where this release's last step left it is surely ours.
+		return stop(d, fmt.Sprintf("the release lock of %s was lost and live serves %s, not where this release left it; traffic was not moved", fn, live))
 	}
 	blue := s.Blue
 	if blue == "" && live != nil && !s.FirstRelease {
@@ -104,6 +115,28 @@ func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Doc
 		return fail(err)
 	}
 	return d, nil
+}
+
+// hold makes sure the execution holds the function's lock, taking it back
+// when its record is gone (reclaimed); ErrNotHeld when another execution
+// holds it.
+func (h *Handler) hold(ctx context.Context, d *release.Document) (reclaimed bool, err error) {
+	_, err = h.Ledger.Update(ctx, d.Function, d.ExecutionARN, func(*ledger.Record) {})
+	if !errors.Is(err, ledger.ErrNotHeld) {
+		return false, err
+	}
+	if _, err := h.Ledger.Reclaim(ctx, ledger.RecordFor(d)); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// lastSplit is the weighted routing the release's last step left on live.
+func lastSplit(s *release.State) map[string]float64 {
+	if s.Weight > 0 && s.Weight < 1 {
+		return map[string]float64{s.Green: s.Weight}
+	}
+	return nil
 }
 
 // ours reports whether live is a place this release could have left it:

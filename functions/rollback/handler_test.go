@@ -30,24 +30,31 @@ func TestHandle(t *testing.T) {
 		aliases       map[string]traffic.Alias
 		wantLive      *traffic.Alias
 		wantCandidate *traffic.Alias
+		// lockGone: the lock record was deleted by hand and nobody took
+		// it; rollback takes it back (unlock releases it afterwards).
+		lockGone bool
 	}{
 		{"during a shift", func(*release.State) {},
-			map[string]traffic.Alias{"live": split, "green": {Version: "4"}}, &blueOnly, &blueOnly},
+			map[string]traffic.Alias{"live": split, "green": {Version: "4"}}, &blueOnly, &blueOnly, false},
 		{"after promote", func(*release.State) {},
-			map[string]traffic.Alias{"live": {Version: "4"}, "green": {Version: "4"}}, &blueOnly, &blueOnly},
+			map[string]traffic.Alias{"live": {Version: "4"}, "green": {Version: "4"}}, &blueOnly, &blueOnly, false},
 		{"deploy failed before returning its state", func(s *release.State) { *s = release.State{Phase: release.PhaseLocked} },
-			map[string]traffic.Alias{"live": {Version: "3"}, "green": {Version: "4"}}, &traffic.Alias{Version: "3"}, &blueOnly},
+			map[string]traffic.Alias{"live": {Version: "3"}, "green": {Version: "4"}}, &traffic.Alias{Version: "3"}, &blueOnly, false},
 		{"first release before live exists", func(s *release.State) { s.FirstRelease, s.Blue = true, "" },
-			map[string]traffic.Alias{"green": {Version: "4"}}, nil, &traffic.Alias{Version: "4"}},
+			map[string]traffic.Alias{"green": {Version: "4"}}, nil, &traffic.Alias{Version: "4"}, false},
 		{"no candidate alias", func(*release.State) {},
-			map[string]traffic.Alias{"live": split}, &blueOnly, nil},
+			map[string]traffic.Alias{"live": split}, &blueOnly, nil, false},
+		{"lock deleted by hand during a shift", func(*release.State) {},
+			map[string]traffic.Alias{"live": split, "green": {Version: "4"}}, &blueOnly, &blueOnly, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := releasetest.Load(t)
 			tt.state(&d.State)
 			b := ledgertest.NewBucket()
-			b.Put(t, ledger.Record{Function: "orders", ExecutionARN: d.ExecutionARN, Weight: 0.05})
+			if !tt.lockGone {
+				b.Put(t, ledger.Record{Function: "orders", ExecutionARN: d.ExecutionARN, Weight: 0.05})
+			}
 			a := traffictest.New(tt.aliases)
 			h := &Handler{Lambda: a, Ledger: &ledger.Ledger{S3: b, Bucket: "artifacts"}}
 			got, err := h.Handle(context.Background(), d)
@@ -76,7 +83,7 @@ func TestHandle(t *testing.T) {
 			if got.State.Phase != release.PhaseRolledBack || got.State.Weight != 0 {
 				t.Errorf("state = %+v", got.State)
 			}
-			if rec, _ := b.Record(t, "orders"); rec.Phase != release.PhaseRolledBack || rec.Weight != 0 {
+			if rec, _ := b.Record(t, "orders"); rec.Phase != release.PhaseRolledBack || rec.Weight != 0 || rec.ExecutionARN != d.ExecutionARN {
 				t.Errorf("lock record = %+v", rec)
 			}
 		})
@@ -134,8 +141,11 @@ func TestHandleStops(t *testing.T) {
 		cause string // the Cause of the error that led to rollback
 		want  string
 	}{
-		{"lock gone", "", split, "", "lock of orders is gone or taken"},
-		{"lock taken by a later release", "arn:later", traffic.Alias{Version: "9"}, "", "lock of orders is gone or taken"},
+		{"lock gone after a later release came and went", "", traffic.Alias{Version: "9"}, "", "this release did not set"},
+		{"lock gone after a later release of the same code", "", traffic.Alias{Version: "4"}, "", "lock of orders was lost and live serves version 4"},
+		{"lock gone and live split otherwise", "", traffic.Alias{Version: "3", Weights: map[string]float64{"4": 0.5}}, "", "not where this release left it"},
+		{"lock taken by a later release", "arn:later", traffic.Alias{Version: "9"}, "", "lock of orders is taken by another release"},
+		{"lock taken by a later release, live untouched yet", "arn:later", split, "", "lock of orders is taken by another release"},
 		{"live changed by an operator", "self", traffic.Alias{Version: "3", Weights: map[string]float64{"4": 0.5}},
 			`{"errorMessage":"release halted by outside change: the live alias orders:live was changed","errorType":"HaltedError"}`, "changed outside greenlight"},
 		{"live on a version this release never set", "self", traffic.Alias{Version: "7"}, "", "this release did not set"},

@@ -262,6 +262,30 @@ func (l *Ledger) Acquire(ctx context.Context, r Record) (Record, error) {
 	return Record{}, &failure.ConflictError{Op: "acquire lock of " + r.Function, Err: errors.New("lock record kept changing")}
 }
 
+// Reclaim takes fn's lock back for the release r describes after its record
+// vanished (deleted by hand): it creates the record only when there is none
+// (If-None-Match: *), so it never takes a lock another release holds, stale
+// or not. It returns ErrNotHeld (wrapped) when another execution holds it.
+func (l *Ledger) Reclaim(ctx context.Context, r Record) (Record, error) {
+	now := l.now()
+	r.AcquiredAt, r.UpdatedAt = now, now
+	err := l.put(ctx, r, "")
+	if err == nil {
+		return r, nil
+	}
+	if !failure.IsPreconditionFailed(err) {
+		return Record{}, failure.Classify("create lock of "+r.Function, err)
+	}
+	held, _, err := l.Get(ctx, r.Function)
+	if err != nil {
+		return Record{}, err
+	}
+	if held.ExecutionARN != r.ExecutionARN {
+		return Record{}, fmt.Errorf("%s is locked by %s: %w", r.Function, held.ExecutionARN, ErrNotHeld)
+	}
+	return held, nil
+}
+
 func (l *Ledger) running(ctx context.Context, arn string) (bool, error) {
 	if arn == "" {
 		return false, nil
@@ -289,10 +313,38 @@ func (l *Ledger) Update(ctx context.Context, fn, executionARN string, change fun
 	})
 }
 
+// DecidedError says a release already carries the opposite decision: a halt
+// refused because a promote was requested first, or a promote request refused
+// because the release was halted first. The first decision written wins, so
+// of a rollback and a promote issued at the same moment exactly one takes
+// effect and the other is told which.
+type DecidedError struct {
+	Function string
+	// Decision is the decision that won: decision.Rollback or decision.Promote.
+	Decision decision.Kind
+	Action   Action
+}
+
+func (e *DecidedError) Error() string {
+	what := "halted (rolling back)"
+	if e.Decision == decision.Promote {
+		what = "being promoted"
+	}
+	msg := fmt.Sprintf("the release of %s is already %s by %s at %s", e.Function, what, e.Action.By, e.Action.At.Format(time.RFC3339))
+	if e.Action.Reason != "" {
+		msg += " (" + e.Action.Reason + ")"
+	}
+	return msg
+}
+
 // Halt asks the running release of fn to roll back. It keeps the first halt
-// written, so the reason the operator or guard gave first is the one shown.
+// written, so the reason the operator or guard gave first is the one shown,
+// and it fails with a *DecidedError when a promote was requested first.
 func (l *Ledger) Halt(ctx context.Context, fn string, a Action) (Record, error) {
 	return l.modify(ctx, fn, func(r *Record) error {
+		if r.Promote != nil {
+			return &DecidedError{Function: fn, Decision: decision.Promote, Action: *r.Promote}
+		}
 		if r.Halt == nil {
 			a.At = l.now()
 			r.Halt = &a
@@ -326,9 +378,13 @@ func (l *Ledger) Approve(ctx context.Context, fn string, a Action) (Record, erro
 	})
 }
 
-// RequestPromote asks the running release of fn to finish at its next verify.
+// RequestPromote asks the running release of fn to finish at its next
+// verify; it fails with a *DecidedError when the release was halted first.
 func (l *Ledger) RequestPromote(ctx context.Context, fn string, a Action) (Record, error) {
 	return l.modify(ctx, fn, func(r *Record) error {
+		if r.Halt != nil {
+			return &DecidedError{Function: fn, Decision: decision.Rollback, Action: *r.Halt}
+		}
 		if r.Promote == nil {
 			a.At = l.now()
 			r.Promote = &a

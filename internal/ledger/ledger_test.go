@@ -3,6 +3,7 @@ package ledger_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,24 +107,58 @@ func TestUpdate(t *testing.T) {
 	}
 }
 
-func TestHaltAndPromoteKeepTheFirstRequest(t *testing.T) {
-	b := ledgertest.NewBucket()
-	b.Put(t, ledger.Record{Function: "orders", ExecutionARN: mine})
-	l := newLedger(b, nil)
-	ctx := context.Background()
-	for _, reason := range []string{"first", "second"} {
-		if _, err := l.Halt(ctx, "orders", ledger.Action{Reason: reason, By: "guard"}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := l.RequestPromote(ctx, "orders", ledger.Action{Reason: reason, By: "cli"}); err != nil {
-			t.Fatal(err)
-		}
+func TestTheFirstDecisionWins(t *testing.T) {
+	halt := func(l *ledger.Ledger, reason string) error {
+		_, err := l.Halt(context.Background(), "orders", ledger.Action{Reason: reason, By: "guard"})
+		return err
 	}
-	got, _ := b.Record(t, "orders")
-	if got.Halt == nil || got.Halt.Reason != "first" || !got.Halt.At.Equal(now) || got.Promote == nil || got.Promote.Reason != "first" {
-		t.Errorf("record = %+v", got)
+	promote := func(l *ledger.Ledger, reason string) error {
+		_, err := l.RequestPromote(context.Background(), "orders", ledger.Action{Reason: reason, By: "cli"})
+		return err
 	}
-	if _, err := l.Halt(ctx, "payments", ledger.Action{}); !errors.Is(err, ledger.ErrNotHeld) {
+	tests := []struct {
+		name          string
+		first, second func(*ledger.Ledger, string) error
+		won           decision.Kind
+		refused       bool // the second call fails with a DecidedError
+	}{
+		{"halt twice keeps the first reason", halt, halt, decision.Rollback, false},
+		{"promote twice keeps the first reason", promote, promote, decision.Promote, false},
+		{"a promote after a halt is refused", halt, promote, decision.Rollback, true},
+		{"a halt after a promote is refused", promote, halt, decision.Promote, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := ledgertest.NewBucket()
+			b.Put(t, ledger.Record{Function: "orders", ExecutionARN: mine})
+			l := newLedger(b, nil)
+			if err := tt.first(l, "first"); err != nil {
+				t.Fatal(err)
+			}
+			err := tt.second(l, "second")
+			var decided *ledger.DecidedError
+			switch {
+			case !tt.refused && err != nil:
+				t.Fatalf("repeating the decision: %v", err)
+			case tt.refused && (!errors.As(err, &decided) || decided.Decision != tt.won || decided.Action.Reason != "first"):
+				t.Fatalf("the opposite decision: err = %v, want a DecidedError for %s", err, tt.won)
+			case tt.refused && !strings.Contains(err.Error(), "first"):
+				t.Errorf("error %q does not say what won", err)
+			}
+			got, _ := b.Record(t, "orders")
+			winner := got.Halt
+			if tt.won == decision.Promote {
+				winner = got.Promote
+			}
+			if winner == nil || winner.Reason != "first" || !winner.At.Equal(now) {
+				t.Errorf("record = %+v, want the first %s kept", got, tt.won)
+			}
+			if got.Halt != nil && got.Promote != nil {
+				t.Errorf("record carries both decisions: %+v", got)
+			}
+		})
+	}
+	if _, err := newLedger(ledgertest.NewBucket(), nil).Halt(context.Background(), "payments", ledger.Action{}); !errors.Is(err, ledger.ErrNotHeld) {
 		t.Errorf("halt without a release: %v", err)
 	}
 }

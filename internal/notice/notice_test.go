@@ -63,7 +63,7 @@ func TestSubjects(t *testing.T) {
 	outside.State.Phase, outside.State.Stopped = release.PhaseStopped, "the live alias was changed outside greenlight; traffic was not moved"
 	lost := doc()
 	lost.Error = &release.TaskError{Error: "HaltedError", Cause: `{"errorMessage":"release halted by greenlight: the release lock of orders is gone or taken","errorType":"HaltedError"}`}
-	lost.State.Phase, lost.State.Stopped = release.PhaseStopped, "the release lock of orders is gone or taken by another release; traffic was not moved"
+	lost.State.Phase, lost.State.Stopped = release.PhaseStopped, "the release lock of orders is taken by another release; traffic was not moved"
 	umlaut := &release.Document{Function: "ördérs", Error: &release.TaskError{Error: "ValidationError"}}
 	tests := []struct {
 		event Event
