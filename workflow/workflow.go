@@ -22,6 +22,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/greenlight/greenlight/internal/config"
 	"github.com/greenlight/greenlight/internal/decision"
 	"github.com/greenlight/greenlight/internal/failure"
 	"github.com/greenlight/greenlight/internal/notice"
@@ -95,10 +96,11 @@ var (
 // token to be answered.
 const lambdaCallback = "arn:aws:states:::lambda:invoke.waitForTaskToken"
 
-// DefaultTimeout bounds one release execution: a day, well above the longest
-// preset (Linear10PercentEvery10Minutes: 90 minutes of bakes) with the lock
-// queue (about an hour) and a few approvals on top.
-var DefaultTimeout = awscdk.Duration_Hours(jsii.Number(24))
+// DefaultTimeout bounds one release execution when Props.Timeout is not set:
+// the default longest wait of a release (config.DefaultMaxReleaseSeconds)
+// and the execution's overhead (config.ExecutionOverheadSeconds). The
+// Greenlight construct sets it from its configuration.
+var DefaultTimeout = awscdk.Duration_Seconds(jsii.Number(config.DefaultMaxReleaseSeconds + config.ExecutionOverheadSeconds))
 
 // otherFailures is how often an error of no known kind (a crash, a timeout of
 // the function itself, an unclassified error) is retried before it is caught.

@@ -81,7 +81,7 @@ func rolledBackExec(t *testing.T, arn, input string, start time.Time, runningPol
 		errName: "RolledBack", cause: "the release was rolled back",
 		events: []sfntypes.HistoryEvent{
 			entered(sfntypes.HistoryEventTypeTaskStateEntered, "Shift traffic", start.Add(time.Second), doc(t, nil)),
-			entered(sfntypes.HistoryEventTypeWaitStateEntered, "Bake", start.Add(time.Minute), doc(t, nil)),
+			entered(sfntypes.HistoryEventTypeTaskStateEntered, "Bake", start.Add(time.Minute), doc(t, nil)),
 			entered(sfntypes.HistoryEventTypeTaskStateEntered, "Notify rolled back", start.Add(2*time.Minute), `{"event":"rolledBack","release":`+d+`}`),
 			entered(sfntypes.HistoryEventTypeFailStateEntered, "Rolled back", start.Add(3*time.Minute), d),
 		},
@@ -275,6 +275,38 @@ func lockRecord(phase release.Phase) ledger.Record {
 	}
 }
 
+func TestRequest(t *testing.T) {
+	now := t0.Add(3 * time.Minute)
+	gate := &ledger.Wait{For: decision.Approval, Step: 1, Since: t0.Add(time.Minute)}
+	approval := func(step int) *ledger.Approval {
+		return &ledger.Approval{Action: ledger.Action{By: "greenlight-cli:alice"}, Step: step}
+	}
+	tests := []struct {
+		name   string
+		change func(*ledger.Record)
+		want   string
+	}{
+		{"nothing", func(*ledger.Record) {}, "-"},
+		{"halted", func(r *ledger.Record) { r.Halt = &ledger.Action{By: "guard", Reason: "alarm orders-5xx"} }, "halt by guard: alarm orders-5xx"},
+		{"promote requested", func(r *ledger.Record) { r.Promote = &ledger.Action{By: "greenlight-cli:bob"} }, "promote by greenlight-cli:bob"},
+		{"baking", func(r *ledger.Record) { r.Wait = &ledger.Wait{For: decision.Bake, Step: 1, Since: t0} }, "-"},
+		{"waiting for approval", func(r *ledger.Record) { r.Wait = gate },
+			"waiting for approval of step 2 for 2m00s (greenlight approve -f orders)"},
+		{"waiting, an earlier step approved", func(r *ledger.Record) { r.Wait, r.Approved = gate, approval(0) },
+			"waiting for approval of step 2 for 2m00s (greenlight approve -f orders)"},
+		{"approved", func(r *ledger.Record) { r.Wait, r.Approved = gate, approval(1) }, "step 2 approved by greenlight-cli:alice"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := lockRecord(release.PhaseShifting)
+			tt.change(&r)
+			if got := request(r, now); got != tt.want {
+				t.Errorf("request = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestStatus(t *testing.T) {
 	w := newWorld()
 	w.bucket.Put(t, lockRecord(release.PhaseShifting))
@@ -386,8 +418,13 @@ func TestWatch(t *testing.T) {
 		w.alarms["orders-5xx"] = cwtypes.StateValueOk
 		w.alarms["greenlight-orders-errors"] = cwtypes.StateValueAlarm
 		w.sfn.execs = []*fakeExecution{rolledBackExec(t, "e1", fixture(t, "s3-event.json"), t0, 3)}
-		// While running, history ends at the Bake state.
+		// While running, history ends at the Bake state, which recorded
+		// its wait in the lock record.
 		w.sfn.execs[0].runningEvents = 2
+		baking := lockRecord(release.PhaseShifting)
+		baking.ExecutionARN = "e1"
+		baking.Wait = &ledger.Wait{For: decision.Bake, Step: 0, Since: t0.Add(time.Minute)}
+		w.bucket.Put(t, baking)
 		out, errOut, code := run(t, w.clients(), "watch")
 		if code != exitFailed {
 			t.Fatalf("exit code %d, want %d: %s", code, exitFailed, errOut)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/greenlight/greenlight/internal/release"
 )
 
 // frame is one picture of a running release, as watch draws it.
@@ -23,6 +25,17 @@ type frame struct {
 	// Next is set while the release bakes: when the next step is due and
 	// what it is.
 	Next *nextStep
+	// Approval is set while the release waits for an operator's approval.
+	Approval *approvalWait
+	// Approved lists the approvals given so far, oldest first.
+	Approved []release.Approval
+}
+
+// approvalWait is an approval gate a release waits at.
+type approvalWait struct {
+	Step     int           // the step (1-based) that waits
+	Waited   time.Duration // how long it has waited
+	TimesOut time.Duration // until no answer rolls it back
 }
 
 type alarmState struct {
@@ -62,6 +75,17 @@ func renderFrame(f frame) string {
 			when = "now"
 		}
 		fmt.Fprintf(&b, "%-8s %s %s\n", "next", what, when)
+	}
+	if w := f.Approval; w != nil {
+		fmt.Fprintf(&b, "%-8s approval of step %d for %s (rolls back in %s): greenlight approve -f %s\n",
+			"waiting", w.Step, humanDuration(w.Waited), humanDuration(max(w.TimesOut, 0)), f.Function)
+	}
+	for _, a := range f.Approved {
+		line := fmt.Sprintf("step %d by %s", a.Step+1, a.By)
+		if a.Reason != "" {
+			line += ": " + a.Reason
+		}
+		fmt.Fprintf(&b, "%-8s %s\n", "approved", line)
 	}
 	return b.String()
 }

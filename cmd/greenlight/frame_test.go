@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/greenlight/greenlight/internal/decision"
+	"github.com/greenlight/greenlight/internal/ledger"
 	"github.com/greenlight/greenlight/internal/release"
 	"github.com/greenlight/greenlight/internal/strategy"
 )
@@ -25,9 +27,20 @@ func TestFrameOf(t *testing.T) {
 	linear.Strategy = strategy.Strategy{Name: "Linear10PercentEvery1Minute"}
 	linear.Schedule = []strategy.Step{{Percent: 10, BakeSeconds: 30}, {Percent: 20, BakeSeconds: 30}, {Percent: 100}}
 	linear.State.BakeSeconds = 30
-	d := &sfn.DescribeExecutionOutput{Input: aws.String(fixture(t, "s3-event.json")), StartDate: aws.Time(t0), Status: sfntypes.ExecutionStatusRunning}
+	const arn = "arn:aws:states:us-east-1:123456789012:execution:greenlight:r1"
+	d := &sfn.DescribeExecutionOutput{ExecutionArn: aws.String(arn), Input: aws.String(fixture(t, "s3-event.json")), StartDate: aws.Time(t0), Status: sfntypes.ExecutionStatusRunning}
+	// The bake and the approval gate record what they wait for, and since
+	// when, in the lock record.
+	waiting := func(w decision.Wait, since time.Time) *ledger.Record {
+		return &ledger.Record{ExecutionARN: arn, Function: "orders", Wait: &ledger.Wait{For: w, Step: shifting.State.Step, Since: since}}
+	}
+	approved := waiting(decision.Approval, t0.Add(time.Minute))
+	approved.Approved = &ledger.Approval{Action: ledger.Action{By: "greenlight-cli:alice", Reason: "dashboards fine", At: t0.Add(2 * time.Minute)}, Step: shifting.State.Step}
+	gated := shifting
+	gated.State.ApprovalSeconds = 3600
 	now := t0.Add(3 * time.Minute)
-	bake := entered(sfntypes.HistoryEventTypeWaitStateEntered, "Bake", t0.Add(time.Minute), "{}")
+	bake := entered(sfntypes.HistoryEventTypeTaskStateEntered, "Bake", t0.Add(time.Minute), "{}")
+	approval := entered(sfntypes.HistoryEventTypeTaskStateEntered, "Wait for approval", t0.Add(time.Minute), "{}")
 	shift := entered(sfntypes.HistoryEventTypeTaskStateEntered, "Shift traffic", t0.Add(time.Minute), "{}")
 	exited := sfntypes.HistoryEvent{Type: sfntypes.HistoryEventTypeTaskStateExited, StateExitedEventDetails: &sfntypes.StateExitedEventDetails{Name: aws.String("Run tests")}}
 
@@ -35,6 +48,7 @@ func TestFrameOf(t *testing.T) {
 		name   string
 		events []sfntypes.HistoryEvent // newest first
 		doc    *release.Document
+		rec    *ledger.Record
 		alarms []alarmState
 		want   frame
 	}{
@@ -44,6 +58,7 @@ func TestFrameOf(t *testing.T) {
 		},
 		{
 			name: "baking, alarms from CloudWatch over recorded ones", events: []sfntypes.HistoryEvent{exited, bake}, doc: &shifting,
+			rec: waiting(decision.Bake, t0.Add(time.Minute)),
 			alarms: []alarmState{{Name: "greenlight-orders-errors", State: "ALARM"}},
 			want: frame{
 				Function: "orders", ReleaseID: "orders-20261122T101500Z-c469", Status: "RUNNING", Elapsed: 3 * time.Minute, State: "Bake",
@@ -54,11 +69,40 @@ func TestFrameOf(t *testing.T) {
 		},
 		{
 			name: "next step is a shift", events: []sfntypes.HistoryEvent{bake}, doc: &linear,
+			rec: waiting(decision.Bake, t0.Add(time.Minute)),
 			want: frame{
 				Function: "orders", ReleaseID: "orders-20261122T101500Z-c469", Status: "RUNNING", Elapsed: 3 * time.Minute, State: "Bake",
 				Strategy: "Linear10PercentEvery1Minute", Step: 1, Steps: 3, Weight: 0.1, Blue: "3", Green: "4",
 				Alarms: []alarmState{{Name: "orders-5xx", State: "OK"}, {Name: "greenlight-orders-errors", State: "OK"}},
 				Next:   &nextStep{In: -90 * time.Second, Percent: 20},
+			},
+		},
+		{
+			name: "baking, lock record of another execution: no countdown", events: []sfntypes.HistoryEvent{bake}, doc: &shifting,
+			rec: &ledger.Record{ExecutionARN: "arn:other", Wait: &ledger.Wait{For: decision.Bake, Step: shifting.State.Step, Since: t0}},
+			want: frame{
+				Function: "orders", ReleaseID: "orders-20261122T101500Z-c469", Status: "RUNNING", Elapsed: 3 * time.Minute, State: "Bake",
+				Strategy: "Canary10Percent5Minutes", Step: 1, Steps: 2, Weight: 0.1, Blue: "3", Green: "4",
+				Alarms: []alarmState{{Name: "orders-5xx", State: "OK"}, {Name: "greenlight-orders-errors", State: "OK"}},
+			},
+		},
+		{
+			name: "waiting for approval", events: []sfntypes.HistoryEvent{approval}, doc: &gated,
+			rec: waiting(decision.Approval, t0.Add(time.Minute)),
+			want: frame{
+				Function: "orders", ReleaseID: "orders-20261122T101500Z-c469", Status: "RUNNING", Elapsed: 3 * time.Minute, State: "Wait for approval",
+				Strategy: "Canary10Percent5Minutes", Step: 1, Steps: 2, Weight: 0.1, Blue: "3", Green: "4",
+				Alarms:   []alarmState{{Name: "orders-5xx", State: "OK"}, {Name: "greenlight-orders-errors", State: "OK"}},
+				Approval: &approvalWait{Step: shifting.State.Step + 1, Waited: 2 * time.Minute, TimesOut: 58 * time.Minute},
+			},
+		},
+		{
+			name: "approved, not yet verified", events: []sfntypes.HistoryEvent{approval}, doc: &gated, rec: approved,
+			want: frame{
+				Function: "orders", ReleaseID: "orders-20261122T101500Z-c469", Status: "RUNNING", Elapsed: 3 * time.Minute, State: "Wait for approval",
+				Strategy: "Canary10Percent5Minutes", Step: 1, Steps: 2, Weight: 0.1, Blue: "3", Green: "4",
+				Alarms:   []alarmState{{Name: "orders-5xx", State: "OK"}, {Name: "greenlight-orders-errors", State: "OK"}},
+				Approved: []release.Approval{{Step: shifting.State.Step, By: "greenlight-cli:alice", Reason: "dashboards fine", At: t0.Add(2 * time.Minute)}},
 			},
 		},
 		{
@@ -72,7 +116,7 @@ func TestFrameOf(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := frameOf(d, tt.events, tt.doc, tt.alarms, now)
+			got := frameOf(d, tt.events, tt.doc, tt.rec, tt.alarms, now)
 			g, _ := json.Marshal(got)
 			w, _ := json.Marshal(tt.want)
 			if string(g) != string(w) {
@@ -99,6 +143,12 @@ alarms   orders-5xx OK, greenlight-orders-errors -
 next     promote in 4m05s
 `},
 		{"next shift due", withNext(nextStep{In: -time.Second, Percent: 20}), "next     shift to 20% now\n"},
+		{"waiting for approval", func() frame {
+			f := base
+			f.Approval = &approvalWait{Step: 1, Waited: 2 * time.Minute, TimesOut: 58 * time.Minute}
+			f.Approved = []release.Approval{{Step: 0, By: "greenlight-cli:bob"}}
+			return f
+		}(), "waiting  approval of step 1 for 2m00s (rolls back in 58m00s): greenlight approve -f orders\napproved step 1 by greenlight-cli:bob\n"},
 		{"before the document", frame{Function: "orders", Status: "RUNNING", State: "Prepare release"}, `function orders  release -  RUNNING 0s
 step     Prepare release
 traffic  [░░░░░░░░░░░░░░░░░░░░]   0%  green -  blue -

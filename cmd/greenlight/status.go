@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/greenlight/greenlight/cmd/internal/follow"
+	"github.com/greenlight/greenlight/internal/decision"
 	"github.com/greenlight/greenlight/internal/ledger"
 )
 
@@ -125,7 +126,7 @@ func statusText(w io.Writer, st statusReport, now time.Time) error {
 	} else {
 		rows := make([][]string, len(st.InProgress))
 		for i, r := range st.InProgress {
-			rows[i] = []string{r.Function, r.ReleaseID, orDash(string(r.Phase)), weightBar(r.Weight, 10), versions(r.Blue, r.Green), humanDuration(now.Sub(r.AcquiredAt)), request(r)}
+			rows[i] = []string{r.Function, r.ReleaseID, orDash(string(r.Phase)), weightBar(r.Weight, 10), versions(r.Blue, r.Green), humanDuration(now.Sub(r.AcquiredAt)), request(r, now)}
 		}
 		fmt.Fprintln(w, "In progress:")
 		if err := writeTable(w, []string{"FUNCTION", "RELEASE", "PHASE", "TRAFFIC ON GREEN", "VERSIONS", "RUNNING FOR", "REQUEST"}, rows); err != nil {
@@ -144,13 +145,18 @@ func statusText(w io.Writer, st statusReport, now time.Time) error {
 	return writeTable(w, []string{"FUNCTION", "RELEASE", "OUTCOME", "STARTED", "DURATION", "VERSIONS"}, rows)
 }
 
-// request describes an operator or guard request pending on a release.
-func request(r ledger.Record) string {
+// request describes an operator or guard request pending on a release, or
+// the approval it waits for or was given.
+func request(r ledger.Record, now time.Time) string {
 	switch {
 	case r.Halt != nil:
 		return fmt.Sprintf("halt by %s: %s", r.Halt.By, r.Halt.Reason)
 	case r.Promote != nil:
 		return "promote by " + r.Promote.By
+	case r.Waiting(decision.Approval) && (r.Approved == nil || r.Approved.Step != r.Wait.Step):
+		return fmt.Sprintf("waiting for approval of step %d for %s (greenlight approve -f %s)", r.Wait.Step+1, humanDuration(now.Sub(r.Wait.Since)), r.Function)
+	case r.Approved != nil:
+		return fmt.Sprintf("step %d approved by %s", r.Approved.Step+1, r.Approved.By)
 	}
 	return "-"
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -17,6 +18,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/greenlight/greenlight/cmd/internal/follow"
+	"github.com/greenlight/greenlight/internal/decision"
+	"github.com/greenlight/greenlight/internal/ledger"
 	"github.com/greenlight/greenlight/internal/release"
 )
 
@@ -197,13 +200,26 @@ func (a *releaseApp) currentFrame(ctx context.Context, s *session, d *sfn.Descri
 			alarms = append(alarms, alarmState{Name: aws.ToString(m.AlarmName), State: string(m.StateValue)})
 		}
 	}
-	return frameOf(d, h.Events, doc, alarms, a.now()), nil
+	var rec *ledger.Record
+	if doc != nil {
+		r, _, err := s.ledger(a.now).Get(ctx, doc.Function)
+		switch {
+		case err == nil:
+			rec = &r
+		case !errors.Is(err, ledger.ErrNotHeld):
+			return frame{}, fmt.Errorf("read the release of %s: %w", doc.Function, err)
+		}
+	}
+	return frameOf(d, h.Events, doc, rec, alarms, a.now()), nil
 }
 
 // frameOf builds the live view from the execution, its newest history events
-// (newest first), its newest release document and the alarm states. Alarms
-// CloudWatch did not report fall back to the states verify recorded.
-func frameOf(d *sfn.DescribeExecutionOutput, events []sfntypes.HistoryEvent, doc *release.Document, alarms []alarmState, now time.Time) frame {
+// (newest first), its newest release document, the function's lock record
+// (nil when there is none) and the alarm states. Alarms CloudWatch did not
+// report fall back to the states verify recorded. The bake and the approval
+// gate are callback tasks that record in the lock record what they wait for
+// and since when: that is where the countdowns come from.
+func frameOf(d *sfn.DescribeExecutionOutput, events []sfntypes.HistoryEvent, doc *release.Document, rec *ledger.Record, alarms []alarmState, now time.Time) frame {
 	f := frame{
 		Function: follow.SubjectOf(aws.ToString(d.Input)).Function,
 		Status:   string(d.Status),
@@ -234,10 +250,26 @@ func frameOf(d *sfn.DescribeExecutionOutput, events []sfntypes.HistoryEvent, doc
 		}
 		f.Alarms = append(f.Alarms, st)
 	}
-	if entered != nil && entered.Type == sfntypes.HistoryEventTypeWaitStateEntered && entered.Timestamp != nil {
+	f.Approved = slices.Clone(doc.State.Approvals)
+	if rec == nil || rec.ExecutionARN != aws.ToString(d.ExecutionArn) {
+		return f
+	}
+	if a := rec.Approved; a != nil && !slices.ContainsFunc(f.Approved, func(x release.Approval) bool { return x.Step == a.Step }) {
+		f.Approved = append(f.Approved, release.Approval{Step: a.Step, By: a.By, Reason: a.Reason, At: a.At})
+	}
+	switch w := rec.Wait; {
+	case w == nil || w.Step != doc.State.Step:
+		// No wait, or one of an earlier step that has ended.
+	case w.For == decision.Bake:
 		f.Next = &nextStep{
-			In:      entered.Timestamp.Add(time.Duration(doc.State.BakeSeconds) * time.Second).Sub(now),
+			In:      w.Since.Add(time.Duration(doc.State.BakeSeconds) * time.Second).Sub(now),
 			Percent: afterBake(doc),
+		}
+	case w.For == decision.Approval && (rec.Approved == nil || rec.Approved.Step != w.Step):
+		f.Approval = &approvalWait{
+			Step:     w.Step + 1,
+			Waited:   now.Sub(w.Since),
+			TimesOut: w.Since.Add(time.Duration(doc.State.ApprovalSeconds) * time.Second).Sub(now),
 		}
 	}
 	return f

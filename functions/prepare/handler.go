@@ -99,6 +99,11 @@ func (h *Handler) Handle(ctx context.Context, in Input) (*release.Document, erro
 		return nil, err
 	}
 	req.Settings = requested.Over(h.Config.SettingsFor(req.Input.Function))
+	if s := req.Settings.Strategy; s != nil {
+		if p := h.Config.CheckLongest(*s); p != "" {
+			v.Add("%s", p)
+		}
+	}
 	d, err := release.New(req)
 	var verr *failure.ValidationError
 	if errors.As(err, &verr) {

@@ -240,6 +240,12 @@ func TestProblems(t *testing.T) {
 		{"release too large", map[string]string{"releases/orders/1.zip": "PK"},
 			[]byte(`{"function":"orders","artifact":{"key":"releases/orders/1.zip"},"tests":[{"name":"big","payload":"` + strings.Repeat("x", release.MaxDocumentBytes) + `"}]}`),
 			[]string{"at most 65536 are allowed"}},
+		{"bake longer than the configuration allows", map[string]string{"releases/orders/1.zip": "PK"},
+			[]byte(`{"function":"orders","artifact":{"key":"releases/orders/1.zip"},"strategy":{"steps":[{"percent":10,"bakeSeconds":86400},{"percent":50,"bakeSeconds":60}]}}`),
+			[]string{"strategy may keep the release waiting 86460 s (its bakes and approval timeouts), more than maxReleaseSeconds 86400"}},
+		{"approvals longer than the configuration allows", map[string]string{"releases/orders/1.zip": "PK"},
+			[]byte(`{"function":"orders","artifact":{"key":"releases/orders/1.zip"},"strategy":{"name":"Linear10PercentEvery1Minute","approval":true,"approvalTimeoutSeconds":10000}}`),
+			[]string{"waiting 90540 s"}},
 		{"missing", nil, nil, []string{"input is missing"}},
 		{"wrong event", nil, []byte(`{"detail-type":"Object Deleted","source":"aws.s3","detail":{}}`), []string{`detail-type is "Object Deleted"`, "not under releases/"}},
 	}

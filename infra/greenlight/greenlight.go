@@ -177,6 +177,10 @@ func New(scope constructs.Construct, id string, props *Props) *Greenlight {
 		},
 		StateMachineName: jsii.String(smName),
 		Queue:            p.Queue,
+		// The longest a release may wait (maxReleaseSeconds, which prepare
+		// enforces) and the execution's overhead: a release that runs longer
+		// is stuck, and the watchdog restores it once it times out.
+		Timeout: awscdk.Duration_Seconds(jsii.Number(p.Config.ExecutionTimeoutSeconds())),
 		Logs: &sfn.LogOptions{
 			Destination:          logs,
 			Level:                sfn.LogLevel_ALL,

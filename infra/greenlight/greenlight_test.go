@@ -181,7 +181,7 @@ func TestStateMachine(t *testing.T) {
 			t.Errorf("the definition has no state %q", state)
 		}
 	}
-	for _, want := range []string{`"Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken"`, `"TimeoutSecondsPath":"$.state.bakeSeconds"`, `"TimeoutSecondsPath":"$.state.approvalSeconds"`, `"TimeoutSeconds":86400`} {
+	for _, want := range []string{`"Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken"`, `"TimeoutSecondsPath":"$.state.bakeSeconds"`, `"TimeoutSecondsPath":"$.state.approvalSeconds"`, `"TimeoutSeconds":93600`} {
 		if !strings.Contains(def, want) {
 			t.Errorf("the definition has no %s", want)
 		}

@@ -21,6 +21,7 @@ import (
 	"strings"
 
 	"github.com/greenlight/greenlight/internal/release"
+	"github.com/greenlight/greenlight/internal/strategy"
 )
 
 // Config is the whole configuration.
@@ -32,6 +33,45 @@ type Config struct {
 	Defaults release.Settings `json:"defaults,omitzero"`
 	// Functions override Defaults for one function, by function name.
 	Functions map[string]release.Settings `json:"functions,omitempty"`
+	// MaxReleaseSeconds bounds how long a release may wait: its bakes and
+	// approval timeouts added up (strategy.LongestSeconds). Prepare refuses
+	// a release that could wait longer, and the state machine's timeout is
+	// this plus ExecutionOverheadSeconds. Default: DefaultMaxReleaseSeconds.
+	MaxReleaseSeconds int `json:"maxReleaseSeconds,omitempty"`
+}
+
+const (
+	// DefaultMaxReleaseSeconds is a day: a release is meant to be watched,
+	// and the longest preset bakes for 90 minutes.
+	DefaultMaxReleaseSeconds = 24 * 60 * 60
+	// MinMaxReleaseSeconds is the smallest maxReleaseSeconds: a minute.
+	MinMaxReleaseSeconds = 60
+	// ExecutionOverheadSeconds is what an execution may spend besides its
+	// waits: an hour in the lock queue behind the previous release, and an
+	// hour for deploy, tests, retries and rollback.
+	ExecutionOverheadSeconds = 2 * 60 * 60
+)
+
+// MaxRelease is MaxReleaseSeconds with the default applied.
+func (c Config) MaxRelease() int {
+	if c.MaxReleaseSeconds > 0 {
+		return c.MaxReleaseSeconds
+	}
+	return DefaultMaxReleaseSeconds
+}
+
+// ExecutionTimeoutSeconds is the state machine's timeout: the longest a
+// release may wait and the overhead of an execution. An execution that runs
+// longer ends TIMED_OUT and the watchdog restores the invariant.
+func (c Config) ExecutionTimeoutSeconds() int { return c.MaxRelease() + ExecutionOverheadSeconds }
+
+// CheckLongest returns the problem of a strategy that may keep a release
+// waiting longer than the configuration allows, or "".
+func (c Config) CheckLongest(s strategy.Strategy) string {
+	if n := strategy.LongestSeconds(s); n > c.MaxRelease() {
+		return fmt.Sprintf("strategy may keep the release waiting %d s (its bakes and approval timeouts), more than maxReleaseSeconds %d of the configuration", n, c.MaxRelease())
+	}
+	return ""
 }
 
 // Targets select the functions greenlight may release: any function named in
@@ -113,6 +153,22 @@ func (c Config) Validate() error {
 		}
 		if t.Tag.Value == "" {
 			add("targets.tag.value is empty: a tag selects the functions that carry the key with this value")
+		}
+	}
+
+	if m := c.MaxReleaseSeconds; m != 0 && (m < MinMaxReleaseSeconds || m > strategy.MaxWaitSeconds) {
+		add("maxReleaseSeconds %d is not in [%d, %d] (a Standard execution lives at most a year)", m, MinMaxReleaseSeconds, strategy.MaxWaitSeconds)
+	}
+	if s := c.Defaults.Strategy; s != nil {
+		if p := c.CheckLongest(*s); p != "" {
+			add("defaults: %s", p)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.Functions)) {
+		if f := c.Functions[name]; f.Strategy != nil {
+			if p := c.CheckLongest(*f.Strategy); p != "" {
+				add("functions.%s: %s", name, p)
+			}
 		}
 	}
 

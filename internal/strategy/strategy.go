@@ -25,19 +25,19 @@ const (
 	Custom = "Custom"
 )
 
-// Bounds on a custom strategy. A Standard execution, and so any Wait in it,
-// lives at most a year; a release that bakes for longer would end with its
-// traffic split and its lock held. A release is meant to be watched by
-// someone, so the bounds are far tighter than that: a day per step and a
-// week in all, the longest CloudWatch alarm window.
+// Bounds on a strategy. A Standard execution, and so any wait in it, lives
+// at most a year (AWS's limit); a release that waits longer would end with
+// its traffic split and its lock held. These are the absolute bounds; the
+// configuration sets a far tighter one on the longest a release may wait
+// (config.Config.MaxReleaseSeconds, a day by default; see LongestSeconds).
 const (
 	// MaxSteps bounds the steps of a custom strategy; each adds to the
 	// release document as it runs.
 	MaxSteps = 50
-	// MaxBakeSeconds bounds one step's bake.
-	MaxBakeSeconds = 24 * 60 * 60
-	// MaxTotalBakeSeconds bounds the bakes of a strategy added up.
-	MaxTotalBakeSeconds = 7 * MaxBakeSeconds
+	// MaxWaitSeconds bounds one bake, the bakes added up, and one approval
+	// timeout: a year less a day, the rest of an execution's life being
+	// for the lock queue, the tests and the retries.
+	MaxWaitSeconds = 364 * 24 * 60 * 60
 )
 
 // Step is one traffic step: green receives Percent of the traffic, then the
@@ -53,9 +53,6 @@ type Step struct {
 // DefaultApprovalTimeoutSeconds is how long a step waits for approval when
 // the strategy does not say: an hour. No approval in time rolls back.
 const DefaultApprovalTimeoutSeconds = 3600
-
-// MaxApprovalTimeoutSeconds bounds the approval timeout: a week.
-const MaxApprovalTimeoutSeconds = 7 * 24 * 3600
 
 // Strategy is a preset name, or Custom with its steps.
 //
@@ -140,8 +137,8 @@ func (s *Strategy) UnmarshalJSON(data []byte) error {
 // Validate lists every problem with s; none means Schedule can be used.
 func (s Strategy) Validate() []string {
 	var problems []string
-	if t := s.ApprovalTimeoutSeconds; t < 0 || t > MaxApprovalTimeoutSeconds {
-		problems = append(problems, fmt.Sprintf("strategy approvalTimeoutSeconds %d is not in [0, %d]", t, MaxApprovalTimeoutSeconds))
+	if t := s.ApprovalTimeoutSeconds; t < 0 || t > MaxWaitSeconds {
+		problems = append(problems, fmt.Sprintf("strategy approvalTimeoutSeconds %d is not in [0, %d] (a Standard execution lives at most a year)", t, MaxWaitSeconds))
 	}
 	return append(problems, s.validateSteps()...)
 }
@@ -173,8 +170,8 @@ func (s Strategy) validateSteps() []string {
 		switch {
 		case st.BakeSeconds < 0:
 			problems = append(problems, fmt.Sprintf("strategy step %d: bakeSeconds %d is negative", i, st.BakeSeconds))
-		case st.BakeSeconds > MaxBakeSeconds:
-			problems = append(problems, fmt.Sprintf("strategy step %d: bakeSeconds %d is more than %d (a day)", i, st.BakeSeconds, MaxBakeSeconds))
+		case st.BakeSeconds > MaxWaitSeconds:
+			problems = append(problems, fmt.Sprintf("strategy step %d: bakeSeconds %d is more than %d (a Standard execution lives at most a year)", i, st.BakeSeconds, MaxWaitSeconds))
 		default:
 			total += st.BakeSeconds
 		}
@@ -183,8 +180,8 @@ func (s Strategy) validateSteps() []string {
 		}
 		prev = max(prev, st.Percent)
 	}
-	if total > MaxTotalBakeSeconds {
-		problems = append(problems, fmt.Sprintf("strategy bakes for %d s in all, more than %d (a week)", total, MaxTotalBakeSeconds))
+	if total > MaxWaitSeconds {
+		problems = append(problems, fmt.Sprintf("strategy bakes for %d s in all, more than %d (a Standard execution lives at most a year)", total, MaxWaitSeconds))
 	}
 	return problems
 }
@@ -210,4 +207,18 @@ func Schedule(s Strategy) []Step {
 		return out
 	}
 	return append(out, Step{Percent: 100})
+}
+
+// LongestSeconds is the longest a valid strategy may keep a release waiting:
+// its bakes added up, and the approval timeout of every step that waits for
+// approval. The configuration bounds it (maxReleaseSeconds).
+func LongestSeconds(s Strategy) int {
+	total := 0
+	for _, st := range Schedule(s) {
+		total += st.BakeSeconds
+		if st.Approval {
+			total += s.ApprovalTimeout()
+		}
+	}
+	return total
 }

@@ -56,10 +56,11 @@ func TestValidate(t *testing.T) {
 		{"negative bake", Strategy{Name: Custom, Steps: []Step{{Percent: 20, BakeSeconds: -1}}}, 1},
 		{"everything wrong", Strategy{Name: Custom, Steps: []Step{{Percent: -5, BakeSeconds: -1}, {Percent: 200, BakeSeconds: -2}}}, 4},
 		{"bake of 31,700 years", Strategy{Name: Custom, Steps: []Step{{Percent: 10, BakeSeconds: 1000000000000}}}, 1},
-		{"bake of a day", Strategy{Name: Custom, Steps: []Step{{Percent: 10, BakeSeconds: MaxBakeSeconds}}}, 0},
-		{"bake over a day", Strategy{Name: Custom, Steps: []Step{{Percent: 10, BakeSeconds: MaxBakeSeconds + 1}}}, 1},
-		{"bakes over a week", Strategy{Name: Custom, Steps: []Step{{Percent: 10, BakeSeconds: MaxBakeSeconds}, {Percent: 20, BakeSeconds: MaxBakeSeconds}, {Percent: 30, BakeSeconds: MaxBakeSeconds},
-			{Percent: 40, BakeSeconds: MaxBakeSeconds}, {Percent: 50, BakeSeconds: MaxBakeSeconds}, {Percent: 60, BakeSeconds: MaxBakeSeconds}, {Percent: 70, BakeSeconds: MaxBakeSeconds}, {Percent: 80, BakeSeconds: 1}}}, 1},
+		{"bake of a year less a day", Strategy{Name: Custom, Steps: []Step{{Percent: 10, BakeSeconds: MaxWaitSeconds}}}, 0},
+		{"bake over a year less a day", Strategy{Name: Custom, Steps: []Step{{Percent: 10, BakeSeconds: MaxWaitSeconds + 1}}}, 1},
+		{"bakes over a year in all", Strategy{Name: Custom, Steps: []Step{{Percent: 10, BakeSeconds: MaxWaitSeconds}, {Percent: 20, BakeSeconds: 1}}}, 1},
+		{"approval timeout over a year", Strategy{Name: Canary10Percent5Minutes, Approval: true, ApprovalTimeoutSeconds: MaxWaitSeconds + 1}, 1},
+		{"negative approval timeout", Strategy{Name: Canary10Percent5Minutes, ApprovalTimeoutSeconds: -1}, 1},
 		{"too many steps", Strategy{Name: Custom, Steps: manySteps(MaxSteps + 1)}, 1},
 		{"most steps", Strategy{Name: Custom, Steps: manySteps(MaxSteps)}, 0},
 	}
@@ -67,6 +68,28 @@ func TestValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := tt.in.Validate(); len(got) != tt.want {
 				t.Errorf("Validate = %q, want %d problem(s)", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLongestSeconds(t *testing.T) {
+	tests := []struct {
+		name string
+		in   Strategy
+		want int
+	}{
+		{"all at once", Strategy{Name: AllAtOnce}, 0},
+		{"preset", Strategy{Name: Canary10Percent30Minutes}, 1800},
+		{"preset with approvals", Strategy{Name: Linear10PercentEvery1Minute, Approval: true}, 9*60 + 9*DefaultApprovalTimeoutSeconds},
+		{"custom with one approval", Strategy{Name: Custom, ApprovalTimeoutSeconds: 600, Steps: []Step{
+			{Percent: 10, BakeSeconds: 60, Approval: true}, {Percent: 50, BakeSeconds: 120}}}, 60 + 600 + 120},
+		{"invalid", Strategy{Name: "Canary50Percent"}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := LongestSeconds(tt.in); got != tt.want {
+				t.Errorf("LongestSeconds = %d, want %d", got, tt.want)
 			}
 		})
 	}
@@ -124,7 +147,7 @@ func TestApproval(t *testing.T) {
 			[]Step{{Percent: 50, BakeSeconds: 300, Approval: true}, {Percent: 100}}, 60},
 		{"no approval on 100 %", `{"steps":[{"percent":100,"approval":true}]}`, 1, nil, DefaultApprovalTimeoutSeconds},
 		{"negative timeout", `{"name":"AllAtOnce","approvalTimeoutSeconds":-1}`, 1, nil, DefaultApprovalTimeoutSeconds},
-		{"timeout too long", `{"name":"AllAtOnce","approvalTimeoutSeconds":604801}`, 1, nil, 604801},
+		{"timeout over a year", `{"name":"AllAtOnce","approvalTimeoutSeconds":31449601}`, 1, nil, 31449601},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
