@@ -30,8 +30,6 @@ func longBake(seconds int) map[string]any {
 func TestOutsideInterference(t *testing.T) {
 	b := newHarness(t)
 	ctx := context.Background()
-	var mu sync.Mutex
-	held := 0
 	stories := []struct {
 		name string
 		run  func(t *testing.T, fn, blue string) demo.Ending
@@ -125,23 +123,49 @@ func TestOutsideInterference(t *testing.T) {
 			return e
 		}},
 	}
+	count := newTally(t, "interference", len(stories))
 	for i, s := range stories {
 		t.Run(s.name, func(t *testing.T) {
 			t.Parallel()
+			defer count.record(t)
 			fn := fmt.Sprintf("%sinterfere%d", functionPrefix, i)
 			blue := b.createFunction(t, fn)
 			e := s.run(t, fn, blue)
 			for _, v := range e.Violations {
 				t.Errorf("invariant: %s", v)
 			}
-			if len(e.Violations) == 0 && !t.Failed() {
-				mu.Lock()
-				held++
-				mu.Unlock()
-			}
 		})
 	}
-	t.Cleanup(func() { fmt.Printf("interference: stories=%d held=%d\n", len(stories), held) })
+}
+
+// tally counts the stories of a test that held (their subtest passed) and
+// prints "<name>: stories=N held=M" when the test and its parallel
+// subtests are done; the test fails unless every story held.
+type tally struct {
+	mu   sync.Mutex
+	held int
+}
+
+func newTally(t *testing.T, name string, stories int) *tally {
+	c := &tally{}
+	t.Cleanup(func() {
+		fmt.Printf("%s: stories=%d held=%d\n", name, stories, c.held)
+		if c.held != stories {
+			t.Errorf("%s: %d of %d stories held", name, c.held, stories)
+		}
+	})
+	return c
+}
+
+// record counts t's story as held when t has not failed; defer it first in
+// the subtest.
+func (c *tally) record(t *testing.T) {
+	if t.Failed() {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.held++
 }
 
 // wantEnding checks how a release ended: its status, the version live
