@@ -42,8 +42,9 @@ func TestApprovalGates(t *testing.T) {
 			[]string{"promoted to version"}, "dashboards look fine"},
 		{"rejected → rolled back", 3600, []string{"rollback", "--reason", "checkout latency"}, "FAILED",
 			[]string{"rolled back to version", "halted by operator"}, ""},
-		// Three minutes of the cloud's clock: three seconds.
-		{"no answer → rolled back at the timeout", 180, nil, "FAILED",
+		// Fifteen minutes of the cloud's clock: fifteen seconds, long
+		// enough for status to see the wait on a loaded machine.
+		{"no answer → rolled back at the timeout", 900, nil, "FAILED",
 			[]string{"rolled back to version", "ApprovalTimedOut"}, ""},
 	}
 	count := newTally(t, "approval", len(stories))

@@ -1,9 +1,15 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/greenlight/greenlight/cmd/internal/demo"
 	"github.com/greenlight/greenlight/localcloud/fault"
@@ -50,10 +56,13 @@ var faultTargets = []faultTarget{
 func name(fn string) string    { return fn }
 func lockKey(fn string) string { return "locks/" + fn + ".json" }
 
-// A faultKind is one way an AWS call or the Lambda itself fails.
+// A faultKind is one way an AWS call or the Lambda itself fails, or, with
+// stop, the execution stopped from outside (StopExecution, as from the
+// console) while the rule holds the state's Lambda back.
 type faultKind struct {
 	name string
 	rule func(tg faultTarget, fn string) fault.Rule
+	stop bool
 }
 
 // apiFault fails the target's AWS call count times with the service's
@@ -75,19 +84,65 @@ func lambdaFault(errorType string, afterRun bool, count int) func(faultTarget, s
 var faultKinds = []faultKind{
 	{"throttled x3", apiFault(map[string]string{
 		"lambda": "TooManyRequestsException", "s3": "SlowDown", "sns": "Throttling", "monitoring": "Throttling",
-	}, 429, 3)},
+	}, 429, 3), false},
 	{"conflict", apiFault(map[string]string{
 		"lambda": "ResourceConflictException", "s3": "OperationAborted", "sns": "ConcurrentAccess", "monitoring": "ConcurrentModification",
-	}, 409, 2)},
+	}, 409, 2), false},
 	{"5xx", apiFault(map[string]string{
 		"lambda": "ServiceException", "s3": "InternalError", "sns": "InternalError", "monitoring": "InternalFailure",
-	}, 500, 2)},
+	}, 500, 2), false},
 	// The Lambda did its work and timed out before it answered.
-	{"timeout", lambdaFault(fault.Timeout, true, 1)},
+	{"timeout", lambdaFault(fault.Timeout, true, 1), false},
 	// The Lambda's process died before it did anything, once.
-	{"crash", lambdaFault(fault.Crash, false, 1)},
+	{"crash", lambdaFault(fault.Crash, false, 1), false},
 	// An error of no known kind, more often than the workflow retries it.
-	{"function error x3", lambdaFault("errorString", false, 3)},
+	{"function error x3", lambdaFault("errorString", false, 3), false},
+	// Stopped from the console while the state's Lambda is being invoked.
+	{"stopped", func(tg faultTarget, _ string) fault.Rule {
+		return fault.Rule{Service: "lambda", Operation: "Invoke", Match: tg.function, Latency: 3 * time.Second}
+	}, true},
+}
+
+// invokes reports whether a history event schedules the Lambda function:
+// a Task whose resource is its ARN, or one of the Lambda integration with
+// it as FunctionName.
+func invokes(e sfntypes.HistoryEvent, function string) bool {
+	suffix := ":function:" + function
+	if d := e.LambdaFunctionScheduledEventDetails; d != nil {
+		return strings.HasSuffix(aws.ToString(d.Resource), suffix)
+	}
+	if d := e.TaskScheduledEventDetails; d != nil {
+		return strings.Contains(aws.ToString(d.Parameters), suffix+`"`)
+	}
+	return false
+}
+
+// stopIn stops the execution once it has scheduled the state's Lambda, and
+// reports whether it did.
+func (b *harness) stopIn(t *testing.T, arn string, tg faultTarget) bool {
+	t.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		h, err := b.sfn.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: &arn, MaxResults: 1000})
+		if err != nil {
+			t.Fatalf("history of %s: %v", arn, err)
+		}
+		for _, e := range h.Events {
+			if e.Type == sfntypes.HistoryEventTypeExecutionSucceeded || e.Type == sfntypes.HistoryEventTypeExecutionFailed {
+				return false
+			}
+			if invokes(e, tg.function) {
+				_, err := b.sfn.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: &arn, Error: aws.String("OperatorStop"), Cause: aws.String("stopped in " + tg.state)})
+				if err != nil {
+					t.Fatalf("stop %s: %v", arn, err)
+				}
+				return true
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return false
 }
 
 // TestFaultMatrix releases a function once per Task state and fault, with
@@ -117,8 +172,14 @@ func TestFaultMatrix(t *testing.T) {
 				}
 				key := b.release(t, fn, fmt.Sprintf("%d-%s", i, version), artifact(t, version), manifest)
 				arn := b.execution(t, key)
+				var injected int
+				if kind.stop && b.stopIn(t, arn, tg) {
+					injected = 1
+				}
 				e := b.check(t, arn, demo.Expect{Function: fn, Blue: blue})
-				injected := faults.Hits(rule.Service, rule.Operation)
+				if !kind.stop {
+					injected = faults.Hits(rule.Service, rule.Operation)
+				}
 				faults.Reset()
 				t.Logf("%s: %s, last state %q, live %s, injected %d", kind.name, e.Status, e.LastState, e.Live, injected)
 				if injected == 0 {

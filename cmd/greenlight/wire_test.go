@@ -16,6 +16,7 @@ import (
 	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/greenlight/greenlight/internal/ledger"
 	"github.com/greenlight/greenlight/internal/release"
@@ -165,7 +166,7 @@ func TestWireWithoutWorkflow(t *testing.T) {
 	}
 	rec := lockRecord(release.PhaseShifting)
 	rec.Blue, rec.Green = "1", "2"
-	l := &ledger.Ledger{S3: s3Client(c), Bucket: bucket}
+	l := &ledger.Ledger{S3: s3Client(c), Bucket: bucket, Executions: sfn.NewFromConfig(c.AWSConfig())}
 	if _, err := l.Acquire(context.Background(), rec); err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 
@@ -15,6 +16,7 @@ import (
 type lockBook interface {
 	Check(ctx context.Context, fn, executionARN string) (ledger.Record, error)
 	Update(ctx context.Context, fn, executionARN string, change func(*ledger.Record)) (ledger.Record, error)
+	traffic.Locker
 }
 
 var (
@@ -61,6 +63,13 @@ func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Doc
 			r.Phase, r.Weight = release.PhasePromoted, 1
 		}
 	})
+	if errors.Is(err, ledger.ErrNotHeld) {
+		// The lock went while live moved (the execution was stopped and the
+		// watchdog restored blue before the promotion landed): undo it.
+		if err := traffic.Retract(ctx, h.Lambda, h.Ledger, d, traffic.Alias{Version: s.Green}); err != nil {
+			return nil, err
+		}
+	}
 	if err != nil {
 		return nil, ledger.AsHalt(fn, err)
 	}

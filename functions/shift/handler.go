@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 type lockBook interface {
 	Check(ctx context.Context, fn, executionARN string) (ledger.Record, error)
 	Update(ctx context.Context, fn, executionARN string, change func(*ledger.Record)) (ledger.Record, error)
+	traffic.Locker
 }
 
 var (
@@ -88,6 +90,17 @@ func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Doc
 	rec, err := h.Ledger.Update(ctx, fn, d.ExecutionARN, func(r *ledger.Record) {
 		r.Phase, r.Weight, r.Step = s.Phase, s.Weight, s.Step
 	})
+	if errors.Is(err, ledger.ErrNotHeld) {
+		// The lock went while traffic moved (the execution was stopped and
+		// the watchdog restored blue before this step landed): undo it.
+		moved := traffic.Alias{Version: s.Green}
+		if s.Weight < 1 {
+			moved = traffic.Alias{Version: s.Blue, Weights: map[string]float64{s.Green: s.Weight}}
+		}
+		if err := traffic.Retract(ctx, h.Lambda, h.Ledger, d, moved); err != nil {
+			return nil, err
+		}
+	}
 	if err != nil {
 		return nil, ledger.AsHalt(fn, err)
 	}

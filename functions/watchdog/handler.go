@@ -25,6 +25,7 @@ import (
 type watchBook interface {
 	List(ctx context.Context) ([]ledger.Record, error)
 	Release(ctx context.Context, fn, executionARN string) error
+	MarkEnded(ctx context.Context, executionARN string) (bool, error)
 }
 
 // publisher publishes to the topic.
@@ -52,7 +53,16 @@ type statusChange struct {
 	Status       string `json:"status"`
 	Error        string `json:"error"`
 	Cause        string `json:"cause"`
+	// Input is the execution's input, a JSON string.
+	Input string `json:"input"`
 }
+
+// queued are the statuses of an execution that may have ended before it
+// took its lock — stopped or timed out in prepare, or queued behind another
+// release — and so before any notification: the watchdog sends the aborted
+// one. (A FAILED execution that holds no lock ended on the workflow's own
+// failure paths, which notify.)
+var queued = map[string]bool{"ABORTED": true, "TIMED_OUT": true}
 
 // Result says what the watchdog did, for its log.
 type Result struct {
@@ -91,10 +101,12 @@ func (h *Handler) Handle(ctx context.Context, e events.CloudWatchEvent) (Result,
 		return res, failure.Classify("list releases", err)
 	}
 	var firstErr error
+	held := false
 	for _, r := range records {
 		if r.ExecutionARN != c.ExecutionARN {
 			continue
 		}
+		held = true
 		restored, err := h.restore(ctx, r, c)
 		if restored {
 			res.Restored = append(res.Restored, r.Function)
@@ -105,7 +117,32 @@ func (h *Handler) Handle(ctx context.Context, e events.CloudWatchEvent) (Result,
 		}
 		res.Released = append(res.Released, r.Function)
 	}
+	if !held && queued[c.Status] {
+		// Nothing was changed, but whoever follows the topic learns that
+		// the release will not happen; unless this is a repeated delivery
+		// of an event already handled (then the lock is gone because the
+		// watchdog released it).
+		first, err := h.Ledger.MarkEnded(ctx, c.ExecutionARN)
+		if err != nil || !first {
+			return res, err
+		}
+		return res, h.publish(ctx, ledger.Record{Function: functionOf(c.Input), ExecutionARN: c.ExecutionARN}, c)
+	}
 	return res, firstErr
+}
+
+// functionOf is the function an execution input releases, "" when the input
+// does not say (the notification then names the function "unknown").
+func functionOf(input string) string {
+	parse := release.ParseConsole
+	if release.IsEvent([]byte(input)) {
+		parse = release.ParseEvent
+	}
+	in, err := parse([]byte(input))
+	if err != nil {
+		return ""
+	}
+	return in.Function
 }
 
 // restore follows the rollback order: traffic first, then the lock, then
@@ -122,6 +159,9 @@ func (h *Handler) restore(ctx context.Context, r ledger.Record, c statusChange) 
 			return false, failure.Classify("restore "+r.LiveAlias+" of "+r.Function, err)
 		}
 		restored = true
+	}
+	if _, err := h.Ledger.MarkEnded(ctx, r.ExecutionARN); err != nil {
+		return restored, err
 	}
 	if err := h.Ledger.Release(ctx, r.Function, r.ExecutionARN); err != nil {
 		return restored, err

@@ -82,9 +82,6 @@ func TestHandle(t *testing.T) {
 		{"first release failed before traffic", "FAILED", ptr(record(mine, release.PhaseTested, "")),
 			split, Result{Released: []string{"orders"}},
 			"greenlight: orders release aborted (execution FAILED), live unchanged", false},
-		{"lock held by another execution", "ABORTED", ptr(record(theirs, release.PhaseShifting, "3")),
-			split, Result{}, "", true},
-		{"lock already released", "ABORTED", nil, split, Result{}, "", false},
 		{"succeeded", "SUCCEEDED", ptr(record(mine, release.PhaseShifting, "3")), split, Result{}, "", true},
 		{"still running", "RUNNING", ptr(record(mine, release.PhaseShifting, "3")), split, Result{}, "", true},
 	}
@@ -133,6 +130,52 @@ func TestHandle(t *testing.T) {
 			}
 			if body.ExecutionARN != mine || body.ReleaseID != "orders-42" || !strings.Contains(body.Reason, "OperatorStop: stopped by alice") {
 				t.Errorf("body = %+v, want the execution, the release and who stopped it", body)
+			}
+		})
+	}
+}
+
+// TestHandleEndedBeforeTheLock: an execution stopped or timed out before it
+// took its lock changed nothing, but the topic hears that the release will
+// not happen, once; one that failed that early notified on its own.
+func TestHandleEndedBeforeTheLock(t *testing.T) {
+	for _, tt := range []struct {
+		name, status, subject string
+		queued                bool // another release holds the lock
+	}{
+		{"stopped in prepare", "ABORTED", "greenlight: orders release aborted (execution ABORTED), live unchanged", false},
+		{"stopped in the queue", "ABORTED", "greenlight: orders release aborted (execution ABORTED), live unchanged", true},
+		{"timed out in the queue", "TIMED_OUT", "greenlight: orders release aborted (execution TIMED_OUT), live unchanged", true},
+		{"failed in prepare", "FAILED", "", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := ledgertest.NewBucket()
+			if tt.queued {
+				b.Put(t, record(theirs, release.PhaseShifting, "3"))
+			}
+			a := traffictest.New(map[string]traffic.Alias{"live": {Version: "3"}})
+			p := &topic{}
+			h := &Handler{Ledger: &ledger.Ledger{S3: b, Bucket: "artifacts"}, Lambda: a, SNS: p, TopicARN: "arn:topic", Now: func() time.Time { return now }}
+			for range 2 { // the second delivery of the event
+				if _, err := h.Handle(context.Background(), event(t, tt.status)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, c := range a.Calls {
+				if c != "GetAlias" {
+					t.Errorf("called %s on an execution that held no lock", c)
+				}
+			}
+			if r, ok := b.Record(t, "orders"); ok != tt.queued || ok && r.ExecutionARN != theirs {
+				t.Errorf("lock record = %+v (%v), want the other release's kept", r, ok)
+			}
+			switch {
+			case tt.subject == "" && len(p.published) != 0:
+				t.Errorf("published %q, want nothing", aws.ToString(p.published[0].Subject))
+			case tt.subject != "" && len(p.published) != 1:
+				t.Fatalf("published %d notifications, want 1", len(p.published))
+			case tt.subject != "" && aws.ToString(p.published[0].Subject) != tt.subject:
+				t.Errorf("subject %q, want %q", aws.ToString(p.published[0].Subject), tt.subject)
 			}
 		})
 	}

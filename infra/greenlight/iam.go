@@ -6,6 +6,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/greenlight/greenlight/internal/ledger"
 )
 
 // Lambda actions on the target functions, by need. No other Lambda action is
@@ -27,6 +29,7 @@ const ReleaseAlarmPrefix = "greenlight-"
 type access struct {
 	readReleases bool     // read artifacts and manifests under releases/
 	locks        bool     // read and write lock records under locks/
+	endings      bool     // create the once-markers of ended executions under ended/
 	executions   bool     // describe executions of the release state machine (stale locks)
 	tasks        bool     // answer the task tokens of the release state machine (end a bake or approval)
 	alarms       bool     // read any alarm; create and delete greenlight's own
@@ -49,7 +52,7 @@ var accessOf = map[string]access{
 	"rollback": {locks: true, alarms: true, targets: lambdaAliases},
 	"notify":   {publish: true, metrics: true},
 	"guard":    {locks: true, alarms: true, tasks: true, targets: lambdaAliases},
-	"watchdog": {locks: true, publish: true, targets: lambdaAliases},
+	"watchdog": {locks: true, endings: true, publish: true, targets: lambdaAliases},
 }
 
 func statement(actions []string, resources ...*string) awsiam.PolicyStatement {
@@ -123,6 +126,9 @@ func grant(stack awscdk.Stack, g *Greenlight, p Props, stateMachineName string) 
 		}
 		if a.locks {
 			fn.AddToRolePolicy(statement([]string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}, bucket.ArnForObjects(jsii.String("locks/*"))))
+		}
+		if a.endings {
+			fn.AddToRolePolicy(statement([]string{"s3:PutObject"}, bucket.ArnForObjects(jsii.String(ledger.EndedPrefix+"*"))))
 		}
 		if a.executions {
 			// By name: the state machine invokes this function, so its ARN

@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/greenlight/greenlight/internal/ledger"
 )
 
 // suppress records, beside each cdk-nag AwsSolutions finding that greenlight
@@ -27,6 +29,9 @@ func suppress(stack awscdk.Stack, g *Greenlight, p Props) {
 		}
 		if a.locks {
 			wildcards = append(wildcards, bucketObjects("locks"))
+		}
+		if a.endings {
+			wildcards = append(wildcards, bucketObjects(strings.TrimSuffix(ledger.EndedPrefix, "/")))
 		}
 		if a.executions {
 			wildcards = append(wildcards, arnPattern("states", "execution", p.Name+"-releases:*"))

@@ -33,6 +33,28 @@ import (
 // Prefix is where lock records live in the bucket.
 const Prefix = "locks/"
 
+// EndedPrefix is where the watchdog marks the executions it has handled.
+const EndedPrefix = "ended/"
+
+// MarkEnded records, once, that the end of the execution was handled: it
+// returns true the first time it is called for executionARN and false after,
+// so that a repeated delivery of the event that reports the end does not
+// notify twice. The marker is an empty object under EndedPrefix, created
+// with If-None-Match: *.
+func (l *Ledger) MarkEnded(ctx context.Context, executionARN string) (bool, error) {
+	name := executionARN[strings.LastIndex(executionARN, ":")+1:]
+	_, err := l.S3.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: &l.Bucket, Key: aws.String(EndedPrefix + name), IfNoneMatch: aws.String("*"), Body: bytes.NewReader(nil),
+	})
+	if failure.IsPreconditionFailed(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, failure.Classify("mark "+executionARN+" ended", err)
+	}
+	return true, nil
+}
+
 // Key returns the object key of fn's lock record.
 func Key(fn string) string { return Prefix + fn + ".json" }
 
@@ -219,11 +241,38 @@ func (l *Ledger) put(ctx context.Context, r Record, etag string) error {
 	return err
 }
 
+// ErrEnded says the execution that took a lock had already ended (it was
+// stopped while its lock task ran): the lock was let go again at once.
+var ErrEnded = errors.New("the execution ended while it took the lock")
+
 // Acquire takes fn's lock for the release r describes. It succeeds when the
 // lock is free, already held by r's execution, or held by an execution that
 // is no longer running (a stale lock, taken over). It returns a
 // *failure.LockHeldError when another running execution holds it.
+//
+// An execution stopped while its lock task runs is handled by the watchdog
+// before the task writes the lock, so the task would leave a lock nobody
+// releases: once the lock is written, Acquire checks that r's execution
+// still runs, and when it has ended it releases the lock and returns
+// ErrEnded (wrapped).
 func (l *Ledger) Acquire(ctx context.Context, r Record) (Record, error) {
+	held, err := l.acquire(ctx, r)
+	if err != nil {
+		return held, err
+	}
+	out, err := l.Executions.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &r.ExecutionARN})
+	if err != nil || out.Status == sfntypes.ExecutionStatusRunning {
+		// An execution that cannot be described is trusted to run: its
+		// task is running.
+		return held, nil
+	}
+	if err := l.Release(ctx, r.Function, r.ExecutionARN); err != nil {
+		return Record{}, err
+	}
+	return Record{}, fmt.Errorf("%s: execution %s is %s: %w", r.Function, r.ExecutionARN, out.Status, ErrEnded)
+}
+
+func (l *Ledger) acquire(ctx context.Context, r Record) (Record, error) {
 	now := l.now()
 	r.AcquiredAt, r.UpdatedAt = now, now
 	for range maxAttempts {

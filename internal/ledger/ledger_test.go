@@ -81,6 +81,21 @@ func checkName(t *testing.T, err error, want string) {
 	}
 }
 
+// TestAcquireByAnEndedExecution: a lock task that runs on after its
+// execution was stopped lets the lock go again.
+func TestAcquireByAnEndedExecution(t *testing.T) {
+	for _, status := range []sfntypes.ExecutionStatus{sfntypes.ExecutionStatusAborted, sfntypes.ExecutionStatusTimedOut} {
+		b := ledgertest.NewBucket()
+		_, err := newLedger(b, ledgertest.Executions{mine: status}).Acquire(context.Background(), ledger.Record{Function: "orders", ExecutionARN: mine})
+		if !errors.Is(err, ledger.ErrEnded) {
+			t.Errorf("%s: error %v, want ErrEnded", status, err)
+		}
+		if r, ok := b.Record(t, "orders"); ok {
+			t.Errorf("%s: the lock is held by %s", status, r.ExecutionARN)
+		}
+	}
+}
+
 func TestAcquireClassifiesS3Errors(t *testing.T) {
 	b := ledgertest.NewBucket()
 	b.Err = &smithy.GenericAPIError{Code: "SlowDown"}

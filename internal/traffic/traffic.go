@@ -16,6 +16,7 @@ import (
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/internal/ledger"
 	"github.com/greenlight/greenlight/internal/release"
 )
 
@@ -150,4 +151,41 @@ func Unchanged(ctx context.Context, c Aliases, fn, alias string, expected ...Ali
 	return &failure.HaltedError{By: failure.ByOutsideChange, Reason: fmt.Sprintf(
 		"the live alias %s:%s was changed outside greenlight: it serves %s, greenlight left it serving %s; traffic is left as it is",
 		fn, alias, live, strings.Join(want, " or "))}
+}
+
+// Locker lets a task that lost its lock while it moved live take the lock
+// back to undo its move.
+type Locker interface {
+	Reclaim(ctx context.Context, r ledger.Record) (ledger.Record, error)
+	Release(ctx context.Context, fn, executionARN string) error
+}
+
+var _ Locker = (*ledger.Ledger)(nil)
+
+// Retract undoes a move of live by a release whose lock went while the move
+// was under way: the watchdog released it after the execution was stopped,
+// or someone deleted it. When nobody holds the lock, Retract takes it, points
+// live back at blue if live is still exactly where the move put it (moved),
+// and lets the lock go again; a release that holds the lock by then is left
+// alone. A first release has no blue to go back to.
+func Retract(ctx context.Context, c Aliases, l Locker, d *release.Document, moved Alias) error {
+	fn, blue := d.Function, d.State.Blue
+	if blue == "" || d.State.FirstRelease {
+		return nil
+	}
+	if _, err := l.Reclaim(ctx, ledger.RecordFor(d)); errors.Is(err, ledger.ErrNotHeld) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	live, err := Get(ctx, c, fn, d.LiveAlias)
+	if err == nil && live.Is(moved.Version, moved.Weights) {
+		err = Point(ctx, c, fn, d.LiveAlias, blue)
+	}
+	if err != nil {
+		// Keep the lock: the record says what to restore, and the
+		// rollback that follows (or the watchdog) finds it.
+		return failure.Classify("retract "+d.LiveAlias+" of "+fn, err)
+	}
+	return l.Release(ctx, fn, d.ExecutionARN)
 }

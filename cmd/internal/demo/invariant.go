@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,7 +27,14 @@ const (
 	lockState          = "Acquire lock"
 	unlockStatesPrefix = "Release lock"
 	promotedState      = "Promoted"
+	// notifyPromotedState is entered once promote has completed: an
+	// execution stopped after it is restored on green by the watchdog.
+	notifyPromotedState = "Notify promoted"
 )
+
+// watchdogWait bounds how long CheckInvariant waits for the watchdog to
+// handle an execution that ended unfinished (stopped or timed out).
+const watchdogWait = 30 * time.Second
 
 // terminal reports whether a notification's event ends a release: every
 // event but started does.
@@ -179,6 +187,13 @@ func (in *Inspector) CheckInvariant(ctx context.Context, executionARN string, wa
 	if e.Notification, err = in.notification(ctx, executionARN); err != nil {
 		return e, err
 	}
+	if e.Notification == nil && e.unfinished() {
+		// The watchdog restores an unfinished execution's function, then
+		// notifies: wait for the notification before looking.
+		if e.Notification, err = in.awaitNotification(ctx, executionARN, watchdogWait); err != nil {
+			return e, err
+		}
+	}
 	// The loud terminal state, blue not restored, ends the execution with
 	// the rollback's error.
 	loud := e.Error == failure.NameRollbackFailed
@@ -233,7 +248,8 @@ func (in *Inspector) checkLive(e *Ending, want Expect) {
 	if want.Concurrent {
 		return
 	}
-	promoted := e.Status == string(sfntypes.ExecutionStatusSucceeded) && e.LastState == promotedState
+	promoted := e.Status == string(sfntypes.ExecutionStatusSucceeded) && e.LastState == promotedState ||
+		e.unfinished() && slices.Contains(e.Path, notifyPromotedState)
 	switch {
 	case promoted && e.Live == want.Blue:
 		e.violate("promoted, but live still serves blue %s", e.Live)
@@ -330,6 +346,29 @@ func (in *Inspector) readHistory(ctx context.Context, e *Ending) error {
 
 // notification is the last terminal notification whose body names the
 // execution.
+// unfinished reports whether the execution ended without reaching one of
+// the workflow's endings: stopped or timed out.
+func (e *Ending) unfinished() bool {
+	return e.Status == string(sfntypes.ExecutionStatusAborted) || e.Status == string(sfntypes.ExecutionStatusTimedOut)
+}
+
+// awaitNotification polls for the notification about the execution's end
+// until limit has passed; nil when none came.
+func (in *Inspector) awaitNotification(ctx context.Context, executionARN string, limit time.Duration) (*Message, error) {
+	deadline := time.Now().Add(limit)
+	for {
+		m, err := in.notification(ctx, executionARN)
+		if m != nil || err != nil || time.Now().After(deadline) {
+			return m, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(in.Poll):
+		}
+	}
+}
+
 func (in *Inspector) notification(ctx context.Context, executionARN string) (*Message, error) {
 	if in.Messages == nil {
 		return nil, nil
