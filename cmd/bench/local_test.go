@@ -10,12 +10,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -25,6 +27,8 @@ import (
 	"github.com/greenlight/greenlight/cmd/internal/follow"
 	"github.com/greenlight/greenlight/cmd/internal/testenv"
 	"github.com/greenlight/greenlight/examples"
+	"github.com/greenlight/greenlight/internal/ledger"
+	"github.com/greenlight/greenlight/internal/notice"
 )
 
 var (
@@ -35,14 +39,16 @@ var (
 // env is one local cloud with the greenlight stack applied and the demo
 // function released once, shared by the benchmarks of this package.
 type env struct {
-	local  *demo.Local
-	lambda *awslambda.Client
-	s3     *s3.Client
-	sfn    *sfn.Client
-	zips   map[string][]byte // demo artifacts by version
-	scale  float64
-	blue   string // the version live serves between releases
-	build  string // the demo build blue runs: v1 or v2
+	local      *demo.Local
+	lambda     *awslambda.Client
+	s3         *s3.Client
+	sfn        *sfn.Client
+	cloudwatch *cloudwatch.Client
+	book       *ledger.Ledger    // the lock records
+	zips       map[string][]byte // demo artifacts by version
+	scale      float64
+	blue       string // the version live serves between releases
+	build      string // the demo build blue runs: v1 or v2
 }
 
 // candidate is the demo build that differs from blue.
@@ -93,13 +99,15 @@ func start(tmpl string, scale float64) (*env, error) {
 	}
 	cfg := l.Config()
 	e := &env{
-		local:  l,
-		lambda: awslambda.NewFromConfig(cfg),
-		s3:     s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }),
-		sfn:    sfn.NewFromConfig(cfg),
-		zips:   map[string][]byte{},
-		scale:  scale,
+		local:      l,
+		lambda:     awslambda.NewFromConfig(cfg),
+		s3:         s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }),
+		sfn:        sfn.NewFromConfig(cfg),
+		cloudwatch: cloudwatch.NewFromConfig(cfg),
+		zips:       map[string][]byte{},
+		scale:      scale,
 	}
+	e.book = &ledger.Ledger{S3: e.s3, Bucket: l.Stack.Bucket}
 	goos, goarch := demo.HostTarget()
 	for _, v := range []string{"v1", "v2"} {
 		if e.zips[v], err = examples.Artifact(ctx, v, goos, goarch); err != nil {
@@ -169,38 +177,74 @@ func (e *env) live(ctx context.Context) (aliasState, error) {
 	return s, nil
 }
 
+// servesBlue reports whether the live alias serves blue alone: the version
+// it served before the release, at 100 % with the routing cleared.
+func (e *env) servesBlue(s aliasState) bool { return s.version == e.blue && s.weight == 0 }
+
+// promoted records that the release of the candidate build put green live.
+func (e *env) promoted(green string) { e.blue, e.build = green, e.candidate() }
+
 // waitAlias polls the live alias every interval until ok holds and returns
 // the wall time at which it was seen to hold.
 func (e *env) waitAlias(ctx context.Context, interval time.Duration, ok func(aliasState) bool) (time.Time, error) {
-	for {
+	var last aliasState
+	seen, err := poll(ctx, interval, func() (bool, error) {
 		s, err := e.live(ctx)
 		if err != nil {
-			return time.Time{}, err
+			return false, err
 		}
-		if ok(s) {
-			return time.Now(), nil
-		}
-		if err := pause(ctx, interval); err != nil {
-			return time.Time{}, fmt.Errorf("live alias: last seen %+v: %w", s, err)
-		}
+		last = s
+		return ok(s), nil
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("live alias: last seen %+v: %w", last, err)
 	}
+	return seen, nil
+}
+
+// inboxPoll is how often notified reads the notification inbox.
+const inboxPoll = 2 * time.Millisecond
+
+// notified polls the local cloud's notification inbox until it holds the
+// event for the demo function's release that the execution arn runs, and
+// returns the wall time at which it was seen.
+func (e *env) notified(ctx context.Context, arn string, event notice.Event) (time.Time, error) {
+	seen, err := poll(ctx, inboxPoll, func() (bool, error) {
+		ms, err := e.local.Messages(ctx)
+		if err != nil {
+			return false, fmt.Errorf("read the notification inbox: %w", err)
+		}
+		for _, m := range slices.Backward(ms) { // newest first
+			if notice.Event(m.Attributes[notice.AttrEvent]) != event || m.Attributes[notice.AttrFunction] != demo.DemoFunction {
+				continue
+			}
+			var body notice.Body
+			if json.Unmarshal([]byte(m.Body), &body) == nil && body.ExecutionARN == arn {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("no %s notification for %s: %w", event, arn, err)
+	}
+	return seen, nil
 }
 
 // wait waits for the execution to end and returns its history.
 func (e *env) wait(ctx context.Context, arn string) (*sfn.DescribeExecutionOutput, []sfntypes.HistoryEvent, error) {
-	for {
-		d, err := e.sfn.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &arn})
-		if err != nil {
-			return nil, nil, fmt.Errorf("describe execution: %w", err)
+	var d *sfn.DescribeExecutionOutput
+	if _, err := poll(ctx, 20*time.Millisecond, func() (bool, error) {
+		var err error
+		if d, err = e.sfn.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &arn}); err != nil {
+			return false, fmt.Errorf("describe execution: %w", err)
 		}
-		if d.Status != sfntypes.ExecutionStatusRunning {
-			h, err := e.history(ctx, arn)
-			return d, h, err
-		}
-		if err := pause(ctx, 20*time.Millisecond); err != nil {
-			return nil, nil, fmt.Errorf("execution %s still running: %w", arn, err)
-		}
+		return d.Status != sfntypes.ExecutionStatusRunning, nil
+	}); err != nil {
+		return nil, nil, fmt.Errorf("execution %s: %w", arn, err)
 	}
+	h, err := e.history(ctx, arn)
+	return d, h, err
 }
 
 func (e *env) history(ctx context.Context, arn string) ([]sfntypes.HistoryEvent, error) {
@@ -217,6 +261,24 @@ func (e *env) history(ctx context.Context, arn string) ([]sfntypes.HistoryEvent,
 		return nil, errors.New("execution history is empty")
 	}
 	return events, nil
+}
+
+// poll calls done every interval until it reports true, and returns the
+// wall time at which it did; it gives up on done's first error or when ctx
+// ends.
+func poll(ctx context.Context, interval time.Duration, done func() (bool, error)) (time.Time, error) {
+	for {
+		ok, err := done()
+		if err != nil {
+			return time.Time{}, err
+		}
+		if ok {
+			return time.Now(), nil
+		}
+		if err := pause(ctx, interval); err != nil {
+			return time.Time{}, err
+		}
+	}
 }
 
 func pause(ctx context.Context, d time.Duration) error {

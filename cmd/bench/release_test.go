@@ -79,8 +79,7 @@ func (f releaseFigures) scaled(k float64) releaseFigures {
 // reads the figures off the promoted execution's history. memory caches the
 // deployer functions' memory sizes.
 func releaseOnce(ctx context.Context, e *env, name string, memory map[string]int32) (releaseFigures, error) {
-	build := e.candidate()
-	arn, uploaded, err := e.release(ctx, build, name)
+	arn, uploaded, err := e.release(ctx, e.candidate(), name)
 	if err != nil {
 		return releaseFigures{}, err
 	}
@@ -95,7 +94,7 @@ func releaseOnce(ctx context.Context, e *env, name string, memory map[string]int
 	if err != nil {
 		return releaseFigures{}, err
 	}
-	e.blue, e.build = live.version, build
+	e.promoted(live.version)
 
 	f := releaseFigures{transitions: float64(transitions(h))}
 	for _, c := range lambdaCalls(h, e.scale) {

@@ -25,7 +25,7 @@ import (
 
 func main() {
 	out := flag.String("o", "cmd/bench/RESULTS.md", "where to write the markdown tables")
-	runs := flag.Int("runs", 50, "rollback runs to take p50/p99 over")
+	runs := flag.Int("runs", 50, "runs of each latency benchmark (rollback, rollback and promote end to end, watchdog) to take p50/p99 over")
 	releases := flag.Int("releases", 2, "releases per strategy to average the cost and overhead over")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -43,7 +43,7 @@ const timeScale = 60
 func suites(runs, releases int) [][]string {
 	scale := fmt.Sprint("-timescale=", timeScale)
 	return [][]string{
-		{"-bench", "^BenchmarkRollbackLatency$", "-benchtime", fmt.Sprintf("%dx", runs), "./cmd/bench", "-args", scale},
+		{"-bench", "^Benchmark(Rollback|RollbackEnd|PromoteEnd|Watchdog)Latency$", "-benchtime", fmt.Sprintf("%dx", runs), "./cmd/bench", "-args", scale},
 		{"-bench", "^(BenchmarkRelease|BenchmarkLambdaInit)$", "-benchtime", fmt.Sprintf("%dx", releases), "./cmd/bench", "-args", scale},
 		{"-bench", "^BenchmarkLambdaBuild$", "-benchtime", "1x", "./cmd/bench"},
 		{"-bench", ".", "./localcloud/asl", "./localcloud/lambda"},

@@ -18,6 +18,9 @@ func complete() map[string]result {
 	}
 	rs := map[string]result{
 		"BenchmarkRollbackLatency":     {Iterations: 50, Metrics: m("p50-ms", 4.2, "p99-ms", 171.2, "max-ms", 171.2, "runs", 50.0)},
+		"BenchmarkRollbackEndLatency":  {Iterations: 50, Metrics: m("p50-ms", 35.1, "p99-ms", 1200.0, "max-ms", 1250.0, "runs", 50.0)},
+		"BenchmarkPromoteEndLatency":   {Iterations: 50, Metrics: m("p50-ms", 120.5, "p99-ms", 265.1, "max-ms", 270.0, "runs", 50.0)},
+		"BenchmarkWatchdogLatency":     {Iterations: 50, Metrics: m("p50-ms", 9.1, "p99-ms", 22.7, "max-ms", 22.7, "runs", 50.0)},
 		"BenchmarkPassChoiceLoop":      {Iterations: 20, Metrics: m("ns/op", 5e7, "states/s", 400000.0)},
 		"BenchmarkMap1000":             {Iterations: 20, Metrics: m("ns/op", 2e6, "items/s", 500000.0)},
 		"BenchmarkColdStart":           {Iterations: 10, Metrics: m("ns/op", 6e6)},
@@ -41,6 +44,9 @@ func TestRender(t *testing.T) {
 	}
 	wantLines := []string{
 		"rollback-latency: p50=4.2ms p99=171.2ms runs=50",
+		"rollback-end-latency: p50=35.1ms p99=1200.0ms runs=50",
+		"promote-end-latency: p50=120.5ms p99=265.1ms runs=50",
+		"watchdog-latency: p50=9.1ms p99=22.7ms runs=50",
 		"deployer-overhead: strategy=Canary10Percent5Minutes upload-to-canary=1100ms promote-to-done=7.5ms",
 		"transitions: strategy=Canary10Percent5Minutes count=35",
 		"asl-throughput: states_per_sec=400000",
@@ -59,6 +65,8 @@ func TestRender(t *testing.T) {
 		"Machine: Test CPU, 2 cores.",
 		"2026-11-22 01:00 UTC",
 		"| 50 | 4.2 ms | 171.2 ms | 171.2 ms | p99 ≤ 1 s: met |",
+		"| 50 | 35.1 ms | 1200.0 ms | 1250.0 ms | p99 ≤ 1 s: **missed** |",
+		"| 50 | 120.5 ms | 265.1 ms | 270.0 ms | — |",
 		"| prepare | 10240 KiB | 3766 KiB | 600.0 ms | 5.9 ms | 0.40 ms |",
 		"Goal: ≤ 25 transitions for Canary10Percent5Minutes: **missed** (35).",
 		"$0.025 per 1,000 state",
@@ -75,6 +83,9 @@ func TestRenderMissing(t *testing.T) {
 		name, drop, wantErr string
 	}{
 		{"rollback", "BenchmarkRollbackLatency", "no result for BenchmarkRollbackLatency"},
+		{"rollback end to end", "BenchmarkRollbackEndLatency", "no result for BenchmarkRollbackEndLatency"},
+		{"promote end to end", "BenchmarkPromoteEndLatency", "no result for BenchmarkPromoteEndLatency"},
+		{"watchdog", "BenchmarkWatchdogLatency", "no result for BenchmarkWatchdogLatency"},
 		{"a strategy", "BenchmarkRelease/Linear10PercentEvery1Minute", "no result for BenchmarkRelease/Linear10PercentEvery1Minute"},
 		{"builds", "BenchmarkLambdaBuild/prepare", "no results for BenchmarkLambdaBuild"},
 		{"an init", "BenchmarkLambdaInit/prepare", "no result for BenchmarkLambdaInit/prepare"},
