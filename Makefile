@@ -201,5 +201,5 @@ fuzz: ## A short fuzz run of every decoder of outside input (FUZZTIME per target
 	done
 
 .PHONY: bench
-bench: synth-local ## Benchmarks on the local cloud: rollback latency, deployer overhead, cost per release, engine, builds; writes cmd/bench/RESULTS.md
+bench: synth-local ## Benchmarks on the local cloud: rollback latency, time to a release's end, watchdog, deployer overhead, cost per release, engine, builds; writes cmd/bench/RESULTS.md
 	$(GO) run ./cmd/bench/report -o cmd/bench/RESULTS.md
