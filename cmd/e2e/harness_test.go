@@ -20,6 +20,7 @@ import (
 	"github.com/greenlight/greenlight/cmd/internal/follow"
 	"github.com/greenlight/greenlight/examples"
 	"github.com/greenlight/greenlight/internal/failure"
+	"github.com/greenlight/greenlight/localcloud"
 )
 
 // The reliability tests release functions whose names start with this
@@ -41,7 +42,8 @@ var oneStep = map[string]any{"steps": []map[string]any{{"percent": 50, "bakeSeco
 // harness is a local cloud with the stack applied, for tests that release
 // functions of their own rather than the demo's.
 type harness struct {
-	local   *demo.Local
+	local   *demo.Local // nil for a cloud in a process of its own
+	control *localcloud.Client
 	inspect *demo.Inspector
 	lambda  *awslambda.Client
 	s3      *s3.Client
@@ -71,6 +73,7 @@ func newHarness(t *testing.T) *harness {
 	cfg := l.Config()
 	return &harness{
 		local:   l,
+		control: l.Control,
 		inspect: l.Inspector(),
 		lambda:  awslambda.NewFromConfig(cfg),
 		s3:      s3.NewFromConfig(cfg),

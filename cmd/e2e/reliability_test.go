@@ -98,9 +98,13 @@ var faultKinds = []faultKind{
 	// An error of no known kind, more often than the workflow retries it.
 	{"function error x3", lambdaFault("errorString", false, 3), false},
 	// Stopped from the console while the state's Lambda is being invoked.
-	{"stopped", func(tg faultTarget, _ string) fault.Rule {
-		return fault.Rule{Service: "lambda", Operation: "Invoke", Match: tg.function, Latency: 3 * time.Second}
-	}, true},
+	{"stopped", holdBack, true},
+}
+
+// holdBack delays the invocation of the state's Lambda long enough to act
+// from outside while the execution is in the state.
+func holdBack(tg faultTarget, _ string) fault.Rule {
+	return fault.Rule{Service: "lambda", Operation: "Invoke", Match: tg.function, Latency: 3 * time.Second}
 }
 
 // invokes reports whether a history event schedules the Lambda function:
@@ -117,9 +121,9 @@ func invokes(e sfntypes.HistoryEvent, function string) bool {
 	return false
 }
 
-// stopIn stops the execution once it has scheduled the state's Lambda, and
-// reports whether it did.
-func (b *harness) stopIn(t *testing.T, arn string, tg faultTarget) bool {
+// whenIn calls do once the execution has scheduled the state's Lambda, and
+// reports whether it did: not when the execution ended first.
+func (b *harness) whenIn(t *testing.T, arn string, tg faultTarget, do func()) bool {
 	t.Helper()
 	ctx := context.Background()
 	deadline := time.Now().Add(time.Minute)
@@ -133,10 +137,7 @@ func (b *harness) stopIn(t *testing.T, arn string, tg faultTarget) bool {
 				return false
 			}
 			if invokes(e, tg.function) {
-				_, err := b.sfn.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: &arn, Error: aws.String("OperatorStop"), Cause: aws.String("stopped in " + tg.state)})
-				if err != nil {
-					t.Fatalf("stop %s: %v", arn, err)
-				}
+				do()
 				return true
 			}
 		}
@@ -145,8 +146,18 @@ func (b *harness) stopIn(t *testing.T, arn string, tg faultTarget) bool {
 	return false
 }
 
+// stop stops the execution from outside, as from the console.
+func (b *harness) stop(t *testing.T, arn string, tg faultTarget) {
+	t.Helper()
+	_, err := b.sfn.StopExecution(context.Background(), &sfn.StopExecutionInput{ExecutionArn: &arn, Error: aws.String("OperatorStop"), Cause: aws.String("stopped in " + tg.state)})
+	if err != nil {
+		t.Fatalf("stop %s: %v", arn, err)
+	}
+}
+
 // TestFaultMatrix releases a function once per Task state and fault, with
-// the fault injected into that state, and checks after each execution that
+// the fault injected into that state, then once per state with the local
+// cloud killed and restarted in it, and checks after each execution that
 // greenlight's invariant holds.
 func TestFaultMatrix(t *testing.T) {
 	b := newHarness(t)
@@ -173,7 +184,7 @@ func TestFaultMatrix(t *testing.T) {
 				key := b.release(t, fn, fmt.Sprintf("%d-%s", i, version), artifact(t, version), manifest)
 				arn := b.execution(t, key)
 				var injected int
-				if kind.stop && b.stopIn(t, arn, tg) {
+				if kind.stop && b.whenIn(t, arn, tg, func() { b.stop(t, arn, tg) }) {
 					injected = 1
 				}
 				e := b.check(t, arn, demo.Expect{Function: fn, Blue: blue})
@@ -202,6 +213,29 @@ func TestFaultMatrix(t *testing.T) {
 				}
 			})
 		}
+	}
+	// The local cloud killed with SIGKILL while the release is in each state,
+	// and started again on the same folder: the release finishes.
+	u := startUpCloud(t)
+	ub := u.harness(t)
+	for _, tg := range faultTargets {
+		t.Run(tg.state+"/killed and restarted", func(t *testing.T) {
+			combinations++
+			e, in := killedIn(t, u, ub, tg)
+			t.Logf("killed: %s, last state %q, live %s", e.Status, e.LastState, e.Live)
+			if !in {
+				t.Errorf("the release ended before the cloud was killed in %s", tg.state)
+			}
+			for _, v := range e.Violations {
+				t.Errorf("invariant: %s (ended %s %s: %s)", v, e.Status, e.Error, e.Cause)
+			}
+			if e.Status != "SUCCEEDED" && e.Status != "FAILED" {
+				t.Errorf("the release ended %s, want it finished (promoted or rolled back) after the restart", e.Status)
+			}
+			if in && e.Held() && !t.Failed() {
+				held++
+			}
+		})
 	}
 	if combinations != held {
 		t.Errorf("fault-matrix: the invariant held in %d of %d combinations", held, combinations)

@@ -88,6 +88,7 @@ func startEnv(key envKey, root string, vars []string, log *slog.Logger) (*env, e
 	e.cmd.Dir = root
 	e.cmd.Env = append(vars, "AWS_LAMBDA_RUNTIME_API="+ln.Addr().String())
 	e.cmd.Stdout, e.cmd.Stderr = e.logs[0], e.logs[1]
+	dieWithParent(e.cmd)
 	if err := e.cmd.Start(); err != nil {
 		e.srv.Close()
 		return nil, err

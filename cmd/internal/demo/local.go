@@ -92,19 +92,27 @@ func (l *Local) Runner() *Runner {
 
 // Messages returns the notifications published to the stack's topic.
 func (l *Local) Messages(ctx context.Context) ([]Message, error) {
-	ms, err := l.Control.Inbox(ctx, l.Stack.TopicARN)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Message, 0, len(ms))
-	for _, m := range ms {
-		attrs := make(map[string]string, len(m.Attributes))
-		for k, a := range m.Attributes {
-			attrs[k] = a.StringValue
+	return Inbox(l.Control, l.Stack.TopicARN)(ctx)
+}
+
+// Inbox reads the notifications published to topic from the inbox of the
+// local cloud c controls.
+func Inbox(c *localcloud.Client, topic string) func(context.Context) ([]Message, error) {
+	return func(ctx context.Context) ([]Message, error) {
+		ms, err := c.Inbox(ctx, topic)
+		if err != nil {
+			return nil, err
 		}
-		out = append(out, Message{Subject: m.Subject, Body: m.Message, Attributes: attrs})
+		out := make([]Message, 0, len(ms))
+		for _, m := range ms {
+			attrs := make(map[string]string, len(m.Attributes))
+			for k, a := range m.Attributes {
+				attrs[k] = a.StringValue
+			}
+			out = append(out, Message{Subject: m.Subject, Body: m.Message, Attributes: attrs})
+		}
+		return out, nil
 	}
-	return out, nil
 }
 
 // Close stops the local cloud and the function processes it runs.
