@@ -43,8 +43,8 @@ VULNDB_VERSION := v0.0.0-20261105234957-e22db6528018
 VULNDB      := $(CURDIR)/build/vulndb/$(VULNDB_VERSION)
 # The CDK packages run through Node (jsii) and are slow and memory-hungry:
 # their tests run one package at a time, apart from the fast unit tests.
-CDK_PKGS    = ./infra/... ./workflow/...
-UNIT_PKGS   = $(shell $(GO) list $(ALL_PKGS) | grep -v -e '/infra' -e '/workflow' -e '/e2e')
+CDK_PKGS    = ./infra/... ./workflow/... ./examples/iac/cdk
+UNIT_PKGS   = $(shell $(GO) list $(ALL_PKGS) | grep -v -e '/infra' -e '/workflow' -e '/e2e' -e '/examples/iac/cdk')
 
 .DEFAULT_GOAL := help
 

@@ -17,6 +17,7 @@ require (
 	github.com/greenlight/greenlight v0.0.0
 	github.com/greenlight/greenlight/localcloud v0.0.0
 	github.com/spf13/cobra v1.10.2
+	github.com/spf13/pflag v1.0.9
 	golang.org/x/mod v0.42.0
 )
 
@@ -40,7 +41,6 @@ require (
 	github.com/johannesboyne/gofakes3 v1.2.0 // indirect
 	github.com/ohler55/ojg v1.28.5 // indirect
 	github.com/ryszard/goskiplist v0.0.0-20150312221310-2dfbae5fcf46 // indirect
-	github.com/spf13/pflag v1.0.9 // indirect
 	github.com/x448/float16 v0.8.4 // indirect
 	go.shabbyrobe.org/gocovmerge v0.0.0-20230507111327-fa4f82cfbf4d // indirect
 	golang.org/x/tools v0.52.0 // indirect

@@ -82,9 +82,10 @@ func parseStrategy(flag string) (strategy.Strategy, error) {
 
 // manifestBody builds the manifest uploaded beside the artifact: the file
 // given with --manifest (a JSON object), with the strategy from --strategy
-// when set. It returns nil when there is nothing to upload.
-func manifestBody(file []byte, strategyFlag string) ([]byte, error) {
-	if file == nil && strategyFlag == "" {
+// and the configuration from the configuration flags when set. It returns
+// nil when there is nothing to upload.
+func manifestBody(file []byte, strategyFlag string, configuration *release.Configuration) ([]byte, error) {
+	if file == nil && strategyFlag == "" && configuration == nil {
 		return nil, nil
 	}
 	fields := map[string]json.RawMessage{}
@@ -120,6 +121,16 @@ func manifestBody(file []byte, strategyFlag string) ([]byte, error) {
 			return nil, fmt.Errorf("encode strategy: %w", err)
 		}
 		fields["strategy"] = raw
+	}
+	if configuration != nil {
+		if _, ok := fields["configuration"]; ok {
+			return nil, usagef("--manifest has a configuration and configuration flags are given: use one or the other")
+		}
+		raw, err := json.Marshal(configuration)
+		if err != nil {
+			return nil, fmt.Errorf("encode configuration: %w", err)
+		}
+		fields["configuration"] = raw
 	}
 	return json.MarshalIndent(fields, "", "  ")
 }

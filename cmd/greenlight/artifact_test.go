@@ -128,7 +128,7 @@ func TestManifestBody(t *testing.T) {
 			if tt.file != "" {
 				file = []byte(tt.file)
 			}
-			got, err := manifestBody(file, tt.strategy)
+			got, err := manifestBody(file, tt.strategy, nil)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("error = %v, want error %v", err, tt.wantErr)
 			}

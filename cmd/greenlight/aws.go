@@ -23,8 +23,10 @@ type awsClients struct {
 	stacks     stackref.Describer
 	objects    ledger.Objects
 	executions executionReader
-	functions  functionAPI
-	alarms     alarmDescriber
+	// starter starts a configuration-only release, which has no upload.
+	starter   executionStarter
+	functions functionAPI
+	alarms    alarmDescriber
 	// tasks ends a release's bake or approval at once.
 	tasks decision.Responder
 	// now, when set, is the clock of the cloud the clients talk to.
@@ -64,6 +66,7 @@ func connectAWS(ctx context.Context) (*awsClients, error) {
 		stacks:     cloudformation.NewFromConfig(cfg),
 		objects:    s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = pathStyle }),
 		executions: sfn.NewFromConfig(cfg),
+		starter:    sfn.NewFromConfig(cfg),
 		functions:  lambdasdk.NewFromConfig(cfg),
 		alarms:     cloudwatch.NewFromConfig(cfg),
 		tasks:      sfn.NewFromConfig(cfg),

@@ -38,7 +38,7 @@ func newWorld() *world {
 }
 
 func (w *world) clients() *awsClients {
-	return &awsClients{stacks: w.stacks, objects: w.bucket, executions: w.sfn, functions: w.functions, alarms: w.alarms, tasks: w.tasks}
+	return &awsClients{stacks: w.stacks, objects: w.bucket, executions: w.sfn, starter: w.sfn, functions: w.functions, alarms: w.alarms, tasks: w.tasks}
 }
 
 // doc returns the shifting fixture changed by mutate, as JSON.
@@ -235,6 +235,53 @@ func TestDeploy(t *testing.T) {
 		}
 		mustContain(t, errOut, "no release started for s3://greenlight-artifacts/releases/orders/42.zip")
 	})
+	t.Run("configuration with the artifact goes in the manifest", func(t *testing.T) {
+		w := newWorld()
+		_, errOut, code := run(t, w.clients(), "deploy", "-f", "orders", "-a", zip, "--build", "42",
+			"--set-env", "FEATURE=b", "--unset-env", "DEBUG", "--memory", "512", "--no-layers", "--log-level", "WARN")
+		if code != exitOK {
+			t.Fatalf("exit code %d: %s", code, errOut)
+		}
+		assertJSONEqual(t, w.bucket.object(t, "releases/orders/42.json"),
+			`{"configuration":{"environment":{"set":{"FEATURE":"b"},"unset":["DEBUG"]},"memorySize":512,"layers":[],"logging":{"applicationLogLevel":"WARN"}}}`)
+		if len(w.sfn.started) != 0 {
+			t.Errorf("started %v besides the upload", w.sfn.started)
+		}
+	})
+	t.Run("configuration only starts the release", func(t *testing.T) {
+		w := newWorld()
+		manifest := writeFile(t, "m.json", `{"strategy":"AllAtOnce","hook":"smoke"}`)
+		out, errOut, code := run(t, w.clients(), "deploy", "-f", "orders", "--set-env", "FEATURE=b", "-m", manifest, "-o", "json")
+		if code != exitOK {
+			t.Fatalf("exit code %d: %s", code, errOut)
+		}
+		if len(w.bucket.puts) != 0 || len(w.sfn.started) != 1 {
+			t.Fatalf("uploads %v, started %v", w.bucket.puts, w.sfn.started)
+		}
+		assertJSONEqual(t, w.sfn.started[0], `{"function":"orders","strategy":"AllAtOnce","hook":"smoke","configuration":{"environment":{"set":{"FEATURE":"b"}}}}`)
+		input, err := release.ParseConsole([]byte(w.sfn.started[0]))
+		if err != nil {
+			t.Fatalf("the workflow would refuse the input: %v", err)
+		}
+		if input.Configuration.Environment.Set["FEATURE"] != "b" {
+			t.Errorf("parsed input %+v", input)
+		}
+		var res deployResult
+		if err := json.Unmarshal([]byte(out), &res); err != nil || res.ExecutionARN != "started-1" || res.Key != "" {
+			t.Errorf("result %+v (%v)\n%s", res, err, out)
+		}
+	})
+	t.Run("configuration only, wait for a rollback", func(t *testing.T) {
+		w := newWorld()
+		w.sfn.next = rolledBackExec(t, "config", "", t0.Add(2*time.Minute), 1)
+		out, errOut, code := run(t, w.clients(), "deploy", "-f", "orders", "--memory", "1024", "--wait")
+		if code != exitFailed {
+			t.Fatalf("exit code %d, want %d: %s", code, exitFailed, errOut)
+		}
+		mustContain(t, out, "started config", "release orders-20261122T101500Z-c469 rolledBack after")
+	})
+	configManifest := writeFile(t, "config.json", `{"configuration":{"timeout":30}}`)
+	badConfigManifest := writeFile(t, "bad.json", `{"configuration":{"timeout":0,"memorySize":64}}`)
 	notZip := filepath.Join(t.TempDir(), "app.txt")
 	if err := os.WriteFile(notZip, []byte("hello"), 0o600); err != nil {
 		t.Fatal(err)
@@ -246,7 +293,16 @@ func TestDeploy(t *testing.T) {
 		code int
 	}{
 		{"no function", []string{"-a", zip}, "--function is required", exitUsage},
-		{"no artifact", []string{"-f", "orders"}, "--artifact is required", exitUsage},
+		{"nothing to release", []string{"-f", "orders"}, "nothing to release", exitUsage},
+		{"nothing to release, strategy only", []string{"-f", "orders", "-s", "AllAtOnce"}, "nothing to release", exitUsage},
+		{"build without artifact", []string{"-f", "orders", "--set-env", "AB=c", "--build", "42"}, "--build names an uploaded artifact", exitUsage},
+		{"memory too small", []string{"-f", "orders", "--memory", "64"}, "memorySize 64 is not in Lambda's range 128 to 10240", exitFailed},
+		{"every problem at once", []string{"-f", "orders", "-a", zip, "--memory", "64", "--timeout", "901", "--set-env", "AWS_REGION=x", "--set-env", "novalue"},
+			"--set-env \"novalue\": use NAME=VALUE", exitFailed},
+		{"layers and no layers", []string{"-f", "orders", "--layer", "arn:aws:lambda:us-east-1:123456789012:layer:x:1", "--no-layers"}, "use one or the other", exitFailed},
+		{"empty log level", []string{"-f", "orders", "--log-level", ""}, "--log-level: give a value", exitFailed},
+		{"manifest and flags both configure", []string{"-f", "orders", "-m", configManifest, "--memory", "256"}, "use one or the other", exitUsage},
+		{"bad configuration in the manifest", []string{"-f", "orders", "-a", zip, "-m", badConfigManifest}, "configuration.timeout 0 is not in Lambda's range", exitFailed},
 		{"missing artifact", []string{"-f", "orders", "-a", "nope.zip"}, "no such file", exitUsage},
 		{"not a zip", []string{"-f", "orders", "-a", notZip}, "is not a zip archive", exitUsage},
 		{"bad strategy", []string{"-f", "orders", "-a", zip, "-s", "Fast"}, `strategy "Fast" is not one of`, exitUsage},
@@ -261,8 +317,8 @@ func TestDeploy(t *testing.T) {
 				t.Errorf("exit code %d, want %d: %s", code, tt.code, errOut)
 			}
 			mustContain(t, errOut, tt.want)
-			if len(w.bucket.puts) != 0 {
-				t.Errorf("uploaded %v on bad input", w.bucket.puts)
+			if len(w.bucket.puts) != 0 || len(w.sfn.started) != 0 {
+				t.Errorf("uploaded %v, started %v on bad input", w.bucket.puts, w.sfn.started)
 			}
 		})
 	}
@@ -774,4 +830,13 @@ func TestFollowInterruptedBetweenPolls(t *testing.T) {
 	if api.cut {
 		t.Error("the interrupt cancelled a call in flight; it should end the watch between polls")
 	}
+}
+
+func writeFile(t *testing.T, name, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

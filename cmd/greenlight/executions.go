@@ -22,7 +22,15 @@ type executionReader interface {
 	DescribeExecution(ctx context.Context, in *sfn.DescribeExecutionInput, optFns ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error)
 }
 
-var _ executionReader = (*sfn.Client)(nil)
+// executionStarter starts a release with a console input.
+type executionStarter interface {
+	StartExecution(ctx context.Context, in *sfn.StartExecutionInput, optFns ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error)
+}
+
+var (
+	_ executionReader  = (*sfn.Client)(nil)
+	_ executionStarter = (*sfn.Client)(nil)
+)
 
 // releaseReport summarises one execution: --output json prints it.
 type releaseReport struct {

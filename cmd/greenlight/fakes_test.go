@@ -101,6 +101,24 @@ type fakeSFN struct {
 	appear      *fakeExecution
 	appearAfter int
 	lists       int
+	// next, when set, is the execution StartExecution starts; started
+	// holds the inputs it was given.
+	next    *fakeExecution
+	started []string
+}
+
+func (f *fakeSFN) StartExecution(_ context.Context, in *sfn.StartExecutionInput, _ ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error) {
+	if aws.ToString(in.StateMachineArn) != testSM {
+		return nil, &smithy.GenericAPIError{Code: "StateMachineDoesNotExist", Message: aws.ToString(in.StateMachineArn)}
+	}
+	f.started = append(f.started, aws.ToString(in.Input))
+	e := f.next
+	if e == nil {
+		e = &fakeExecution{arn: fmt.Sprintf("started-%d", len(f.started)), status: sfntypes.ExecutionStatusRunning, runningPolls: 1 << 30}
+	}
+	e.input = aws.ToString(in.Input)
+	f.execs = append([]*fakeExecution{e}, f.execs...)
+	return &sfn.StartExecutionOutput{ExecutionArn: &e.arn}, nil
 }
 
 func (f *fakeSFN) find(arn string) (*fakeExecution, error) {

@@ -58,7 +58,7 @@ func TestFrameOf(t *testing.T) {
 		},
 		{
 			name: "baking, alarms from CloudWatch over recorded ones", events: []sfntypes.HistoryEvent{exited, bake}, doc: &shifting,
-			rec: waiting(decision.Bake, t0.Add(time.Minute)),
+			rec:    waiting(decision.Bake, t0.Add(time.Minute)),
 			alarms: []alarmState{{Name: "greenlight-orders-errors", State: "ALARM"}},
 			want: frame{
 				Function: "orders", ReleaseID: "orders-20261122T101500Z-c469", Status: "RUNNING", Elapsed: 3 * time.Minute, State: "Bake",

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync/atomic"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -43,18 +44,53 @@ func (e *BrokenVersionError) Error() string {
 	return fmt.Sprintf("%s failed request %d", e.Version, e.Request)
 }
 
+// MemoryError is the error every request but the health check gets when
+// the function runs with less memory than MIN_MEMORY_MB asks for.
+type MemoryError struct {
+	Have, Need int
+}
+
+func (e *MemoryError) Error() string {
+	return fmt.Sprintf("out of memory: %d MB configured, %d MB needed", e.Have, e.Need)
+}
+
+// Environment variables the app reads: its configuration, released like
+// its code.
+const (
+	// FeatureVar is a feature flag; its value is echoed in every greeting.
+	FeatureVar = "FEATURE"
+	// MinMemoryVar is the memory, in MB, below which requests fail.
+	MinMemoryVar = "MIN_MEMORY_MB"
+	// memoryVar is the memory Lambda gives the function.
+	memoryVar = "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"
+)
+
 type handler struct {
 	version  string
 	b        behaviour
+	feature  string
+	memory   *MemoryError // nil when the function has the memory it needs
 	requests atomic.Uint64
 }
 
-func newHandler(version string) (*handler, error) {
+// newHandler is the handler of a version, configured by getenv.
+func newHandler(version string, getenv func(string) string) (*handler, error) {
 	b, ok := behaviours[version]
 	if !ok {
 		return nil, fmt.Errorf("unknown version %q: build with -ldflags \"-X main.version=vN\", N from 1 to 4", version)
 	}
-	return &handler{version: version, b: b}, nil
+	h := &handler{version: version, b: b, feature: getenv(FeatureVar)}
+	if need := getenv(MinMemoryVar); need != "" {
+		n, err := strconv.Atoi(need)
+		if err != nil {
+			return nil, fmt.Errorf("%s=%q: not a number of MB", MinMemoryVar, need)
+		}
+		have, err := strconv.Atoi(getenv(memoryVar))
+		if err == nil && have < n {
+			h.memory = &MemoryError{Have: have, Need: n}
+		}
+	}
+	return h, nil
 }
 
 // greeting is the body of a successful request.
@@ -62,6 +98,8 @@ type greeting struct {
 	Message string `json:"message"`
 	Version string `json:"version"`
 	Path    string `json:"path"`
+	// Feature is the value of FEATURE, when set.
+	Feature string `json:"feature,omitempty"`
 }
 
 // Handle answers one request.
@@ -74,6 +112,9 @@ func (h *handler) Handle(_ context.Context, req events.APIGatewayProxyRequest) (
 		return events.APIGatewayProxyResponse{StatusCode: http.StatusOK, Headers: headers, Body: "ok"}, nil
 	}
 	n := h.requests.Add(1)
+	if h.memory != nil {
+		return events.APIGatewayProxyResponse{}, h.memory
+	}
 	if slices.Contains(h.b.failOn, n%10) {
 		return events.APIGatewayProxyResponse{}, &BrokenVersionError{Version: h.version, Request: n}
 	}
@@ -81,7 +122,7 @@ func (h *handler) Handle(_ context.Context, req events.APIGatewayProxyRequest) (
 	if path == "" {
 		path = "/"
 	}
-	body, err := json.Marshal(greeting{Message: h.b.greeting, Version: h.version, Path: path})
+	body, err := json.Marshal(greeting{Message: h.b.greeting, Version: h.version, Path: path, Feature: h.feature})
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}

@@ -23,7 +23,7 @@ func TestHealthCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.version, func(t *testing.T) {
-			h, err := newHandler(tt.version)
+			h, err := newHandler(tt.version, noEnv)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -55,7 +55,7 @@ func TestRequests(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.version, func(t *testing.T) {
-			h, err := newHandler(tt.version)
+			h, err := newHandler(tt.version, noEnv)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -92,7 +92,7 @@ func TestRequests(t *testing.T) {
 }
 
 func TestFirstRequestSucceeds(t *testing.T) {
-	h, err := newHandler("v3")
+	h, err := newHandler("v3", noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,8 +107,60 @@ func TestFirstRequestSucceeds(t *testing.T) {
 
 func TestUnknownVersion(t *testing.T) {
 	for _, v := range []string{"dev", "", "v5", "V1"} {
-		if _, err := newHandler(v); err == nil || !strings.Contains(err.Error(), "unknown version") {
+		if _, err := newHandler(v, noEnv); err == nil || !strings.Contains(err.Error(), "unknown version") {
 			t.Errorf("newHandler(%q): %v, want an unknown version", v, err)
 		}
+	}
+}
+
+func noEnv(string) string { return "" }
+
+func TestConfiguration(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		feature string
+		wantErr string // of a request other than the health check
+		badEnv  bool
+	}{
+		{name: "no configuration"},
+		{name: "feature flag", env: map[string]string{FeatureVar: "b"}, feature: "b"},
+		{name: "enough memory", env: map[string]string{MinMemoryVar: "256", memoryVar: "512"}},
+		{name: "just enough memory", env: map[string]string{MinMemoryVar: "256", memoryVar: "256"}},
+		{name: "too little memory", env: map[string]string{MinMemoryVar: "256", memoryVar: "128"}, wantErr: "out of memory: 128 MB configured, 256 MB needed"},
+		{name: "minimum not a number", env: map[string]string{MinMemoryVar: "lots"}, badEnv: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, err := newHandler("v1", func(k string) string { return tt.env[k] })
+			if (err != nil) != tt.badEnv {
+				t.Fatalf("newHandler: %v, want error %v", err, tt.badEnv)
+			}
+			if err != nil {
+				return
+			}
+			health, err := h.Handle(context.Background(), events.APIGatewayProxyRequest{Path: HealthPath})
+			if err != nil || health.StatusCode != 200 {
+				t.Fatalf("health check: %d %v; it passes whatever the configuration", health.StatusCode, err)
+			}
+			resp, err := h.Handle(context.Background(), events.APIGatewayProxyRequest{Path: "/orders"})
+			if tt.wantErr != "" {
+				var m *MemoryError
+				if !errors.As(err, &m) || err.Error() != tt.wantErr {
+					t.Fatalf("error %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var g greeting
+			if err := json.Unmarshal([]byte(resp.Body), &g); err != nil {
+				t.Fatal(err)
+			}
+			if g.Feature != tt.feature {
+				t.Errorf("feature %q, want %q", g.Feature, tt.feature)
+			}
+		})
 	}
 }

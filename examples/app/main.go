@@ -7,10 +7,15 @@
 // v1 and v2 are healthy and answer with different bodies; v3 passes its
 // health check but fails about 30 % of other requests; v4 fails its health
 // check, so its pre-traffic test stops the release.
+//
+// Every version reads its configuration from the environment: FEATURE is
+// echoed in each greeting, and with MIN_MEMORY_MB set, every request but the
+// health check fails when the function has less memory than that.
 package main
 
 import (
 	"log"
+	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 )
@@ -19,7 +24,7 @@ import (
 var version = "dev"
 
 func main() {
-	h, err := newHandler(version)
+	h, err := newHandler(version, os.Getenv)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -24,6 +24,7 @@ import (
 type functionDeployer interface {
 	GetFunctionConfiguration(context.Context, *awslambda.GetFunctionConfigurationInput, ...func(*awslambda.Options)) (*awslambda.GetFunctionConfigurationOutput, error)
 	UpdateFunctionCode(context.Context, *awslambda.UpdateFunctionCodeInput, ...func(*awslambda.Options)) (*awslambda.UpdateFunctionCodeOutput, error)
+	UpdateFunctionConfiguration(context.Context, *awslambda.UpdateFunctionConfigurationInput, ...func(*awslambda.Options)) (*awslambda.UpdateFunctionConfigurationOutput, error)
 	PublishVersion(context.Context, *awslambda.PublishVersionInput, ...func(*awslambda.Options)) (*awslambda.PublishVersionOutput, error)
 	traffic.Aliases
 }
@@ -34,9 +35,11 @@ type alarmWriter interface {
 }
 
 // lockUpdater records blue, green and the release alarm in the lock record,
-// where the alarm guard finds them.
+// where the alarm guard finds them, and which artifact each version runs.
 type lockUpdater interface {
 	Update(ctx context.Context, fn, executionARN string, change func(*ledger.Record)) (ledger.Record, error)
+	RecordCode(ctx context.Context, fn, version string, a release.Artifact) error
+	CodeOf(ctx context.Context, fn, version string) (release.Artifact, bool, error)
 }
 
 var (
@@ -68,34 +71,54 @@ type Handler struct {
 	PollDelay     time.Duration
 }
 
-// Handle checks the artifact, updates and publishes, and records blue and
-// green. An artifact identical to blue's code ends as a no-op.
+// Handle checks the artifact, configures and updates $LATEST, publishes,
+// and records blue and green. Green's configuration is blue's with the
+// release's change; a release whose code and configuration both equal
+// blue's ends as a no-op.
 func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Document, error) {
 	fn := d.Function
-	if err := checkArtifact(ctx, h.S3, d.Artifact); err != nil {
-		return nil, err
+	if !d.ConfigurationOnly() {
+		if err := checkArtifact(ctx, h.S3, d.Artifact); err != nil {
+			return nil, err
+		}
 	}
 	live, err := traffic.Get(ctx, h.Lambda, fn, d.LiveAlias)
 	if err != nil {
 		return nil, failure.Classify("read live alias", err)
 	}
-	blueSHA := ""
+	latest, err := h.Lambda.GetFunctionConfiguration(ctx, &awslambda.GetFunctionConfigurationInput{FunctionName: &fn})
+	if err != nil {
+		return nil, failure.Classify("read function "+fn, err)
+	}
+	blue, blueSHA := functionConfig(latest), ""
 	if live != nil {
 		d.State.Blue, d.State.FirstRelease = live.Version, false
 		cfg, err := h.Lambda.GetFunctionConfiguration(ctx, &awslambda.GetFunctionConfigurationInput{FunctionName: &fn, Qualifier: &live.Version})
 		if err != nil {
 			return nil, failure.Classify(fmt.Sprintf("read version %s of %s", live.Version, fn), err)
 		}
-		blueSHA = aws.ToString(cfg.CodeSha256)
+		blue, blueSHA = functionConfig(cfg), aws.ToString(cfg.CodeSha256)
 	} else {
 		d.State.Blue, d.State.FirstRelease = "", true
 	}
 
-	codeSHA, err := h.updateCode(ctx, d)
+	want := d.Configuration.Apply(blue)
+	if err := h.configure(ctx, fn, latest, want); err != nil {
+		return nil, err
+	}
+	d.State.Changes = release.Changes(blue, want)
+	code := d.Artifact
+	var codeSHA string
+	if d.ConfigurationOnly() {
+		codeSHA, code, err = h.restoreCode(ctx, d, blueSHA)
+	} else {
+		codeSHA, err = h.updateCode(ctx, d)
+	}
 	if err != nil {
 		return nil, err
 	}
-	if codeSHA == blueSHA {
+	d.State.CodeChanged = codeSHA != blueSHA
+	if !d.State.CodeChanged && len(d.State.Changes) == 0 {
 		d.State.Noop, d.State.Green, d.State.Phase = true, d.State.Blue, release.PhaseNoop
 		return d, nil
 	}
@@ -107,12 +130,17 @@ func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Doc
 		FunctionName: &fn,
 		CodeSha256:   &codeSHA,
 		RevisionId:   &revision,
-		Description:  aws.String("greenlight " + d.ReleaseID),
+		Description:  aws.String(versionDescription(d)),
 	})
 	if err != nil {
 		return nil, failure.Classify("publish version of "+fn, err)
 	}
 	d.State.Green = aws.ToString(pub.Version)
+	if code != (release.Artifact{}) {
+		if err := h.Ledger.RecordCode(ctx, fn, d.State.Green, code); err != nil {
+			return nil, err
+		}
+	}
 	if err := traffic.Point(ctx, h.Lambda, fn, d.CandidateAlias, d.State.Green); err != nil {
 		return nil, failure.Classify("point candidate alias", err)
 	}
@@ -126,6 +154,16 @@ func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Doc
 		return nil, ledger.AsHalt(fn, err)
 	}
 	return d, nil
+}
+
+// versionDescription is the description of the version a release
+// publishes: greenlight's words, then the release's own when it has some.
+func versionDescription(d *release.Document) string {
+	s := "greenlight " + d.ReleaseID
+	if c := d.Configuration; c != nil && c.Description != nil && *c.Description != "" {
+		s += ": " + *c.Description
+	}
+	return s
 }
 
 // updateCode points $LATEST at the artifact, guarded by the revision it read,

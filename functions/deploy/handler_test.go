@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
+	"maps"
 	"strconv"
 	"strings"
 	"testing"
@@ -87,6 +88,24 @@ type fakeLambda struct {
 	artifact   string
 	errs       map[string]error
 	published  []string
+	// env is each version's environment, latestEnv $LATEST's.
+	env       map[string]map[string]string
+	latestEnv map[string]string
+	codeCalls int
+}
+
+func (f *fakeLambda) UpdateFunctionConfiguration(_ context.Context, in *awslambda.UpdateFunctionConfigurationInput, _ ...func(*awslambda.Options)) (*awslambda.UpdateFunctionConfigurationOutput, error) {
+	if err := f.errs["UpdateFunctionConfiguration"]; err != nil {
+		return nil, err
+	}
+	if aws.ToString(in.RevisionId) != strconv.Itoa(f.revision) {
+		return nil, &lambdatypes.PreconditionFailedException{}
+	}
+	if in.Environment != nil {
+		f.latestEnv = maps.Clone(in.Environment.Variables)
+	}
+	f.revision++
+	return &awslambda.UpdateFunctionConfigurationOutput{}, nil
 }
 
 func (f *fakeLambda) GetFunctionConfiguration(_ context.Context, in *awslambda.GetFunctionConfigurationInput, _ ...func(*awslambda.Options)) (*awslambda.GetFunctionConfigurationOutput, error) {
@@ -98,9 +117,10 @@ func (f *fakeLambda) GetFunctionConfiguration(_ context.Context, in *awslambda.G
 		if !ok {
 			return nil, &lambdatypes.ResourceNotFoundException{}
 		}
-		return &awslambda.GetFunctionConfigurationOutput{Version: &q, CodeSha256: &sha}, nil
+		return &awslambda.GetFunctionConfigurationOutput{Version: &q, CodeSha256: &sha, Environment: &lambdatypes.EnvironmentResponse{Variables: f.env[q]}}, nil
 	}
-	out := &awslambda.GetFunctionConfigurationOutput{CodeSha256: aws.String(f.latest), RevisionId: aws.String(strconv.Itoa(f.revision)), LastUpdateStatus: lambdatypes.LastUpdateStatusSuccessful}
+	out := &awslambda.GetFunctionConfigurationOutput{CodeSha256: aws.String(f.latest), RevisionId: aws.String(strconv.Itoa(f.revision)), LastUpdateStatus: lambdatypes.LastUpdateStatusSuccessful,
+		Environment: &lambdatypes.EnvironmentResponse{Variables: f.latestEnv}}
 	switch {
 	case f.inProgress > 0:
 		f.inProgress--
@@ -113,6 +133,7 @@ func (f *fakeLambda) GetFunctionConfiguration(_ context.Context, in *awslambda.G
 }
 
 func (f *fakeLambda) UpdateFunctionCode(_ context.Context, in *awslambda.UpdateFunctionCodeInput, _ ...func(*awslambda.Options)) (*awslambda.UpdateFunctionCodeOutput, error) {
+	f.codeCalls++
 	if err := f.errs["UpdateFunctionCode"]; err != nil {
 		return nil, err
 	}
@@ -139,6 +160,7 @@ func (f *fakeLambda) PublishVersion(_ context.Context, in *awslambda.PublishVers
 	}
 	v := strconv.Itoa(len(f.versions) + 1)
 	f.versions[v] = f.latest
+	f.env[v] = maps.Clone(f.latestEnv)
 	f.published = append(f.published, v)
 	return &awslambda.PublishVersionOutput{Version: &v}, nil
 }
@@ -169,6 +191,8 @@ func newWorld(t *testing.T, d *release.Document, first bool) *world {
 			Aliases:  traffictest.New(map[string]traffic.Alias{"live": {Version: "3"}, "green": {Version: "3"}}),
 			versions: map[string]string{"1": sum("one"), "2": sum("two"), "3": sum(blueCode)},
 			latest:   sum(blueCode), artifact: greenCode, errs: map[string]error{},
+			env:       map[string]map[string]string{"3": {"FEATURE": "a", "OTHER": "x"}},
+			latestEnv: map[string]string{"FEATURE": "a", "OTHER": "x"},
 		},
 		cw:     &fakeCloudWatch{},
 		bucket: ledgertest.NewBucket(),
@@ -351,6 +375,104 @@ func TestHandleErrors(t *testing.T) {
 			_, err := w.h.Handle(context.Background(), d)
 			if !errors.As(err, tt.wantErr) {
 				t.Fatalf("error = %v (%T), want %T", err, err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// configOnly makes d a configuration-only release that sets FEATURE=b.
+func configOnly(d *release.Document) {
+	d.Artifact = release.Artifact{}
+	d.Configuration = &release.Configuration{Environment: &release.EnvironmentChange{Set: map[string]string{"FEATURE": "b"}}}
+}
+
+func TestHandleConfiguration(t *testing.T) {
+	code := release.Artifact{Bucket: "artifacts", Key: "releases/orders/42.zip", VersionID: "v42"}
+	tests := []struct {
+		name   string
+		change func(d *release.Document, w *world)
+		// green's environment, "" when deploy publishes nothing
+		wantEnv     map[string]string
+		wantChanges []string
+		wantCode    bool // code changed
+		wantCalls   int  // UpdateFunctionCode calls
+		wantErr     string
+	}{
+		{"configuration only", func(d *release.Document, _ *world) { configOnly(d) },
+			map[string]string{"FEATURE": "b", "OTHER": "x"}, []string{"environment.FEATURE: a → b"}, false, 0, ""},
+		{"code and configuration", func(d *release.Document, _ *world) {
+			d.Configuration = &release.Configuration{Environment: &release.EnvironmentChange{Unset: []string{"OTHER"}, Set: map[string]string{"API_TOKEN": "s3cr3t"}}}
+		}, map[string]string{"FEATURE": "a", "API_TOKEN": "s3cr3t"}, []string{"environment.API_TOKEN: (unset) → ****", "environment.OTHER: x → (unset)"}, true, 1, ""},
+		{"a rolled-back configuration on $LATEST is not released with new code", func(_ *release.Document, w *world) {
+			w.lambda.latestEnv = map[string]string{"FEATURE": "c"}
+		}, map[string]string{"FEATURE": "a", "OTHER": "x"}, nil, true, 1, ""},
+		{"configuration only puts blue's recorded code back", func(d *release.Document, w *world) {
+			configOnly(d)
+			w.s3.body, w.lambda.artifact = blueCode, blueCode
+			w.lambda.latest = sum("rolled back")
+			if err := w.h.Ledger.RecordCode(context.Background(), "orders", "3", code); err != nil {
+				t.Fatal(err)
+			}
+		}, map[string]string{"FEATURE": "b", "OTHER": "x"}, []string{"environment.FEATURE: a → b"}, false, 1, ""},
+		{"configuration only without blue's code", func(d *release.Document, w *world) {
+			configOnly(d)
+			w.lambda.latest = sum("rolled back")
+		}, nil, nil, false, 0, "greenlight did not publish version 3"},
+		{"the same configuration is a no-op", func(d *release.Document, _ *world) {
+			configOnly(d)
+			d.Configuration.Environment.Set["FEATURE"] = "a"
+		}, nil, nil, false, 0, ""},
+		{"Lambda refuses the configuration", func(d *release.Document, w *world) {
+			configOnly(d)
+			w.lambda.errs["UpdateFunctionConfiguration"] = &lambdatypes.InvalidParameterValueException{Message: aws.String("Layer version arn:aws:lambda:us-east-1:123456789012:layer:x:1 does not exist.")}
+		}, nil, nil, false, 0, "Lambda refused the configuration"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := releasetest.Load(t)
+			w := newWorld(t, d, false)
+			tt.change(d, w)
+			got, err := w.h.Handle(context.Background(), d)
+			if tt.wantErr != "" {
+				var artifactErr *failure.ArtifactError
+				if !errors.As(err, &artifactErr) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want an ArtifactError saying %q", err, tt.wantErr)
+				}
+				if len(w.lambda.published) != 0 {
+					t.Errorf("published %v after a refusal", w.lambda.published)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w.lambda.codeCalls != tt.wantCalls {
+				t.Errorf("UpdateFunctionCode called %d times, want %d", w.lambda.codeCalls, tt.wantCalls)
+			}
+			if tt.wantEnv == nil {
+				if !got.State.Noop || len(w.lambda.published) != 0 {
+					t.Fatalf("want a no-op, got %+v, published %v", got.State, w.lambda.published)
+				}
+				return
+			}
+			if got.State.Noop || got.State.Green != "4" {
+				t.Fatalf("state = %+v", got.State)
+			}
+			if env := w.lambda.env["4"]; !maps.Equal(env, tt.wantEnv) {
+				t.Errorf("green's environment = %v, want %v", env, tt.wantEnv)
+			}
+			var changes []string
+			for _, c := range got.State.Changes {
+				changes = append(changes, c.String())
+			}
+			if strings.Join(changes, "; ") != strings.Join(tt.wantChanges, "; ") {
+				t.Errorf("changes = %q, want %q", changes, tt.wantChanges)
+			}
+			if got.State.CodeChanged != tt.wantCode {
+				t.Errorf("codeChanged = %v, want %v", got.State.CodeChanged, tt.wantCode)
+			}
+			if a, known, err := w.h.Ledger.CodeOf(context.Background(), "orders", "4"); tt.wantCalls > 0 && (err != nil || !known || a != code) {
+				t.Errorf("code record of green = %+v, %v, %v; want %+v", a, known, err, code)
 			}
 		})
 	}

@@ -70,7 +70,7 @@ func (h *Handler) Handle(ctx context.Context, in Input) (*release.Document, erro
 		v   failure.ValidationError
 		err error
 	)
-	var manifest release.Settings
+	var manifest release.Manifest
 	if release.IsEvent(in.Input) {
 		req.Source = release.SourceS3
 		if req.Input, err = release.ParseEvent(in.Input); err != nil {
@@ -79,12 +79,13 @@ func (h *Handler) Handle(ctx context.Context, in Input) (*release.Document, erro
 		if manifest, err = h.manifest(ctx, req.Input.Artifact); err != nil {
 			return nil, err
 		}
+		req.Input.Configuration = manifest.Configuration
 	} else {
 		req.Source = release.SourceConsole
 		if req.Input, err = release.ParseConsole(in.Input); err != nil {
 			return nil, err
 		}
-		if req.Input.Artifact.Bucket == "" {
+		if req.Input.Artifact.Bucket == "" && req.Input.Artifact != (release.Artifact{}) {
 			req.Input.Artifact.Bucket = h.Bucket
 		}
 		if err := h.pin(ctx, &req.Input.Artifact, &v); err != nil {
@@ -94,7 +95,7 @@ func (h *Handler) Handle(ctx context.Context, in Input) (*release.Document, erro
 	if err := h.checkTarget(ctx, req.Input.Function, &v); err != nil {
 		return nil, err
 	}
-	requested := req.Input.Settings.Over(manifest)
+	requested := req.Input.Settings.Over(manifest.Settings)
 	if err := h.checkAliases(ctx, req.Input.Function, requested, &v); err != nil {
 		return nil, err
 	}
@@ -119,22 +120,22 @@ func (h *Handler) Handle(ctx context.Context, in Input) (*release.Document, erro
 
 // manifest reads releases/<function>/<build>.json beside the artifact; a
 // missing manifest is no manifest.
-func (h *Handler) manifest(ctx context.Context, a release.Artifact) (release.Settings, error) {
+func (h *Handler) manifest(ctx context.Context, a release.Artifact) (release.Manifest, error) {
 	key := release.ManifestKey(a.Key)
 	out, err := h.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: &a.Bucket, Key: &key})
 	if failure.IsNotFound(err) {
-		return release.Settings{}, nil
+		return release.Manifest{}, nil
 	}
 	if err != nil {
-		return release.Settings{}, failure.Classify("read manifest s3://"+a.Bucket+"/"+key, err)
+		return release.Manifest{}, failure.Classify("read manifest s3://"+a.Bucket+"/"+key, err)
 	}
 	defer out.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(out.Body, maxManifestBytes+1))
 	if err != nil {
-		return release.Settings{}, &failure.ThrottledError{Op: "read manifest s3://" + a.Bucket + "/" + key, Err: err}
+		return release.Manifest{}, &failure.ThrottledError{Op: "read manifest s3://" + a.Bucket + "/" + key, Err: err}
 	}
 	if len(body) > maxManifestBytes {
-		return release.Settings{}, &failure.ValidationError{Problems: []string{fmt.Sprintf("manifest %s is larger than %d bytes (a release document must stay well under Step Functions' 256 KiB)", key, maxManifestBytes)}}
+		return release.Manifest{}, &failure.ValidationError{Problems: []string{fmt.Sprintf("manifest %s is larger than %d bytes (a release document must stay well under Step Functions' 256 KiB)", key, maxManifestBytes)}}
 	}
 	return release.ParseManifest(body)
 }

@@ -17,8 +17,10 @@ var (
 	// lambdaAliases move traffic: the functions that shift, promote and
 	// restore blue never change code.
 	lambdaAliases = append([]string{"lambda:CreateAlias", "lambda:UpdateAlias"}, lambdaRead...)
-	lambdaDeploy  = append([]string{"lambda:UpdateFunctionCode", "lambda:PublishVersion"}, lambdaAliases...)
-	lambdaInvoke  = append([]string{"lambda:InvokeFunction"}, lambdaRead...)
+	// lambdaDeploy changes code and configuration (never the role: no
+	// iam:PassRole is granted anywhere).
+	lambdaDeploy = append([]string{"lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:PublishVersion"}, lambdaAliases...)
+	lambdaInvoke = append([]string{"lambda:InvokeFunction"}, lambdaRead...)
 )
 
 // ReleaseAlarmPrefix starts the name of every alarm greenlight creates; the
@@ -30,6 +32,7 @@ type access struct {
 	readReleases bool     // read artifacts and manifests under releases/
 	locks        bool     // read and write lock records under locks/
 	endings      bool     // create the once-markers of ended executions under ended/
+	code         bool     // read and write which artifact each published version runs, under code/; use layers
 	executions   bool     // describe executions of the release state machine (stale locks)
 	tasks        bool     // answer the task tokens of the release state machine (end a bake or approval)
 	alarms       bool     // read any alarm; create and delete greenlight's own
@@ -44,7 +47,7 @@ var accessOf = map[string]access{
 	"prepare":  {readReleases: true, targets: lambdaRead},
 	"lock":     {locks: true, executions: true},
 	"unlock":   {locks: true, alarms: true},
-	"deploy":   {readReleases: true, locks: true, alarms: true, targets: lambdaDeploy},
+	"deploy":   {readReleases: true, locks: true, code: true, alarms: true, targets: lambdaDeploy},
 	"test":     {locks: true, targets: lambdaInvoke},
 	"shift":    {locks: true, alarms: true, tasks: true, targets: lambdaAliases},
 	"verify":   {locks: true, alarms: true},
@@ -118,7 +121,7 @@ func grant(stack awscdk.Stack, g *Greenlight, p Props, stateMachineName string) 
 	bucket := g.Bucket
 	for _, name := range functionNames {
 		a, fn := accessOf[name], g.Functions[name]
-		if a.readReleases || a.locks {
+		if a.readReleases || a.locks || a.code {
 			fn.AddToRolePolicy(statement([]string{"s3:ListBucket"}, bucket.BucketArn()))
 		}
 		if a.readReleases {
@@ -126,6 +129,12 @@ func grant(stack awscdk.Stack, g *Greenlight, p Props, stateMachineName string) 
 		}
 		if a.locks {
 			fn.AddToRolePolicy(statement([]string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}, bucket.ArnForObjects(jsii.String("locks/*"))))
+		}
+		if a.code {
+			fn.AddToRolePolicy(statement([]string{"s3:GetObject", "s3:PutObject"}, bucket.ArnForObjects(jsii.String(ledger.CodePrefix+"*"))))
+			// A release's configuration may name layers; Lambda checks that
+			// the caller may read each layer version it attaches.
+			fn.AddToRolePolicy(statement([]string{"lambda:GetLayerVersion"}, arn(stack, "lambda", "layer", "*")))
 		}
 		if a.endings {
 			fn.AddToRolePolicy(statement([]string{"s3:PutObject"}, bucket.ArnForObjects(jsii.String(ledger.EndedPrefix+"*"))))

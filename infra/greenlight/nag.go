@@ -33,6 +33,9 @@ func suppress(stack awscdk.Stack, g *Greenlight, p Props) {
 		if a.endings {
 			wildcards = append(wildcards, bucketObjects(strings.TrimSuffix(ledger.EndedPrefix, "/")))
 		}
+		if a.code {
+			wildcards = append(wildcards, bucketObjects(strings.TrimSuffix(ledger.CodePrefix, "/")), arnPattern("lambda", "layer", "*"))
+		}
 		if a.executions {
 			wildcards = append(wildcards, arnPattern("states", "execution", p.Name+"-releases:*"))
 		}
@@ -63,7 +66,7 @@ func suppress(stack awscdk.Stack, g *Greenlight, p Props) {
 				Reason: jsii.String("Each wildcard is as narrow as the resource allows: objects under one key prefix of the " +
 					"artifact bucket; the versions and aliases (name:*) of a configured target or hook, the functions " +
 					"that start with the configured prefix, or, for a tag, any function whose tag matches (the statement " +
-					"carries an aws:ResourceTag condition); executions of this stack's state machine; alarms greenlight " +
+					"carries an aws:ResourceTag condition); the layer versions a release's configuration may attach, which only the release names; executions of this stack's state machine; alarms greenlight " +
 					"creates (greenlight-*), and read-only DescribeAlarms on the user's alarms, whose names are configuration; " +
 					"read-only GetMetricData on *, as CloudWatch has no resource-level permissions for it."),
 			})

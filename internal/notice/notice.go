@@ -62,14 +62,19 @@ const maxSubject = 99
 
 // Body is the JSON message body.
 type Body struct {
-	Event           Event                `json:"event"`
-	Function        string               `json:"function"`
-	ReleaseID       string               `json:"releaseId,omitempty"`
-	Blue            string               `json:"blue,omitempty"`
-	Green           string               `json:"green,omitempty"`
-	FirstRelease    bool                 `json:"firstRelease,omitempty"`
-	Strategy        string               `json:"strategy,omitempty"`
-	Artifact        *release.Artifact    `json:"artifact,omitempty"`
+	Event        Event             `json:"event"`
+	Function     string            `json:"function"`
+	ReleaseID    string            `json:"releaseId,omitempty"`
+	Blue         string            `json:"blue,omitempty"`
+	Green        string            `json:"green,omitempty"`
+	FirstRelease bool              `json:"firstRelease,omitempty"`
+	Strategy     string            `json:"strategy,omitempty"`
+	Artifact     *release.Artifact `json:"artifact,omitempty"`
+	// Changed says what green changes from blue: "code", "configuration"
+	// or both; Configuration lists each configuration value it changes,
+	// secret-looking ones masked.
+	Changed         []string             `json:"changed,omitempty"`
+	Configuration   []release.Change     `json:"configuration,omitempty"`
 	StepsTaken      []release.StepTaken  `json:"stepsTaken"`
 	Approvals       []release.Approval   `json:"approvals,omitempty"`
 	AlarmStates     map[string]string    `json:"alarmStates,omitempty"`
@@ -123,6 +128,13 @@ func Compose(event Event, d *release.Document, now time.Time, errorRate *float64
 		a := d.Artifact
 		b.Artifact = &a
 	}
+	if d.State.CodeChanged {
+		b.Changed = append(b.Changed, "code")
+	}
+	if len(d.State.Changes) > 0 {
+		b.Changed = append(b.Changed, "configuration")
+		b.Configuration = d.State.Changes
+	}
 	if !d.StartedAt.IsZero() {
 		started := d.StartedAt
 		b.StartedAt = &started
@@ -163,7 +175,7 @@ func subject(event Event, d *release.Document) string {
 	case Started:
 		return fmt.Sprintf("greenlight: releasing %s %s (%s)", fn, build(d), strat)
 	case Promoted:
-		return fmt.Sprintf("greenlight: %s promoted to version %s (%s)", fn, d.State.Green, strat)
+		return fmt.Sprintf("greenlight: %s promoted to version %s (%s%s)", fn, d.State.Green, changed(d), strat)
 	case RolledBack:
 		if d.State.Blue == "" {
 			return fmt.Sprintf("greenlight: %s release rolled back, live unchanged (%s)", fn, errName)
@@ -177,7 +189,10 @@ func subject(event Event, d *release.Document) string {
 	case Rejected:
 		return fmt.Sprintf("greenlight: %s release rejected, another release is in progress", fn)
 	case Noop:
-		return fmt.Sprintf("greenlight: %s unchanged, artifact identical to version %s", fn, d.State.Blue)
+		if d.ConfigurationOnly() {
+			return fmt.Sprintf("greenlight: %s unchanged, configuration identical to version %s", fn, d.State.Blue)
+		}
+		return fmt.Sprintf("greenlight: %s unchanged, code and configuration identical to version %s", fn, d.State.Blue)
 	case RollbackFailed:
 		return fmt.Sprintf("greenlight: ALERT %s rollback failed, function needs attention", fn)
 	case Aborted:
@@ -236,10 +251,25 @@ func why(e *release.TaskError) string {
 	return e.Error
 }
 
+// changed names what a release changed when it was not its code alone:
+// "configuration, " or "code and configuration, ".
+func changed(d *release.Document) string {
+	switch {
+	case len(d.State.Changes) == 0:
+		return ""
+	case d.State.CodeChanged:
+		return "code and configuration, "
+	}
+	return "configuration, "
+}
+
 // build names the artifact's build: "build 42" for releases/orders/42.zip.
 func build(d *release.Document) string {
 	if _, b, err := release.SplitKey(d.Artifact.Key); err == nil {
 		return "build " + b
+	}
+	if d.ConfigurationOnly() && d.Configuration != nil {
+		return "configuration"
 	}
 	return "release"
 }

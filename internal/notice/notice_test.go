@@ -80,7 +80,7 @@ func TestSubjects(t *testing.T) {
 		{RolledBack, first, "greenlight: orders release rolled back, live unchanged (alarm in ALARM)"},
 		{Failed, unknown, "greenlight: unknown release failed (invalid release)"},
 		{Rejected, doc(), "greenlight: orders release rejected, another release is in progress"},
-		{Noop, doc(), "greenlight: orders unchanged, artifact identical to version 3"},
+		{Noop, doc(), "greenlight: orders unchanged, code and configuration identical to version 3"},
 		{RollbackFailed, doc(), "greenlight: ALERT orders rollback failed, function needs attention"},
 		{Promoted, long, "greenlight: " + strings.Repeat("f", 64) + " promoted to version..."},
 		{Failed, broken, "greenlight: orders  Bcc: x release failed (invalid release)"},

@@ -50,11 +50,15 @@ const (
 
 // Document is the release document (schemaVersion 1).
 type Document struct {
-	SchemaVersion  int               `json:"schemaVersion"`
-	ReleaseID      string            `json:"releaseId"`
-	Function       string            `json:"function"`
-	Source         string            `json:"source"`
-	Artifact       Artifact          `json:"artifact"`
+	SchemaVersion int    `json:"schemaVersion"`
+	ReleaseID     string `json:"releaseId"`
+	Function      string `json:"function"`
+	Source        string `json:"source"`
+	// Artifact is the code to release; zero in a configuration-only
+	// release, which keeps blue's code.
+	Artifact Artifact `json:"artifact"`
+	// Configuration is the change of configuration the release carries.
+	Configuration  *Configuration    `json:"configuration,omitempty"`
 	Strategy       strategy.Strategy `json:"strategy"`
 	Schedule       []strategy.Step   `json:"schedule"`
 	Tests          []Test            `json:"tests,omitempty"`
@@ -118,6 +122,10 @@ type State struct {
 	Tests           []failure.TestResult `json:"tests,omitempty"`
 	Approvals       []Approval           `json:"approvals,omitempty"`
 	Stopped         string               `json:"stopped,omitempty"`
+	// CodeChanged and Changes say what green changes from blue: its code,
+	// and each configuration value (see Change), as deploy found them.
+	CodeChanged bool     `json:"codeChanged,omitempty"`
+	Changes     []Change `json:"changes,omitempty"`
 }
 
 // Approval records who let a step that needed approval go on.
@@ -139,6 +147,10 @@ type TaskError struct {
 	Error string `json:"Error"`
 	Cause string `json:"Cause"`
 }
+
+// ConfigurationOnly reports whether the release carries no artifact: it releases
+// blue's code with a new configuration.
+func (d *Document) ConfigurationOnly() bool { return d.Artifact == (Artifact{}) }
 
 // WatchedAlarms returns the user alarms and the release's own error alarm.
 func (d *Document) WatchedAlarms() []string {

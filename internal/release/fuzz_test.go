@@ -53,8 +53,8 @@ func FuzzParseManifest(f *testing.F) {
 		if err != nil {
 			return
 		}
-		in := Input{Function: "orders", Artifact: Artifact{Bucket: "b", Key: "releases/orders/1.zip", VersionID: "v"}}
-		_, err = New(Request{Input: in, Source: SourceS3, Settings: s})
+		in := Input{Function: "orders", Artifact: Artifact{Bucket: "b", Key: "releases/orders/1.zip", VersionID: "v"}, Configuration: s.Configuration}
+		_, err = New(Request{Input: in, Source: SourceS3, Settings: s.Settings})
 		checkDecodeError(t, err)
 	})
 }

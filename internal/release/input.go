@@ -61,8 +61,18 @@ func (s Settings) Over(base Settings) Settings {
 // Input is a release request: which function, which artifact, and the
 // settings that override the configured defaults.
 type Input struct {
-	Function string   `json:"function"`
-	Artifact Artifact `json:"artifact"`
+	Function string `json:"function"`
+	// Artifact is the code to release; a console input without one
+	// releases blue's code with its Configuration.
+	Artifact      Artifact       `json:"artifact,omitzero"`
+	Configuration *Configuration `json:"configuration,omitempty"`
+	Settings
+}
+
+// Manifest is what may be uploaded beside an artifact: the settings of a
+// console input and a change of configuration.
+type Manifest struct {
+	Configuration *Configuration `json:"configuration,omitempty"`
 	Settings
 }
 
@@ -143,13 +153,13 @@ func ParseConsole(data []byte) (Input, error) {
 }
 
 // ParseManifest reads the manifest uploaded beside an artifact: the settings
-// of a console input, without function and artifact.
-func ParseManifest(data []byte) (Settings, error) {
-	var s Settings
-	if err := decodeStrict(data, &s); err != nil {
-		return Settings{}, &failure.ValidationError{Problems: []string{"manifest: " + err.Error()}}
+// and configuration of a console input, without function and artifact.
+func ParseManifest(data []byte) (Manifest, error) {
+	var m Manifest
+	if err := decodeStrict(data, &m); err != nil {
+		return Manifest{}, &failure.ValidationError{Problems: []string{"manifest: " + err.Error()}}
 	}
-	return s, nil
+	return m, nil
 }
 
 func decodeStrict(data []byte, v any) error {

@@ -178,7 +178,7 @@ func TestNewMatchesGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := New(Request{Input: in, Source: SourceConsole, Settings: in.Settings.Over(manifest), ExecutionARN: execARN, StartedAt: started})
+	d, err := New(Request{Input: in, Source: SourceConsole, Settings: in.Settings.Over(manifest.Settings), ExecutionARN: execARN, StartedAt: started})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -90,6 +90,7 @@ func New(r Request) (*Document, error) {
 		Function:       r.Input.Function,
 		Source:         r.Source,
 		Artifact:       r.Input.Artifact,
+		Configuration:  r.Input.Configuration,
 		Strategy:       strategy.Strategy{Name: DefaultStrategy},
 		Tests:          s.Tests,
 		Hook:           s.Hook,
@@ -152,7 +153,13 @@ func Validate(d *Document) error {
 	if d.Source != SourceS3 && d.Source != SourceConsole {
 		v.Add("source %q is not %q or %q", d.Source, SourceS3, SourceConsole)
 	}
-	validateArtifact(&v, d.Function, d.Artifact)
+	switch {
+	case d.ConfigurationOnly() && d.Configuration.IsEmpty():
+		v.Add("nothing to release: give an artifact, a configuration change, or both")
+	case !d.ConfigurationOnly():
+		validateArtifact(&v, d.Function, d.Artifact)
+	}
+	d.Configuration.validate(&v)
 	for _, p := range d.Strategy.Validate() {
 		v.Add("%s", p)
 	}

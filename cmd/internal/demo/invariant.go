@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -184,6 +185,14 @@ func (in *Inspector) CheckInvariant(ctx context.Context, executionARN string, wa
 	if err := in.readHistory(ctx, &e); err != nil {
 		return e, err
 	}
+	if e.unfinished() {
+		// An execution stopped after its last notification (in an unlock
+		// state, say) still holds its lock until the watchdog releases it
+		// and sends the aborted notification: give the watchdog its time.
+		if err := in.awaitLockFree(ctx, want.Function, executionARN, watchdogWait); err != nil {
+			return e, err
+		}
+	}
 	if e.Notification, err = in.notification(ctx, executionARN); err != nil {
 		return e, err
 	}
@@ -273,38 +282,87 @@ func (in *Inspector) checkVersion(ctx context.Context, fn, version string) error
 // execution that has ended. It reads the raw object rather than going
 // through internal/ledger, so that a bug in the ledger cannot hide itself
 // from the check.
-func (in *Inspector) checkLock(ctx context.Context, fn, executionARN string, e *Ending) error {
-	key := "locks/" + fn + ".json"
+// awaitLockFree polls the function's lock record until the execution no
+// longer holds it or limit has passed; checkLock then judges what is left.
+func (in *Inspector) awaitLockFree(ctx context.Context, fn, executionARN string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		holder, err := in.lockHolder(ctx, fn)
+		var bad *badLockError
+		if errors.As(err, &bad) || err == nil && holder != executionARN || time.Now().After(deadline) {
+			return nil // checkLock reports what is wrong
+		}
+		if err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(in.Poll):
+		}
+	}
+}
+
+// lockKey is the key of the function's lock record in the ledger bucket.
+func lockKey(fn string) string { return "locks/" + fn + ".json" }
+
+// badLockError reports a lock record that is not JSON.
+type badLockError struct {
+	key string
+	err error
+}
+
+func (e *badLockError) Error() string {
+	return fmt.Sprintf("lock record %s is not JSON: %v", e.key, e.err)
+}
+
+// lockHolder is the execution the function's lock record names, "" when
+// there is no record.
+func (in *Inspector) lockHolder(ctx context.Context, fn string) (string, error) {
+	key := lockKey(fn)
 	out, err := in.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: &in.Bucket, Key: &key})
 	if failure.IsNotFound(err) {
-		return nil
+		return "", nil
 	}
 	if err != nil {
-		return fmt.Errorf("read s3://%s/%s: %w", in.Bucket, key, err)
+		return "", fmt.Errorf("read s3://%s/%s: %w", in.Bucket, key, err)
 	}
 	defer out.Body.Close()
 	body, err := io.ReadAll(out.Body)
 	if err != nil {
-		return fmt.Errorf("read s3://%s/%s: %w", in.Bucket, key, err)
+		return "", fmt.Errorf("read s3://%s/%s: %w", in.Bucket, key, err)
 	}
 	var rec struct {
 		ExecutionARN string `json:"executionArn"`
 	}
 	if err := json.Unmarshal(body, &rec); err != nil {
-		e.violate("lock record %s is not JSON: %v", key, err)
+		return "", &badLockError{key: key, err: err}
+	}
+	return rec.ExecutionARN, nil
+}
+
+func (in *Inspector) checkLock(ctx context.Context, fn, executionARN string, e *Ending) error {
+	holder, err := in.lockHolder(ctx, fn)
+	var bad *badLockError
+	switch {
+	case errors.As(err, &bad):
+		e.violate("%v", bad)
+		return nil
+	case err != nil:
+		return err
+	case holder == "":
+		return nil
+	case holder == executionARN:
+		e.violate("the execution ended but still holds %s", lockKey(fn))
 		return nil
 	}
-	if rec.ExecutionARN == executionARN {
-		e.violate("the execution ended but still holds %s", key)
-		return nil
-	}
-	holder, err := in.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &rec.ExecutionARN})
+	d, err := in.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &holder})
 	if err != nil {
-		e.violate("%s is held by %s, which cannot be described: %v", key, rec.ExecutionARN, err)
+		e.violate("%s is held by %s, which cannot be described: %v", lockKey(fn), holder, err)
 		return nil
 	}
-	if holder.Status != sfntypes.ExecutionStatusRunning {
-		e.violate("%s is held by %s, which ended %s", key, rec.ExecutionARN, holder.Status)
+	if d.Status != sfntypes.ExecutionStatusRunning {
+		e.violate("%s is held by %s, which ended %s", lockKey(fn), holder, d.Status)
 	}
 	return nil
 }
