@@ -8,51 +8,13 @@
 # template ($TEMPLATE), `zip`, and the AWS CLI ($AWS, default /usr/bin/aws).
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/../.." && pwd) # the repository root
-AWS=${AWS:-/usr/bin/aws}
-GREENLIGHT=${GREENLIGHT:?path of the greenlight binary}
-TEMPLATE=${TEMPLATE:-$root/cdk.out}
 FN=${FN:-greenlight-demo}
-work=$(mktemp -d)
-cloud_pid=
-cleanup() {
-  if [ -n "$cloud_pid" ]; then kill "$cloud_pid" 2>/dev/null || true; wait "$cloud_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-step() { printf '\n== %s\n' "$*"; }
-fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
-
-step "start the local cloud and apply the stack"
-"$GREENLIGHT" local up --port 0 --ephemeral --time-scale 120 --template "$TEMPLATE" >"$work/up.out" 2>"$work/up.err" &
-cloud_pid=$!
-for _ in $(seq 1 300); do
-  grep -q '^export AWS_ENDPOINT_URL=' "$work/up.out" 2>/dev/null && break
-  kill -0 "$cloud_pid" 2>/dev/null || { cat "$work/up.err" >&2; fail "local cloud exited"; }
-  sleep 0.1
-done
-grep -q '^export AWS_ENDPOINT_URL=' "$work/up.out" || { cat "$work/up.err" >&2; fail "local cloud did not start"; }
-eval "$(grep '^export ' "$work/up.out")"
-export AWS_PAGER="" AWS_DEFAULT_OUTPUT=json
-# AWS CLI 2.9 predates AWS_ENDPOINT_URL: name the endpoint on every call.
-aws() { "$AWS" --endpoint-url "$AWS_ENDPOINT_URL" "$@"; }
-echo "endpoint: $AWS_ENDPOINT_URL"
-
-output() { aws cloudformation describe-stacks --stack-name greenlight \
-  --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" --output text; }
-BUCKET=$(output ArtifactBucketName)
-STATE_MACHINE=$(output StateMachineArn)
-TOPIC=$(output TopicArn)
-[ -n "$BUCKET" ] && [ -n "$STATE_MACHINE" ] && [ -n "$TOPIC" ] || fail "stack outputs missing"
-echo "bucket: $BUCKET"
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 
 step "build two versions of the demo function"
-for v in v1 v2; do
-  mkdir -p "$work/$v"
-  (cd "$root" && CGO_ENABLED=0 go build -tags lambda.norpc -ldflags "-X main.version=$v" -o "$work/$v/bootstrap" ./examples/app)
-  (cd "$work/$v" && zip -q "$work/$v.zip" bootstrap)
-done
+build_app v1
+build_app v2
 aws lambda create-function --function-name "$FN" --runtime provided.al2023 --handler bootstrap \
   --role arn:aws:iam::000000000000:role/greenlight-demo --zip-file "fileb://$work/v1.zip" >/dev/null
 

@@ -13,11 +13,13 @@ import (
 // debianAWSCLI is where Debian's awscli package installs the AWS CLI v2.
 const debianAWSCLI = "/usr/bin/aws"
 
-// TestAWSCLIScript runs e2e/awscli.sh: a release driven only by the AWS CLI
-// against `greenlight local up`, rolled back by setting its alarm by hand.
+// TestAWSCLIScript runs the scripts that drive `greenlight local up` with
+// Debian's AWS CLI and the greenlight CLI only, as a user would: awscli.sh
+// rolls a release back by setting its alarm by hand; configuration.sh
+// releases an environment variable and refuses a memory size.
 func TestAWSCLIScript(t *testing.T) {
 	if os.Getenv("GREENLIGHT_E2E_AWS") == "1" {
-		t.Skip("the AWS CLI script drives the local cloud only")
+		t.Skip("the AWS CLI scripts drive the local cloud only")
 	}
 	if _, err := os.Stat(debianAWSCLI); err != nil {
 		testenv.Missing(t, "Debian's AWS CLI is not installed at %s (apt-get install awscli; .ci/run does)", debianAWSCLI)
@@ -27,16 +29,23 @@ func TestAWSCLIScript(t *testing.T) {
 	}
 	tmpl := assemblyPath(t)
 	bin := greenlightBin(t)
-	cmd := exec.Command("bash", "awscli.sh")
-	cmd.Env = append(os.Environ(), "GREENLIGHT="+bin, "TEMPLATE="+tmpl, "AWS="+debianAWSCLI)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	t.Log(out.String())
-	if err != nil {
-		t.Fatalf("awscli.sh: %v", err)
-	}
-	if !strings.Contains(out.String(), "awscli: release rolled back by its alarm") {
-		t.Fatal("awscli.sh ended without its closing line")
+	for _, tt := range []struct{ script, closing string }{
+		{"awscli.sh", "awscli: release rolled back by its alarm"},
+		{"configuration.sh", "configuration: FEATURE=b released as version"},
+	} {
+		t.Run(tt.script, func(t *testing.T) {
+			cmd := exec.Command("bash", tt.script)
+			cmd.Env = append(os.Environ(), "GREENLIGHT="+bin, "TEMPLATE="+tmpl, "AWS="+debianAWSCLI)
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			err := cmd.Run()
+			t.Log(out.String())
+			if err != nil {
+				t.Fatalf("%s: %v", tt.script, err)
+			}
+			if !strings.Contains(out.String(), tt.closing) {
+				t.Fatalf("%s ended without its closing line", tt.script)
+			}
+		})
 	}
 }

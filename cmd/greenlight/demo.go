@@ -72,7 +72,7 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer, o demoOptions) error
 	var results []demo.Result
 	failed := 0
 	for i, story := range demo.Stories() {
-		fmt.Fprintf(stdout, "\n[%d/%d] %s: %s with %s\n", i+1, len(demo.Stories()), story.Name, story.Version, story.Strategy)
+		fmt.Fprintf(stdout, "\n[%d/%d] %s: %s with %s\n", i+1, len(demo.Stories()), story.Name, story.What(), story.Strategy)
 		res, err := r.Run(ctx, story)
 		if err != nil {
 			return fmt.Errorf("%s: %w", story.Name, err)

@@ -104,15 +104,16 @@ func (h *Handler) configure(ctx context.Context, fn string, latest *awslambda.Ge
 }
 
 // isBadConfiguration reports an error that repeating the same
-// configuration cannot mend: a value Lambda refuses, a layer that does not
-// exist or may not be used.
+// configuration cannot mend: a value Lambda refuses (InvalidParameterValue,
+// or ValidationException for a value outside an enumeration, such as an
+// unknown runtime), a layer that does not exist or may not be used.
 func isBadConfiguration(err error) bool {
 	var apiErr smithy.APIError
 	if !errors.As(err, &apiErr) {
 		return false
 	}
 	switch apiErr.ErrorCode() {
-	case "InvalidParameterValueException", "ResourceNotFoundException", "AccessDeniedException", "KMSAccessDeniedException":
+	case "InvalidParameterValueException", "ValidationException", "ResourceNotFoundException", "AccessDeniedException", "KMSAccessDeniedException":
 		return true
 	}
 	return false

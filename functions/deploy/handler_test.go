@@ -426,6 +426,10 @@ func TestHandleConfiguration(t *testing.T) {
 			configOnly(d)
 			w.lambda.errs["UpdateFunctionConfiguration"] = &lambdatypes.InvalidParameterValueException{Message: aws.String("Layer version arn:aws:lambda:us-east-1:123456789012:layer:x:1 does not exist.")}
 		}, nil, nil, false, 0, "Lambda refused the configuration"},
+		{"Lambda does not offer the runtime", func(d *release.Document, w *world) {
+			configOnly(d)
+			w.lambda.errs["UpdateFunctionConfiguration"] = &smithy.GenericAPIError{Code: "ValidationException", Message: "1 validation error detected: Value 'cobol85' at 'runtime' failed to satisfy constraint: Member must satisfy enum value set"}
+		}, nil, nil, false, 0, "Lambda refused the configuration"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

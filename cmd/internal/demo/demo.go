@@ -1,7 +1,9 @@
 // Package demo tells greenlight's release story against a deployed stack: a
-// first release, a canary that is promoted while traffic flows, a canary that
-// its alarm rolls back, a release whose pre-traffic tests fail, and a canary
-// whose alarm ends its 30-minute bake at once. The
+// first release, a canary that is promoted while traffic flows, a feature
+// flag turned on by a configuration-only canary, a memory cut that its alarm
+// rolls back, a canary that its alarm rolls back, a release whose
+// pre-traffic tests fail, and a canary whose alarm ends its 30-minute bake
+// at once. The
 // `greenlight demo` command prints the story; the end-to-end tests run the
 // same stories and assert the checks each one reports.
 package demo
@@ -12,6 +14,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,6 +30,8 @@ import (
 	"github.com/greenlight/greenlight/cmd/internal/follow"
 	"github.com/greenlight/greenlight/internal/failure"
 	"github.com/greenlight/greenlight/internal/notice"
+	"github.com/greenlight/greenlight/internal/release"
+	"github.com/greenlight/greenlight/internal/strategy"
 )
 
 // Outcome is how a release ended, as a user sees it.
@@ -41,11 +48,15 @@ const (
 
 // Story is one release of the demo function.
 type Story struct {
-	Name     string
-	Version  string // the examples/app build: v1 … v4
-	Strategy string
-	Traffic  bool    // run the traffic generator against the live alias meanwhile
-	Want     Outcome // how the release must end
+	Name string
+	// Version is the examples/app build, v1 … v4; "" releases blue's code
+	// with Configuration (a configuration-only release).
+	Version string
+	// Configuration changes the function's configuration with the release.
+	Configuration *release.Configuration `json:"configuration,omitempty"`
+	Strategy      string
+	Traffic       bool    // run the traffic generator against the live alias meanwhile
+	Want          Outcome // how the release must end
 	// WantReason must occur in the failed execution's error or cause, or in
 	// the notification.
 	WantReason string
@@ -62,7 +73,50 @@ type Story struct {
 	// so a story can act mid-release the way an operator would; an error
 	// ends the story.
 	During func(ctx context.Context, p Progress) error `json:"-"`
+	// WantFeature, when set, is the FEATURE value the live alias must
+	// answer with once the release has ended.
+	WantFeature string `json:"wantFeature,omitempty"`
 }
+
+// What says what a story releases: a build, a configuration, or both.
+func (s Story) What() string {
+	var parts []string
+	if s.Version != "" {
+		parts = append(parts, s.Version)
+	}
+	if s.Configuration != nil {
+		parts = append(parts, "configuration "+describe(s.Configuration))
+	}
+	return strings.Join(parts, " + ")
+}
+
+// describe is a short account of a configuration change.
+func describe(c *release.Configuration) string {
+	var parts []string
+	if c.Environment != nil {
+		for _, k := range slices.Sorted(maps.Keys(c.Environment.Set)) {
+			parts = append(parts, k+"="+c.Environment.Set[k])
+		}
+	}
+	if c.MemorySize != nil {
+		parts = append(parts, fmt.Sprintf("memory %d MB", *c.MemorySize))
+	}
+	if len(parts) == 0 {
+		return "change"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Demo function configuration: what the function is created with, so that
+// the configuration stories have something to change.
+const (
+	// FeatureBefore is the FEATURE value the demo function starts with.
+	FeatureBefore = "a"
+	demoMemoryMB  = 512
+	// demoMinMemoryMB is the memory the demo app needs (MIN_MEMORY_MB):
+	// less makes every request but the health check fail.
+	demoMinMemoryMB = 256
+)
 
 // Progress is one sample of a running release.
 type Progress struct {
@@ -76,9 +130,13 @@ func Stories() []Story {
 	yes, no := true, false
 	return []Story{
 		{Name: "first release", Version: "v1", Strategy: "AllAtOnce", Want: Promoted},
-		{Name: "canary, promoted", Version: "v2", Strategy: "Canary10Percent5Minutes", Traffic: true, Want: Promoted, WantGreenTraffic: &yes},
+		{Name: "canary, promoted", Version: "v2", Strategy: "Canary10Percent5Minutes", Traffic: true, Want: Promoted, WantGreenTraffic: &yes, WantFeature: FeatureBefore},
+		{Name: "feature flag, configuration only", Configuration: &release.Configuration{Environment: &release.EnvironmentChange{Set: map[string]string{"FEATURE": "b"}}},
+			Strategy: "Canary10Percent5Minutes", Traffic: true, Want: Promoted, WantGreenTraffic: &yes, WantFeature: "b"},
+		{Name: "memory cut, alarm rolls it back", Configuration: &release.Configuration{MemorySize: aws.Int32(128)},
+			Strategy: "Canary10Percent5Minutes", Traffic: true, Want: RolledBack, WantReason: "ALARM", WantGreenTraffic: &yes, WantFeature: "b"},
 		{Name: "canary, alarm rolls it back", Version: "v3", Strategy: "Canary10Percent5Minutes", Traffic: true, Want: RolledBack, WantReason: "ALARM", WantErrorRate: true, WantGreenTraffic: &yes},
-		{Name: "pre-traffic tests fail", Version: "v4", Strategy: "Canary10Percent5Minutes", Traffic: true, Want: RolledBack, WantReason: failure.NameTestFailed, WantGreenTraffic: &no},
+		{Name: "pre-traffic tests fail", Version: "v4", Strategy: "Canary10Percent5Minutes", Traffic: true, Want: RolledBack, WantReason: failure.NameTestFailed, WantGreenTraffic: &no, WantFeature: "b"},
 		{Name: "alarm ends a 30-minute bake at once", Version: "v3", Strategy: "Canary10Percent30Minutes", Traffic: true, Want: RolledBack, WantReason: "ALARM", WantEndWithin: time.Second},
 	}
 }
@@ -101,6 +159,7 @@ type SFNAPI interface {
 	sfn.ListExecutionsAPIClient
 	DescribeExecution(ctx context.Context, in *sfn.DescribeExecutionInput, optFns ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error)
 	GetExecutionHistory(ctx context.Context, in *sfn.GetExecutionHistoryInput, optFns ...func(*sfn.Options)) (*sfn.GetExecutionHistoryOutput, error)
+	StartExecution(ctx context.Context, in *sfn.StartExecutionInput, optFns ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error)
 }
 
 // AlarmAPI reads alarm states.
@@ -180,6 +239,8 @@ type Result struct {
 	// last sample before the end when the release ended before the next.
 	AlarmToEnd time.Duration `json:"alarmToEnd,omitempty"`
 	Checks     []Check       `json:"checks"`
+	// Feature is the FEATURE value live answered with after the release.
+	Feature string `json:"feature,omitempty"`
 }
 
 // OK reports whether every check held.
@@ -217,13 +278,17 @@ func (r *Runner) defaults() {
 func (r *Runner) Run(ctx context.Context, story Story) (Result, error) {
 	r.defaults()
 	res := Result{Story: story}
-	zip, err := r.Artifact(ctx, story.Version)
-	if err != nil {
-		return res, fmt.Errorf("build %s: %w", story.Version, err)
+	var zip []byte
+	if story.Version != "" {
+		var err error
+		if zip, err = r.Artifact(ctx, story.Version); err != nil {
+			return res, fmt.Errorf("build %s: %w", story.Version, err)
+		}
+		if err := r.ensureFunction(ctx, zip); err != nil {
+			return res, err
+		}
 	}
-	if err := r.ensureFunction(ctx, zip); err != nil {
-		return res, err
-	}
+	var err error
 	res.BlueVersion, _, err = r.alias(ctx)
 	if err != nil {
 		return res, err
@@ -243,14 +308,9 @@ func (r *Runner) Run(ctx context.Context, story Story) (Result, error) {
 	defer stopTraffic()
 
 	start := time.Now()
-	obj, err := r.upload(ctx, story, zip)
-	if err != nil {
-		return res, err
-	}
-	fmt.Fprintf(r.Out, "  uploaded s3://%s/%s (strategy %s)\n", obj.Bucket, obj.Key, story.Strategy)
 	sctx, cancel := context.WithTimeout(ctx, r.Timeout)
 	defer cancel()
-	arn, err := follow.Find(sctx, r.SFN, r.StateMachineARN, obj, start, r.Poll)
+	arn, err := r.start(sctx, story, zip, start)
 	if err != nil {
 		return res, err
 	}
@@ -282,8 +342,66 @@ func (r *Runner) Run(ctx context.Context, story Story) (Result, error) {
 			return res, err
 		}
 	}
+	if story.WantFeature != "" {
+		if res.Feature, err = r.feature(ctx); err != nil {
+			return res, err
+		}
+	}
 	res.Checks = check(story, res, r.Messages != nil)
 	return res, nil
+}
+
+// start starts the story's release: it uploads the build, or, for a
+// configuration-only release, starts the execution with a console input.
+// It returns the execution's ARN.
+func (r *Runner) start(ctx context.Context, story Story, zip []byte, since time.Time) (string, error) {
+	if story.Version != "" {
+		obj, err := r.upload(ctx, story, zip)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(r.Out, "  uploaded s3://%s/%s (strategy %s)\n", obj.Bucket, obj.Key, story.Strategy)
+		return follow.Find(ctx, r.SFN, r.StateMachineARN, obj, since, r.Poll)
+	}
+	input, err := json.Marshal(release.Input{
+		Function: r.Function, Configuration: story.Configuration,
+		Settings: release.Settings{Strategy: &strategy.Strategy{Name: story.Strategy}},
+	})
+	if err != nil {
+		return "", err
+	}
+	out, err := r.SFN.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: &r.StateMachineARN, Input: aws.String(string(input))})
+	if err != nil {
+		return "", fmt.Errorf("start the release: %w", err)
+	}
+	fmt.Fprintf(r.Out, "  started %s (configuration only, strategy %s)\n", aws.ToString(out.ExecutionArn), story.Strategy)
+	return aws.ToString(out.ExecutionArn), nil
+}
+
+// feature is the FEATURE value the live alias answers with.
+func (r *Runner) feature(ctx context.Context) (string, error) {
+	out, err := r.Lambda.Invoke(ctx, &awslambda.InvokeInput{
+		FunctionName: &r.Function, Qualifier: &r.LiveAlias, Payload: []byte(`{"path":"/feature"}`),
+	})
+	if err != nil {
+		return "", fmt.Errorf("invoke %s:%s: %w", r.Function, r.LiveAlias, err)
+	}
+	if out.FunctionError != nil {
+		return "", fmt.Errorf("invoke %s:%s: %s: %s", r.Function, r.LiveAlias, aws.ToString(out.FunctionError), out.Payload)
+	}
+	var resp struct {
+		Body string `json:"body"`
+	}
+	var g struct {
+		Feature string `json:"feature"`
+	}
+	if err := json.Unmarshal(out.Payload, &resp); err != nil {
+		return "", fmt.Errorf("answer of %s:%s: %w", r.Function, r.LiveAlias, err)
+	}
+	if err := json.Unmarshal([]byte(resp.Body), &g); err != nil {
+		return "", fmt.Errorf("body of %s:%s: %w", r.Function, r.LiveAlias, err)
+	}
+	return g.Feature, nil
 }
 
 // classify reads the outcome off what a user can see: the execution's status
@@ -337,6 +455,9 @@ func check(s Story, r Result, messages bool) []Check {
 		add(map[bool]string{true: "canary traffic reached green", false: "green never received traffic"}[want],
 			(green > 0) == want, fmt.Sprintf("%d of %d calls reached green", green, r.Traffic.Total()))
 	}
+	if s.WantFeature != "" {
+		add("live answers FEATURE="+s.WantFeature, r.Feature == s.WantFeature, "live answered FEATURE="+orNone(r.Feature))
+	}
 	if messages {
 		want := map[Outcome]notice.Event{Promoted: notice.Promoted, RolledBack: notice.RolledBack}[s.Want]
 		var got notice.Event
@@ -360,12 +481,16 @@ func (r *Runner) ensureFunction(ctx context.Context, zip []byte) error {
 		return fmt.Errorf("function %s does not exist and no role was given to create it", r.Function)
 	}
 	_, err = r.Lambda.CreateFunction(ctx, &awslambda.CreateFunctionInput{
-		FunctionName:  &r.Function,
-		Role:          &r.RoleARN,
-		Runtime:       "provided.al2023",
-		Handler:       aws.String("bootstrap"),
-		Code:          &types.FunctionCode{ZipFile: zip},
-		Timeout:       aws.Int32(10),
+		FunctionName: &r.Function,
+		Role:         &r.RoleARN,
+		Runtime:      "provided.al2023",
+		Handler:      aws.String("bootstrap"),
+		Code:         &types.FunctionCode{ZipFile: zip},
+		Timeout:      aws.Int32(10),
+		MemorySize:   aws.Int32(demoMemoryMB),
+		Environment: &types.Environment{Variables: map[string]string{
+			"FEATURE": FeatureBefore, "MIN_MEMORY_MB": strconv.Itoa(demoMinMemoryMB),
+		}},
 		Architectures: []types.Architecture{r.Architecture},
 	})
 	if err != nil {

@@ -29,9 +29,9 @@ func TestClassify(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
-	stories := Stories()
-	canaryRolledBack := stories[2]
-	testsFail := stories[3]
+	canaryRolledBack := storyNamed(t, "canary, alarm rolls it back")
+	testsFail := storyNamed(t, "pre-traffic tests fail")
+	memoryCut := storyNamed(t, "memory cut, alarm rolls it back")
 	tests := []struct {
 		name   string
 		story  Story
@@ -48,9 +48,24 @@ func TestCheck(t *testing.T) {
 		{
 			name:  "tests failed yet green got traffic",
 			story: testsFail,
-			res: Result{Outcome: RolledBack, Status: "FAILED", BlueVersion: "2", LiveVersion: "2", Error: "TestFailedError",
+			res: Result{Outcome: RolledBack, Status: "FAILED", BlueVersion: "2", LiveVersion: "2", Error: "TestFailedError", Feature: "b",
 				Traffic: Snapshot{Requests: map[string]int{"2": 90, "4": 1}}, Notification: &Message{Attributes: map[string]string{"event": "rolledBack"}}},
 			failed: []string{"green never received traffic"},
+		},
+		{
+			name:  "memory cut rolled back, feature kept",
+			story: memoryCut,
+			res: Result{Outcome: RolledBack, Status: "FAILED", BlueVersion: "3", LiveVersion: "3", Cause: "alarm x is ALARM", Feature: "b",
+				Traffic:      Snapshot{Requests: map[string]int{"3": 90, "4": 10}},
+				Notification: &Message{Attributes: map[string]string{"event": "rolledBack"}}},
+		},
+		{
+			name:  "memory cut rolled back, feature lost",
+			story: memoryCut,
+			res: Result{Outcome: RolledBack, Status: "FAILED", BlueVersion: "3", LiveVersion: "3", Cause: "alarm x is ALARM", Feature: "a",
+				Traffic:      Snapshot{Requests: map[string]int{"3": 90, "4": 10}},
+				Notification: &Message{Attributes: map[string]string{"event": "rolledBack"}}},
+			failed: []string{"live answers FEATURE=b"},
 		},
 		{
 			name:   "wrong reason and no notification",
@@ -60,9 +75,9 @@ func TestCheck(t *testing.T) {
 		},
 		{
 			name:   "left mixed",
-			story:  stories[1],
+			story:  storyNamed(t, "canary, promoted"),
 			res:    Result{Outcome: Unfinished, BlueVersion: "1", LiveVersion: "1", LiveRouting: "2=0.1", Traffic: Snapshot{Requests: map[string]int{"2": 3}}, Notification: &Message{Attributes: map[string]string{"event": "promoted"}}},
-			failed: []string{"outcome", "live alias serves one version at 100 %", "live moved to the new version"},
+			failed: []string{"outcome", "live alias serves one version at 100 %", "live moved to the new version", "live answers FEATURE=a"},
 		},
 	}
 	for _, tt := range tests {
@@ -122,6 +137,30 @@ func TestTrafficText(t *testing.T) {
 	for _, tt := range tests {
 		if got := trafficText(tt.s); got != tt.want {
 			t.Errorf("trafficText(%+v) = %q, want %q", tt.s, got, tt.want)
+		}
+	}
+}
+
+func storyNamed(t *testing.T, name string) Story {
+	t.Helper()
+	for _, s := range Stories() {
+		if s.Name == name {
+			return s
+		}
+	}
+	t.Fatalf("no story %q", name)
+	return Story{}
+}
+
+func TestStoryWhat(t *testing.T) {
+	want := map[string]string{
+		"first release":                    "v1",
+		"feature flag, configuration only": "configuration FEATURE=b",
+		"memory cut, alarm rolls it back":  "configuration memory 128 MB",
+	}
+	for name, w := range want {
+		if got := storyNamed(t, name).What(); got != w {
+			t.Errorf("%s: What() = %q, want %q", name, got, w)
 		}
 	}
 }

@@ -29,7 +29,7 @@ func WriteResult(w io.Writer, r Result) {
 // WriteSummary prints one table row per story.
 func WriteSummary(w io.Writer, rs []Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "STORY\tVERSION\tSTRATEGY\tWANT\tGOT\tLIVE\tMAX WEIGHT\tCALLS (ERRORS)\tTIME\tRESULT")
+	fmt.Fprintln(tw, "STORY\tRELEASES\tSTRATEGY\tWANT\tGOT\tLIVE\tMAX WEIGHT\tCALLS (ERRORS)\tTIME\tRESULT")
 	for _, r := range rs {
 		verdict := "PASS"
 		if !r.OK() {
@@ -42,7 +42,7 @@ func WriteSummary(w io.Writer, rs []Result) {
 			errs += r.Traffic.Errors[v]
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s → %s\t%.0f%%\t%d (%d)\t%s\t%s\n",
-			r.Story.Name, r.Story.Version, r.Story.Strategy, r.Story.Want, r.Outcome,
+			r.Story.Name, r.Story.What(), r.Story.Strategy, r.Story.Want, r.Outcome,
 			orNone(r.BlueVersion), orNone(r.LiveVersion), r.MaxWeight*100, calls, errs,
 			r.Elapsed.Round(100*time.Millisecond), verdict)
 	}
