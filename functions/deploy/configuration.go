@@ -14,35 +14,6 @@ import (
 	"github.com/greenlight/greenlight/internal/release"
 )
 
-// functionConfig is the part of a version's configuration a release can
-// change.
-func functionConfig(out *awslambda.GetFunctionConfigurationOutput) release.FunctionConfig {
-	c := release.FunctionConfig{
-		MemorySize: aws.ToInt32(out.MemorySize),
-		Timeout:    aws.ToInt32(out.Timeout),
-		Handler:    aws.ToString(out.Handler),
-		Runtime:    string(out.Runtime),
-	}
-	if out.Environment != nil && len(out.Environment.Variables) > 0 {
-		c.Environment = out.Environment.Variables
-	}
-	if out.EphemeralStorage != nil {
-		c.EphemeralStorage = aws.ToInt32(out.EphemeralStorage.Size)
-	}
-	for _, l := range out.Layers {
-		c.Layers = append(c.Layers, aws.ToString(l.Arn))
-	}
-	if l := out.LoggingConfig; l != nil {
-		c.Logging = release.Logging{
-			LogFormat:           string(l.LogFormat),
-			ApplicationLogLevel: string(l.ApplicationLogLevel),
-			SystemLogLevel:      string(l.SystemLogLevel),
-			LogGroup:            aws.ToString(l.LogGroup),
-		}
-	}
-	return c
-}
-
 // updateConfigurationInput sets every field of want on $LATEST, guarded by
 // the revision read.
 func updateConfigurationInput(fn, revision string, want release.FunctionConfig) *awslambda.UpdateFunctionConfigurationInput {
@@ -89,7 +60,7 @@ func updateConfigurationInput(fn, revision string, want release.FunctionConfig) 
 // configure makes $LATEST's configuration want, when it is not already, and
 // waits until Lambda has applied it.
 func (h *Handler) configure(ctx context.Context, fn string, latest *awslambda.GetFunctionConfigurationOutput, want release.FunctionConfig) error {
-	if len(release.Changes(functionConfig(latest), want)) == 0 {
+	if len(release.Changes(release.FunctionConfigOf(latest), want)) == 0 {
 		return nil
 	}
 	_, err := h.Lambda.UpdateFunctionConfiguration(ctx, updateConfigurationInput(fn, aws.ToString(latest.RevisionId), want))

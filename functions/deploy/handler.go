@@ -90,14 +90,14 @@ func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Doc
 	if err != nil {
 		return nil, failure.Classify("read function "+fn, err)
 	}
-	blue, blueSHA := functionConfig(latest), ""
+	blue, blueSHA := release.FunctionConfigOf(latest), ""
 	if live != nil {
 		d.State.Blue, d.State.FirstRelease = live.Version, false
 		cfg, err := h.Lambda.GetFunctionConfiguration(ctx, &awslambda.GetFunctionConfigurationInput{FunctionName: &fn, Qualifier: &live.Version})
 		if err != nil {
 			return nil, failure.Classify(fmt.Sprintf("read version %s of %s", live.Version, fn), err)
 		}
-		blue, blueSHA = functionConfig(cfg), aws.ToString(cfg.CodeSha256)
+		blue, blueSHA = release.FunctionConfigOf(cfg), aws.ToString(cfg.CodeSha256)
 	} else {
 		d.State.Blue, d.State.FirstRelease = "", true
 	}

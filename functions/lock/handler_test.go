@@ -3,19 +3,31 @@ package main
 import (
 	"context"
 	"errors"
+	"reflect"
+	"strings"
 	"testing"
 
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/greenlight/greenlight/internal/drift"
+	"github.com/greenlight/greenlight/internal/drift/drifttest"
 	"github.com/greenlight/greenlight/internal/failure"
 	"github.com/greenlight/greenlight/internal/ledger"
 	"github.com/greenlight/greenlight/internal/ledger/ledgertest"
 	"github.com/greenlight/greenlight/internal/release"
 	"github.com/greenlight/greenlight/internal/release/releasetest"
+	"github.com/greenlight/greenlight/internal/traffic"
 )
 
 const other = "arn:aws:states:us-east-1:123456789012:execution:greenlight:other"
+
+var throttled = &smithy.GenericAPIError{Code: "SlowDown"}
+
+// lastRelease is what the last release left orders in.
+var lastRelease = drift.Left{Function: "orders", ReleaseID: "orders-41", State: drift.State{
+	LiveAlias: "live", Version: "3", CodeSHA256: "sha-3", Configuration: release.FunctionConfig{MemorySize: 128},
+}}
 
 func TestHandle(t *testing.T) {
 	tests := []struct {
@@ -23,32 +35,64 @@ func TestHandle(t *testing.T) {
 		holder   string
 		status   sfntypes.ExecutionStatus
 		s3Err    error
+		noRecord bool
+		outside  func(*drifttest.Function) // a change made outside greenlight
 		wantErr  any
 		wantLock string
+		// wantDrift is each drift sentence's start.
+		wantDrift []string
 	}{
 		{name: "free", wantLock: "mine"},
 		{name: "held by a running release", holder: other, status: sfntypes.ExecutionStatusRunning, wantErr: new(*failure.LockHeldError), wantLock: other},
 		{name: "stale lock taken over", holder: other, status: sfntypes.ExecutionStatusAborted, wantLock: "mine"},
-		{name: "s3 throttled", s3Err: &smithy.GenericAPIError{Code: "SlowDown"}, wantErr: new(*failure.ThrottledError)},
+		{name: "s3 throttled", s3Err: throttled, wantErr: new(*failure.ThrottledError)},
+		{name: "first release with greenlight: no record, no warning", noRecord: true, wantLock: "mine",
+			outside: func(f *drifttest.Function) { f.CodeSHA256 = "sha-x" }},
+		{name: "live pointed by hand", wantLock: "mine", outside: func(f *drifttest.Function) { _ = pointLive(f, "2") },
+			wantDrift: []string{"live alias live of orders serves version 2, the last release (orders-41) left it on 3"}},
+		{name: "code and configuration changed by IaC", wantLock: "mine",
+			outside:   func(f *drifttest.Function) { f.CodeSHA256, f.MemorySize = "sha-x", 1024 },
+			wantDrift: []string{"$LATEST code changed outside greenlight", "$LATEST configuration changed outside greenlight: memorySize: 128 → 1024"}},
+		{name: "alias read throttled: retried with the lock held", wantLock: "mine", wantErr: new(*failure.ThrottledError),
+			outside: func(f *drifttest.Function) { f.Errs["GetAlias"] = throttled }},
+		{name: "$LATEST refused: the release goes on with a warning", wantLock: "mine",
+			outside:   func(f *drifttest.Function) { f.LatestErr = &smithy.GenericAPIError{Code: "AccessDeniedException"} },
+			wantDrift: []string{drift.Unchecked}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
 			d := releasetest.Load(t)
 			b := ledgertest.NewBucket()
+			l := &ledger.Ledger{S3: b, Bucket: "artifacts", Executions: ledgertest.Executions{other: tt.status}}
+			if !tt.noRecord {
+				if err := l.RecordLeft(ctx, lastRelease); err != nil {
+					t.Fatal(err)
+				}
+			}
 			if tt.holder != "" {
 				b.Put(t, ledger.Record{Function: "orders", ExecutionARN: tt.holder})
 			}
 			b.Err = tt.s3Err
-			h := &Handler{Ledger: &ledger.Ledger{S3: b, Bucket: "artifacts", Executions: ledgertest.Executions{other: tt.status}}}
-			got, err := h.Handle(context.Background(), d)
+			f := drifttest.New(map[string]traffic.Alias{"live": {Version: "3"}}, "sha-3", nil)
+			if tt.outside != nil {
+				tt.outside(f)
+			}
+			h := &Handler{Ledger: l, Lambda: f}
+			got, err := h.Handle(ctx, d)
 			if tt.wantErr != nil {
 				if !errors.As(err, tt.wantErr) {
 					t.Fatalf("error = %v (%T), want %T", err, err, tt.wantErr)
 				}
 			} else if err != nil {
 				t.Fatal(err)
-			} else if got.State.Phase != release.PhaseLocked {
-				t.Errorf("phase = %s", got.State.Phase)
+			} else {
+				if got.State.Phase != release.PhaseLocked {
+					t.Errorf("phase = %s", got.State.Phase)
+				}
+				if !startsWith(got.Drift, tt.wantDrift) {
+					t.Errorf("drift = %q, want sentences starting %q", got.Drift, tt.wantDrift)
+				}
 			}
 			b.Err = nil
 			if tt.wantLock == "" {
@@ -67,4 +111,45 @@ func TestHandle(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRetryAfterThrottle checks that a drift check retried after a throttle
+// takes the lock it already holds and then warns.
+func TestRetryAfterThrottle(t *testing.T) {
+	ctx := context.Background()
+	d := releasetest.Load(t)
+	l := &ledger.Ledger{S3: ledgertest.NewBucket(), Bucket: "artifacts", Executions: ledgertest.Executions{}}
+	if err := l.RecordLeft(ctx, lastRelease); err != nil {
+		t.Fatal(err)
+	}
+	f := drifttest.New(map[string]traffic.Alias{"live": {Version: "2"}}, "sha-3", nil)
+	f.Errs["GetAlias"] = throttled
+	h := &Handler{Ledger: l, Lambda: f}
+	if _, err := h.Handle(ctx, d); !errors.As(err, new(*failure.ThrottledError)) {
+		t.Fatalf("first attempt: error = %v, want throttled", err)
+	}
+	delete(f.Errs, "GetAlias")
+	got, err := h.Handle(ctx, d)
+	if err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if want := []string{"live alias live of orders serves version 2, the last release (orders-41) left it on 3"}; !reflect.DeepEqual(got.Drift, want) {
+		t.Errorf("drift = %q, want %q", got.Drift, want)
+	}
+}
+
+func pointLive(f *drifttest.Function, version string) error {
+	return traffic.Point(context.Background(), f, "orders", "live", version)
+}
+
+func startsWith(got, prefixes []string) bool {
+	if len(got) != len(prefixes) {
+		return false
+	}
+	for i := range got {
+		if !strings.HasPrefix(got[i], prefixes[i]) {
+			return false
+		}
+	}
+	return true
 }

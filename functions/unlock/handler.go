@@ -2,17 +2,21 @@ package main
 
 import (
 	"context"
+	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 
+	"github.com/greenlight/greenlight/internal/drift"
 	"github.com/greenlight/greenlight/internal/failure"
 	"github.com/greenlight/greenlight/internal/ledger"
 	"github.com/greenlight/greenlight/internal/release"
 )
 
-// releaser gives a function's lock back.
-type releaser interface {
+// book records what the release left and gives the function's lock back.
+type book interface {
+	Get(ctx context.Context, fn string) (ledger.Record, string, error)
 	Release(ctx context.Context, fn, executionARN string) error
+	drift.Recorder
 }
 
 // alarmDeleter deletes alarms.
@@ -21,7 +25,7 @@ type alarmDeleter interface {
 }
 
 var (
-	_ releaser     = (*ledger.Ledger)(nil)
+	_ book         = (*ledger.Ledger)(nil)
 	_ alarmDeleter = (*cloudwatch.Client)(nil)
 )
 
@@ -29,11 +33,13 @@ var (
 // twice, and safe to run for an execution that never got the lock: it then
 // leaves the other execution's lock alone.
 type Handler struct {
-	Ledger     releaser
+	Ledger     book
 	CloudWatch alarmDeleter
+	Lambda     drift.Reader
 }
 
-// Handle deletes the release alarm, then releases the lock.
+// Handle deletes the release alarm, records what the release left the
+// function in (for the next release's drift check), then releases the lock.
 func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Document, error) {
 	if a := d.State.ReleaseAlarm; a != "" {
 		// CloudWatch answers ResourceNotFound for an alarm that is already
@@ -44,8 +50,30 @@ func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Doc
 			return nil, failure.Classify("delete alarm "+a, err)
 		}
 	}
+	if err := h.leave(ctx, d); err != nil {
+		return nil, err
+	}
 	if err := h.Ledger.Release(ctx, d.Function, d.ExecutionARN); err != nil {
 		return nil, failure.Classify("release lock of "+d.Function, err)
 	}
 	return d, nil
+}
+
+// leave records what the release left, while it still holds the lock: no
+// other release can have changed the function since. A repeat after the
+// lock was released, or a release that never held it, records nothing.
+func (h *Handler) leave(ctx context.Context, d *release.Document) error {
+	held, _, err := h.Ledger.Get(ctx, d.Function)
+	if errors.Is(err, ledger.ErrNotHeld) {
+		return nil
+	}
+	if err != nil {
+		return failure.Classify("read lock of "+d.Function, err)
+	}
+	if held.ExecutionARN != d.ExecutionARN {
+		return nil
+	}
+	return drift.Leave(ctx, h.Lambda, h.Ledger, drift.Left{
+		Function: d.Function, ReleaseID: d.ReleaseID, ExecutionARN: d.ExecutionARN, State: drift.State{LiveAlias: d.LiveAlias},
+	})
 }

@@ -9,11 +9,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/smithy-go"
 
+	"github.com/greenlight/greenlight/internal/drift/drifttest"
 	"github.com/greenlight/greenlight/internal/failure"
 	"github.com/greenlight/greenlight/internal/ledger"
 	"github.com/greenlight/greenlight/internal/ledger/ledgertest"
 	"github.com/greenlight/greenlight/internal/release/releasetest"
+	"github.com/greenlight/greenlight/internal/traffic"
 )
 
 const other = "arn:aws:states:us-east-1:123456789012:execution:greenlight:other"
@@ -36,14 +39,18 @@ func TestHandle(t *testing.T) {
 		name     string
 		holder   string
 		alarmErr error
+		aliasErr error
 		wantErr  any
 		wantKept bool
+		wantLeft bool // what the release left is recorded
 	}{
-		{name: "ours", holder: "mine"},
+		{name: "ours", holder: "mine", wantLeft: true},
 		{name: "already released", holder: ""},
 		{name: "held by another execution", holder: other, wantKept: true},
 		{name: "cloudwatch refuses", holder: "mine", alarmErr: &cwtypes.LimitExceededFault{}, wantErr: new(*failure.OperationError), wantKept: true},
-		{name: "alarm already gone", holder: "mine", alarmErr: &cwtypes.ResourceNotFound{Message: aws.String("The named resource does not exist.")}},
+		{name: "alarm already gone", holder: "mine", alarmErr: &cwtypes.ResourceNotFound{Message: aws.String("The named resource does not exist.")}, wantLeft: true},
+		{name: "lambda throttled: retried with the lock kept", holder: "mine", aliasErr: &smithy.GenericAPIError{Code: "TooManyRequestsException"},
+			wantErr: new(*failure.ThrottledError), wantKept: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -56,7 +63,12 @@ func TestHandle(t *testing.T) {
 				b.Put(t, ledger.Record{Function: "orders", ExecutionARN: other})
 			}
 			cw := &fakeAlarms{err: tt.alarmErr}
-			h := &Handler{Ledger: &ledger.Ledger{S3: b, Bucket: "artifacts"}, CloudWatch: cw}
+			f := drifttest.New(map[string]traffic.Alias{"live": {Version: "4"}}, "sha-4", map[string]string{"FEATURE": "on"})
+			if tt.aliasErr != nil {
+				f.Errs["GetAlias"] = tt.aliasErr
+			}
+			l := &ledger.Ledger{S3: b, Bucket: "artifacts"}
+			h := &Handler{Ledger: l, CloudWatch: cw, Lambda: f}
 			for range 2 { // idempotent
 				_, err := h.Handle(context.Background(), d)
 				if tt.wantErr != nil {
@@ -69,6 +81,16 @@ func TestHandle(t *testing.T) {
 			}
 			if _, kept := b.Record(t, "orders"); kept != tt.wantKept {
 				t.Errorf("lock kept = %v, want %v", kept, tt.wantKept)
+			}
+			left, recorded, err := l.LeftOf(context.Background(), "orders")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if recorded != tt.wantLeft {
+				t.Errorf("left recorded = %v, want %v", recorded, tt.wantLeft)
+			} else if recorded && (left.ReleaseID != d.ReleaseID || left.ExecutionARN != d.ExecutionARN || left.LiveAlias != "live" ||
+				left.Version != "4" || left.CodeSHA256 != "sha-4" || left.Configuration.Environment["FEATURE"] != "on") {
+				t.Errorf("left = %+v", left)
 			}
 			if tt.alarmErr == nil && !reflect.DeepEqual(cw.deleted, []string{d.State.ReleaseAlarm, d.State.ReleaseAlarm}) {
 				t.Errorf("deleted alarms = %v", cw.deleted)

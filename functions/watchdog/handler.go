@@ -14,6 +14,7 @@ import (
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 
 	"github.com/greenlight/greenlight/internal/clockenv"
+	"github.com/greenlight/greenlight/internal/drift"
 	"github.com/greenlight/greenlight/internal/failure"
 	"github.com/greenlight/greenlight/internal/ledger"
 	"github.com/greenlight/greenlight/internal/notice"
@@ -21,11 +22,20 @@ import (
 	"github.com/greenlight/greenlight/internal/traffic"
 )
 
-// watchBook finds the locks an execution left behind and releases them.
+// watchBook finds the locks an execution left behind, records what the
+// release left and releases them.
 type watchBook interface {
 	List(ctx context.Context) ([]ledger.Record, error)
 	Release(ctx context.Context, fn, executionARN string) error
 	MarkEnded(ctx context.Context, executionARN string) (bool, error)
+	drift.Recorder
+}
+
+// functions moves a function's live alias back and reads what a release
+// leaves it in.
+type functions interface {
+	traffic.Aliases
+	drift.Reader
 }
 
 // publisher publishes to the topic.
@@ -34,9 +44,9 @@ type publisher interface {
 }
 
 var (
-	_ watchBook       = (*ledger.Ledger)(nil)
-	_ publisher       = (*sns.Client)(nil)
-	_ traffic.Aliases = (*awslambda.Client)(nil)
+	_ watchBook = (*ledger.Ledger)(nil)
+	_ publisher = (*sns.Client)(nil)
+	_ functions = (*awslambda.Client)(nil)
 )
 
 // The EventBridge rule selects the events of this stack's state machine.
@@ -75,7 +85,7 @@ type Result struct {
 // Handler restores the invariant after an execution ended unfinished.
 type Handler struct {
 	Ledger   watchBook
-	Lambda   traffic.Aliases
+	Lambda   functions
 	SNS      publisher
 	TopicARN string
 	// Now defaults to clockenv.Now: the time of the cloud the function runs in.
@@ -145,10 +155,11 @@ func functionOf(input string) string {
 	return in.Function
 }
 
-// restore follows the rollback order: traffic first, then the lock, then
-// the notification. A lock is released only once the traffic is right, so
-// that a failure here is retried (EventBridge retries the invocation) with
-// the record still there to say what to restore.
+// restore follows the rollback order: traffic first, then what the release
+// left (for the next release's drift check), then the lock, then the
+// notification. A lock is released only once the traffic is right and
+// recorded, so that a failure here is retried (EventBridge retries the
+// invocation) with the lock record still there to say what to restore.
 func (h *Handler) restore(ctx context.Context, r ledger.Record, c statusChange) (restored bool, err error) {
 	version := r.Blue
 	if r.Phase == release.PhasePromoted {
@@ -161,6 +172,10 @@ func (h *Handler) restore(ctx context.Context, r ledger.Record, c statusChange) 
 		restored = true
 	}
 	if _, err := h.Ledger.MarkEnded(ctx, r.ExecutionARN); err != nil {
+		return restored, err
+	}
+	left := drift.Left{Function: r.Function, ReleaseID: r.ReleaseID, ExecutionARN: r.ExecutionARN, State: drift.State{LiveAlias: r.LiveAlias}}
+	if err := drift.Leave(ctx, h.Lambda, h.Ledger, left); err != nil {
 		return restored, err
 	}
 	if err := h.Ledger.Release(ctx, r.Function, r.ExecutionARN); err != nil {

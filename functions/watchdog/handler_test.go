@@ -13,13 +13,14 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/smithy-go"
 
+	"github.com/greenlight/greenlight/internal/drift/drifttest"
 	"github.com/greenlight/greenlight/internal/ledger"
 	"github.com/greenlight/greenlight/internal/ledger/ledgertest"
 	"github.com/greenlight/greenlight/internal/notice"
 	"github.com/greenlight/greenlight/internal/release"
 	"github.com/greenlight/greenlight/internal/traffic"
-	"github.com/greenlight/greenlight/internal/traffic/traffictest"
 )
 
 const (
@@ -91,7 +92,7 @@ func TestHandle(t *testing.T) {
 			if tt.record != nil {
 				b.Put(t, *tt.record)
 			}
-			a := traffictest.New(map[string]traffic.Alias{"live": split})
+			a := drifttest.New(map[string]traffic.Alias{"live": split}, "sha-4", nil)
 			p := &topic{}
 			h := &Handler{Ledger: &ledger.Ledger{S3: b, Bucket: "artifacts"}, Lambda: a, SNS: p, TopicARN: "arn:topic", Now: func() time.Time { return now }}
 			got, err := h.Handle(context.Background(), event(t, tt.status))
@@ -107,6 +108,15 @@ func TestHandle(t *testing.T) {
 			}
 			if _, ok := b.Record(t, "orders"); ok != tt.locked {
 				t.Errorf("locked = %v, want %v", ok, tt.locked)
+			}
+			// What the release left is recorded before its lock is released.
+			left, recorded, err := h.Ledger.(*ledger.Ledger).LeftOf(context.Background(), "orders")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if recorded == tt.locked || recorded && (left.ExecutionARN != mine || left.ReleaseID != "orders-42" ||
+				left.Version != tt.wantLive.Version || left.CodeSHA256 != "sha-4") {
+				t.Errorf("left = %+v (recorded %v), want the restored state recorded when the lock is released", left, recorded)
 			}
 			if tt.subject == "" {
 				if len(p.published) != 0 {
@@ -153,7 +163,7 @@ func TestHandleEndedBeforeTheLock(t *testing.T) {
 			if tt.queued {
 				b.Put(t, record(theirs, release.PhaseShifting, "3"))
 			}
-			a := traffictest.New(map[string]traffic.Alias{"live": {Version: "3"}})
+			a := drifttest.New(map[string]traffic.Alias{"live": {Version: "3"}}, "sha-4", nil)
 			p := &topic{}
 			h := &Handler{Ledger: &ledger.Ledger{S3: b, Bucket: "artifacts"}, Lambda: a, SNS: p, TopicARN: "arn:topic", Now: func() time.Time { return now }}
 			for range 2 { // the second delivery of the event
@@ -186,7 +196,7 @@ func TestHandleTwice(t *testing.T) {
 	b := ledgertest.NewBucket()
 	b.Put(t, record(mine, release.PhaseShifting, "3"))
 	p := &topic{}
-	h := &Handler{Ledger: &ledger.Ledger{S3: b, Bucket: "artifacts"}, Lambda: traffictest.New(map[string]traffic.Alias{"live": {Version: "3"}}), SNS: p, Now: func() time.Time { return now }}
+	h := &Handler{Ledger: &ledger.Ledger{S3: b, Bucket: "artifacts"}, Lambda: drifttest.New(map[string]traffic.Alias{"live": {Version: "3"}}, "sha-4", nil), SNS: p, Now: func() time.Time { return now }}
 	for range 2 {
 		if _, err := h.Handle(context.Background(), event(t, "ABORTED")); err != nil {
 			t.Fatal(err)
@@ -202,7 +212,7 @@ func TestHandleTwice(t *testing.T) {
 func TestHandleKeepsTheLockWhenTrafficFails(t *testing.T) {
 	b := ledgertest.NewBucket()
 	b.Put(t, record(mine, release.PhaseShifting, "3"))
-	a := traffictest.New(map[string]traffic.Alias{"live": {Version: "3", Weights: map[string]float64{"4": 0.1}}})
+	a := drifttest.New(map[string]traffic.Alias{"live": {Version: "3", Weights: map[string]float64{"4": 0.1}}}, "sha-4", nil)
 	a.Errs["UpdateAlias"] = errors.New("throttled")
 	h := &Handler{Ledger: &ledger.Ledger{S3: b, Bucket: "artifacts"}, Lambda: a, SNS: &topic{}, Now: func() time.Time { return now }}
 	if _, err := h.Handle(context.Background(), event(t, "ABORTED")); err == nil {
@@ -210,6 +220,38 @@ func TestHandleKeepsTheLockWhenTrafficFails(t *testing.T) {
 	}
 	if _, ok := b.Record(t, "orders"); !ok {
 		t.Error("lock released before the traffic was restored")
+	}
+}
+
+// TestHandleKeepsTheLockWhenRecordingFails: a throttled read of what the
+// release left is retried with the lock still there; the retry records it
+// and releases the lock.
+func TestHandleKeepsTheLockWhenRecordingFails(t *testing.T) {
+	b := ledgertest.NewBucket()
+	b.Put(t, record(mine, release.PhaseShifting, "3"))
+	f := drifttest.New(map[string]traffic.Alias{"live": {Version: "3", Weights: map[string]float64{"4": 0.1}}}, "sha-4", nil)
+	f.LatestErr = &smithy.GenericAPIError{Code: "TooManyRequestsException"}
+	l := &ledger.Ledger{S3: b, Bucket: "artifacts"}
+	p := &topic{}
+	h := &Handler{Ledger: l, Lambda: f, SNS: p, Now: func() time.Time { return now }}
+	if _, err := h.Handle(context.Background(), event(t, "ABORTED")); err == nil {
+		t.Fatal("no error")
+	}
+	if _, ok := b.Record(t, "orders"); !ok {
+		t.Error("lock released before what the release left was recorded")
+	}
+	f.LatestErr = nil
+	if _, err := h.Handle(context.Background(), event(t, "ABORTED")); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if _, ok := b.Record(t, "orders"); ok {
+		t.Error("lock kept after the retry")
+	}
+	if left, ok, err := l.LeftOf(context.Background(), "orders"); err != nil || !ok || left.Version != "3" || len(left.Weights) != 0 {
+		t.Errorf("left = %+v (%v, %v), want version 3 at 100 %%", left, ok, err)
+	}
+	if len(p.published) != 1 {
+		t.Errorf("published %d notifications, want 1", len(p.published))
 	}
 }
 

@@ -32,6 +32,8 @@ type access struct {
 	readReleases bool     // read artifacts and manifests under releases/
 	locks        bool     // read and write lock records under locks/
 	endings      bool     // create the once-markers of ended executions under ended/
+	readLeft     bool     // read what the last release left each function in, under left/ (the drift check)
+	writeLeft    bool     // record and forget what a release left its function in, under left/
 	code         bool     // read and write which artifact each published version runs, under code/; use layers
 	executions   bool     // describe executions of the release state machine (stale locks)
 	tasks        bool     // answer the task tokens of the release state machine (end a bake or approval)
@@ -45,8 +47,8 @@ type access struct {
 // bucket may list it, so that a missing object is a 404, not a 403.
 var accessOf = map[string]access{
 	"prepare":  {readReleases: true, targets: lambdaRead},
-	"lock":     {locks: true, executions: true},
-	"unlock":   {locks: true, alarms: true},
+	"lock":     {locks: true, executions: true, readLeft: true, targets: lambdaRead},
+	"unlock":   {locks: true, alarms: true, writeLeft: true, targets: lambdaRead},
 	"deploy":   {readReleases: true, locks: true, code: true, alarms: true, targets: lambdaDeploy},
 	"test":     {locks: true, targets: lambdaInvoke},
 	"shift":    {locks: true, alarms: true, tasks: true, targets: lambdaAliases},
@@ -55,7 +57,7 @@ var accessOf = map[string]access{
 	"rollback": {locks: true, alarms: true, targets: lambdaAliases},
 	"notify":   {publish: true, metrics: true},
 	"guard":    {locks: true, alarms: true, tasks: true, targets: lambdaAliases},
-	"watchdog": {locks: true, endings: true, publish: true, targets: lambdaAliases},
+	"watchdog": {locks: true, endings: true, writeLeft: true, publish: true, targets: lambdaAliases},
 }
 
 func statement(actions []string, resources ...*string) awsiam.PolicyStatement {
@@ -138,6 +140,12 @@ func grant(stack awscdk.Stack, g *Greenlight, p Props, stateMachineName string) 
 		}
 		if a.endings {
 			fn.AddToRolePolicy(statement([]string{"s3:PutObject"}, bucket.ArnForObjects(jsii.String(ledger.EndedPrefix+"*"))))
+		}
+		if a.readLeft {
+			fn.AddToRolePolicy(statement([]string{"s3:GetObject"}, bucket.ArnForObjects(jsii.String(ledger.LeftPrefix+"*"))))
+		}
+		if a.writeLeft {
+			fn.AddToRolePolicy(statement([]string{"s3:PutObject", "s3:DeleteObject"}, bucket.ArnForObjects(jsii.String(ledger.LeftPrefix+"*"))))
 		}
 		if a.executions {
 			// By name: the state machine invokes this function, so its ARN

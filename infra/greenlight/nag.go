@@ -33,6 +33,9 @@ func suppress(stack awscdk.Stack, g *Greenlight, p Props) {
 		if a.endings {
 			wildcards = append(wildcards, bucketObjects(strings.TrimSuffix(ledger.EndedPrefix, "/")))
 		}
+		if a.readLeft || a.writeLeft {
+			wildcards = append(wildcards, bucketObjects(strings.TrimSuffix(ledger.LeftPrefix, "/")))
+		}
 		if a.code {
 			wildcards = append(wildcards, bucketObjects(strings.TrimSuffix(ledger.CodePrefix, "/")), arnPattern("lambda", "layer", "*"))
 		}

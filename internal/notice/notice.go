@@ -84,8 +84,12 @@ type Body struct {
 	ErrorRate       *float64             `json:"errorRate,omitempty"`
 	StartedAt       *time.Time           `json:"startedAt,omitempty"`
 	DurationSeconds float64              `json:"durationSeconds,omitempty"`
-	ExecutionARN    string               `json:"executionArn,omitempty"`
-	ConsoleURL      string               `json:"consoleUrl,omitempty"`
+	// Drift, in a started notification, says what changed the function
+	// outside greenlight since the last release ended; the release runs
+	// regardless.
+	Drift        []string `json:"drift,omitempty"`
+	ExecutionARN string   `json:"executionArn,omitempty"`
+	ConsoleURL   string   `json:"consoleUrl,omitempty"`
 }
 
 // Message is a composed notification.
@@ -140,6 +144,9 @@ func Compose(event Event, d *release.Document, now time.Time, errorRate *float64
 		b.StartedAt = &started
 		b.DurationSeconds = now.Sub(started).Round(time.Second).Seconds()
 	}
+	if event == Started {
+		b.Drift = d.Drift
+	}
 	if d.Error != nil {
 		b.Error = d.Error.Error
 		b.Reason = Reason(d.Error)
@@ -173,7 +180,12 @@ func subject(event Event, d *release.Document) string {
 	errName := why(d.Error)
 	switch event {
 	case Started:
-		return fmt.Sprintf("greenlight: releasing %s %s (%s)", fn, build(d), strat)
+		s := fmt.Sprintf("greenlight: releasing %s %s (%s)", fn, build(d), strat)
+		if len(d.Drift) > 0 {
+			// The first finding, as much of it as fits; the body lists all.
+			s += "; drift: " + d.Drift[0]
+		}
+		return s
 	case Promoted:
 		return fmt.Sprintf("greenlight: %s promoted to version %s (%s%s)", fn, d.State.Green, changed(d), strat)
 	case RolledBack:

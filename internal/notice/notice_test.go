@@ -65,6 +65,10 @@ func TestSubjects(t *testing.T) {
 	lost.Error = &release.TaskError{Error: "HaltedError", Cause: `{"errorMessage":"release halted by greenlight: the release lock of orders is gone or taken","errorType":"HaltedError"}`}
 	lost.State.Phase, lost.State.Stopped = release.PhaseStopped, "the release lock of orders is taken by another release; traffic was not moved"
 	umlaut := &release.Document{Function: "ördérs", Error: &release.TaskError{Error: "ValidationError"}}
+	drifted := doc()
+	drifted.Drift = []string{"live alias live of orders serves version 2, the last release (orders-41) left it on 3", "$LATEST code changed outside greenlight"}
+	drifted.Artifact.Key = "releases/orders/7.zip"
+	drifted.Strategy.Name = "AllAtOnce"
 	tests := []struct {
 		event Event
 		d     *release.Document
@@ -89,6 +93,8 @@ func TestSubjects(t *testing.T) {
 		{RolledBack, outside, "greenlight: orders release stopped, traffic not moved (live changed outside greenlight)"},
 		{RolledBack, lost, "greenlight: orders release stopped, traffic not moved (release lock lost)"},
 		{Failed, umlaut, "greenlight: orders release failed (invalid release)"},
+		{Started, drifted, "greenlight: releasing orders build 7 (AllAtOnce); drift: live alias live of orders serves versio..."},
+		{Promoted, drifted, "greenlight: orders promoted to version 4 (AllAtOnce)"},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.event), func(t *testing.T) {
@@ -134,6 +140,32 @@ func TestBodyMatchesGolden(t *testing.T) {
 	wantAttrs := map[string]string{"event": "rolledBack", "function": "orders"}
 	if !reflect.DeepEqual(m.Attributes, wantAttrs) {
 		t.Errorf("attributes = %v", m.Attributes)
+	}
+}
+
+// TestDriftInStartedBody: the started notification lists every drift
+// finding; the others do not repeat them.
+func TestDriftInStartedBody(t *testing.T) {
+	d := doc()
+	d.Drift = []string{"live alias live routes 10 % to version 8 besides 7", "$LATEST configuration changed outside greenlight: memorySize: 512 → 1024"}
+	for _, event := range Events() {
+		body, err := Compose(event, d, started, nil).JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Drift []string `json:"drift"`
+		}
+		if err := json.Unmarshal([]byte(body), &got); err != nil {
+			t.Fatal(err)
+		}
+		want := []string(nil)
+		if event == Started {
+			want = d.Drift
+		}
+		if !reflect.DeepEqual(got.Drift, want) {
+			t.Errorf("%s: drift = %q, want %q", event, got.Drift, want)
+		}
 	}
 }
 

@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+
 	"github.com/greenlight/greenlight/internal/failure"
 )
 
@@ -55,14 +58,43 @@ type Logging struct {
 // FunctionConfig is the part of a function version's configuration that a
 // release can change.
 type FunctionConfig struct {
-	Environment      map[string]string
-	MemorySize       int32
-	Timeout          int32
-	EphemeralStorage int32
-	Layers           []string
-	Handler          string
-	Runtime          string
-	Logging          Logging
+	Environment      map[string]string `json:"environment,omitempty"`
+	MemorySize       int32             `json:"memorySize,omitempty"`
+	Timeout          int32             `json:"timeout,omitempty"`
+	EphemeralStorage int32             `json:"ephemeralStorage,omitempty"`
+	Layers           []string          `json:"layers,omitempty"`
+	Handler          string            `json:"handler,omitempty"`
+	Runtime          string            `json:"runtime,omitempty"`
+	Logging          Logging           `json:"logging,omitzero"`
+}
+
+// FunctionConfigOf is the part of a version's configuration, as Lambda's
+// GetFunctionConfiguration answers it, that a release can change.
+func FunctionConfigOf(out *awslambda.GetFunctionConfigurationOutput) FunctionConfig {
+	c := FunctionConfig{
+		MemorySize: aws.ToInt32(out.MemorySize),
+		Timeout:    aws.ToInt32(out.Timeout),
+		Handler:    aws.ToString(out.Handler),
+		Runtime:    string(out.Runtime),
+	}
+	if out.Environment != nil && len(out.Environment.Variables) > 0 {
+		c.Environment = out.Environment.Variables
+	}
+	if out.EphemeralStorage != nil {
+		c.EphemeralStorage = aws.ToInt32(out.EphemeralStorage.Size)
+	}
+	for _, l := range out.Layers {
+		c.Layers = append(c.Layers, aws.ToString(l.Arn))
+	}
+	if l := out.LoggingConfig; l != nil {
+		c.Logging = Logging{
+			LogFormat:           string(l.LogFormat),
+			ApplicationLogLevel: string(l.ApplicationLogLevel),
+			SystemLogLevel:      string(l.SystemLogLevel),
+			LogGroup:            aws.ToString(l.LogGroup),
+		}
+	}
+	return c
 }
 
 // A Change is one configuration value a release changes, as notifications

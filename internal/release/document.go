@@ -70,7 +70,11 @@ type Document struct {
 	ExecutionARN   string            `json:"executionArn"`
 	StartedAt      time.Time         `json:"startedAt"`
 	State          State             `json:"state"`
-	Error          *TaskError        `json:"error,omitempty"`
+	// Drift says, one sentence each, what changed the function outside
+	// greenlight since the last release ended (see package drift); the
+	// lock task finds it and the started notification carries it.
+	Drift []string   `json:"drift,omitempty"`
+	Error *TaskError `json:"error,omitempty"`
 }
 
 // Artifact is the exact S3 object version a release deploys.
