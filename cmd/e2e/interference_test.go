@@ -24,6 +24,11 @@ func longBake(seconds int) map[string]any {
 	return map[string]any{"steps": []map[string]any{{"percent": 50, "bakeSeconds": seconds}}}
 }
 
+// outsideWindow is the bake, in seconds of the local cloud's clock, during
+// which a story acts from outside: long enough (20 s of real time) that a
+// loaded machine still acts before the bake ends on its own.
+const outsideWindow = 1200
+
 // TestOutsideInterference changes what a release relies on while it bakes,
 // as people and tools outside greenlight do, and checks that the release
 // never undoes someone else's work, ends, frees its lock and says why.
@@ -35,7 +40,7 @@ func TestOutsideInterference(t *testing.T) {
 		run  func(t *testing.T, fn, blue string) demo.Ending
 	}{
 		{"lock deleted by hand, nobody takes it: blue is restored", func(t *testing.T, fn, blue string) demo.Ending {
-			arn := b.execution(t, b.release(t, fn, "a", artifact(t, "v2"), map[string]any{"strategy": longBake(300), "tests": healthTest}))
+			arn := b.execution(t, b.release(t, fn, "a", artifact(t, "v2"), map[string]any{"strategy": longBake(outsideWindow), "tests": healthTest}))
 			b.awaitCanary(t, fn)
 			b.deleteLock(t, fn)
 			e := b.check(t, arn, demo.Expect{Function: fn, Blue: blue})
@@ -43,7 +48,7 @@ func TestOutsideInterference(t *testing.T) {
 			return e
 		}},
 		{"a stale release never undoes a later one", func(t *testing.T, fn, blue string) demo.Ending {
-			a := b.execution(t, b.release(t, fn, "a", artifact(t, "v2"), map[string]any{"strategy": longBake(1200), "tests": healthTest}))
+			a := b.execution(t, b.release(t, fn, "a", artifact(t, "v2"), map[string]any{"strategy": longBake(outsideWindow), "tests": healthTest}))
 			b.awaitCanary(t, fn)
 			b.deleteLock(t, fn)
 			// The later release ships the same code: its green is the
@@ -58,7 +63,7 @@ func TestOutsideInterference(t *testing.T) {
 			return e
 		}},
 		{"live changed by an operator mid-bake is left as they set it", func(t *testing.T, fn, blue string) demo.Ending {
-			arn := b.execution(t, b.release(t, fn, "a", artifact(t, "v2"), map[string]any{"strategy": longBake(300), "tests": healthTest}))
+			arn := b.execution(t, b.release(t, fn, "a", artifact(t, "v2"), map[string]any{"strategy": longBake(outsideWindow), "tests": healthTest}))
 			b.awaitCanary(t, fn)
 			if _, err := b.lambda.UpdateAlias(ctx, &awslambda.UpdateAliasInput{
 				FunctionName: &fn, Name: aws.String("live"), FunctionVersion: &blue,
@@ -75,7 +80,7 @@ func TestOutsideInterference(t *testing.T) {
 			return e
 		}},
 		{"candidate alias deleted mid-release is recreated at promotion", func(t *testing.T, fn, blue string) demo.Ending {
-			arn := b.execution(t, b.release(t, fn, "a", artifact(t, "v2"), map[string]any{"strategy": longBake(300), "tests": healthTest}))
+			arn := b.execution(t, b.release(t, fn, "a", artifact(t, "v2"), map[string]any{"strategy": longBake(outsideWindow), "tests": healthTest}))
 			b.awaitCanary(t, fn)
 			if _, err := b.lambda.DeleteAlias(ctx, &awslambda.DeleteAliasInput{FunctionName: &fn, Name: aws.String("green")}); err != nil {
 				t.Fatalf("delete the candidate alias: %v", err)
@@ -88,7 +93,7 @@ func TestOutsideInterference(t *testing.T) {
 			return e
 		}},
 		{"promote and rollback at the same moment: one wins, the other says so", func(t *testing.T, fn, blue string) demo.Ending {
-			arn := b.execution(t, b.release(t, fn, "a", artifact(t, "v2"), map[string]any{"strategy": longBake(1200), "tests": healthTest}))
+			arn := b.execution(t, b.release(t, fn, "a", artifact(t, "v2"), map[string]any{"strategy": longBake(outsideWindow), "tests": healthTest}))
 			b.awaitCanary(t, fn)
 			type result struct {
 				command string

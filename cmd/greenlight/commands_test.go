@@ -602,6 +602,8 @@ func TestPromote(t *testing.T) {
 	halted.Halt = &ledger.Action{Reason: "alarm", By: "guard"}
 	first := lockRecord(release.PhaseTested)
 	first.Blue = ""
+	rolledBack := lockRecord(release.PhaseRolledBack)
+	rolledBack.Halt = &ledger.Action{Reason: "operator rollback", By: "greenlight-cli:ops"}
 	for _, tt := range []struct {
 		name   string
 		record *ledger.Record
@@ -610,6 +612,7 @@ func TestPromote(t *testing.T) {
 	}{
 		{"no release running", nil, exitNotFound, "no release of orders is running"},
 		{"halted", &halted, exitFailed, "was not promoted: the release of orders is already halted (rolling back) by guard"},
+		{"halted and already rolled back", &rolledBack, exitFailed, "was not promoted: the release of orders is already halted (rolling back) by greenlight-cli:ops"},
 		{"first release", &first, exitFailed, "is a first release"},
 		{"not tested yet", ptr(lockRecord(release.PhaseDeployed)), exitFailed, "has not passed its tests yet (phase deployed)"},
 	} {

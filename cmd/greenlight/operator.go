@@ -237,6 +237,11 @@ func (a *releaseApp) promote(ctx context.Context, s *session, function string, a
 		return r, err
 	}
 	switch {
+	case r.Halt != nil:
+		// A rollback was decided first (and may have finished already):
+		// say so, whatever phase the release has reached since.
+		decided := &ledger.DecidedError{Function: function, Decision: decision.Rollback, Action: *r.Halt}
+		return r, &operatorError{Release: r.ReleaseID, Reason: "was not promoted: " + decided.Error()}
 	case r.Blue == "":
 		return r, &operatorError{Release: r.ReleaseID, Reason: "is a first release: it is promoted as soon as its tests pass"}
 	case r.Green == "" || r.Phase != release.PhaseShifting && r.Phase != release.PhaseTested && r.Phase != release.PhasePromoted:
