@@ -76,6 +76,15 @@ type Story struct {
 	// WantFeature, when set, is the FEATURE value the live alias must
 	// answer with once the release has ended.
 	WantFeature string `json:"wantFeature,omitempty"`
+	// WantBakeFeatures, when set, are the FEATURE values the candidate
+	// alias and blue's version must answer with while the canary bakes.
+	WantBakeFeatures *Features `json:"wantBakeFeatures,omitempty"`
+}
+
+// Features are the FEATURE values green and blue answer with.
+type Features struct {
+	Green string `json:"green"`
+	Blue  string `json:"blue"`
 }
 
 // What says what a story releases: a build, a configuration, or both.
@@ -132,7 +141,8 @@ func Stories() []Story {
 		{Name: "first release", Version: "v1", Strategy: "AllAtOnce", Want: Promoted},
 		{Name: "canary, promoted", Version: "v2", Strategy: "Canary10Percent5Minutes", Traffic: true, Want: Promoted, WantGreenTraffic: &yes, WantFeature: FeatureBefore},
 		{Name: "feature flag, configuration only", Configuration: &release.Configuration{Environment: &release.EnvironmentChange{Set: map[string]string{"FEATURE": "b"}}},
-			Strategy: "Canary10Percent5Minutes", Traffic: true, Want: Promoted, WantGreenTraffic: &yes, WantFeature: "b"},
+			Strategy: "Canary10Percent5Minutes", Traffic: true, Want: Promoted, WantGreenTraffic: &yes, WantFeature: "b",
+			WantBakeFeatures: &Features{Green: "b", Blue: FeatureBefore}},
 		{Name: "memory cut, alarm rolls it back", Configuration: &release.Configuration{MemorySize: aws.Int32(128)},
 			Strategy: "Canary10Percent5Minutes", Traffic: true, Want: RolledBack, WantReason: "ALARM", WantGreenTraffic: &yes, WantFeature: "b"},
 		{Name: "canary, alarm rolls it back", Version: "v3", Strategy: "Canary10Percent5Minutes", Traffic: true, Want: RolledBack, WantReason: "ALARM", WantErrorRate: true, WantGreenTraffic: &yes},
@@ -192,6 +202,7 @@ type Runner struct {
 	StateMachineARN string
 	Function        string // the demo function, e.g. greenlight-demo
 	LiveAlias       string // default "live"
+	CandidateAlias  string // default "green"
 	// RoleARN is the execution role used when the demo function has to be
 	// created first.
 	RoleARN string
@@ -241,6 +252,9 @@ type Result struct {
 	Checks     []Check       `json:"checks"`
 	// Feature is the FEATURE value live answered with after the release.
 	Feature string `json:"feature,omitempty"`
+	// BakeFeatures are what the candidate alias and blue's version
+	// answered with during the bake; nil when not sampled.
+	BakeFeatures *Features `json:"bakeFeatures,omitempty"`
 }
 
 // OK reports whether every check held.
@@ -256,6 +270,9 @@ func (r Result) OK() bool {
 func (r *Runner) defaults() {
 	if r.LiveAlias == "" {
 		r.LiveAlias = "live"
+	}
+	if r.CandidateAlias == "" {
+		r.CandidateAlias = "green"
 	}
 	if r.Out == nil {
 		r.Out = io.Discard
@@ -343,7 +360,7 @@ func (r *Runner) Run(ctx context.Context, story Story) (Result, error) {
 		}
 	}
 	if story.WantFeature != "" {
-		if res.Feature, err = r.feature(ctx); err != nil {
+		if res.Feature, err = r.feature(ctx, r.LiveAlias); err != nil {
 			return res, err
 		}
 	}
@@ -378,16 +395,17 @@ func (r *Runner) start(ctx context.Context, story Story, zip []byte, since time.
 	return aws.ToString(out.ExecutionArn), nil
 }
 
-// feature is the FEATURE value the live alias answers with.
-func (r *Runner) feature(ctx context.Context) (string, error) {
+// feature is the FEATURE value the function answers with at qualifier (an
+// alias or a version).
+func (r *Runner) feature(ctx context.Context, qualifier string) (string, error) {
 	out, err := r.Lambda.Invoke(ctx, &awslambda.InvokeInput{
-		FunctionName: &r.Function, Qualifier: &r.LiveAlias, Payload: []byte(`{"path":"/feature"}`),
+		FunctionName: &r.Function, Qualifier: &qualifier, Payload: []byte(`{"path":"/feature"}`),
 	})
 	if err != nil {
-		return "", fmt.Errorf("invoke %s:%s: %w", r.Function, r.LiveAlias, err)
+		return "", fmt.Errorf("invoke %s:%s: %w", r.Function, qualifier, err)
 	}
 	if out.FunctionError != nil {
-		return "", fmt.Errorf("invoke %s:%s: %s: %s", r.Function, r.LiveAlias, aws.ToString(out.FunctionError), out.Payload)
+		return "", fmt.Errorf("invoke %s:%s: %s: %s", r.Function, qualifier, aws.ToString(out.FunctionError), out.Payload)
 	}
 	var resp struct {
 		Body string `json:"body"`
@@ -396,10 +414,10 @@ func (r *Runner) feature(ctx context.Context) (string, error) {
 		Feature string `json:"feature"`
 	}
 	if err := json.Unmarshal(out.Payload, &resp); err != nil {
-		return "", fmt.Errorf("answer of %s:%s: %w", r.Function, r.LiveAlias, err)
+		return "", fmt.Errorf("answer of %s:%s: %w", r.Function, qualifier, err)
 	}
 	if err := json.Unmarshal([]byte(resp.Body), &g); err != nil {
-		return "", fmt.Errorf("body of %s:%s: %w", r.Function, r.LiveAlias, err)
+		return "", fmt.Errorf("body of %s:%s: %w", r.Function, qualifier, err)
 	}
 	return g.Feature, nil
 }
@@ -454,6 +472,14 @@ func check(s Story, r Result, messages bool) []Check {
 		want := *s.WantGreenTraffic
 		add(map[bool]string{true: "canary traffic reached green", false: "green never received traffic"}[want],
 			(green > 0) == want, fmt.Sprintf("%d of %d calls reached green", green, r.Traffic.Total()))
+	}
+	if w := s.WantBakeFeatures; w != nil {
+		got := Features{Green: "not sampled", Blue: "not sampled"}
+		if r.BakeFeatures != nil {
+			got = *r.BakeFeatures
+		}
+		add(fmt.Sprintf("mid-canary, green answers FEATURE=%s and blue FEATURE=%s", w.Green, w.Blue), got == *w,
+			fmt.Sprintf("green answered FEATURE=%s, blue FEATURE=%s", orNone(got.Green), orNone(got.Blue)))
 	}
 	if s.WantFeature != "" {
 		add("live answers FEATURE="+s.WantFeature, r.Feature == s.WantFeature, "live answered FEATURE="+orNone(r.Feature))

@@ -53,6 +53,21 @@ func TestCheck(t *testing.T) {
 			failed: []string{"green never received traffic"},
 		},
 		{
+			name:  "feature flag promoted, blue kept its value mid-canary",
+			story: storyNamed(t, "feature flag, configuration only"),
+			res: Result{Outcome: Promoted, Status: "SUCCEEDED", BlueVersion: "2", LiveVersion: "3", Feature: "b",
+				BakeFeatures: &Features{Green: "b", Blue: "a"}, Traffic: Snapshot{Requests: map[string]int{"2": 90, "3": 10}},
+				Notification: &Message{Attributes: map[string]string{"event": "promoted"}}},
+		},
+		{
+			name:  "feature flag promoted, but never sampled mid-canary",
+			story: storyNamed(t, "feature flag, configuration only"),
+			res: Result{Outcome: Promoted, Status: "SUCCEEDED", BlueVersion: "2", LiveVersion: "3", Feature: "b",
+				Traffic:      Snapshot{Requests: map[string]int{"2": 90, "3": 10}},
+				Notification: &Message{Attributes: map[string]string{"event": "promoted"}}},
+			failed: []string{"mid-canary, green answers FEATURE=b and blue FEATURE=a"},
+		},
+		{
 			name:  "memory cut rolled back, feature kept",
 			story: memoryCut,
 			res: Result{Outcome: RolledBack, Status: "FAILED", BlueVersion: "3", LiveVersion: "3", Cause: "alarm x is ALARM", Feature: "b",

@@ -82,6 +82,11 @@ func (r *Runner) follow(ctx context.Context, arn string, start time.Time, t *Tal
 		if !alarmSeen {
 			alarmAt, alarmSeen = time.Now(), strings.Contains(alarms, "ALARM")
 		}
+		if res.Story.WantBakeFeatures != nil && res.BakeFeatures == nil && step == bakeState && d.Status == sfntypes.ExecutionStatusRunning {
+			if res.BakeFeatures, err = r.bakeFeatures(ctx, res.BlueVersion); err != nil {
+				return err
+			}
+		}
 		if res.Story.During != nil && d.Status == sfntypes.ExecutionStatusRunning {
 			if err := res.Story.During(ctx, Progress{State: step, Green: s.extra, Weight: s.weight}); err != nil {
 				return err
@@ -228,4 +233,21 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
+}
+
+// bakeState is the state a canary bakes in.
+const bakeState = "Bake"
+
+// bakeFeatures asks the candidate alias and blue's version which FEATURE
+// they answer with.
+func (r *Runner) bakeFeatures(ctx context.Context, blue string) (*Features, error) {
+	green, err := r.feature(ctx, r.CandidateAlias)
+	if err != nil {
+		return nil, err
+	}
+	old, err := r.feature(ctx, blue)
+	if err != nil {
+		return nil, err
+	}
+	return &Features{Green: green, Blue: old}, nil
 }
