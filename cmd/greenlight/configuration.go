@@ -84,20 +84,9 @@ func (c *configurationFlags) configuration(f *pflag.FlagSet) (*release.Configura
 		}
 		cfg.Environment = env
 	}
-	ints := []struct {
-		flag string
-		dst  **int32
-		v    int32
-	}{
-		{flagMemory, &cfg.MemorySize, c.memory},
-		{flagTimeout, &cfg.Timeout, c.timeout},
-		{flagEphemeralStorage, &cfg.EphemeralStorage, c.ephemeralStorage},
-	}
-	for _, i := range ints {
-		if f.Changed(i.flag) {
-			*i.dst = &i.v
-		}
-	}
+	setIfChanged(f, flagMemory, &cfg.MemorySize, c.memory)
+	setIfChanged(f, flagTimeout, &cfg.Timeout, c.timeout)
+	setIfChanged(f, flagEphemeralStorage, &cfg.EphemeralStorage, c.ephemeralStorage)
 	switch {
 	case f.Changed(flagLayer) && c.noLayers:
 		problems = append(problems, fmt.Sprintf("--%s and --%s: use one or the other", flagLayer, flagNoLayers))
@@ -106,20 +95,9 @@ func (c *configurationFlags) configuration(f *pflag.FlagSet) (*release.Configura
 	case c.noLayers:
 		cfg.Layers = &[]string{}
 	}
-	strs := []struct {
-		flag string
-		dst  **string
-		v    string
-	}{
-		{flagHandler, &cfg.Handler, c.handler},
-		{flagRuntime, &cfg.Runtime, c.runtime},
-		{flagDescription, &cfg.Description, c.description},
-	}
-	for _, s := range strs {
-		if f.Changed(s.flag) {
-			*s.dst = &s.v
-		}
-	}
+	setIfChanged(f, flagHandler, &cfg.Handler, c.handler)
+	setIfChanged(f, flagRuntime, &cfg.Runtime, c.runtime)
+	setIfChanged(f, flagDescription, &cfg.Description, c.description)
 	if lg := (release.Logging{LogFormat: c.logFormat, ApplicationLogLevel: c.logLevel, SystemLogLevel: c.systemLogLevel, LogGroup: c.logGroup}); lg != (release.Logging{}) {
 		cfg.Logging = &lg
 	}
@@ -136,6 +114,13 @@ func (c *configurationFlags) configuration(f *pflag.FlagSet) (*release.Configura
 		return nil, &configurationError{problems: problems}
 	}
 	return &cfg, nil
+}
+
+// setIfChanged points *dst at v when the flag name was given.
+func setIfChanged[T any](f *pflag.FlagSet, name string, dst **T, v T) {
+	if f.Changed(name) {
+		*dst = &v
+	}
 }
 
 // configurationError lists every problem with a requested configuration.
