@@ -59,6 +59,17 @@ func TestOutsideInterference(t *testing.T) {
 				t.Fatalf("the later release ended %s (%s), want promoted", later.Status, later.Cause)
 			}
 			e := b.check(t, a, demo.Expect{Function: fn, Blue: blue, Concurrent: true})
+			if e.Notification != nil && strings.Contains(e.Notification.Subject, "rolled back") {
+				// The stale release noticed the lost lock before the
+				// later one took it: it took the lock back, restored
+				// blue and freed the lock, all before the later
+				// release locked, so nothing of the later one was undone.
+				wantEnding(t, e, "FAILED", later.Live, "rolled back to version "+blue, "release lock lost")
+				if e.Unlocking.IsZero() || !e.Unlocking.Before(later.Locked) {
+					t.Errorf("the stale release freed the lock at %v, after the later release took it at %v", e.Unlocking, later.Locked)
+				}
+				return e
+			}
 			wantEnding(t, e, "FAILED", later.Live, "stopped, traffic not moved", "release lock lost")
 			return e
 		}},
