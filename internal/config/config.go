@@ -33,6 +33,8 @@ type Config struct {
 	Defaults release.Settings `json:"defaults,omitzero"`
 	// Functions override Defaults for one function, by function name.
 	Functions map[string]release.Settings `json:"functions,omitempty"`
+	// Groups are the release groups, by name: targets released as one.
+	Groups map[string]Group `json:"groups,omitempty"`
 	// MaxReleaseSeconds bounds how long a release may wait: its bakes and
 	// approval timeouts added up (strategy.LongestSeconds). Prepare refuses
 	// a release that could wait longer, and the state machine's timeout is
@@ -72,6 +74,105 @@ func (c Config) CheckLongest(s strategy.Strategy) string {
 		return fmt.Sprintf("strategy may keep the release waiting %d s (its bakes and approval timeouts), more than maxReleaseSeconds %d of the configuration", n, c.MaxRelease())
 	}
 	return ""
+}
+
+// Group is a release group: several targets deployed, tested, shifted and
+// rolled back as one. Its settings are the group's own: the strategy all
+// members follow (a member's own strategy does not apply in a group
+// release), the tests and hook run against the whole group, the alarms
+// watched besides every member's, and the error alarm of members that
+// configure none. Members' other settings (tests, hook, alarms, aliases)
+// still apply to them. Aliases are the members' own, never the group's.
+type Group struct {
+	Functions []string `json:"functions"`
+	release.Settings
+}
+
+// GroupSettings returns the settings of group g: its own over the
+// configured default strategy and error alarm. (Default tests, hook and
+// alarms apply to each member, through SettingsFor.)
+func (c Config) GroupSettings(g string) release.Settings {
+	return c.Groups[g].Settings.Over(release.Settings{Strategy: c.Defaults.Strategy, ErrorAlarm: c.Defaults.ErrorAlarm})
+}
+
+// GroupOf returns the group fn is a member of, or "".
+func (c Config) GroupOf(fn string) string {
+	for name, g := range c.Groups {
+		if slices.Contains(g.Functions, fn) {
+			return name
+		}
+	}
+	return ""
+}
+
+// validateGroups adds the problems of the groups: names that are also
+// targets, empty or oversized groups, members that are not targets or are in
+// two groups, and group settings no release could use.
+func (c Config) validateGroups(add func(string, ...any)) {
+	memberOf := map[string]string{}
+	for _, name := range slices.Sorted(maps.Keys(c.Groups)) {
+		g, where := c.Groups[name], "groups."+name
+		if !release.IsFunctionName(name) {
+			add("%s: %q is not a group name (1-64 letters, digits, - or _: it is the folder of the group's bundles, releases/<group>/)", where, name)
+		}
+		if c.Targets.ByName(name) {
+			add("%s: the name is also a target function's; a bundle under releases/%s/ would be ambiguous", where, name)
+		}
+		if _, ok := c.Functions[name]; ok {
+			add("%s: the name is also a function of functions.%s", where, name)
+		}
+		switch n := len(g.Functions); {
+		case n == 0:
+			add("%s: the group has no functions", where)
+		case n > release.MaxMembers:
+			add("%s: %d functions, a group has at most %d", where, n, release.MaxMembers)
+		}
+		seen := map[string]bool{}
+		for i, fn := range g.Functions {
+			switch {
+			case !release.IsFunctionName(fn):
+				add("%s.functions[%d]: %q is not a Lambda function name", where, i, fn)
+			case seen[fn]:
+				add("%s.functions[%d]: %s is listed twice", where, i, fn)
+			case c.Targets.Tag == nil && !c.Targets.ByName(fn):
+				add("%s.functions[%d]: %s is not one of the targets", where, i, fn)
+			case memberOf[fn] != "":
+				add("%s.functions[%d]: %s is already a member of group %s; a function is in one group at most", where, i, fn, memberOf[fn])
+			}
+			seen[fn] = true
+			if memberOf[fn] == "" {
+				memberOf[fn] = name
+			}
+		}
+		if g.LiveAlias != "" || g.CandidateAlias != "" {
+			add("%s: liveAlias and candidateAlias are each member's own (functions.<name>), not the group's", where)
+		}
+		if g.Strategy != nil {
+			if p := c.CheckLongest(*g.Strategy); p != "" {
+				add("%s: %s", where, p)
+			}
+		}
+		for i, t := range g.Tests {
+			if t.Function != "" && !slices.Contains(g.Functions, t.Function) {
+				add("%s.tests[%d].function: %s is not a member of the group", where, i, t.Function)
+			}
+		}
+		for _, p := range g.Settings.Validate() {
+			add("%s: %s", where, p)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.Functions)) {
+		for i, t := range c.Functions[name].Tests {
+			if t.Function != "" {
+				add("functions.%s.tests[%d].function: only a group's tests name the member they invoke", name, i)
+			}
+		}
+	}
+	for i, t := range c.Defaults.Tests {
+		if t.Function != "" {
+			add("defaults.tests[%d].function: only a group's tests name the member they invoke", i)
+		}
+	}
 }
 
 // Targets select the functions greenlight may release: any function named in
@@ -189,6 +290,7 @@ func (c Config) Validate() error {
 		}
 		problems = append(problems, prefixed("functions."+name, f.Validate())...)
 	}
+	c.validateGroups(add)
 	if len(problems) > 0 {
 		return &Error{Problems: problems}
 	}
@@ -235,6 +337,11 @@ func (c Config) Hooks() []string {
 	for _, f := range c.Functions {
 		if f.Hook != "" {
 			set[f.Hook] = true
+		}
+	}
+	for _, g := range c.Groups {
+		if g.Hook != "" {
+			set[g.Hook] = true
 		}
 	}
 	return slices.Sorted(maps.Keys(set))

@@ -63,9 +63,12 @@ var ErrNotHeld = errors.New("lock not held by this execution")
 
 // Record is the lock record of one function.
 type Record struct {
-	ReleaseID      string        `json:"releaseId"`
-	ExecutionARN   string        `json:"executionArn"`
-	Function       string        `json:"function"`
+	ReleaseID    string `json:"releaseId"`
+	ExecutionARN string `json:"executionArn"`
+	Function     string `json:"function"`
+	// Group is the group whose release holds the lock, "" for a release
+	// of the function alone. A group release holds one record per member.
+	Group          string        `json:"group,omitempty"`
 	Blue           string        `json:"blue"`
 	Green          string        `json:"green"`
 	LiveAlias      string        `json:"liveAlias"`
@@ -147,6 +150,7 @@ func RecordFor(d *release.Document) Record {
 		ReleaseID:      d.ReleaseID,
 		ExecutionARN:   d.ExecutionARN,
 		Function:       d.Function,
+		Group:          d.Group,
 		Blue:           d.State.Blue,
 		Green:          d.State.Green,
 		LiveAlias:      d.LiveAlias,

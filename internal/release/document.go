@@ -52,8 +52,22 @@ const (
 type Document struct {
 	SchemaVersion int    `json:"schemaVersion"`
 	ReleaseID     string `json:"releaseId"`
-	Function      string `json:"function"`
-	Source        string `json:"source"`
+	// Function is the function released, or the group's name in a group
+	// release (see IsGroup).
+	Function string `json:"function"`
+	// Group is the group a group release releases, and the group of the
+	// member in a member's single-function view.
+	Group string `json:"group,omitempty"`
+	// Functions are the functions the release changes: Function alone, or
+	// the members of the group. The workflow hands them to the bake and
+	// approval waits, which record their task token on every lock.
+	Functions []string `json:"functions"`
+	// Members are the members' own documents in a group release.
+	Members []*Document `json:"members,omitempty"`
+	// FromBundle says the member's code is its <function>.zip in the
+	// group's bundle (Artifact), which deploy extracts.
+	FromBundle bool   `json:"fromBundle,omitempty"`
+	Source     string `json:"source"`
 	// Artifact is the code to release; zero in a configuration-only
 	// release, which keeps blue's code.
 	Artifact Artifact `json:"artifact"`
@@ -90,8 +104,12 @@ type Artifact struct {
 
 // Test is one test case run against the green version before any traffic.
 type Test struct {
-	Name    string          `json:"name"`
-	Payload json.RawMessage `json:"payload,omitempty"`
+	Name string `json:"name"`
+	// Function is the member a group's test invokes (through its candidate
+	// alias); by default the group's first member. Only group tests name
+	// one.
+	Function string          `json:"function,omitempty"`
+	Payload  json.RawMessage `json:"payload,omitempty"`
 	// Expect, when set, must be a subset of the response: every object key
 	// it names must be present with a matching value.
 	Expect json.RawMessage `json:"expect,omitempty"`

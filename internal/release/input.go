@@ -61,11 +61,24 @@ func (s Settings) Over(base Settings) Settings {
 // Input is a release request: which function, which artifact, and the
 // settings that override the configured defaults.
 type Input struct {
-	Function string `json:"function"`
+	Function string `json:"function,omitempty"`
+	// Group names the group a group release releases, instead of Function.
+	Group string `json:"group,omitempty"`
 	// Artifact is the code to release; a console input without one
 	// releases blue's code with its Configuration.
 	Artifact      Artifact       `json:"artifact,omitzero"`
 	Configuration *Configuration `json:"configuration,omitempty"`
+	// MemberConfiguration is a group release's change of configuration,
+	// by member: its "configuration" field is keyed by function.
+	MemberConfiguration map[string]*Configuration `json:"-"`
+	Settings
+}
+
+// groupInput is the console input and the manifest of a group release.
+type groupInput struct {
+	Group         string                    `json:"group"`
+	Artifact      Artifact                  `json:"artifact,omitzero"`
+	Configuration map[string]*Configuration `json:"configuration,omitempty"`
 	Settings
 }
 
@@ -73,6 +86,9 @@ type Input struct {
 // console input and a change of configuration.
 type Manifest struct {
 	Configuration *Configuration `json:"configuration,omitempty"`
+	// MemberConfiguration is a group manifest's configuration, by member
+	// (see ParseGroupManifest).
+	MemberConfiguration map[string]*Configuration `json:"-"`
 	Settings
 }
 
@@ -143,8 +159,19 @@ func ParseEvent(data []byte) (Input, error) {
 }
 
 // ParseConsole reads a console or CLI input. Unknown fields are problems, so
-// that a misspelt setting is not silently ignored.
+// that a misspelt setting is not silently ignored. An input that names a
+// group is a group release, whose configuration is keyed by member.
 func ParseConsole(data []byte) (Input, error) {
+	var probe struct {
+		Group *string `json:"group"`
+	}
+	if json.Unmarshal(data, &probe) == nil && probe.Group != nil {
+		var g groupInput
+		if err := decodeStrict(data, &g); err != nil {
+			return Input{}, &failure.ValidationError{Problems: []string{"console input: " + err.Error()}}
+		}
+		return Input{Group: g.Group, Artifact: g.Artifact, MemberConfiguration: g.Configuration, Settings: g.Settings}, nil
+	}
 	var in Input
 	if err := decodeStrict(data, &in); err != nil {
 		return Input{}, &failure.ValidationError{Problems: []string{"console input: " + err.Error()}}
@@ -160,6 +187,19 @@ func ParseManifest(data []byte) (Manifest, error) {
 		return Manifest{}, &failure.ValidationError{Problems: []string{"manifest: " + err.Error()}}
 	}
 	return m, nil
+}
+
+// ParseGroupManifest reads the manifest uploaded beside a group's bundle:
+// the group's settings and a change of configuration by member.
+func ParseGroupManifest(data []byte) (Manifest, error) {
+	var g struct {
+		Configuration map[string]*Configuration `json:"configuration,omitempty"`
+		Settings
+	}
+	if err := decodeStrict(data, &g); err != nil {
+		return Manifest{}, &failure.ValidationError{Problems: []string{"manifest: " + err.Error()}}
+	}
+	return Manifest{MemberConfiguration: g.Configuration, Settings: g.Settings}, nil
 }
 
 func decodeStrict(data []byte, v any) error {

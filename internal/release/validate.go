@@ -101,6 +101,7 @@ func New(r Request) (*Document, error) {
 		ExecutionARN:   r.ExecutionARN,
 		StartedAt:      r.StartedAt.UTC(),
 		State:          State{Phase: PhasePrepared},
+		Functions:      []string{r.Input.Function},
 	}
 	if d.Alarms == nil {
 		d.Alarms = []string{}
@@ -164,6 +165,11 @@ func Validate(d *Document) error {
 		v.Add("%s", p)
 	}
 	validateTests(&v, d.Tests)
+	for i, t := range d.Tests {
+		if t.Function != "" {
+			v.Add("tests[%d].function %q: only the tests of a group name the member they invoke", i, t.Function)
+		}
+	}
 	validateHook(&v, d.Hook)
 	validateAlarms(&v, d.Alarms)
 	validateErrorAlarm(&v, d.ErrorAlarm)
