@@ -175,3 +175,45 @@ func (e *RollbackFailedError) Error() string {
 }
 
 func (e *RollbackFailedError) Unwrap() error { return e.Err }
+
+// OfMember names the member of a group release that err comes from, keeping
+// err's type (the error name the workflow's Retry and Catch rules match):
+// the member's function leads the message, as in "shop-api: …", so that
+// the notification can say which member decided the outcome. Errors that
+// name their function already, and nil, are returned as they are.
+func OfMember(fn string, err error) error {
+	prefix := fn + ": "
+	switch e := err.(type) {
+	case *ValidationError:
+		c := &ValidationError{Problems: make([]string, len(e.Problems))}
+		for i, p := range e.Problems {
+			c.Problems[i] = prefix + p
+		}
+		return c
+	case *ArtifactError:
+		return &ArtifactError{Reason: prefix + e.Reason, Err: e.Err}
+	case *ConflictError:
+		return &ConflictError{Op: prefix + e.Op, Err: e.Err}
+	case *ThrottledError:
+		return &ThrottledError{Op: prefix + e.Op, Err: e.Err}
+	case *OperationError:
+		return &OperationError{Op: prefix + e.Op, Err: e.Err}
+	case *TestFailedError:
+		c := &TestFailedError{Failed: make([]TestResult, len(e.Failed))}
+		for i, r := range e.Failed {
+			r.Name = prefix + r.Name
+			c.Failed[i] = r
+		}
+		return c
+	case *AlarmBreachedError:
+		c := &AlarmBreachedError{Alarms: make([]BreachedAlarm, len(e.Alarms))}
+		for i, a := range e.Alarms {
+			a.Reason = prefix + a.Reason
+			c.Alarms[i] = a
+		}
+		return c
+	case *HaltedError:
+		return &HaltedError{Reason: prefix + e.Reason, By: e.By}
+	}
+	return err
+}
