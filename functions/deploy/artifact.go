@@ -13,14 +13,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/greenlight/greenlight/internal/bundle"
 	"github.com/greenlight/greenlight/internal/failure"
 	"github.com/greenlight/greenlight/internal/release"
 )
 
-// objectReader inspects the artifact.
+// objectReader inspects the artifact, and extracts a group member's code
+// from the group's bundle.
 type objectReader interface {
-	HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
-	GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	bundle.ReadWriter
 }
 
 var _ objectReader = (*s3.Client)(nil)

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/greenlight/greenlight/internal/alarm"
+	"github.com/greenlight/greenlight/internal/bundle"
 	"github.com/greenlight/greenlight/internal/failure"
 	"github.com/greenlight/greenlight/internal/ledger"
 	"github.com/greenlight/greenlight/internal/release"
@@ -75,7 +76,73 @@ type Handler struct {
 // and records blue and green. Green's configuration is blue's with the
 // release's change; a release whose code and configuration both equal
 // blue's ends as a no-op.
+//
+// A group release deploys every member before any test runs: a member in
+// the bundle gets its <function>.zip, extracted beside the bundle; a member
+// that is neither in the bundle nor configured, or whose green equals blue,
+// is not released, and its candidate alias points at blue, so that tests
+// that enter through the candidate aliases see the whole stack. The group
+// is a no-op when no member is released.
 func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Document, error) {
+	if !d.IsGroup() {
+		return h.deploy(ctx, d)
+	}
+	err := d.EachMember(false, func(m *release.Document) error {
+		if !m.FromBundle && m.Configuration.IsEmpty() {
+			return failure.OfMember(m.Function, h.keepBlue(ctx, m))
+		}
+		if m.FromBundle {
+			a, err := bundle.Extract(ctx, h.S3, d.Artifact, m.Function, bundle.Key(d.ReleaseID, m.Function))
+			if err != nil {
+				return failure.OfMember(m.Function, err)
+			}
+			m.Artifact = a
+		}
+		if _, err := h.deploy(ctx, m); err != nil {
+			return failure.OfMember(m.Function, err)
+		}
+		if m.State.Noop {
+			return failure.OfMember(m.Function, h.keepBlue(ctx, m))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.State.Noop, d.State.Phase = d.AllNoop(), release.PhaseDeployed
+	if d.State.Noop {
+		d.State.Phase = release.PhaseNoop
+	}
+	return d, nil
+}
+
+// keepBlue marks a group member that the release does not change: green is
+// blue, and the candidate alias points at blue (when the member has a live
+// alias to read blue from).
+func (h *Handler) keepBlue(ctx context.Context, m *release.Document) error {
+	live, err := traffic.Get(ctx, h.Lambda, m.Function, m.LiveAlias)
+	if err != nil {
+		return failure.Classify("read live alias", err)
+	}
+	s := &m.State
+	s.Noop, s.Phase, s.Blue, s.FirstRelease = true, release.PhaseNoop, "", live == nil
+	if live != nil {
+		s.Blue = live.Version
+		if err := traffic.Point(ctx, h.Lambda, m.Function, m.CandidateAlias, s.Blue); err != nil {
+			return failure.Classify("point candidate alias", err)
+		}
+	}
+	s.Green = s.Blue
+	if _, err := h.Ledger.Update(ctx, m.Function, m.ExecutionARN, func(r *ledger.Record) {
+		r.Blue, r.Green, r.Phase = s.Blue, s.Green, s.Phase
+	}); err != nil {
+		return ledger.AsHalt(m.Function, err)
+	}
+	return nil
+}
+
+// deploy deploys one function: the release's, or a group member's.
+func (h *Handler) deploy(ctx context.Context, d *release.Document) (*release.Document, error) {
 	fn := d.Function
 	if !d.ConfigurationOnly() {
 		if err := checkArtifact(ctx, h.S3, d.Artifact); err != nil {

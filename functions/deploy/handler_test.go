@@ -61,6 +61,12 @@ func (f *fakeS3) HeadObject(_ context.Context, in *s3.HeadObjectInput, _ ...func
 	return out, nil
 }
 
+// PutObject refuses: only a group release writes, when it extracts a
+// member's code from the bundle.
+func (f *fakeS3) PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	return nil, errors.New("fakeS3 holds one object and takes no other")
+}
+
 func (f *fakeS3) GetObject(_ context.Context, in *s3.GetObjectInput, _ ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
 	if aws.ToString(in.VersionId) != "v42" {
 		return nil, &s3types.NoSuchKey{}
