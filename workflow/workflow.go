@@ -267,6 +267,7 @@ func (b builder) await(name string, wait decision.Wait, timeoutPath string) sfn.
 					"taskToken.$":    "$$.Task.Token",
 					"wait":           string(wait),
 					"function.$":     "$.function",
+					"functions.$":    "$.functions",
 					"executionArn.$": "$.executionArn",
 					"state":          map[string]any{"step.$": "$.state.step"},
 				},

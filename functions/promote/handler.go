@@ -34,7 +34,27 @@ type Handler struct {
 // alias on a first release. It is safe to repeat. A release halted since its
 // last verify, or while this task moves live, is not promoted: blue is put
 // back and it fails with *failure.HaltedError.
+//
+// A group release promotes every released member. A member that may not be
+// promoted fails the task with its error, and the group rolls back as one,
+// members already promoted included.
 func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Document, error) {
+	if !d.IsGroup() {
+		return h.promote(ctx, d)
+	}
+	err := d.EachMember(true, func(m *release.Document) error {
+		_, err := h.promote(ctx, m)
+		return failure.OfMember(m.Function, err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.State.Phase, d.State.Weight, d.State.Next = release.PhasePromoted, 1, release.NextPromote
+	return d, nil
+}
+
+// promote promotes one function: the release's, or a group member's.
+func (h *Handler) promote(ctx context.Context, d *release.Document) (*release.Document, error) {
 	fn, s := d.Function, &d.State
 	if _, err := h.Ledger.Check(ctx, fn, d.ExecutionARN); err != nil {
 		return nil, err

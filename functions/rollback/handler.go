@@ -47,7 +47,49 @@ type Handler struct {
 // green, rollback deletes nothing (callers would lose the function) and fails
 // with *failure.RollbackFailedError so that the release ends in the loud
 // terminal state. Every failure is a *failure.RollbackFailedError.
+//
+// A group release restores every released member, each by these rules, and
+// goes on after a member's failure so that no member is left behind; the
+// first failure is returned. Only the member whose live alias was changed
+// outside greenlight is left as it was set. The group ends rolled back when
+// any member was restored, stopped when none was.
 func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Document, error) {
+	if !d.IsGroup() {
+		return h.rollback(ctx, d)
+	}
+	var stopped []string
+	err := d.AllMembers(true, func(m *release.Document) error {
+		if m.Error != nil && !strings.Contains(m.Error.Cause, "halted by "+failure.ByOutsideChange+": "+m.Function+": ") {
+			e := *m.Error
+			e.Cause = strings.ReplaceAll(e.Cause, "halted by "+failure.ByOutsideChange, "halted by another member's "+failure.ByOutsideChange)
+			m.Error = &e
+		}
+		if _, err := h.rollback(ctx, m); err != nil {
+			return err
+		}
+		if m.State.Phase == release.PhaseStopped {
+			stopped = append(stopped, m.Function+": "+m.State.Stopped)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.State.Phase, d.State.Weight, d.State.Stopped = release.PhaseRolledBack, 0, ""
+	released := 0
+	for _, m := range d.Members {
+		if m.Released() {
+			released++
+		}
+	}
+	if len(stopped) == released {
+		d.State.Phase, d.State.Stopped = release.PhaseStopped, strings.Join(stopped, "; ")
+	}
+	return d, nil
+}
+
+// rollback restores one function: the release's, or a group member's.
+func (h *Handler) rollback(ctx context.Context, d *release.Document) (*release.Document, error) {
 	fn, s := d.Function, &d.State
 	fail := func(err error) (*release.Document, error) {
 		return nil, &failure.RollbackFailedError{Function: fn, Err: failure.Classify("roll back "+fn, err)}

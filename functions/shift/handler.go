@@ -48,7 +48,45 @@ type Handler struct {
 // Handle moves traffic one step. Before the first step it refuses to move
 // anything when a watched alarm is already in ALARM. A step of 100 % (and a
 // first release, which has no blue) points live at green outright.
+//
+// A group release moves every released member's live alias to the same
+// weight; before the first step it also checks the group's own alarms. A
+// member that cannot move stops the step with its error, and the group
+// rolls back as one.
 func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Document, error) {
+	if !d.IsGroup() {
+		return h.shift(ctx, d)
+	}
+	if err := h.preflight(ctx, d); err != nil {
+		return nil, err
+	}
+	err := d.EachMember(true, func(m *release.Document) error {
+		_, err := h.shift(ctx, m)
+		return failure.OfMember(m.Function, err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// preflight refuses to move anything, before the first step, when an alarm
+// d watches is already in ALARM.
+func (h *Handler) preflight(ctx context.Context, d *release.Document) error {
+	if d.State.Step != 0 {
+		return nil
+	}
+	alarms, err := alarm.Fetch(ctx, h.CloudWatch, d.WatchedAlarms())
+	if err != nil {
+		return failure.Classify("read alarms", err)
+	}
+	v := verdict.Assess(alarms, verdict.Policy{Watch: d.WatchedAlarms()})
+	d.State.AlarmStates = v.States
+	return v.Err()
+}
+
+// shift moves one function one step: the release's, or a group member's.
+func (h *Handler) shift(ctx context.Context, d *release.Document) (*release.Document, error) {
 	fn, s := d.Function, &d.State
 	if _, err := h.Ledger.Check(ctx, fn, d.ExecutionARN); err != nil {
 		return nil, err
@@ -56,16 +94,8 @@ func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Doc
 	if s.Step < 0 || s.Step >= len(d.Schedule) {
 		return nil, &failure.OperationError{Op: "shift " + fn, Err: fmt.Errorf("step %d is outside the schedule of %d steps", s.Step, len(d.Schedule))}
 	}
-	if s.Step == 0 {
-		alarms, err := alarm.Fetch(ctx, h.CloudWatch, d.WatchedAlarms())
-		if err != nil {
-			return nil, failure.Classify("read alarms", err)
-		}
-		v := verdict.Assess(alarms, verdict.Policy{Watch: d.WatchedAlarms()})
-		s.AlarmStates = v.States
-		if err := v.Err(); err != nil {
-			return nil, err
-		}
+	if err := h.preflight(ctx, d); err != nil {
+		return nil, err
 	}
 	step := d.Schedule[s.Step]
 	if err := unchanged(ctx, h.Lambda, d, step); err != nil {

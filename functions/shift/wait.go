@@ -39,19 +39,28 @@ func (h *Handler) Invoke(ctx context.Context, in Input) (*release.Document, erro
 // Await stores the task token in the lock record, where the guard and the
 // operator find it, and returns: the execution waits until the token is
 // answered or the state times out. A decision written before the token was
-// stored had no token to answer, so Await answers it itself.
+// stored had no token to answer, so Await answers it itself. A group
+// release stores the token in every member's record: a decision on any
+// member ends the wait of the whole group.
 func (h *Handler) Await(ctx context.Context, in Input) error {
 	fn := in.Function
 	if !in.Wait.Valid() {
 		return &failure.OperationError{Op: "wait in the release of " + fn, Err: fmt.Errorf("unknown wait %q", in.Wait)}
 	}
-	r, err := h.Waits.Await(ctx, fn, in.ExecutionARN, ledger.Wait{For: in.Wait, Token: in.TaskToken, Step: in.State.Step})
-	if err != nil {
-		return ledger.AsHalt(fn, err)
+	functions := in.Functions
+	if len(functions) == 0 {
+		functions = []string{fn}
 	}
-	if d, ok := r.Decided(in.Wait, in.State.Step); ok {
-		if err := decision.Send(ctx, h.Tasks, in.TaskToken, d); err != nil {
-			return failure.Classify("end the "+string(in.Wait)+" of "+fn, err)
+	for _, member := range functions {
+		r, err := h.Waits.Await(ctx, member, in.ExecutionARN, ledger.Wait{For: in.Wait, Token: in.TaskToken, Step: in.State.Step})
+		if err != nil {
+			return ledger.AsHalt(member, err)
+		}
+		if d, ok := r.Decided(in.Wait, in.State.Step); ok {
+			if err := decision.Send(ctx, h.Tasks, in.TaskToken, d); err != nil {
+				return failure.Classify("end the "+string(in.Wait)+" of "+fn, err)
+			}
+			return nil
 		}
 	}
 	return nil

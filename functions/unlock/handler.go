@@ -40,23 +40,41 @@ type Handler struct {
 
 // Handle deletes the release alarm, records what the release left the
 // function in (for the next release's drift check), then releases the lock.
+//
+// A group release cleans up after every member, released or not (each holds
+// a lock), and goes on after a member's failure; the first is returned.
 func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Document, error) {
+	err := d.AllMembers(false, func(m *release.Document) error {
+		err := h.unlock(ctx, m)
+		if d.IsGroup() {
+			err = failure.OfMember(m.Function, err)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// unlock cleans up after one function: the release's, or a group member's.
+func (h *Handler) unlock(ctx context.Context, d *release.Document) error {
 	if a := d.State.ReleaseAlarm; a != "" {
 		// CloudWatch answers ResourceNotFound for an alarm that is already
 		// gone (a repeat of this task) or was never created (deploy failed
 		// before it): either way there is nothing left to delete.
 		_, err := h.CloudWatch.DeleteAlarms(ctx, &cloudwatch.DeleteAlarmsInput{AlarmNames: []string{a}})
 		if err != nil && !failure.IsNotFound(err) {
-			return nil, failure.Classify("delete alarm "+a, err)
+			return failure.Classify("delete alarm "+a, err)
 		}
 	}
 	if err := h.leave(ctx, d); err != nil {
-		return nil, err
+		return err
 	}
 	if err := h.Ledger.Release(ctx, d.Function, d.ExecutionARN); err != nil {
-		return nil, failure.Classify("release lock of "+d.Function, err)
+		return failure.Classify("release lock of "+d.Function, err)
 	}
-	return d, nil
+	return nil
 }
 
 // leave records what the release left, while it still holds the lock: no

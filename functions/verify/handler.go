@@ -33,19 +33,55 @@ type Handler struct {
 // is breached. Otherwise it advances state.step and sets state.next to
 // "promote" after the last partial step (or on an operator's promote
 // request), and to "shift" before another one.
+//
+// A group release checks the group's alarms, then every released member's
+// halts, promote requests, approvals and alarms: any member's halt or
+// alarm rolls the whole group back, and a promote request on any member
+// promotes the whole group.
 func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Document, error) {
+	if !d.IsGroup() {
+		return h.verify(ctx, d)
+	}
+	if err := h.alarms(ctx, d); err != nil {
+		return nil, err
+	}
+	promote := false
+	err := d.EachMember(true, func(m *release.Document) error {
+		if _, err := h.verify(ctx, m); err != nil {
+			return failure.OfMember(m.Function, err)
+		}
+		promote = promote || m.State.Next == release.NextPromote
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if promote {
+		d.State.Next = release.NextPromote
+	}
+	return d, nil
+}
+
+// alarms records the states of the alarms d watches and fails when one is
+// breached.
+func (h *Handler) alarms(ctx context.Context, d *release.Document) error {
+	watched := d.WatchedAlarms()
+	alarms, err := alarm.Fetch(ctx, h.CloudWatch, watched)
+	if err != nil {
+		return failure.Classify("read alarms", err)
+	}
+	v := verdict.Assess(alarms, verdict.Policy{Watch: watched})
+	d.State.AlarmStates = v.States
+	return v.Err()
+}
+
+// verify decides for one function: the release's, or a group member's.
+func (h *Handler) verify(ctx context.Context, d *release.Document) (*release.Document, error) {
 	rec, err := h.Ledger.Check(ctx, d.Function, d.ExecutionARN)
 	if err != nil {
 		return nil, err
 	}
-	watched := d.WatchedAlarms()
-	alarms, err := alarm.Fetch(ctx, h.CloudWatch, watched)
-	if err != nil {
-		return nil, failure.Classify("read alarms", err)
-	}
-	v := verdict.Assess(alarms, verdict.Policy{Watch: watched})
-	d.State.AlarmStates = v.States
-	if err := v.Err(); err != nil {
+	if err := h.alarms(ctx, d); err != nil {
 		return nil, err
 	}
 	s := &d.State
