@@ -6,12 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/greenlight/greenlight/internal/bundle"
 	"github.com/greenlight/greenlight/internal/config"
 	"github.com/greenlight/greenlight/internal/failure"
 	"github.com/greenlight/greenlight/internal/lambdaenv"
@@ -76,10 +80,14 @@ func (h *Handler) Handle(ctx context.Context, in Input) (*release.Document, erro
 		if req.Input, err = release.ParseEvent(in.Input); err != nil {
 			return nil, err
 		}
-		if manifest, err = h.manifest(ctx, req.Input.Artifact); err != nil {
+		if _, ok := h.Config.Groups[req.Input.Function]; ok {
+			// releases/<group>/<build>.zip is a group's bundle.
+			req.Input.Group, req.Input.Function = req.Input.Function, ""
+		}
+		if manifest, err = h.manifest(ctx, req.Input.Artifact, req.Input.Group != ""); err != nil {
 			return nil, err
 		}
-		req.Input.Configuration = manifest.Configuration
+		req.Input.Configuration, req.Input.MemberConfiguration = manifest.Configuration, manifest.MemberConfiguration
 	} else {
 		req.Source = release.SourceConsole
 		if req.Input, err = release.ParseConsole(in.Input); err != nil {
@@ -91,6 +99,13 @@ func (h *Handler) Handle(ctx context.Context, in Input) (*release.Document, erro
 		if err := h.pin(ctx, &req.Input.Artifact, &v); err != nil {
 			return nil, err
 		}
+	}
+	if req.Input.Group != "" {
+		return h.prepareGroup(ctx, req, manifest, &v)
+	}
+	if _, ok := h.Config.Groups[req.Input.Function]; ok {
+		v.Add("%q is a group: start its release with \"group\": %q (the bundle releases/%s/<build>.zip holds one <function>.zip per member)", req.Input.Function, req.Input.Function, req.Input.Function)
+		return nil, v.Err()
 	}
 	if err := h.checkTarget(ctx, req.Input.Function, &v); err != nil {
 		return nil, err
@@ -118,9 +133,80 @@ func (h *Handler) Handle(ctx context.Context, in Input) (*release.Document, erro
 	return d, nil
 }
 
-// manifest reads releases/<function>/<build>.json beside the artifact; a
-// missing manifest is no manifest.
-func (h *Handler) manifest(ctx context.Context, a release.Artifact) (release.Manifest, error) {
+// prepareGroup plans the release of a group: its settings over the
+// configured ones, each member's configured settings, which members the
+// bundle holds, and each member's configuration.
+func (h *Handler) prepareGroup(ctx context.Context, req release.Request, manifest release.Manifest, v *failure.ValidationError) (*release.Document, error) {
+	in := req.Input
+	g, ok := h.Config.Groups[in.Group]
+	if !ok {
+		v.Add("group %q is not configured (groups in %s)", in.Group, lambdaenv.ConfigVar)
+		return nil, v.Err()
+	}
+	requested := in.Settings.Over(manifest.Settings)
+	if requested.LiveAlias != "" || requested.CandidateAlias != "" {
+		v.Add("liveAlias and candidateAlias are each member's own (functions.<name> in the configuration), not a group release's")
+	}
+	settings := requested.Over(h.Config.GroupSettings(in.Group))
+	if s := settings.Strategy; s != nil {
+		if p := h.Config.CheckLongest(*s); p != "" {
+			v.Add("%s", p)
+		}
+	}
+	inBundle := map[string]bool{}
+	if in.Artifact != (release.Artifact{}) && in.Artifact.Key != "" && in.Artifact.VersionID != "" {
+		names, err := bundle.List(ctx, h.S3, in.Artifact)
+		var verr *failure.ValidationError
+		if errors.As(err, &verr) {
+			v.Problems = append(v.Problems, verr.Problems...)
+		} else if err != nil {
+			return nil, err
+		}
+		for _, fn := range names {
+			if !slices.Contains(g.Functions, fn) {
+				v.Add("the bundle holds %s.zip, but %s is not a member of group %s (%s)", fn, fn, in.Group, strings.Join(g.Functions, ", "))
+			}
+			inBundle[fn] = true
+		}
+	}
+	for _, fn := range slices.Sorted(maps.Keys(in.MemberConfiguration)) {
+		if !slices.Contains(g.Functions, fn) {
+			v.Add("configuration.%s: %s is not a member of group %s (%s)", fn, fn, in.Group, strings.Join(g.Functions, ", "))
+		}
+	}
+	gr := release.GroupRequest{
+		Group: in.Group, Source: req.Source, Artifact: in.Artifact, Settings: settings,
+		ExecutionARN: req.ExecutionARN, StartedAt: req.StartedAt,
+	}
+	for _, fn := range g.Functions {
+		if err := h.checkTarget(ctx, fn, v); err != nil {
+			return nil, err
+		}
+		member := h.Config.SettingsFor(fn)
+		if err := h.checkAliases(ctx, fn, release.Settings{}, v); err != nil {
+			return nil, err
+		}
+		gr.Members = append(gr.Members, release.MemberRequest{
+			Function: fn, InBundle: inBundle[fn], Configuration: in.MemberConfiguration[fn], Settings: member,
+		})
+	}
+	d, err := release.NewGroup(gr)
+	var verr *failure.ValidationError
+	if errors.As(err, &verr) {
+		v.Problems = append(v.Problems, verr.Problems...)
+	} else if err != nil {
+		return nil, err
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// manifest reads releases/<function>/<build>.json beside the artifact (a
+// group's manifest, keyed by member, beside a bundle); a missing manifest is
+// no manifest.
+func (h *Handler) manifest(ctx context.Context, a release.Artifact, group bool) (release.Manifest, error) {
 	key := release.ManifestKey(a.Key)
 	out, err := h.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: &a.Bucket, Key: &key})
 	if failure.IsNotFound(err) {
@@ -136,6 +222,9 @@ func (h *Handler) manifest(ctx context.Context, a release.Artifact) (release.Man
 	}
 	if len(body) > maxManifestBytes {
 		return release.Manifest{}, &failure.ValidationError{Problems: []string{fmt.Sprintf("manifest %s is larger than %d bytes (a release document must stay well under Step Functions' 256 KiB)", key, maxManifestBytes)}}
+	}
+	if group {
+		return release.ParseGroupManifest(body)
 	}
 	return release.ParseManifest(body)
 }
