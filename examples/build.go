@@ -1,5 +1,6 @@
-// Package examples builds the demo function in examples/app into Lambda
-// artifacts: a zip holding one executable named bootstrap, built for the
+// Package examples builds the demo functions into Lambda artifacts: the one
+// function in examples/app and the two of the shop group in examples/shop,
+// each a zip holding one executable named bootstrap, built for the
 // provided.al2023 runtime with -tags lambda.norpc, one per demo version.
 package examples
 
@@ -15,6 +16,8 @@ import (
 	"runtime"
 	"slices"
 	"time"
+
+	"github.com/greenlight/greenlight/examples/shop"
 )
 
 // Versions are the demo function's builds: v1 and v2 are healthy, v3 fails
@@ -37,6 +40,27 @@ func Artifact(ctx context.Context, version, goos, goarch string) ([]byte, error)
 	if !slices.Contains(Versions, version) {
 		return nil, fmt.Errorf("unknown demo version %q: want one of %v", version, Versions)
 	}
+	return build(ctx, "app", version, goos, goarch)
+}
+
+// ShopArtifact builds version of member ("api" or "worker") of the shop
+// example (examples/shop, a group of two functions) for goos/goarch and
+// returns the zip, deterministic like Artifact's; shop.Members lists the
+// versions of each member.
+func ShopArtifact(ctx context.Context, member, version, goos, goarch string) ([]byte, error) {
+	versions, ok := shop.Members[member]
+	if !ok {
+		return nil, fmt.Errorf("unknown shop member %q: want api or worker", member)
+	}
+	if !slices.Contains(versions, version) {
+		return nil, fmt.Errorf("unknown shop %s version %q: want one of %v", member, version, versions)
+	}
+	return build(ctx, "shop/"+member, version, goos, goarch)
+}
+
+// build builds version (main.version) of the package at examples/pkg for
+// goos/goarch and zips it.
+func build(ctx context.Context, pkg, version, goos, goarch string) ([]byte, error) {
 	if goos != "linux" && goos != runtime.GOOS {
 		return nil, fmt.Errorf("GOOS %q: Lambda functions run on linux", goos)
 	}
@@ -54,11 +78,11 @@ func Artifact(ctx context.Context, version, goos, goarch string) ([]byte, error)
 	defer os.RemoveAll(tmp)
 	bin := filepath.Join(tmp, "bootstrap")
 	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false", "-tags", "lambda.norpc",
-		"-ldflags", "-s -w -X main.version="+version, "-o", bin, "./app")
+		"-ldflags", "-s -w -X main.version="+version, "-o", bin, "./"+pkg)
 	cmd.Dir = src
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("build examples/app %s: %w\n%s", version, err, out)
+		return nil, fmt.Errorf("build examples/%s %s: %w\n%s", pkg, version, err, out)
 	}
 	b, err := os.ReadFile(bin)
 	if err != nil {

@@ -35,18 +35,7 @@ func TestUploadReachesFunctionThroughEventBridge(t *testing.T) {
 	cfg := c.AWSConfig()
 	code := testFunctionZip(t)
 
-	fn, err := lambda.NewFromConfig(cfg).CreateFunction(ctx, &lambda.CreateFunctionInput{
-		FunctionName: aws.String("chain"), Runtime: lambdatypes.RuntimeProvidedal2023, Handler: aws.String("bootstrap"),
-		Role: aws.String("arn:aws:iam::000000000000:role/chain"), Code: &lambdatypes.FunctionCode{ZipFile: code},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := lambda.NewFunctionActiveV2Waiter(lambda.NewFromConfig(cfg), func(o *lambda.FunctionActiveV2WaiterOptions) {
-		o.MinDelay, o.MaxDelay = 50*time.Millisecond, 50*time.Millisecond
-	}).Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("chain")}, 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	fn := createTestFunction(t, lambda.NewFromConfig(cfg), "chain", code)
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
 	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("uploads")}); err != nil {
 		t.Fatal(err)
@@ -116,6 +105,27 @@ func TestInbox(t *testing.T) {
 	equal(t, "subject", inbox.Messages[0].Subject, "promoted")
 	equal(t, "GET inbox of a missing topic", doJSON(t, "GET", c.Endpoint()+ControlPrefix+"sns/inbox?topic=missing", nil, nil), 404)
 }
+
+// createTestFunction creates function name from code (a zip of the test
+// function) and waits until it is active.
+func createTestFunction(t *testing.T, client *lambda.Client, name string, code []byte) *lambda.CreateFunctionOutput {
+	t.Helper()
+	fn, err := client.CreateFunction(t.Context(), &lambda.CreateFunctionInput{
+		FunctionName: aws.String(name), Runtime: lambdatypes.RuntimeProvidedal2023, Handler: aws.String("bootstrap"),
+		Role: aws.String("arn:aws:iam::000000000000:role/" + name), Code: &lambdatypes.FunctionCode{ZipFile: code},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lambda.NewFunctionActiveV2Waiter(client, func(o *lambda.FunctionActiveV2WaiterOptions) { o.MinDelay, o.MaxDelay = poll, poll }).Wait(t.Context(), &lambda.GetFunctionInput{FunctionName: aws.String(name)}, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	return fn
+}
+
+// poll is how often tests poll the SDK's waiters: the local cloud settles in
+// a fraction of a second, and the default waits seconds between polls.
+const poll = 50 * time.Millisecond
 
 // testFunctionZip builds the test function (internal/testfn)
 // for this machine and zips it as a provided.al2023 package.

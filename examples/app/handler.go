@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
-	"sync/atomic"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/greenlight/greenlight/examples/internal/flaky"
 )
 
 // HealthPath is the path of the health check that the pre-traffic test
@@ -21,7 +21,7 @@ const HealthPath = "/health"
 type behaviour struct {
 	greeting string
 	// failOn lists, by their count modulo ten, the requests (other than
-	// the health check) that fail: {3, 6, 9} fails 30 %.
+	// the health check) that fail: {3, 6, 9} fails 30 % (see flaky.New).
 	failOn  []uint64
 	healthy bool
 }
@@ -31,17 +31,6 @@ var behaviours = map[string]behaviour{
 	"v2": {greeting: "hello again, now with a canary", healthy: true},
 	"v3": {greeting: "hello, most of the time", failOn: []uint64{3, 6, 9}, healthy: true},
 	"v4": {greeting: "hello from a broken build", healthy: false},
-}
-
-// BrokenVersionError is the error v3 returns for the requests it fails;
-// Lambda reports its name as the errorType.
-type BrokenVersionError struct {
-	Version string
-	Request uint64
-}
-
-func (e *BrokenVersionError) Error() string {
-	return fmt.Sprintf("%s failed request %d", e.Version, e.Request)
 }
 
 // MemoryError is the error every request but the health check gets when
@@ -70,7 +59,7 @@ type handler struct {
 	b        behaviour
 	feature  string
 	memory   *MemoryError // nil when the function has the memory it needs
-	requests atomic.Uint64
+	requests *flaky.Requests
 }
 
 // newHandler is the handler of a version, configured by getenv.
@@ -79,7 +68,7 @@ func newHandler(version string, getenv func(string) string) (*handler, error) {
 	if !ok {
 		return nil, fmt.Errorf("unknown version %q: build with -ldflags \"-X main.version=vN\", N from 1 to 4", version)
 	}
-	h := &handler{version: version, b: b, feature: getenv(FeatureVar)}
+	h := &handler{version: version, b: b, feature: getenv(FeatureVar), requests: flaky.New(version, b.failOn...)}
 	if need := getenv(MinMemoryVar); need != "" {
 		n, err := strconv.Atoi(need)
 		if err != nil {
@@ -111,12 +100,13 @@ func (h *handler) Handle(_ context.Context, req events.APIGatewayProxyRequest) (
 		}
 		return events.APIGatewayProxyResponse{StatusCode: http.StatusOK, Headers: headers, Body: "ok"}, nil
 	}
-	n := h.requests.Add(1)
+	broken := h.requests.Next()
 	if h.memory != nil {
 		return events.APIGatewayProxyResponse{}, h.memory
 	}
-	if slices.Contains(h.b.failOn, n%10) {
-		return events.APIGatewayProxyResponse{}, &BrokenVersionError{Version: h.version, Request: n}
+	if broken != nil {
+		// A *flaky.BrokenVersionError.
+		return events.APIGatewayProxyResponse{}, broken
 	}
 	path := req.Path
 	if path == "" {

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/greenlight/greenlight/examples/internal/flaky"
 )
 
 func TestHealthCheck(t *testing.T) {
@@ -63,9 +65,9 @@ func TestRequests(t *testing.T) {
 			for i := range 100 {
 				resp, err := h.Handle(context.Background(), events.APIGatewayProxyRequest{Path: "/orders"})
 				if err != nil {
-					var broken *BrokenVersionError
+					var broken *flaky.BrokenVersionError
 					if !errors.As(err, &broken) {
-						t.Fatalf("request %d: %v (%T), want a *BrokenVersionError", i, err, err)
+						t.Fatalf("request %d: %v (%T), want a *flaky.BrokenVersionError", i, err, err)
 					}
 					if broken.Version != tt.version {
 						t.Errorf("request %d: broken version %q, want %q", i, broken.Version, tt.version)

@@ -193,6 +193,15 @@ func TestInvocationTypesAndQualifiers(t *testing.T) {
 			if aws.ToString(out.ExecutedVersion) != tt.executed {
 				t.Fatalf("executed %q, want %q", aws.ToString(out.ExecutedVersion), tt.executed)
 			}
+			// The function sees the ARN it was invoked through, qualifier
+			// and all, and the version that runs.
+			var r reply
+			if err := json.Unmarshal(out.Payload, &r); err != nil {
+				t.Fatalf("decode reply %s: %v", out.Payload, err)
+			}
+			if want := functionARN(tt.resource); r.ARN != want || r.Version != tt.executed {
+				t.Fatalf("the function saw ARN %q and version %q, want %q and %q", r.ARN, r.Version, want, tt.executed)
+			}
 			if n, _ := metrics.sum("Invocations", bus.Dimension{Name: "FunctionName", Value: "q"}, bus.Dimension{Name: "Resource", Value: tt.resource}); n == 0 {
 				t.Fatalf("no Invocations with Resource %s", tt.resource)
 			}
