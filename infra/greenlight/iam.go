@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/greenlight/greenlight/internal/bundle"
 	"github.com/greenlight/greenlight/internal/ledger"
 )
 
@@ -35,6 +36,7 @@ type access struct {
 	readLeft     bool     // read what the last release left each function in, under left/ (the drift check)
 	writeLeft    bool     // record and forget what a release left its function in, under left/
 	code         bool     // read and write which artifact each published version runs, under code/; use layers
+	bundles      bool     // write and read the members' code extracted from a group's bundle, under bundles/
 	executions   bool     // describe executions of the release state machine (stale locks)
 	tasks        bool     // answer the task tokens of the release state machine (end a bake or approval)
 	alarms       bool     // read any alarm; create and delete greenlight's own
@@ -49,7 +51,7 @@ var accessOf = map[string]access{
 	"prepare":  {readReleases: true, targets: lambdaRead},
 	"lock":     {locks: true, executions: true, readLeft: true, targets: lambdaRead},
 	"unlock":   {locks: true, alarms: true, writeLeft: true, targets: lambdaRead},
-	"deploy":   {readReleases: true, locks: true, code: true, alarms: true, targets: lambdaDeploy},
+	"deploy":   {readReleases: true, locks: true, code: true, bundles: true, alarms: true, targets: lambdaDeploy},
 	"test":     {locks: true, targets: lambdaInvoke},
 	"shift":    {locks: true, alarms: true, tasks: true, targets: lambdaAliases},
 	"verify":   {locks: true, alarms: true},
@@ -137,6 +139,9 @@ func grant(stack awscdk.Stack, g *Greenlight, p Props, stateMachineName string) 
 			// A release's configuration may name layers; Lambda checks that
 			// the caller may read each layer version it attaches.
 			fn.AddToRolePolicy(statement([]string{"lambda:GetLayerVersion"}, arn(stack, "lambda", "layer", "*")))
+		}
+		if a.bundles {
+			fn.AddToRolePolicy(statement([]string{"s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"}, bucket.ArnForObjects(jsii.String(bundle.Prefix+"*"))))
 		}
 		if a.endings {
 			fn.AddToRolePolicy(statement([]string{"s3:PutObject"}, bucket.ArnForObjects(jsii.String(ledger.EndedPrefix+"*"))))

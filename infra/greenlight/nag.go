@@ -8,6 +8,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/greenlight/greenlight/internal/bundle"
 	"github.com/greenlight/greenlight/internal/ledger"
 )
 
@@ -29,6 +30,9 @@ func suppress(stack awscdk.Stack, g *Greenlight, p Props) {
 		}
 		if a.locks {
 			wildcards = append(wildcards, bucketObjects("locks"))
+		}
+		if a.bundles {
+			wildcards = append(wildcards, bucketObjects(strings.TrimSuffix(bundle.Prefix, "/")))
 		}
 		if a.endings {
 			wildcards = append(wildcards, bucketObjects(strings.TrimSuffix(ledger.EndedPrefix, "/")))

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -19,9 +20,10 @@ type invoker interface {
 
 var _ invoker = (*awslambda.Client)(nil)
 
-// WorkerError is the api's error when the worker did not answer a request,
-// so that the api's Errors metric, and an alarm on it, count the worker's
-// failures. Lambda reports its name as the errorType.
+// WorkerError is the api's error when the worker did not answer a request:
+// it could not be invoked, its answer was not JSON, or it failed its health
+// check. (A request the worker fails gets a 502 answer instead.) Lambda
+// reports its name as the errorType.
 type WorkerError struct {
 	// Function is the worker as invoked, with its qualifier.
 	Function string
@@ -77,6 +79,13 @@ func (h *handler) Handle(ctx context.Context, payload json.RawMessage) (any, err
 	}
 	var w shop.WorkerAnswer
 	if err := h.callWorker(ctx, payload, &w); err != nil {
+		var we *WorkerError
+		if errors.As(err, &we) && we.Type != "" {
+			// The worker failed the request: the caller gets a 502, and
+			// the failure counts in the worker's Errors metric (where
+			// the worker's release alarm sees it), not in the api's.
+			return shop.Health{StatusCode: 502, Body: we.Error()}, nil
+		}
 		return nil, err
 	}
 	return shop.APIAnswer{API: h.version, Alias: alias.Of(ctx), Worker: w}, nil

@@ -125,14 +125,6 @@ func TestWorkerFailureFailsTheAPI(t *testing.T) {
 		wantIs  error
 	}{
 		{
-			name: "worker error",
-			answer: func(*awslambda.InvokeInput) (*awslambda.InvokeOutput, error) {
-				return &awslambda.InvokeOutput{StatusCode: 200, FunctionError: aws.String("Unhandled"),
-					Payload: []byte(`{"errorType":"BrokenVersionError","errorMessage":"w3 failed request 2"}`)}, nil
-			},
-			wantErr: "worker shop-worker:live failed: BrokenVersionError: w3 failed request 2",
-		},
-		{
 			name: "worker error in its health check",
 			answer: func(*awslambda.InvokeInput) (*awslambda.InvokeOutput, error) {
 				return &awslambda.InvokeOutput{StatusCode: 200, FunctionError: aws.String("Unhandled"), Payload: []byte(`crash`)}, nil
@@ -167,6 +159,23 @@ func TestWorkerFailureFailsTheAPI(t *testing.T) {
 				t.Errorf("error %v does not wrap %v", err, tt.wantIs)
 			}
 		})
+	}
+}
+
+// TestWorkerFailsRequest: a request the worker fails is a 502 answer, not
+// an error of the api, so that only the worker's Errors metric counts it.
+func TestWorkerFailsRequest(t *testing.T) {
+	fake := &fakeWorker{answer: func(*awslambda.InvokeInput) (*awslambda.InvokeOutput, error) {
+		return &awslambda.InvokeOutput{StatusCode: 200, FunctionError: aws.String("Unhandled"),
+			Payload: []byte(`{"errorType":"BrokenVersionError","errorMessage":"w3 failed request 2"}`)}, nil
+	}}
+	got, err := mustHandler(t, "a1", "shop-worker", fake).Handle(invokedAs(apiARN+":live"), json.RawMessage(`{"order":1}`))
+	if err != nil {
+		t.Fatalf("Handle: %v, want a 502 answer", err)
+	}
+	want := shop.Health{StatusCode: 502, Body: "worker shop-worker:live failed: BrokenVersionError: w3 failed request 2"}
+	if got != want {
+		t.Errorf("answer = %+v, want %+v", got, want)
 	}
 }
 
