@@ -104,6 +104,13 @@ func artifact(t *testing.T, version string) []byte {
 // aliases on it, as a previous release would have left it; it returns "1".
 func (b *harness) createFunction(t *testing.T, name string) string {
 	t.Helper()
+	return b.createFunctionWith(t, name, artifact(t, "v1"), nil)
+}
+
+// createFunctionWith creates name running zip with env, version 1 published
+// and both aliases on it; it returns "1".
+func (b *harness) createFunctionWith(t *testing.T, name string, zip []byte, env map[string]string) string {
+	t.Helper()
 	ctx := context.Background()
 	arch := lambdatypes.ArchitectureX8664
 	if _, goarch := demo.HostTarget(); goarch == "arm64" {
@@ -114,7 +121,8 @@ func (b *harness) createFunction(t *testing.T, name string) string {
 		Role:          aws.String("arn:aws:iam::000000000000:role/greenlight-e2e"),
 		Runtime:       lambdatypes.RuntimeProvidedal2023,
 		Handler:       aws.String("bootstrap"),
-		Code:          &lambdatypes.FunctionCode{ZipFile: artifact(t, "v1")},
+		Code:          &lambdatypes.FunctionCode{ZipFile: zip},
+		Environment:   &lambdatypes.Environment{Variables: env},
 		Timeout:       aws.Int32(10),
 		Architectures: []lambdatypes.Architecture{arch},
 	}); err != nil {

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go"
@@ -152,4 +153,61 @@ func startsWith(got, prefixes []string) bool {
 		}
 	}
 	return true
+}
+
+// TestGroupAllOrNone: a group takes every member's lock or none, so that it
+// never holds part of its members while it waits in the queue.
+func TestGroupAllOrNone(t *testing.T) {
+	ctx := context.Background()
+	group := func() *release.Document {
+		d, err := release.NewGroup(release.GroupRequest{
+			Group: "shop", Source: release.SourceConsole, ExecutionARN: "arn:aws:states:us-east-1:123456789012:execution:greenlight:group",
+			StartedAt: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
+			Members: []release.MemberRequest{
+				{Function: "shop-worker", Configuration: &release.Configuration{MemorySize: new(int32(256))}},
+				{Function: "shop-api", Configuration: &release.Configuration{MemorySize: new(int32(256))}},
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	tests := []struct {
+		name    string
+		held    string // a member locked by another running release
+		wantErr bool
+	}{
+		{name: "every member free"},
+		{name: "first member in name order held", held: "shop-api", wantErr: true},
+		{name: "last member in name order held", held: "shop-worker", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := ledgertest.NewBucket()
+			l := &ledger.Ledger{S3: b, Bucket: "artifacts", Executions: ledgertest.Executions{other: sfntypes.ExecutionStatusRunning}}
+			if tt.held != "" {
+				b.Put(t, ledger.Record{Function: tt.held, ExecutionARN: other})
+			}
+			d := group()
+			h := &Handler{Ledger: l, Lambda: drifttest.New(map[string]traffic.Alias{"live": {Version: "3"}}, "sha-3", nil)}
+			_, err := h.Handle(ctx, d)
+			if tt.wantErr != errors.As(err, new(*failure.LockHeldError)) {
+				t.Fatalf("error = %v, want a LockHeldError: %v", err, tt.wantErr)
+			}
+			for _, fn := range d.Functions {
+				rec, ok := b.Record(t, fn)
+				switch {
+				case fn == tt.held:
+					if rec.ExecutionARN != other {
+						t.Errorf("%s: the other release's lock became %q", fn, rec.ExecutionARN)
+					}
+				case tt.wantErr && ok:
+					t.Errorf("%s: locked by %q while the group waits for %s", fn, rec.ExecutionARN, tt.held)
+				case !tt.wantErr && (rec.ExecutionARN != d.ExecutionARN || rec.Group != "shop"):
+					t.Errorf("%s: lock %+v, want the group's", fn, rec)
+				}
+			}
+		})
+	}
 }
