@@ -253,3 +253,55 @@ func TestGroupRelease(t *testing.T) {
 func overlap(a1, a2, b1, b2 time.Time) bool {
 	return a1.Before(b2) && b1.Before(a2)
 }
+
+// TestFaultMatrixGroup injects every fault of the fault matrix into every
+// Task state of a group release, in the calls about its second member (the
+// first member's share of the state is then done), and checks after each
+// execution that every member ended on one version, all green or all blue.
+func TestFaultMatrixGroup(t *testing.T) {
+	b := newHarness(t)
+	faults := b.local.Cloud.Faults()
+	b.createFunctionWith(t, shopWorker, shopArtifact(t, "worker", "w1"), nil)
+	b.createFunctionWith(t, shopAPI, shopArtifact(t, "api", "a1"), map[string]string{shop.WorkerVar: shopWorker})
+	combinations, held := 0, 0
+	defer func() { fmt.Printf("fault-matrix-group: combinations=%d held=%d\n", combinations, held) }()
+	next := map[string]string{"api": "a2", "worker": "w2"}
+	build := 0
+	for _, tg := range faultTargets {
+		for _, kind := range faultKinds {
+			t.Run(tg.state+"/"+kind.name, func(t *testing.T) {
+				combinations++
+				build++
+				blue := map[string]string{}
+				for _, fn := range shopMembers {
+					blue[fn], _ = b.alias(t, fn, "live")
+				}
+				manifest := map[string]any{"strategy": oneStep}
+				if tg.failing {
+					manifest["tests"] = []map[string]any{{"name": "order", "function": shopAPI, "payload": map[string]any{"order": "fm"}, "expect": map[string]any{"api": "a9"}}}
+				}
+				endings, ok := b.withFault(t, faults, tg, kind, shopWorker, func() string {
+					zip := bundle(t, map[string][]byte{
+						shopAPI: shopArtifact(t, "api", next["api"]), shopWorker: shopArtifact(t, "worker", next["worker"]),
+					})
+					return b.execution(t, b.release(t, shopGroup, fmt.Sprint(build), zip, manifest))
+				}, func(arn string) []demo.Ending {
+					var endings []demo.Ending
+					for _, fn := range shopMembers {
+						endings = append(endings, b.check(t, arn, demo.Expect{Function: fn, Blue: blue[fn]}))
+					}
+					return endings
+				})
+				if ok {
+					held++
+				}
+				if endings[0].Status == "SUCCEEDED" && endings[0].Live != blue[shopAPI] {
+					next = map[string]string{"api": map[string]string{"a1": "a2", "a2": "a1"}[next["api"]], "worker": map[string]string{"w1": "w2", "w2": "w1"}[next["worker"]]}
+				}
+			})
+		}
+	}
+	if combinations != held {
+		t.Errorf("fault-matrix-group: the invariant held in %d of %d combinations", held, combinations)
+	}
+}

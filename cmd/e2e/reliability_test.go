@@ -155,6 +155,45 @@ func (b *harness) stop(t *testing.T, arn string, tg faultTarget) {
 	}
 }
 
+// withFault injects kind into the state tg names, for calls about fn, runs
+// the release start starts, and checks its ending with check (one ending
+// per function released). It reports whether the fault was injected and
+// the invariant held.
+func (b *harness) withFault(t *testing.T, faults *fault.Injector, tg faultTarget, kind faultKind, fn string,
+	start func() string, check func(arn string) []demo.Ending) ([]demo.Ending, bool) {
+	t.Helper()
+	faults.Reset()
+	rule := kind.rule(tg, fn)
+	if err := faults.Add(rule); err != nil {
+		t.Fatal(err)
+	}
+	arn := start()
+	var injected int
+	if kind.stop && b.whenIn(t, arn, tg, func() { b.stop(t, arn, tg) }) {
+		injected = 1
+	}
+	endings := check(arn)
+	if !kind.stop {
+		injected = faults.Hits(rule.Service, rule.Operation)
+	}
+	faults.Reset()
+	held := injected > 0
+	if injected == 0 {
+		t.Errorf("the fault was never injected: %+v", rule)
+	}
+	for _, e := range endings {
+		t.Logf("%s: %s, last state %q, live %s, injected %d", kind.name, e.Status, e.LastState, e.Live, injected)
+		for _, v := range e.Violations {
+			t.Errorf("invariant: %s (execution %s ended %s %s: %s)", v, arn, e.Status, e.Error, e.Cause)
+		}
+		if !e.Held() {
+			held = false
+			t.Logf("path: %s", strings.Join(e.Path, " → "))
+		}
+	}
+	return endings, held
+}
+
 // TestFaultMatrix releases a function once per Task state and fault, with
 // the fault injected into that state, then once per state with the local
 // cloud killed and restarted in it, and checks after each execution that
@@ -172,39 +211,19 @@ func TestFaultMatrix(t *testing.T) {
 			t.Run(tg.state+"/"+kind.name, func(t *testing.T) {
 				combinations++
 				version := next
-				manifest := map[string]any{"strategy": oneStep, "tests": healthTest}
 				if tg.failing {
 					version = "v4"
 				}
-				faults.Reset()
-				rule := kind.rule(tg, fn)
-				if err := faults.Add(rule); err != nil {
-					t.Fatal(err)
-				}
-				key := b.release(t, fn, fmt.Sprintf("%d-%s", i, version), artifact(t, version), manifest)
-				arn := b.execution(t, key)
-				var injected int
-				if kind.stop && b.whenIn(t, arn, tg, func() { b.stop(t, arn, tg) }) {
-					injected = 1
-				}
-				e := b.check(t, arn, demo.Expect{Function: fn, Blue: blue})
-				if !kind.stop {
-					injected = faults.Hits(rule.Service, rule.Operation)
-				}
-				faults.Reset()
-				t.Logf("%s: %s, last state %q, live %s, injected %d", kind.name, e.Status, e.LastState, e.Live, injected)
-				if injected == 0 {
-					t.Errorf("the fault was never injected: %+v", rule)
-				}
-				for _, v := range e.Violations {
-					t.Errorf("invariant: %s (execution %s ended %s %s: %s)", v, arn, e.Status, e.Error, e.Cause)
-				}
-				if !e.Held() {
-					t.Logf("path: %s", strings.Join(e.Path, " → "))
-				}
-				if injected > 0 && e.Held() {
+				endings, ok := b.withFault(t, faults, tg, kind, fn, func() string {
+					manifest := map[string]any{"strategy": oneStep, "tests": healthTest}
+					return b.execution(t, b.release(t, fn, fmt.Sprintf("%d-%s", i, version), artifact(t, version), manifest))
+				}, func(arn string) []demo.Ending {
+					return []demo.Ending{b.check(t, arn, demo.Expect{Function: fn, Blue: blue})}
+				})
+				if ok {
 					held++
 				}
+				e := endings[0]
 				if e.Live != "" {
 					blue = e.Live
 				}
