@@ -305,3 +305,82 @@ func TestFaultMatrixGroup(t *testing.T) {
 		t.Errorf("fault-matrix-group: the invariant held in %d of %d combinations", held, combinations)
 	}
 }
+
+// TestGroupBadInputs starts group releases that cannot be made, by upload
+// and from the console, and checks that each ends failed with a notification
+// naming the error, and that no member's live alias moved.
+func TestGroupBadInputs(t *testing.T) {
+	b := newHarness(t)
+	b.createFunctionWith(t, shopWorker, shopArtifact(t, "worker", "w1"), nil)
+	b.createFunctionWith(t, shopAPI, shopArtifact(t, "api", "a1"), map[string]string{shop.WorkerVar: shopWorker})
+	revisions := map[string]string{}
+	blue := map[string]string{}
+	for _, fn := range shopMembers {
+		blue[fn], revisions[fn] = b.alias(t, fn, "live")
+	}
+	api, worker := shopArtifact(t, "api", "a2"), shopArtifact(t, "worker", "w2")
+	good := bundle(t, map[string][]byte{shopAPI: api, shopWorker: worker})
+	goodKey := "fixtures/shop-good.zip" // outside releases/: starts nothing
+	goodVersion := b.put(t, goodKey, good)
+	cases := []struct {
+		name      string
+		bundle    []byte         // uploaded as releases/<group>/<name>.zip
+		manifest  map[string]any // beside it
+		console   string         // or a console input; {{key}} is the good bundle
+		wantError string
+	}{
+		{name: "non-member in the bundle", bundle: bundle(t, map[string][]byte{shopAPI: api, "greenlight-outsider": worker}), wantError: "ValidationError"},
+		{name: "nested entry", bundle: bundle(t, map[string][]byte{"x/" + shopAPI: api}), wantError: "ValidationError"},
+		{name: "not a zip", bundle: []byte("this is not a zip file\n"), wantError: "ValidationError"},
+		{name: "empty bundle", bundle: bundle(t, nil), wantError: "ValidationError"},
+		{name: "member zip not a zip", bundle: bundle(t, map[string][]byte{shopAPI: []byte("not a zip"), shopWorker: worker}), wantError: "ArtifactError"},
+		{name: "manifest names an alias", bundle: good, manifest: map[string]any{"liveAlias": "prod"}, wantError: "ValidationError"},
+		{name: "manifest configures a non-member", bundle: good, manifest: map[string]any{"configuration": map[string]any{"greenlight-outsider": map[string]any{"memorySize": 256}}}, wantError: "ValidationError"},
+		{name: "manifest test of a non-member", bundle: good, manifest: map[string]any{"tests": []map[string]any{{"name": "t", "function": "greenlight-demo"}}}, wantError: "ValidationError"},
+		{name: "manifest configuration of one function", bundle: good, manifest: map[string]any{"configuration": map[string]any{"memorySize": 256}}, wantError: "ValidationError"},
+		{name: "console: unknown group", console: `{"group":"greenlight-nothing","artifact":{"key":"{{key}}"}}`, wantError: "ValidationError"},
+		{name: "console: group and function", console: `{"group":"` + shopGroup + `","function":"` + shopAPI + `"}`, wantError: "ValidationError"},
+		{name: "console: a group named as a function", console: `{"function":"` + shopGroup + `","artifact":{"key":"{{key}}"}}`, wantError: "ValidationError"},
+		{name: "console: nothing to release", console: `{"group":"` + shopGroup + `"}`, wantError: "ValidationError"},
+		{name: "console: configuration out of range", console: `{"group":"` + shopGroup + `","configuration":{"` + shopWorker + `":{"memorySize":1}}}`, wantError: "ValidationError"},
+		{name: "console: bundle outside releases/", console: `{"group":"` + shopGroup + `","artifact":{"key":"{{key}}","versionId":"{{versionId}}"}}`, wantError: "ValidationError"},
+	}
+	rejected, untouched := 0, 0
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var arn string
+			if c.console != "" {
+				arn = b.start(t, strings.NewReplacer("{{key}}", goodKey, "{{versionId}}", goodVersion).Replace(c.console))
+			} else {
+				arn = b.execution(t, b.release(t, shopGroup, fmt.Sprintf("bad-%d", i), c.bundle, c.manifest))
+			}
+			ok, same := true, true
+			for _, fn := range shopMembers {
+				e := b.check(t, arn, demo.Expect{Function: fn, Blue: blue[fn]})
+				for _, v := range e.Violations {
+					t.Errorf("%s: invariant: %s", fn, v)
+					ok = false
+				}
+				got := ""
+				if e.Notification != nil {
+					got = notificationError(e.Notification.Body)
+				}
+				if e.Status != "FAILED" || got != c.wantError {
+					t.Errorf("ended %s (%s: %s), notification error %q, want FAILED with %s", e.Status, e.Error, e.Cause, got, c.wantError)
+					ok = false
+				}
+				if _, rev := b.alias(t, fn, "live"); rev != revisions[fn] {
+					t.Errorf("%s: live alias revision %s → %s", fn, revisions[fn], rev)
+					same = false
+				}
+			}
+			if ok {
+				rejected++
+			}
+			if same {
+				untouched++
+			}
+		})
+	}
+	fmt.Printf("group-bad-inputs: cases=%d rejected=%d untouched=%d\n", len(cases), rejected, untouched)
+}

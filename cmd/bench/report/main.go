@@ -44,7 +44,7 @@ func suites(runs, releases int) [][]string {
 	scale := fmt.Sprint("-timescale=", timeScale)
 	return [][]string{
 		{"-bench", "^Benchmark(Rollback|RollbackEnd|PromoteEnd|Watchdog)Latency$", "-benchtime", fmt.Sprintf("%dx", runs), "./cmd/bench", "-args", scale},
-		{"-bench", "^(BenchmarkRelease|BenchmarkLambdaInit)$", "-benchtime", fmt.Sprintf("%dx", releases), "./cmd/bench", "-args", scale},
+		{"-bench", "^(BenchmarkRelease|BenchmarkLambdaInit|BenchmarkGroupOverhead)$", "-benchtime", fmt.Sprintf("%dx", releases), "./cmd/bench", "-args", scale},
 		{"-bench", "^BenchmarkLambdaBuild$", "-benchtime", "1x", "./cmd/bench"},
 		{"-bench", ".", "./localcloud/asl", "./localcloud/lambda"},
 	}

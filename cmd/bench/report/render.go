@@ -171,6 +171,23 @@ func (r report) render(w io.Writer) ([]string, error) {
 	p("Goal: ≤ 25 transitions for %s: %s (%.0f).", headlineStrategy, verdict(t <= 25), t)
 	p("")
 
+	p("## Group releases")
+	p("")
+	p("A group of n members (the demo function's code in each) released from one bundle with a")
+	p("one-step canary: upload → first traffic on every member's canary, less the members' tests;")
+	p("`Deploy green` deploys every member; the transitions and deployer invocations of the whole")
+	p("execution. One task serves all members, so the transitions do not grow with the members.")
+	p("")
+	p("| members | upload → first traffic | of which Deploy green | transitions | Lambda invocations |")
+	p("|---:|---:|---:|---:|---:|")
+	for _, n := range []int{1, 2, 5, 10} {
+		name := fmt.Sprintf("BenchmarkGroupOverhead/members=%d", n)
+		toCanary, transitions := f.get(name, "upload-to-canary-ms"), f.get(name, "transitions")
+		p("| %d | %.0f ms | %.0f ms | %.0f | %.0f |", n, toCanary, f.get(name, "deploy-ms"), transitions, f.get(name, "invocations"))
+		lines = append(lines, fmt.Sprintf("group-overhead: members=%d upload-to-canary=%.0fms transitions=%.0f", n, toCanary, transitions))
+	}
+	p("")
+
 	states := f.get("BenchmarkPassChoiceLoop", "states/s")
 	p("## ASL engine throughput")
 	p("")

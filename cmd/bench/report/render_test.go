@@ -32,6 +32,10 @@ func complete() map[string]result {
 		rs["BenchmarkRelease/"+s] = result{Iterations: 2, Metrics: m("transitions", float64(15+20*i), "invocations", 10.0,
 			"GB-s", 0.28, "upload-to-traffic-ms", 1100.0, "deploy-ms", 1010.0, "tests-ms", 20.0, "promote-to-done-ms", 7.5)}
 	}
+	for _, n := range []string{"1", "2", "5", "10"} {
+		rs["BenchmarkGroupOverhead/members="+n] = result{Iterations: 1, Metrics: m("upload-to-canary-ms", 900.0, "deploy-ms", 800.0,
+			"transitions", 16.0, "invocations", 12.0)}
+	}
 	return rs
 }
 
@@ -50,6 +54,7 @@ func TestRender(t *testing.T) {
 		"deployer-overhead: strategy=Canary10Percent5Minutes upload-to-canary=1100ms promote-to-done=7.5ms",
 		"transitions: strategy=Canary10Percent5Minutes count=35",
 		"asl-throughput: states_per_sec=400000",
+		"group-overhead: members=10 upload-to-canary=900ms transitions=16",
 		"lambda-build: function=prepare binary=10240KiB zip=3766KiB init=5.9ms",
 	}
 	all := strings.Join(lines, "\n")
@@ -89,6 +94,7 @@ func TestRenderMissing(t *testing.T) {
 		{"a strategy", "BenchmarkRelease/Linear10PercentEvery1Minute", "no result for BenchmarkRelease/Linear10PercentEvery1Minute"},
 		{"builds", "BenchmarkLambdaBuild/prepare", "no results for BenchmarkLambdaBuild"},
 		{"an init", "BenchmarkLambdaInit/prepare", "no result for BenchmarkLambdaInit/prepare"},
+		{"a group size", "BenchmarkGroupOverhead/members=5", "no result for BenchmarkGroupOverhead/members=5"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
