@@ -87,7 +87,7 @@ func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Doc
 	if !d.IsGroup() {
 		return h.deploy(ctx, d)
 	}
-	err := d.EachMember(false, func(m *release.Document) error {
+	err := d.ConcurrentMembers(false, func(m *release.Document) error {
 		if !m.FromBundle && m.Configuration.IsEmpty() {
 			return failure.OfMember(m.Function, h.keepBlue(ctx, m))
 		}

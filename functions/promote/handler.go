@@ -42,7 +42,7 @@ func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Doc
 	if !d.IsGroup() {
 		return h.promote(ctx, d)
 	}
-	err := d.EachMember(true, func(m *release.Document) error {
+	err := d.ConcurrentMembers(true, func(m *release.Document) error {
 		_, err := h.promote(ctx, m)
 		return failure.OfMember(m.Function, err)
 	})

@@ -57,29 +57,28 @@ func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Doc
 	if !d.IsGroup() {
 		return h.rollback(ctx, d)
 	}
-	var stopped []string
-	err := d.AllMembers(true, func(m *release.Document) error {
+	err := d.ConcurrentMembers(true, func(m *release.Document) error {
 		if m.Error != nil && !strings.Contains(m.Error.Cause, "halted by "+failure.ByOutsideChange+": "+m.Function+": ") {
 			e := *m.Error
 			e.Cause = strings.ReplaceAll(e.Cause, "halted by "+failure.ByOutsideChange, "halted by another member's "+failure.ByOutsideChange)
 			m.Error = &e
 		}
-		if _, err := h.rollback(ctx, m); err != nil {
-			return err
-		}
-		if m.State.Phase == release.PhaseStopped {
-			stopped = append(stopped, m.Function+": "+m.State.Stopped)
-		}
-		return nil
+		_, err := h.rollback(ctx, m)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	d.State.Phase, d.State.Weight, d.State.Stopped = release.PhaseRolledBack, 0, ""
+	var stopped []string
 	released := 0
 	for _, m := range d.Members {
-		if m.Released() {
-			released++
+		if !m.Released() {
+			continue
+		}
+		released++
+		if m.State.Phase == release.PhaseStopped {
+			stopped = append(stopped, m.Function+": "+m.State.Stopped)
 		}
 	}
 	if len(stopped) == released {

@@ -60,7 +60,7 @@ func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Doc
 	if err := h.preflight(ctx, d); err != nil {
 		return nil, err
 	}
-	err := d.EachMember(true, func(m *release.Document) error {
+	err := d.ConcurrentMembers(true, func(m *release.Document) error {
 		_, err := h.shift(ctx, m)
 		return failure.OfMember(m.Function, err)
 	})

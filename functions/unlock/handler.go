@@ -44,7 +44,7 @@ type Handler struct {
 // A group release cleans up after every member, released or not (each holds
 // a lock), and goes on after a member's failure; the first is returned.
 func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Document, error) {
-	err := d.AllMembers(false, func(m *release.Document) error {
+	err := d.ConcurrentMembers(false, func(m *release.Document) error {
 		err := h.unlock(ctx, m)
 		if d.IsGroup() {
 			err = failure.OfMember(m.Function, err)

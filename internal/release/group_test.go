@@ -163,3 +163,33 @@ func TestParseGroupInputs(t *testing.T) {
 		t.Error("a group manifest with a function's configuration was accepted")
 	}
 }
+
+// TestConcurrentMembers: every member's call runs, each on its own view;
+// the results are kept in member order and the first error in that order
+// is returned.
+func TestConcurrentMembers(t *testing.T) {
+	d, err := NewGroup(groupRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := map[string]error{"shop-api": errors.New("api"), "shop-worker": errors.New("worker")}
+	err = d.ConcurrentMembers(true, func(m *Document) error {
+		m.State.Green = m.Function + "-green"
+		m.State.Step++
+		return errs[m.Function]
+	})
+	if err == nil || err.Error() != "api" {
+		t.Errorf("err = %v, want the first member's", err)
+	}
+	if d.Members[0].State.Green != "shop-api-green" || d.Members[1].State.Green != "shop-worker-green" {
+		t.Errorf("greens %q %q: every member's result is kept", d.Members[0].State.Green, d.Members[1].State.Green)
+	}
+	if d.State.Step != 0 {
+		t.Errorf("step %d: a failed call does not move the group on", d.State.Step)
+	}
+	delete(errs, "shop-api")
+	delete(errs, "shop-worker")
+	if err := d.ConcurrentMembers(false, func(m *Document) error { m.State.Step++; return nil }); err != nil || d.State.Step != 1 {
+		t.Errorf("err %v, step %d; want one step for the group", err, d.State.Step)
+	}
+}
