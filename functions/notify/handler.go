@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -62,12 +63,12 @@ func (h *Handler) Handle(ctx context.Context, in Input) (json.RawMessage, error)
 	}
 	now := h.now()
 	var rate *float64
-	if in.Event == notice.RolledBack && d.State.Green != "" {
+	if t := greens(d); in.Event == notice.RolledBack && len(t) > 0 {
 		// The rate only enriches the message: without it the rollback is
 		// still worth announcing.
 		var err error
-		if rate, err = h.errorRate(ctx, d, now); err != nil {
-			log.Printf("error rate of %s version %s: %v", d.Function, d.State.Green, err)
+		if rate, err = h.errorRate(ctx, t, d.StartedAt, now); err != nil {
+			log.Printf("error rate of %s: %v", d.Function, err)
 		}
 	}
 	m := notice.Compose(in.Event, d, now, rate)
@@ -120,26 +121,52 @@ func decodeInput(raw json.RawMessage) *release.Document {
 	return &d
 }
 
-// errorRate is green's share of failed invocations through the live alias
-// since the release started.
-func (h *Handler) errorRate(ctx context.Context, d *release.Document, now time.Time) (*float64, error) {
-	start := d.StartedAt
+// green is a green version whose invocations through the live alias count
+// in the error rate.
+type green struct{ function, alias, version string }
+
+// greens are the green versions of release d: its own, or every released
+// member's in a group release.
+func greens(d *release.Document) []green {
+	if !d.IsGroup() {
+		if d.State.Green == "" {
+			return nil
+		}
+		return []green{{d.Function, d.LiveAlias, d.State.Green}}
+	}
+	var out []green
+	for _, m := range d.Members {
+		if m.Released() && m.State.Green != "" {
+			out = append(out, green{m.Function, m.LiveAlias, m.State.Green})
+		}
+	}
+	return out
+}
+
+// errorRate is the share of failed invocations of the green versions
+// through their live aliases since the release started: a group's members
+// counted together.
+func (h *Handler) errorRate(ctx context.Context, versions []green, start, now time.Time) (*float64, error) {
 	if start.IsZero() || !start.Before(now) {
 		start = now.Add(-time.Hour)
 	}
-	query := func(id, metric string) cwtypes.MetricDataQuery {
+	query := func(id, metric string, g green) cwtypes.MetricDataQuery {
 		return cwtypes.MetricDataQuery{Id: aws.String(id), MetricStat: &cwtypes.MetricStat{
 			Metric: &cwtypes.Metric{Namespace: aws.String("AWS/Lambda"), MetricName: aws.String(metric),
-				Dimensions: alarm.Dimensions(d.Function, d.LiveAlias, d.State.Green)},
+				Dimensions: alarm.Dimensions(g.function, g.alias, g.version)},
 			Period: aws.Int32(60),
 			Stat:   aws.String("Sum"),
 		}}
 	}
-	sums := map[string]float64{}
+	var queries []cwtypes.MetricDataQuery
+	for i, g := range versions {
+		queries = append(queries, query(fmt.Sprintf("errors%d", i), "Errors", g), query(fmt.Sprintf("invocations%d", i), "Invocations", g))
+	}
+	var errs, invocations float64
 	p := cloudwatch.NewGetMetricDataPaginator(h.CloudWatch, &cloudwatch.GetMetricDataInput{
 		StartTime:         aws.Time(start.Truncate(time.Minute)),
 		EndTime:           aws.Time(now.Truncate(time.Minute).Add(time.Minute)),
-		MetricDataQueries: []cwtypes.MetricDataQuery{query("errors", "Errors"), query("invocations", "Invocations")},
+		MetricDataQueries: queries,
 	})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -147,15 +174,19 @@ func (h *Handler) errorRate(ctx context.Context, d *release.Document, now time.T
 			return nil, err
 		}
 		for _, r := range page.MetricDataResults {
+			sum := &errs
+			if strings.HasPrefix(aws.ToString(r.Id), "invocations") {
+				sum = &invocations
+			}
 			for _, v := range r.Values {
-				sums[aws.ToString(r.Id)] += v
+				*sum += v
 			}
 		}
 	}
-	if sums["invocations"] == 0 {
+	if invocations == 0 {
 		return nil, nil
 	}
-	rate := sums["errors"] / sums["invocations"]
+	rate := errs / invocations
 	return &rate, nil
 }
 

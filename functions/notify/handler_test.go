@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -49,21 +51,28 @@ func (f *fakeSNS) Publish(_ context.Context, in *sns.PublishInput, _ ...func(*sn
 type fakeMetrics struct {
 	errors, invocations []float64
 	err                 error
-	dims                map[string]string
+	// queried are the dimensions of each Errors query.
+	queried []map[string]string
 }
 
 func (f *fakeMetrics) GetMetricData(_ context.Context, in *cloudwatch.GetMetricDataInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.GetMetricDataOutput, error) {
 	if f.err != nil {
 		return nil, f.err
 	}
-	f.dims = map[string]string{}
-	for _, d := range in.MetricDataQueries[0].MetricStat.Metric.Dimensions {
-		f.dims[*d.Name] = *d.Value
+	out := &cloudwatch.GetMetricDataOutput{}
+	for _, q := range in.MetricDataQueries {
+		values := f.invocations
+		if aws.ToString(q.MetricStat.Metric.MetricName) == "Errors" {
+			values = f.errors
+			dims := map[string]string{}
+			for _, d := range q.MetricStat.Metric.Dimensions {
+				dims[*d.Name] = *d.Value
+			}
+			f.queried = append(f.queried, dims)
+		}
+		out.MetricDataResults = append(out.MetricDataResults, cwtypes.MetricDataResult{Id: q.Id, Values: values})
 	}
-	return &cloudwatch.GetMetricDataOutput{MetricDataResults: []cwtypes.MetricDataResult{
-		{Id: aws.String("errors"), Values: f.errors},
-		{Id: aws.String("invocations"), Values: f.invocations},
-	}}, nil
+	return out, nil
 }
 
 func TestHandle(t *testing.T) {
@@ -119,13 +128,77 @@ func TestHandle(t *testing.T) {
 			if body["errorRate"] != tt.wantRate {
 				t.Errorf("errorRate = %v, want %v", body["errorRate"], tt.wantRate)
 			}
-			if tt.event == notice.RolledBack && tt.wantRate != nil && tt.metrics.dims["ExecutedVersion"] != "4" {
-				t.Errorf("metric dimensions = %v", tt.metrics.dims)
+			if tt.event == notice.RolledBack && tt.wantRate != nil && tt.metrics.queried[0]["ExecutedVersion"] != "4" {
+				t.Errorf("metric dimensions = %v", tt.metrics.queried)
 			}
 			if !strings.Contains(*p.Message, `"reason"`) && tt.event != notice.Promoted {
 				t.Errorf("body has no reason: %s", *p.Message)
 			}
 		})
+	}
+}
+
+// TestHandleGroup: a group release is one notification, named by the
+// group, with the group attribute, every member, the member that decided,
+// and the error rate of every released member's green counted together.
+func TestHandleGroup(t *testing.T) {
+	s := &fakeSNS{}
+	metrics := &fakeMetrics{errors: []float64{1, 2}, invocations: []float64{4, 8}}
+	h := &Handler{SNS: s, CloudWatch: metrics, TopicARN: topic, Now: func() time.Time { return now }}
+	if _, err := h.Handle(context.Background(), Input{Event: notice.RolledBack, Release: fixture(t, "group-rolled-back.json")}); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.published) != 1 {
+		t.Fatalf("published %d messages, want 1", len(s.published))
+	}
+	p := s.published[0]
+	if want := "greenlight: group shop rolled back (shop-api: alarm in ALARM)"; *p.Subject != want {
+		t.Errorf("subject %q, want %q", *p.Subject, want)
+	}
+	for name, want := range map[string]string{"event": "rolledBack", "function": "shop", "group": "shop"} {
+		if a, ok := p.MessageAttributes[name]; !ok || *a.StringValue != want || *a.DataType != "String" {
+			t.Errorf("attribute %s = %+v, want the String %q", name, a, want)
+		}
+	}
+	var body notice.Body
+	if err := json.Unmarshal([]byte(*p.Message), &body); err != nil {
+		t.Fatal(err)
+	}
+	var members []string
+	for _, m := range body.Members {
+		members = append(members, fmt.Sprintf("%s %s→%s %v live %s", m.Function, m.Blue, m.Green, m.Released, m.Live))
+	}
+	want := []string{"shop-api 3→4 true live 3", "shop-worker 6→7 true live 6", "shop-admin 2→ false live 2"}
+	if body.Group != "shop" || body.DecidedBy != "shop-api" || !reflect.DeepEqual(members, want) {
+		t.Errorf("group %q, decided by %q, members %q", body.Group, body.DecidedBy, members)
+	}
+	if body.ErrorRate == nil || *body.ErrorRate != 0.25 {
+		t.Errorf("errorRate = %v, want 0.25", body.ErrorRate)
+	}
+	wantQueried := []map[string]string{
+		{"FunctionName": "shop-api", "Resource": "shop-api:live", "ExecutedVersion": "4"},
+		{"FunctionName": "shop-worker", "Resource": "shop-worker:current", "ExecutedVersion": "7"},
+	}
+	if !reflect.DeepEqual(metrics.queried, wantQueried) {
+		t.Errorf("queried %v, want the released members' greens %v", metrics.queried, wantQueried)
+	}
+}
+
+// TestHandleGroupRefusedAtPrepare: a group input prepare refused is
+// announced as the group's.
+func TestHandleGroupRefusedAtPrepare(t *testing.T) {
+	s := &fakeSNS{}
+	h := &Handler{SNS: s, TopicARN: topic, Now: func() time.Time { return now }}
+	raw := json.RawMessage(`{"input":{"group":"shop","strategy":"Fastest"},"error":{"Error":"ValidationError","Cause":"{\"errorMessage\":\"invalid release: strategy\"}"}}`)
+	if _, err := h.Handle(context.Background(), Input{Event: notice.Failed, Release: raw, ExecutionARN: "arn:e"}); err != nil {
+		t.Fatal(err)
+	}
+	p := s.published[0]
+	if want := "greenlight: group shop release failed (invalid release)"; *p.Subject != want {
+		t.Errorf("subject %q, want %q", *p.Subject, want)
+	}
+	if g := p.MessageAttributes["group"]; g.StringValue == nil || *g.StringValue != "shop" || *p.MessageAttributes["function"].StringValue != "shop" {
+		t.Errorf("attributes %v", p.MessageAttributes)
 	}
 }
 

@@ -1,8 +1,9 @@
 // Command watchdog restores the invariant when a release execution ends
 // without finishing — stopped from the console, timed out, or failed outside
 // the workflow's own paths — while it still holds its lock: one version at
-// 100 % on the live alias, what it left recorded for the next release's
-// drift check, the lock released, an aborted notification. An
+// 100 % on the live alias (the same side, all green or all blue, for every
+// member of a group), what it left recorded for the next release's drift
+// check, the lock released, an aborted notification (one for a group). An
 // EventBridge rule on "Step Functions Execution Status Change" invokes it;
 // it is not part of the state machine.
 package main

@@ -1,10 +1,12 @@
 // Package notice composes the SNS notification greenlight sends about a
 // release: a subject a human can read in a mail client, a JSON body a program
-// can read, and the message attributes (event, function) that subscription
-// filter policies select on.
+// can read, and the message attributes (event, function, and group for a
+// group release) that subscription filter policies select on. A group
+// release sends one notification for the whole group (see group.go).
 package notice
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -51,10 +53,13 @@ func (e Event) Valid() bool {
 	return false
 }
 
-// Message attribute names.
+// Message attribute names. AttrFunction names the function released, or
+// the group in a group release; AttrGroup is set on group releases only,
+// so that a filter policy can select them ({"group": [{"exists": true}]}).
 const (
 	AttrEvent    = "event"
 	AttrFunction = "function"
+	AttrGroup    = "group"
 )
 
 // maxSubject is SNS's limit on a subject: fewer than 100 characters.
@@ -62,8 +67,18 @@ const maxSubject = 99
 
 // Body is the JSON message body.
 type Body struct {
-	Event        Event             `json:"event"`
-	Function     string            `json:"function"`
+	Event Event `json:"event"`
+	// Function is the function released, or the group's name in a group
+	// release.
+	Function string `json:"function"`
+	// Group, Members and DecidedBy are a group release's: the group, what
+	// each member was and became, and the member whose alarm, test,
+	// failure or halt decided how the release ended (see DecidedBy). The
+	// blue, green, firstRelease, changed and configuration of a group
+	// release are its members'.
+	Group        string            `json:"group,omitempty"`
+	Members      []Member          `json:"members,omitempty"`
+	DecidedBy    string            `json:"decidedBy,omitempty"`
 	ReleaseID    string            `json:"releaseId,omitempty"`
 	Blue         string            `json:"blue,omitempty"`
 	Green        string            `json:"green,omitempty"`
@@ -100,22 +115,25 @@ type Message struct {
 }
 
 // Compose builds the notification of event for release d at time now.
-// errorRate, when not nil, is green's error rate (0..1) over the release.
+// errorRate, when not nil, is green's error rate (0..1) over the release
+// (over every released member's green in a group release).
 //
 // A rollback that found it must not move traffic (release.PhaseStopped: the
 // release lost its lock, or live was changed outside greenlight) is no
 // rollback: it is sent as Failed, and the reason says why nothing moved.
+//
+// A group release (see release.Document.IsGroup) is one notification: the
+// body names the group and lists its members, the subject speaks of the
+// group, and the group attribute is set.
 func Compose(event Event, d *release.Document, now time.Time, errorRate *float64) Message {
 	if event == RolledBack && d.State.Phase == release.PhaseStopped {
 		event = Failed
 	}
+	group := groupOf(d)
 	b := Body{
 		Event:        event,
 		Function:     d.Function,
 		ReleaseID:    d.ReleaseID,
-		Blue:         d.State.Blue,
-		Green:        d.State.Green,
-		FirstRelease: d.State.FirstRelease,
 		Strategy:     d.Strategy.Name,
 		StepsTaken:   d.State.StepsTaken,
 		Approvals:    d.State.Approvals,
@@ -125,19 +143,19 @@ func Compose(event Event, d *release.Document, now time.Time, errorRate *float64
 		ExecutionARN: d.ExecutionARN,
 		ConsoleURL:   ConsoleURL(d.ExecutionARN),
 	}
+	if group == "" {
+		b.Blue, b.Green, b.FirstRelease = d.State.Blue, d.State.Green, d.State.FirstRelease
+		b.Changed, b.Configuration = changes(d.State)
+	} else {
+		b.Function, b.Group = cmp.Or(d.Function, group), group
+		b.Members, b.DecidedBy = members(event, d), DecidedBy(d)
+	}
 	if b.StepsTaken == nil {
 		b.StepsTaken = []release.StepTaken{}
 	}
 	if d.Artifact.Key != "" {
 		a := d.Artifact
 		b.Artifact = &a
-	}
-	if d.State.CodeChanged {
-		b.Changed = append(b.Changed, "code")
-	}
-	if len(d.State.Changes) > 0 {
-		b.Changed = append(b.Changed, "configuration")
-		b.Configuration = d.State.Changes
 	}
 	if !d.StartedAt.IsZero() {
 		started := d.StartedAt
@@ -151,14 +169,31 @@ func Compose(event Event, d *release.Document, now time.Time, errorRate *float64
 		b.Error = d.Error.Error
 		b.Reason = Reason(d.Error)
 	}
-	if d.State.Phase == release.PhaseStopped && d.State.Stopped != "" {
-		b.Reason = strings.TrimPrefix(d.State.Stopped+"; "+b.Reason, "; ")
+	if stopped := stoppedOf(d); d.State.Phase == release.PhaseStopped && stopped != "" {
+		b.Reason = strings.TrimPrefix(stopped+"; "+b.Reason, "; ")
 	}
-	return Message{
-		Subject:    truncate(printable(subject(event, d)), maxSubject),
-		Body:       b,
-		Attributes: map[string]string{AttrEvent: string(event), AttrFunction: orUnknown(d.Function)},
+	attrs := map[string]string{AttrEvent: string(event), AttrFunction: orUnknown(b.Function)}
+	s := ""
+	if group == "" {
+		s = subject(event, d)
+	} else {
+		attrs[AttrGroup] = group
+		s = groupSubject(event, d, b.DecidedBy)
 	}
+	return Message{Subject: truncate(printable(s), maxSubject), Body: b, Attributes: attrs}
+}
+
+// changes says what green changes from blue: "code", "configuration" or
+// both, and each configuration value it changes.
+func changes(s release.State) (changed []string, configuration []release.Change) {
+	if s.CodeChanged {
+		changed = append(changed, "code")
+	}
+	if len(s.Changes) > 0 {
+		changed = append(changed, "configuration")
+		configuration = s.Changes
+	}
+	return changed, configuration
 }
 
 // JSON renders the body.
@@ -180,12 +215,7 @@ func subject(event Event, d *release.Document) string {
 	errName := why(d.Error)
 	switch event {
 	case Started:
-		s := fmt.Sprintf("greenlight: releasing %s %s (%s)", fn, build(d), strat)
-		if len(d.Drift) > 0 {
-			// The first finding, as much of it as fits; the body lists all.
-			s += "; drift: " + d.Drift[0]
-		}
-		return s
+		return startedSubject(fn, d)
 	case Promoted:
 		return fmt.Sprintf("greenlight: %s promoted to version %s (%s%s)", fn, d.State.Green, changed(d), strat)
 	case RolledBack:
@@ -195,7 +225,7 @@ func subject(event Event, d *release.Document) string {
 		return fmt.Sprintf("greenlight: %s rolled back to version %s (%s)", fn, d.State.Blue, errName)
 	case Failed:
 		if d.State.Phase == release.PhaseStopped {
-			return fmt.Sprintf("greenlight: %s release stopped, traffic not moved (%s)", fn, stoppedWhy(d))
+			return fmt.Sprintf("greenlight: %s release stopped, traffic not moved (%s)", fn, stoppedWhy(d.State.Stopped, d.Error))
 		}
 		return fmt.Sprintf("greenlight: %s release failed (%s)", fn, errName)
 	case Rejected:
@@ -220,16 +250,27 @@ func subject(event Event, d *release.Document) string {
 	return fmt.Sprintf("greenlight: %s %s", fn, event)
 }
 
+// startedSubject is the subject of the started notification of the release
+// of what (a function, or "group <name>").
+func startedSubject(what string, d *release.Document) string {
+	s := fmt.Sprintf("greenlight: releasing %s %s (%s)", what, build(d), d.Strategy.Name)
+	if len(d.Drift) > 0 {
+		// The first finding, as much of it as fits; the body lists all.
+		s += "; drift: " + d.Drift[0]
+	}
+	return s
+}
+
 // stoppedWhy says in a few words why a release stopped without moving
-// traffic.
-func stoppedWhy(d *release.Document) string {
-	if strings.Contains(d.State.Stopped, "lock") {
+// traffic, from what it recorded (State.Stopped) and its error.
+func stoppedWhy(stopped string, e *release.TaskError) string {
+	if strings.Contains(stopped, "lock") {
 		return "release lock lost"
 	}
-	if strings.Contains(d.State.Stopped, "outside greenlight") || strings.Contains(d.State.Stopped, "did not set") {
+	if strings.Contains(stopped, "outside greenlight") || strings.Contains(stopped, "did not set") {
 		return "live changed outside greenlight"
 	}
-	return why(d.Error)
+	return why(e)
 }
 
 // why says in a few words why a release ended badly: what a reader of the
@@ -280,7 +321,8 @@ func build(d *release.Document) string {
 	if _, b, err := release.SplitKey(d.Artifact.Key); err == nil {
 		return "build " + b
 	}
-	if d.ConfigurationOnly() && d.Configuration != nil {
+	// A group's configuration is its members'.
+	if d.ConfigurationOnly() && (d.Configuration != nil || d.IsGroup()) {
 		return "configuration"
 	}
 	return "release"

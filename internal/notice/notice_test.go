@@ -119,11 +119,21 @@ func TestBodyMatchesGolden(t *testing.T) {
 	d.Error = &release.TaskError{Error: "AlarmBreachedError", Cause: `{"errorMessage":"alarm breached: orders-5xx is ALARM (Threshold Crossed)","errorType":"AlarmBreachedError"}`}
 	rate := 0.25
 	m := Compose(RolledBack, d, started.Add(7*time.Minute), &rate)
+	matchesGolden(t, m, "rolled-back.json")
+	wantAttrs := map[string]string{"event": "rolledBack", "function": "orders"}
+	if !reflect.DeepEqual(m.Attributes, wantAttrs) {
+		t.Errorf("attributes = %v", m.Attributes)
+	}
+}
+
+// matchesGolden compares m's body with testdata/name as JSON.
+func matchesGolden(t *testing.T, m Message, name string) {
+	t.Helper()
 	got, err := m.JSON()
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := os.ReadFile(filepath.Join("testdata", "rolled-back.json"))
+	want, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,11 +145,7 @@ func TestBodyMatchesGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(g, w) {
-		t.Errorf("body differs from testdata/rolled-back.json:\n%s", got)
-	}
-	wantAttrs := map[string]string{"event": "rolledBack", "function": "orders"}
-	if !reflect.DeepEqual(m.Attributes, wantAttrs) {
-		t.Errorf("attributes = %v", m.Attributes)
+		t.Errorf("body differs from testdata/%s:\n%s", name, got)
 	}
 }
 
