@@ -89,6 +89,8 @@ type Handler struct {
 	Lambda   functions
 	SNS      publisher
 	TopicARN string
+	// Groups are the configured groups' names (lambdaenv.GroupsVar).
+	Groups []string
 	// Now defaults to clockenv.Now: the time of the cloud the function runs in.
 	Now func() time.Time
 }
@@ -146,7 +148,7 @@ func (h *Handler) Handle(ctx context.Context, e events.CloudWatchEvent) (Result,
 		if err != nil || !first {
 			return res, err
 		}
-		name, group := targetOf(c.Input, records)
+		name, group := targetOf(c.Input, records, h.Groups)
 		d := &release.Document{Function: name, ExecutionARN: c.ExecutionARN}
 		if group {
 			d.Group = name
@@ -161,8 +163,8 @@ func (h *Handler) Handle(ctx context.Context, e events.CloudWatchEvent) (Result,
 // "unknown"). A console input names a group as such; the key of an upload,
 // releases/<name>/…, names a function or a group alike, and is known for a
 // group's when a release of that group holds locks (the one this execution
-// queued behind).
-func targetOf(input string, records []ledger.Record) (name string, group bool) {
+// queued behind), or when the stack names it among its groups.
+func targetOf(input string, records []ledger.Record, groups []string) (name string, group bool) {
 	parse := release.ParseConsole
 	if release.IsEvent([]byte(input)) {
 		parse = release.ParseEvent
@@ -173,6 +175,9 @@ func targetOf(input string, records []ledger.Record) (name string, group bool) {
 	}
 	if in.Group != "" {
 		return in.Group, true
+	}
+	if in.Function != "" && slices.Contains(groups, in.Function) {
+		return in.Function, true
 	}
 	for _, r := range records {
 		if r.Group != "" && r.Group == in.Function {

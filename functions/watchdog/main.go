@@ -9,6 +9,9 @@
 package main
 
 import (
+	"os"
+	"strings"
+
 	"github.com/aws/aws-lambda-go/lambda"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -27,6 +30,7 @@ func main() {
 		Lambda:   awslambda.NewFromConfig(cfg),
 		SNS:      sns.NewFromConfig(cfg),
 		TopicARN: topic,
+		Groups:   strings.Split(os.Getenv(lambdaenv.GroupsVar), ","),
 	}
 	lambda.Start(h.Handle)
 }

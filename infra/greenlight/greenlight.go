@@ -10,8 +10,10 @@ package greenlight
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -162,6 +164,10 @@ func New(scope constructs.Construct, id string, props *Props) *Greenlight {
 	g.Functions["prepare"].AddEnvironment(jsii.String(lambdaenv.ConfigVar), jsii.String(string(config)), nil)
 	g.Functions["notify"].AddEnvironment(jsii.String(lambdaenv.TopicARNVar), g.Topic.TopicArn(), nil)
 	g.Functions["watchdog"].AddEnvironment(jsii.String(lambdaenv.TopicARNVar), g.Topic.TopicArn(), nil)
+	if len(p.Config.Groups) > 0 {
+		groups := strings.Join(slices.Sorted(maps.Keys(p.Config.Groups)), ",")
+		g.Functions["watchdog"].AddEnvironment(jsii.String(lambdaenv.GroupsVar), jsii.String(groups), nil)
+	}
 
 	smName := p.Name + "-releases"
 	logs := awslogs.NewLogGroup(c, jsii.String("ExecutionLogs"), &awslogs.LogGroupProps{

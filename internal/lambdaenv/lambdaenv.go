@@ -32,6 +32,10 @@ const (
 	// TopicARNVar is the ARN of the notification topic. The stack sets it
 	// for the notify function.
 	TopicARNVar = "GREENLIGHT_TOPIC_ARN"
+	// GroupsVar lists the configured groups' names, comma-separated. The
+	// stack sets it for the watchdog, which names a group's release that
+	// ended before it took its locks by its group, when there are groups.
+	GroupsVar = "GREENLIGHT_GROUPS"
 )
 
 // Get returns the value of the environment variable name, or an error when
