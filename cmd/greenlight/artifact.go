@@ -35,6 +35,27 @@ func checkFunction(name string) error {
 	return nil
 }
 
+func checkGroup(name string) error {
+	if !functionName.MatchString(name) {
+		return usagef("--group %q is not a group name (letters, digits, - and _, up to 64)", name)
+	}
+	return nil
+}
+
+// subjectFlags reads --function and --group of a command that shows or
+// acts on releases: the name the releases go by, "" when neither is given.
+func subjectFlags(function, group string) (string, error) {
+	switch {
+	case function != "" && group != "":
+		return "", usagef("--function and --group: give one")
+	case group != "":
+		return group, checkGroup(group)
+	case function != "":
+		return function, checkFunction(function)
+	}
+	return "", nil
+}
+
 func checkBuild(build string) error {
 	if !buildName.MatchString(build) {
 		return usagef("--build %q: use letters, digits, '.', '_' and '-' (up to 128, starting with a letter or digit)", build)
@@ -80,25 +101,40 @@ func parseStrategy(flag string) (strategy.Strategy, error) {
 	return s, nil
 }
 
+// manifestParts are what a deploy's manifest is made of.
+type manifestParts struct {
+	file          []byte                 // --manifest, nil when not given
+	strategy      string                 // --strategy
+	configuration *release.Configuration // the configuration flags, nil when none
+	// group: a group's manifest, whose configuration is keyed by member;
+	// member is the one the configuration flags change.
+	group  bool
+	member string
+}
+
 // manifestBody builds the manifest uploaded beside the artifact: the file
 // given with --manifest (a JSON object), with the strategy from --strategy
-// and the configuration from the configuration flags when set. It returns
-// nil when there is nothing to upload.
-func manifestBody(file []byte, strategyFlag string, configuration *release.Configuration) ([]byte, error) {
-	if file == nil && strategyFlag == "" && configuration == nil {
+// and the configuration from the configuration flags when set (in a group's
+// manifest, the member's). It returns nil when there is nothing to upload.
+func manifestBody(p manifestParts) ([]byte, error) {
+	if p.file == nil && p.strategy == "" && p.configuration == nil {
 		return nil, nil
 	}
 	fields := map[string]json.RawMessage{}
-	if file != nil {
-		if err := json.Unmarshal(file, &fields); err != nil {
+	if p.file != nil {
+		if err := json.Unmarshal(p.file, &fields); err != nil {
 			return nil, usagef("--manifest: not a JSON object: %v", err)
 		}
-		for _, k := range []string{"function", "artifact"} {
+		for _, k := range []string{"function", "group", "artifact"} {
 			if _, ok := fields[k]; ok {
-				return nil, usagef("--manifest: field %q comes from --function and --artifact; remove it", k)
+				return nil, usagef("--manifest: field %q comes from --function, --group and --artifact; remove it", k)
 			}
 		}
-		if _, err := release.ParseManifest(file); err != nil {
+		parse := release.ParseManifest
+		if p.group {
+			parse = release.ParseGroupManifest
+		}
+		if _, err := parse(p.file); err != nil {
 			return nil, usagef("--manifest: %v", err)
 		}
 		if raw, ok := fields["strategy"]; ok {
@@ -111,8 +147,8 @@ func manifestBody(file []byte, strategyFlag string, configuration *release.Confi
 			}
 		}
 	}
-	if strategyFlag != "" {
-		s, err := parseStrategy(strategyFlag)
+	if p.strategy != "" {
+		s, err := parseStrategy(p.strategy)
 		if err != nil {
 			return nil, err
 		}
@@ -122,15 +158,39 @@ func manifestBody(file []byte, strategyFlag string, configuration *release.Confi
 		}
 		fields["strategy"] = raw
 	}
-	if configuration != nil {
-		if _, ok := fields["configuration"]; ok {
-			return nil, usagef("--manifest has a configuration and configuration flags are given: use one or the other")
-		}
-		raw, err := json.Marshal(configuration)
+	if p.configuration != nil {
+		raw, err := configurationField(fields["configuration"], p.configuration, p.group, p.member)
 		if err != nil {
-			return nil, fmt.Errorf("encode configuration: %w", err)
+			return nil, err
 		}
 		fields["configuration"] = raw
 	}
 	return json.MarshalIndent(fields, "", "  ")
+}
+
+// configurationField adds the configuration the flags ask for to the
+// manifest's configuration field (nil when the file has none): a function's
+// manifest takes it as its configuration, a group's as member's.
+func configurationField(field json.RawMessage, configuration *release.Configuration, group bool, member string) (json.RawMessage, error) {
+	raw, err := json.Marshal(configuration)
+	if err != nil {
+		return nil, fmt.Errorf("encode configuration: %w", err)
+	}
+	if !group {
+		if field != nil {
+			return nil, usagef("--manifest has a configuration and configuration flags are given: use one or the other")
+		}
+		return raw, nil
+	}
+	members := map[string]json.RawMessage{}
+	if field != nil {
+		if err := json.Unmarshal(field, &members); err != nil {
+			return nil, usagef("--manifest: configuration: %v", err)
+		}
+	}
+	if _, ok := members[member]; ok {
+		return nil, usagef("--manifest has a configuration of %s and configuration flags for --member %s are given: use one or the other", member, member)
+	}
+	members[member] = raw
+	return json.Marshal(members)
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/greenlight/greenlight/internal/release"
 )
 
 func TestCheckFunction(t *testing.T) {
@@ -108,8 +110,12 @@ func TestManifestBody(t *testing.T) {
 		name     string
 		file     string // "" means no --manifest
 		strategy string
-		want     string // JSON, "" means no manifest
-		wantErr  bool
+		// memory, when set, is the configuration flags' change; with
+		// member, a group's manifest.
+		memory  int32
+		member  string
+		want    string // JSON, "" means no manifest
+		wantErr bool
 	}{
 		{name: "nothing to upload"},
 		{name: "strategy only", strategy: "AllAtOnce", want: `{"strategy":{"name":"AllAtOnce"}}`},
@@ -121,6 +127,13 @@ func TestManifestBody(t *testing.T) {
 		{name: "file with bad strategy", file: `{"strategy":"Slowly"}`, wantErr: true},
 		{name: "file not an object", file: `[1]`, wantErr: true},
 		{name: "bad flag", file: `{}`, strategy: "Slowly", wantErr: true},
+		{name: "configuration", memory: 256, want: `{"configuration":{"memorySize":256}}`},
+		{name: "configuration in file and flags", file: `{"configuration":{"timeout":3}}`, memory: 256, wantErr: true},
+		{name: "group: a member's configuration beside the file's", file: `{"configuration":{"shop-api":{"timeout":3}},"hook":"smoke"}`, memory: 256, member: "shop-worker",
+			want: `{"hook":"smoke","configuration":{"shop-api":{"timeout":3},"shop-worker":{"memorySize":256}}}`},
+		{name: "group: one member configured twice", file: `{"configuration":{"shop-api":{"timeout":3}}}`, memory: 256, member: "shop-api", wantErr: true},
+		{name: "group: a function's manifest", file: `{"configuration":{"timeout":3}}`, memory: 256, member: "shop-api", wantErr: true},
+		{name: "group: file with group", file: `{"group":"shop"}`, memory: 256, member: "shop-api", wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -128,7 +141,11 @@ func TestManifestBody(t *testing.T) {
 			if tt.file != "" {
 				file = []byte(tt.file)
 			}
-			got, err := manifestBody(file, tt.strategy, nil)
+			p := manifestParts{file: file, strategy: tt.strategy, group: tt.member != "", member: tt.member}
+			if tt.memory != 0 {
+				p.configuration = &release.Configuration{MemorySize: &tt.memory}
+			}
+			got, err := manifestBody(p)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("error = %v, want error %v", err, tt.wantErr)
 			}

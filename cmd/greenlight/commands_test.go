@@ -44,8 +44,15 @@ func (w *world) clients() *awsClients {
 // doc returns the shifting fixture changed by mutate, as JSON.
 func doc(t *testing.T, mutate func(*release.Document)) string {
 	t.Helper()
+	return fixtureDoc(t, "shifting.json", mutate)
+}
+
+// fixtureDoc returns the release document in testdata/name changed by
+// mutate, as JSON.
+func fixtureDoc(t *testing.T, name string, mutate func(*release.Document)) string {
+	t.Helper()
 	var d release.Document
-	if err := json.Unmarshal([]byte(fixture(t, "shifting.json")), &d); err != nil {
+	if err := json.Unmarshal([]byte(fixture(t, name)), &d); err != nil {
 		t.Fatal(err)
 	}
 	if mutate != nil {
@@ -311,16 +318,22 @@ func TestDeploy(t *testing.T) {
 		{"unknown function", []string{"-f", "payments", "-a", zip}, "function payments does not exist", exitNotFound},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			w := newWorld()
-			_, errOut, code := run(t, w.clients(), append([]string{"deploy"}, tt.args...)...)
-			if code != tt.code {
-				t.Errorf("exit code %d, want %d: %s", code, tt.code, errOut)
-			}
-			mustContain(t, errOut, tt.want)
-			if len(w.bucket.puts) != 0 || len(w.sfn.started) != 0 {
-				t.Errorf("uploaded %v, started %v on bad input", w.bucket.puts, w.sfn.started)
-			}
+			assertDeployRefused(t, newWorld(), tt.args, tt.want, tt.code)
 		})
+	}
+}
+
+// assertDeployRefused runs deploy with args in w, which must exit with code
+// and say want, having uploaded and started nothing.
+func assertDeployRefused(t *testing.T, w *world, args []string, want string, code int) {
+	t.Helper()
+	_, errOut, got := run(t, w.clients(), append([]string{"deploy"}, args...)...)
+	if got != code {
+		t.Errorf("exit code %d, want %d: %s", got, code, errOut)
+	}
+	mustContain(t, errOut, want)
+	if len(w.bucket.puts) != 0 || len(w.sfn.started) != 0 {
+		t.Errorf("uploaded %v, started %v on bad input", w.bucket.puts, w.sfn.started)
 	}
 }
 
@@ -532,7 +545,7 @@ func TestRollback(t *testing.T) {
 		if code != exitOK {
 			t.Fatalf("exit code %d: %s", code, errOut)
 		}
-		assertPointed(t, w.functions, "live", "3")
+		assertPointed(t, w.functions, "orders", "live", "3")
 		r, _ := w.bucket.Record(t, "orders")
 		if r.Halt == nil || r.Halt.Reason != "latency" || !strings.HasPrefix(r.Halt.By, "greenlight-cli") || !r.Halt.At.Equal(t0.Add(2*time.Minute)) {
 			t.Errorf("halt %+v", r.Halt)
@@ -592,7 +605,7 @@ func TestPromote(t *testing.T) {
 		if code != exitOK {
 			t.Fatalf("exit code %d: %s", code, errOut)
 		}
-		assertPointed(t, w.functions, "live", "4")
+		assertPointed(t, w.functions, "orders", "live", "4")
 		if r, _ := w.bucket.Record(t, "orders"); r.Promote == nil {
 			t.Error("promote request not written")
 		}
@@ -668,7 +681,7 @@ func TestPromoteAndRollbackAtOnce(t *testing.T) {
 		}
 		mustContain(t, lost.stderr, "was not "+map[string]string{"promote": "promoted", "rollback": "rolled back"}[lost.cmd]+": ")
 		wantVersion := map[string]string{"promote": "4", "rollback": "3"}[won.cmd]
-		assertPointed(t, w.functions, "live", wantVersion)
+		assertPointed(t, w.functions, "orders", "live", wantVersion)
 		r, _ := w.bucket.Record(t, "orders")
 		if (r.Halt != nil) == (r.Promote != nil) {
 			t.Fatalf("run %d: record carries halt %v and promote %v, want exactly the winner's", i, r.Halt, r.Promote)
@@ -756,14 +769,14 @@ func TestApprove(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
-func assertPointed(t *testing.T, f *fakeFunctions, alias, version string) {
+func assertPointed(t *testing.T, f *fakeFunctions, fn, alias, version string) {
 	t.Helper()
 	if len(f.updates) != 1 {
 		t.Fatalf("%d alias updates, want 1", len(f.updates))
 	}
 	u := f.updates[0]
-	if aws.ToString(u.FunctionName) != "orders" || aws.ToString(u.Name) != alias || aws.ToString(u.FunctionVersion) != version {
-		t.Errorf("UpdateAlias(%s:%s -> %s), want orders:%s -> %s", aws.ToString(u.FunctionName), aws.ToString(u.Name), aws.ToString(u.FunctionVersion), alias, version)
+	if aws.ToString(u.FunctionName) != fn || aws.ToString(u.Name) != alias || aws.ToString(u.FunctionVersion) != version {
+		t.Errorf("UpdateAlias(%s:%s -> %s), want %s:%s -> %s", aws.ToString(u.FunctionName), aws.ToString(u.Name), aws.ToString(u.FunctionVersion), fn, alias, version)
 	}
 	if u.RoutingConfig == nil || u.RoutingConfig.AdditionalVersionWeights == nil || len(u.RoutingConfig.AdditionalVersionWeights) != 0 {
 		t.Errorf("routing not cleared: %+v", u.RoutingConfig)

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -132,19 +133,37 @@ func (e *configurationError) Error() string {
 }
 
 // checkManifestConfiguration refuses a manifest file whose configuration
-// the workflow would refuse, before anything is uploaded.
-func checkManifestConfiguration(file []byte) error {
+// the workflow would refuse, before anything is uploaded: a function's, or
+// (group) each member's of a group's manifest.
+func checkManifestConfiguration(file []byte, group bool) error {
 	if file == nil {
 		return nil
 	}
-	m, err := release.ParseManifest(file)
-	if err != nil {
-		return nil // manifestBody reports what is wrong with the file
+	var problems []string
+	if group {
+		m, err := release.ParseGroupManifest(file)
+		if err != nil {
+			return nil // manifestBody reports what is wrong with the file
+		}
+		for _, fn := range slices.Sorted(maps.Keys(m.MemberConfiguration)) {
+			for _, p := range m.MemberConfiguration[fn].Problems() {
+				problems = append(problems, "configuration of "+fn+": "+p)
+			}
+		}
+	} else {
+		m, err := release.ParseManifest(file)
+		if err != nil {
+			return nil // manifestBody reports what is wrong with the file
+		}
+		problems = m.Configuration.Problems()
 	}
-	if problems := m.Configuration.Problems(); len(problems) > 0 {
+	if len(problems) > 0 {
 		return &configurationError{problems: problems}
 	}
 	return nil
 }
 
 var errNothingToRelease = errors.New("nothing to release: give --artifact, configuration flags, or a --manifest with a configuration")
+
+// errNothingToReleaseGroup is errNothingToRelease for a group release.
+var errNothingToReleaseGroup = errors.New("nothing to release: give --artifact FN=path, configuration flags with --member FN, or a --manifest with a configuration of a member")

@@ -34,8 +34,10 @@ var (
 
 // releaseReport summarises one execution: --output json prints it.
 type releaseReport struct {
-	ReleaseID       string     `json:"releaseId,omitempty"`
+	ReleaseID string `json:"releaseId,omitempty"`
+	// Function is the function released, or the group (then Group too).
 	Function        string     `json:"function"`
+	Group           string     `json:"group,omitempty"`
 	ExecutionARN    string     `json:"executionArn"`
 	Status          string     `json:"status"`
 	Outcome         string     `json:"outcome"`
@@ -47,6 +49,27 @@ type releaseReport struct {
 	Green           string     `json:"green,omitempty"`
 	Error           string     `json:"error,omitempty"`
 	Cause           string     `json:"cause,omitempty"`
+	// Members are a group release's members, in the group's order.
+	Members []memberReport `json:"members,omitempty"`
+}
+
+// memberReport is one member of a group release.
+type memberReport struct {
+	Function string `json:"function"`
+	Blue     string `json:"blue,omitempty"`
+	Green    string `json:"green,omitempty"`
+	// Released: the release changes the member's code or configuration.
+	// A member it does not change serves blue throughout.
+	Released bool `json:"released"`
+}
+
+// membersOf reports the members of a group release document.
+func membersOf(doc *release.Document) []memberReport {
+	var members []memberReport
+	for _, m := range doc.Members {
+		members = append(members, memberReport{Function: m.Function, Blue: m.State.Blue, Green: m.State.Green, Released: m.Released()})
+	}
+	return members
 }
 
 // Outcomes of a release, as reports print them. A release that ended on its
@@ -199,7 +222,8 @@ func reportOf(d *sfn.DescribeExecutionOutput, t trail, now time.Time) releaseRep
 	if !r.StartedAt.IsZero() {
 		r.DurationSeconds = end.Sub(r.StartedAt).Round(time.Second).Seconds()
 	}
-	r.Function = follow.SubjectOf(aws.ToString(d.Input)).Function
+	subject := follow.SubjectOf(aws.ToString(d.Input))
+	r.Function, r.Group = subject.Name(), subject.Group
 	doc := t.doc
 	if doc == nil {
 		return r
@@ -208,8 +232,12 @@ func reportOf(d *sfn.DescribeExecutionOutput, t trail, now time.Time) releaseRep
 	if doc.Function != "" {
 		r.Function = doc.Function
 	}
+	if doc.IsGroup() {
+		r.Group = doc.Group
+	}
 	r.Strategy = doc.Strategy.Name
 	r.Blue, r.Green = doc.State.Blue, doc.State.Green
+	r.Members = membersOf(doc)
 	if doc.Error != nil {
 		r.Error, r.Cause = doc.Error.Error, doc.Error.Cause
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -104,7 +105,7 @@ func TestLastTrail(t *testing.T) {
 		StartedAt: t0, StoppedAt: d.StopDate, DurationSeconds: 360, Strategy: "Canary10Percent5Minutes", Blue: "3", Green: "4",
 		Error: "AlarmBreachedError", Cause: "greenlight-orders-errors is in ALARM",
 	}
-	if r != want {
+	if !reflect.DeepEqual(r, want) {
 		t.Errorf("report =\n%+v\nwant\n%+v", r, want)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -297,6 +298,26 @@ func run(t *testing.T, c *awsClients, args ...string) (stdout, stderr string, co
 	root.SetArgs(args)
 	err := execute(context.Background(), root)
 	return out.String(), errOut.String(), exitCode(err)
+}
+
+// runOK runs the command line, which must succeed, and returns its stdout.
+func runOK(t *testing.T, c *awsClients, args ...string) string {
+	t.Helper()
+	out, errOut, code := run(t, c, args...)
+	if code != exitOK {
+		t.Fatalf("%s: exit code %d: %s", strings.Join(args, " "), code, errOut)
+	}
+	return out
+}
+
+// runJSON runs the command line, which must succeed, and decodes its
+// output (-o json) into v.
+func runJSON(t *testing.T, c *awsClients, v any, args ...string) {
+	t.Helper()
+	out := runOK(t, c, args...)
+	if err := json.Unmarshal([]byte(out), v); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
 }
 
 func mustContain(t *testing.T, got string, wants ...string) {

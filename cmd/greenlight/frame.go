@@ -10,7 +10,9 @@ import (
 
 // frame is one picture of a running release, as watch draws it.
 type frame struct {
+	// Function is the function released, or the group (then Group too).
 	Function  string
+	Group     string
 	ReleaseID string
 	Status    string        // Step Functions execution status
 	Elapsed   time.Duration // since the execution started
@@ -21,7 +23,9 @@ type frame struct {
 	Weight    float64
 	Blue      string
 	Green     string
-	Alarms    []alarmState
+	// Members are a group release's members with their versions.
+	Members []memberReport
+	Alarms  []alarmState
 	// Next is set while the release bakes: when the next step is due and
 	// what it is.
 	Next *nextStep
@@ -53,7 +57,11 @@ const barWidth = 20
 // renderFrame draws f as a few aligned lines.
 func renderFrame(f frame) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-8s %s  release %s  %s %s\n", "function", f.Function, orDash(f.ReleaseID), f.Status, humanDuration(f.Elapsed))
+	what, target := "function", "-f "+f.Function
+	if f.Group != "" {
+		what, target = "group", "--group "+f.Group
+	}
+	fmt.Fprintf(&b, "%-8s %s  release %s  %s %s\n", what, f.Function, orDash(f.ReleaseID), f.Status, humanDuration(f.Elapsed))
 	step := orDash(f.State)
 	if f.Steps > 0 {
 		step += fmt.Sprintf("  (step %d/%d", f.Step, f.Steps)
@@ -63,7 +71,18 @@ func renderFrame(f frame) string {
 		step += ")"
 	}
 	fmt.Fprintf(&b, "%-8s %s\n", "step", step)
-	fmt.Fprintf(&b, "%-8s %s  green %s  blue %s\n", "traffic", weightBar(f.Weight, barWidth), version(f.Green), version(f.Blue))
+	if f.Group == "" {
+		fmt.Fprintf(&b, "%-8s %s  green %s  blue %s\n", "traffic", weightBar(f.Weight, barWidth), version(f.Green), version(f.Blue))
+	} else {
+		fmt.Fprintf(&b, "%-8s %s\n", "traffic", weightBar(f.Weight, barWidth))
+	}
+	width := 0
+	for _, m := range f.Members {
+		width = max(width, len(m.Function))
+	}
+	for _, m := range f.Members {
+		fmt.Fprintf(&b, "%-8s %-*s  %s\n", "member", width, m.Function, memberVersions(m))
+	}
 	fmt.Fprintf(&b, "%-8s %s\n", "alarms", alarmSummary(f.Alarms))
 	if f.Next != nil {
 		what := fmt.Sprintf("shift to %g%%", f.Next.Percent)
@@ -77,8 +96,8 @@ func renderFrame(f frame) string {
 		fmt.Fprintf(&b, "%-8s %s %s\n", "next", what, when)
 	}
 	if w := f.Approval; w != nil {
-		fmt.Fprintf(&b, "%-8s approval of step %d for %s (rolls back in %s): greenlight approve -f %s\n",
-			"waiting", w.Step, humanDuration(w.Waited), humanDuration(max(w.TimesOut, 0)), f.Function)
+		fmt.Fprintf(&b, "%-8s approval of step %d for %s (rolls back in %s): greenlight approve %s\n",
+			"waiting", w.Step, humanDuration(w.Waited), humanDuration(max(w.TimesOut, 0)), target)
 	}
 	for _, a := range f.Approved {
 		line := fmt.Sprintf("step %d by %s", a.Step+1, a.By)
@@ -88,6 +107,15 @@ func renderFrame(f frame) string {
 		fmt.Fprintf(&b, "%-8s %s\n", "approved", line)
 	}
 	return b.String()
+}
+
+// memberVersions prints a group member's blue → green, or the version it
+// keeps when the release does not change it.
+func memberVersions(m memberReport) string {
+	if !m.Released {
+		return version(m.Blue) + " (unchanged)"
+	}
+	return versions(m.Blue, m.Green)
 }
 
 func version(v string) string {

@@ -14,24 +14,31 @@ import (
 )
 
 type historyOptions struct {
-	function, stack, output string
-	limit                   int
+	function, group, stack, output string
+	limit                          int
 }
 
 func newHistoryCmd(a *releaseApp) *cobra.Command {
 	var o historyOptions
 	cmd := &cobra.Command{
-		Use:   "history --function F [--limit N]",
+		Use:   "history (--function F | --group G) [--limit N]",
 		Short: "List a function's past releases, newest first",
 		Long: `List the releases of a function the deployer ran, newest first: release id,
 start time, duration, outcome (promoted, noop, rolledBack, failed, rejected,
-rollbackFailed, running), the blue and green versions and the strategy.`,
+rollbackFailed, running), the blue and green versions and the strategy.
+With --group, the releases of a group, with a line for each member's blue
+and green.`,
 		Example: `  greenlight history --function orders
-  greenlight history --function orders --limit 50 -o json`,
+  greenlight history --function orders --limit 50 -o json
+  greenlight history --group shop`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFunction(o.function); err != nil {
+			name, err := subjectFlags(o.function, o.group)
+			if err != nil {
 				return err
+			}
+			if name == "" {
+				return usagef("--function or --group is required")
 			}
 			if err := checkOutput(o.output); err != nil {
 				return err
@@ -43,12 +50,12 @@ rollbackFailed, running), the blue and green versions and the strategy.`,
 			if err != nil {
 				return err
 			}
-			reports, err := functionHistory(cmd.Context(), s, o.function, o.limit, a.now())
+			reports, err := functionHistory(cmd.Context(), s, name, o.limit, a.now())
 			if err != nil {
 				return err
 			}
 			if len(reports) == 0 {
-				return notFoundf("no releases of %s found: is it a function greenlight releases?", o.function)
+				return notFoundf("no releases of %s found: is it a function or group greenlight releases?", name)
 			}
 			if o.output == "json" {
 				return writeJSON(cmd.OutOrStdout(), reports)
@@ -56,7 +63,8 @@ rollbackFailed, running), the blue and green versions and the strategy.`,
 			return historyTable(cmd.OutOrStdout(), reports)
 		},
 	}
-	cmd.Flags().StringVarP(&o.function, "function", "f", "", "function whose releases to list (required)")
+	cmd.Flags().StringVarP(&o.function, "function", "f", "", "function whose releases to list (this or --group is required)")
+	cmd.Flags().StringVarP(&o.group, "group", "g", "", "group whose releases to list")
 	cmd.Flags().IntVarP(&o.limit, "limit", "n", 10, "most releases to list")
 	stackFlag(cmd, &o.stack)
 	outputFlag(cmd, &o.output)
@@ -64,8 +72,8 @@ rollbackFailed, running), the blue and green versions and the strategy.`,
 }
 
 // functionHistory reports up to limit executions of the state machine that
-// released function, newest first.
-func functionHistory(ctx context.Context, s *session, function string, limit int, now time.Time) ([]releaseReport, error) {
+// released name, a function or a group, newest first.
+func functionHistory(ctx context.Context, s *session, name string, limit int, now time.Time) ([]releaseReport, error) {
 	reports := []releaseReport{}
 	p := sfn.NewListExecutionsPaginator(s.executions, &sfn.ListExecutionsInput{StateMachineArn: &s.stack.StateMachineARN})
 	for p.HasMorePages() {
@@ -78,7 +86,7 @@ func functionHistory(ctx context.Context, s *session, function string, limit int
 			if err != nil {
 				return nil, fmt.Errorf("describe execution %s: %w", aws.ToString(e.ExecutionArn), err)
 			}
-			if follow.SubjectOf(aws.ToString(d.Input)).Function != function {
+			if follow.SubjectOf(aws.ToString(d.Input)).Name() != name {
 				continue
 			}
 			t, err := lastTrail(ctx, s.executions, d)
@@ -94,17 +102,21 @@ func functionHistory(ctx context.Context, s *session, function string, limit int
 	return reports, nil
 }
 
-// historyTable prints reports as a table.
+// historyTable prints reports as a table; a group release's members each
+// get a row below it.
 func historyTable(w io.Writer, reports []releaseReport) error {
-	rows := make([][]string, len(reports))
-	for i, r := range reports {
-		rows[i] = []string{
+	var rows [][]string
+	for _, r := range reports {
+		rows = append(rows, []string{
 			orDash(r.ReleaseID),
 			r.StartedAt.UTC().Format(time.RFC3339),
 			humanDuration(time.Duration(r.DurationSeconds) * time.Second),
 			r.Outcome,
 			versions(r.Blue, r.Green),
 			orDash(r.Strategy),
+		})
+		for _, m := range r.Members {
+			rows = append(rows, []string{"  " + m.Function, "", "", "", memberVersions(m), ""})
 		}
 	}
 	return writeTable(w, []string{"RELEASE", "STARTED", "DURATION", "OUTCOME", "VERSIONS", "STRATEGY"}, rows)

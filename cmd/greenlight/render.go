@@ -39,14 +39,25 @@ func humanDuration(d time.Duration) string {
 	}
 }
 
-// writeTable prints rows under a header in aligned columns.
+// writeTable prints rows under a header in aligned columns. A row may leave
+// its last cells empty (a group member's row under its group's): no line
+// ends in the padding of an empty cell.
 func writeTable(w io.Writer, header []string, rows [][]string) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(header, "\t"))
 	for _, r := range rows {
 		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for line := range strings.Lines(b.String()) {
+		if _, err := fmt.Fprintln(w, strings.TrimRight(line, " \n")); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // orDash prints "-" for an empty cell so columns stay readable.

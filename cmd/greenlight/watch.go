@@ -30,33 +30,35 @@ type alarmDescriber interface {
 var _ alarmDescriber = (*cloudwatch.Client)(nil)
 
 type watchOptions struct {
-	function, stack string
+	function, group, stack string
 }
 
 func newWatchCmd(a *releaseApp) *cobra.Command {
 	var o watchOptions
 	cmd := &cobra.Command{
-		Use:   "watch [--function F]",
+		Use:   "watch [--function F | --group G]",
 		Short: "Follow a running release live until it ends",
 		Long: `Follow a running release: the state it is in, the share of traffic green
 receives, the alarm states and the time to the next step. On a terminal the
 view redraws in place; otherwise a new view is printed on every change.
 watch ends when the release ends, with exit code 0 when it was promoted (or
-was a no-op) and 1 when it failed or was rolled back.`,
+was a no-op) and 1 when it failed or was rolled back. A group release shows
+each member's blue and green; --function naming a member follows the
+group's release.`,
 		Example: `  greenlight watch --function orders
+  greenlight watch --group shop
   greenlight watch            # the only running release`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if o.function != "" {
-				if err := checkFunction(o.function); err != nil {
-					return err
-				}
+			name, err := subjectFlags(o.function, o.group)
+			if err != nil {
+				return err
 			}
 			s, err := a.open(cmd.Context(), o.stack)
 			if err != nil {
 				return err
 			}
-			arn, err := pickRunning(cmd.Context(), s, o.function)
+			arn, err := a.pickRunning(cmd.Context(), s, name)
 			if err != nil {
 				return err
 			}
@@ -65,11 +67,13 @@ was a no-op) and 1 when it failed or was rolled back.`,
 		},
 	}
 	cmd.Flags().StringVarP(&o.function, "function", "f", "", "function whose release to follow (default: the only running release)")
+	cmd.Flags().StringVarP(&o.group, "group", "g", "", "group whose release to follow")
 	stackFlag(cmd, &o.stack)
 	return cmd
 }
 
-// running is an execution in progress and the function it releases.
+// running is an execution in progress and the function or group it
+// releases.
 type running struct {
 	ARN      string
 	Function string
@@ -92,7 +96,7 @@ func runningExecutions(ctx context.Context, s *session) ([]running, error) {
 			if err != nil {
 				return nil, fmt.Errorf("describe execution %s: %w", aws.ToString(e.ExecutionArn), err)
 			}
-			out = append(out, running{ARN: aws.ToString(e.ExecutionArn), Function: follow.SubjectOf(aws.ToString(d.Input)).Function, Started: aws.ToTime(e.StartDate)})
+			out = append(out, running{ARN: aws.ToString(e.ExecutionArn), Function: follow.SubjectOf(aws.ToString(d.Input)).Name(), Started: aws.ToTime(e.StartDate)})
 		}
 	}
 	slices.SortStableFunc(out, func(a, b running) int { return a.Started.Compare(b.Started) })
@@ -100,9 +104,10 @@ func runningExecutions(ctx context.Context, s *session) ([]running, error) {
 }
 
 // pickRunning chooses the execution to follow: the oldest running one of
-// function (later ones wait for its lock), or the only running release when
-// function is empty.
-func pickRunning(ctx context.Context, s *session, function string) (string, error) {
+// function or group (later ones wait for its lock), the group release that
+// holds function's lock, or the only running release when function is
+// empty.
+func (a *releaseApp) pickRunning(ctx context.Context, s *session, function string) (string, error) {
 	all, err := runningExecutions(ctx, s)
 	if err != nil {
 		return "", err
@@ -116,13 +121,22 @@ func pickRunning(ctx context.Context, s *session, function string) (string, erro
 			functions = append(functions, r.Function)
 		}
 	}
+	if function != "" {
+		r, _, err := s.ledger(a.now).Get(ctx, function)
+		if err != nil && !errors.Is(err, ledger.ErrNotHeld) {
+			return "", fmt.Errorf("read the release of %s: %w", function, err)
+		}
+		if err == nil && r.Group != "" && slices.ContainsFunc(all, func(e running) bool { return e.ARN == r.ExecutionARN }) {
+			return r.ExecutionARN, nil
+		}
+	}
 	switch {
 	case function != "":
 		return "", notFoundf("no release of %s is running", function)
 	case len(functions) == 0:
 		return "", notFoundf("no release is running")
 	case len(functions) > 1:
-		return "", usagef("releases of %s are running: choose one with --function", strings.Join(functions, ", "))
+		return "", usagef("releases of %s are running: choose one with --function or --group", strings.Join(functions, ", "))
 	}
 	return all[0].ARN, nil
 }
@@ -191,8 +205,8 @@ func (a *releaseApp) currentFrame(ctx context.Context, s *session, d *sfn.Descri
 		}
 	}
 	var alarms []alarmState
-	if doc != nil && len(doc.WatchedAlarms()) > 0 {
-		out, err := s.alarms.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: doc.WatchedAlarms()})
+	if names := alarmNames(watched(doc)); len(names) > 0 {
+		out, err := s.alarms.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: names})
 		if err != nil {
 			return frame{}, fmt.Errorf("describe alarms: %w", err)
 		}
@@ -202,12 +216,18 @@ func (a *releaseApp) currentFrame(ctx context.Context, s *session, d *sfn.Descri
 	}
 	var rec *ledger.Record
 	if doc != nil {
-		r, _, err := s.ledger(a.now).Get(ctx, doc.Function)
+		// The members of a group wait on one task, recorded in every
+		// member's record: the first member's tells it.
+		fn := doc.Function
+		if doc.IsGroup() && len(doc.Functions) > 0 {
+			fn = doc.Functions[0]
+		}
+		r, _, err := s.ledger(a.now).Get(ctx, fn)
 		switch {
 		case err == nil:
 			rec = &r
 		case !errors.Is(err, ledger.ErrNotHeld):
-			return frame{}, fmt.Errorf("read the release of %s: %w", doc.Function, err)
+			return frame{}, fmt.Errorf("read the release of %s: %w", fn, err)
 		}
 	}
 	return frameOf(d, h.Events, doc, rec, alarms, a.now()), nil
@@ -215,13 +235,15 @@ func (a *releaseApp) currentFrame(ctx context.Context, s *session, d *sfn.Descri
 
 // frameOf builds the live view from the execution, its newest history events
 // (newest first), its newest release document, the function's lock record
-// (nil when there is none) and the alarm states. Alarms CloudWatch did not
+// (a group's first member's; nil when there is none) and the alarm states. Alarms CloudWatch did not
 // report fall back to the states verify recorded. The bake and the approval
 // gate are callback tasks that record in the lock record what they wait for
 // and since when: that is where the countdowns come from.
 func frameOf(d *sfn.DescribeExecutionOutput, events []sfntypes.HistoryEvent, doc *release.Document, rec *ledger.Record, alarms []alarmState, now time.Time) frame {
+	subject := follow.SubjectOf(aws.ToString(d.Input))
 	f := frame{
-		Function: follow.SubjectOf(aws.ToString(d.Input)).Function,
+		Function: subject.Name(),
+		Group:    subject.Group,
 		Status:   string(d.Status),
 		Elapsed:  now.Sub(aws.ToTime(d.StartDate)),
 	}
@@ -239,13 +261,16 @@ func frameOf(d *sfn.DescribeExecutionOutput, events []sfntypes.HistoryEvent, doc
 		return f
 	}
 	f.Function, f.ReleaseID = doc.Function, doc.ReleaseID
+	if doc.IsGroup() {
+		f.Group = doc.Group
+	}
 	f.Strategy = doc.Strategy.Name
 	f.Step, f.Steps = len(doc.State.StepsTaken), len(doc.Schedule)
 	f.Weight = doc.State.Weight
 	f.Blue, f.Green = doc.State.Blue, doc.State.Green
-	for _, name := range doc.WatchedAlarms() {
-		st := alarmState{Name: name, State: doc.State.AlarmStates[name]}
-		if i := slices.IndexFunc(alarms, func(a alarmState) bool { return a.Name == name }); i >= 0 {
+	f.Members = membersOf(doc)
+	for _, st := range watched(doc) {
+		if i := slices.IndexFunc(alarms, func(a alarmState) bool { return a.Name == st.Name }); i >= 0 {
 			st.State = alarms[i].State
 		}
 		f.Alarms = append(f.Alarms, st)
@@ -275,6 +300,37 @@ func frameOf(d *sfn.DescribeExecutionOutput, events []sfntypes.HistoryEvent, doc
 	return f
 }
 
+// watched lists the alarms a release watches, each once, with the states
+// the release last recorded: a group's own, then each changed member's.
+func watched(doc *release.Document) []alarmState {
+	if doc == nil {
+		return nil
+	}
+	var states []alarmState
+	add := func(d *release.Document) {
+		for _, name := range d.WatchedAlarms() {
+			if !slices.ContainsFunc(states, func(a alarmState) bool { return a.Name == name }) {
+				states = append(states, alarmState{Name: name, State: d.State.AlarmStates[name]})
+			}
+		}
+	}
+	add(doc)
+	for i, m := range doc.Members {
+		if m.Released() {
+			add(doc.Member(i))
+		}
+	}
+	return states
+}
+
+func alarmNames(states []alarmState) []string {
+	names := make([]string, len(states))
+	for i, a := range states {
+		names[i] = a.Name
+	}
+	return names
+}
+
 // afterBake is the traffic green gets once the current bake ends, 100 when
 // the release is then promoted. A bake follows a shift, whose document holds
 // in state.step the index of the step it just took; verify moves it on.
@@ -293,6 +349,9 @@ func closingLine(r releaseReport) string {
 	}
 	if c := failureCause(r); c != "" && !succeeded(r.Outcome) {
 		line += ": " + c
+	}
+	for _, m := range r.Members {
+		line += fmt.Sprintf("\n  %s: %s", m.Function, memberVersions(m))
 	}
 	return line
 }

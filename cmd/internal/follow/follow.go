@@ -63,13 +63,28 @@ func (o Object) Matches(want Object) bool {
 
 // Subject is what an execution was started for, read from its input.
 type Subject struct {
+	// Function is the function a console input names, or the <name> of the
+	// releases/<name>/ key an upload went to: a function or a group.
 	Function string
-	Object   Object
+	// Group is the group a console input names.
+	Group  string
+	Object Object
 }
 
-// SubjectOf reads the function and the artifact an execution input names:
-// an EventBridge S3 "Object Created" event or a console input. An input it
-// cannot read yields the zero Subject.
+// Name is what the execution releases, as the release document names it
+// too: the function, or the group of a group release.
+func (s Subject) Name() string {
+	if s.Function != "" {
+		return s.Function
+	}
+	return s.Group
+}
+
+// SubjectOf reads the function or group and the artifact an execution input
+// names: an EventBridge S3 "Object Created" event or a console input. An
+// input it cannot read yields the zero Subject. An upload does not say
+// whether its releases/<name>/ is a function's or a group's: only the
+// deployer's configuration does, so an upload's name is in Function.
 func SubjectOf(input string) Subject {
 	data := []byte(input)
 	parse := release.ParseConsole
@@ -82,6 +97,7 @@ func SubjectOf(input string) Subject {
 	}
 	return Subject{
 		Function: in.Function,
+		Group:    in.Group,
 		Object:   Object{Bucket: in.Artifact.Bucket, Key: in.Artifact.Key, VersionID: in.Artifact.VersionID},
 	}
 }

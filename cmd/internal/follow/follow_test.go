@@ -144,14 +144,21 @@ func TestSubjectOf(t *testing.T) {
 			Subject{Function: "orders", Object: Object{Bucket: "b", Key: "releases/orders/42.zip"}}},
 		{"console input", `{"function":"billing","artifact":{"bucket":"b","key":"releases/billing/7.zip","versionId":"x"}}`,
 			Subject{Function: "billing", Object: Object{Bucket: "b", Key: "releases/billing/7.zip", VersionID: "x"}}},
+		{"group console input", `{"group":"shop","artifact":{"bucket":"b","key":"releases/shop/3.zip"}}`,
+			Subject{Group: "shop", Object: Object{Bucket: "b", Key: "releases/shop/3.zip"}}},
+		{"group configuration only", `{"group":"shop","configuration":{"shop-api":{"memorySize":256}}}`, Subject{Group: "shop"}},
 		{"event for another key", `{"detail-type":"Object Created","source":"aws.s3","detail":{"bucket":{"name":"b"},"object":{"key":"other/x.zip"}}}`, Subject{}},
 		{"not JSON", `orders`, Subject{}},
 		{"empty", ``, Subject{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := SubjectOf(tt.input); got != tt.want {
+			got := SubjectOf(tt.input)
+			if got != tt.want {
 				t.Errorf("SubjectOf = %+v, want %+v", got, tt.want)
+			}
+			if want := tt.want.Function + tt.want.Group; got.Name() != want {
+				t.Errorf("Name = %q, want %q", got.Name(), want)
 			}
 		})
 	}
