@@ -16,7 +16,9 @@ const debianAWSCLI = "/usr/bin/aws"
 // TestAWSCLIScript runs the scripts that drive `greenlight local up` with
 // Debian's AWS CLI and the greenlight CLI only, as a user would: awscli.sh
 // rolls a release back by setting its alarm by hand; configuration.sh
-// releases an environment variable and refuses a memory size.
+// releases an environment variable and refuses a memory size; group.sh
+// releases the shop example's two functions as one group, and rolls both
+// back when the worker fails under traffic.
 func TestAWSCLIScript(t *testing.T) {
 	if os.Getenv("GREENLIGHT_E2E_AWS") == "1" {
 		t.Skip("the AWS CLI scripts drive the local cloud only")
@@ -32,6 +34,7 @@ func TestAWSCLIScript(t *testing.T) {
 	for _, tt := range []struct{ script, closing string }{
 		{"awscli.sh", "awscli: release rolled back by its alarm"},
 		{"configuration.sh", "configuration: FEATURE=b released as version"},
+		{"group.sh", "group: greenlight-shop released as one"},
 	} {
 		t.Run(tt.script, func(t *testing.T) {
 			cmd := exec.Command("bash", tt.script)
