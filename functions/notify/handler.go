@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log"
+	"os"
 	"strings"
 	"time"
 
@@ -49,6 +51,16 @@ type Handler struct {
 	TopicARN   string
 	// Now defaults to clockenv.Now: the time of the cloud the function runs in.
 	Now func() time.Time
+	// Metrics receives the release count as EMF log lines (notice.MetricLine);
+	// nil is standard output, which Lambda sends to the function's log group.
+	Metrics io.Writer
+}
+
+func (h *Handler) metrics() io.Writer {
+	if h.Metrics != nil {
+		return h.Metrics
+	}
+	return os.Stdout
 }
 
 // Handle publishes the notification of in.Event and returns the release
@@ -88,6 +100,11 @@ func (h *Handler) Handle(ctx context.Context, in Input) (json.RawMessage, error)
 	}); err != nil {
 		return nil, failure.Classify("publish "+string(in.Event)+" notification", err)
 	}
+	kind := notice.KindFunction
+	if m.Attributes[notice.AttrGroup] != "" {
+		kind = notice.KindGroup
+	}
+	fmt.Fprintf(h.metrics(), "%s\n", notice.MetricLine(kind, in.Event, now))
 	return in.Release, nil
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -144,9 +145,13 @@ func TestHandle(t *testing.T) {
 func TestHandleGroup(t *testing.T) {
 	s := &fakeSNS{}
 	metrics := &fakeMetrics{errors: []float64{1, 2}, invocations: []float64{4, 8}}
-	h := &Handler{SNS: s, CloudWatch: metrics, TopicARN: topic, Now: func() time.Time { return now }}
+	var emf bytes.Buffer
+	h := &Handler{SNS: s, CloudWatch: metrics, TopicARN: topic, Now: func() time.Time { return now }, Metrics: &emf}
 	if _, err := h.Handle(context.Background(), Input{Event: notice.RolledBack, Release: fixture(t, "group-rolled-back.json")}); err != nil {
 		t.Fatal(err)
+	}
+	if want := string(notice.MetricLine(notice.KindGroup, notice.RolledBack, now)) + "\n"; emf.String() != want {
+		t.Errorf("metric line %q, want %q: the dashboard counts group releases", emf.String(), want)
 	}
 	if len(s.published) != 1 {
 		t.Fatalf("published %d messages, want 1", len(s.published))

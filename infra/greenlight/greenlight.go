@@ -31,6 +31,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/greenlight/greenlight/internal/lambdaenv"
+	"github.com/greenlight/greenlight/internal/notice"
 	"github.com/greenlight/greenlight/internal/stackref"
 	"github.com/greenlight/greenlight/workflow"
 )
@@ -328,8 +329,28 @@ func (g *Greenlight) dashboard(name string) {
 		Width: jsii.Number(12),
 		Left:  &errors,
 	})
+	// The notify function counts every notification as an EMF log line
+	// (notice.MetricLine); this widget graphs those of group releases.
+	var groups []awscloudwatch.IMetric
+	for _, e := range []notice.Event{notice.Started, notice.Promoted, notice.RolledBack, notice.Failed} {
+		groups = append(groups, awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace:  jsii.String(notice.MetricNamespace),
+			MetricName: jsii.String(notice.MetricReleases),
+			DimensionsMap: &map[string]*string{
+				notice.DimensionKind:  jsii.String(notice.KindGroup),
+				notice.DimensionEvent: jsii.String(string(e)),
+			},
+			Label:     jsii.String(string(e)),
+			Statistic: jsii.String("Sum"),
+		}))
+	}
+	groupReleases := awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
+		Title: jsii.String("Group releases"),
+		Width: jsii.Number(12),
+		Left:  &groups,
+	})
 	awscloudwatch.NewDashboard(g.Construct, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
 		DashboardName: jsii.String(name + "-releases"),
-		Widgets:       &[]*[]awscloudwatch.IWidget{{executions, functionErrors}},
+		Widgets:       &[]*[]awscloudwatch.IWidget{{executions, functionErrors}, {groupReleases}},
 	})
 }

@@ -3,6 +3,7 @@ package greenlight_test
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/greenlight/greenlight/internal/notice"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -234,6 +235,13 @@ func TestDashboardAndOutputs(t *testing.T) {
 	tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Dashboard"), &map[string]any{
 		"DashboardName": "greenlight-releases",
 	})
+	// The dashboard counts group releases from the notify function's EMF lines.
+	body, _ := json.Marshal(tpl.FindResources(jsii.String("AWS::CloudWatch::Dashboard"), nil))
+	for _, want := range []string{"Group releases", notice.MetricNamespace, notice.MetricReleases, notice.KindGroup} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("the dashboard does not show %q", want)
+		}
+	}
 	for key, ref := range map[string]string{
 		greenlight.OutputBucket:       "ArtifactBucket",
 		greenlight.OutputTopic:        "Topic",
