@@ -159,7 +159,7 @@ TIME_SCALE ?= 60
 cli: ## Build the greenlight CLI into build/greenlight
 	$(GO) build -o build/greenlight ./cmd/greenlight
 
-demo: synth-local cli ## The whole release story on the local cloud (promotion, alarm rollback, failed tests)
+demo: synth-local cli ## The whole release story on the local cloud (promotion, alarm rollback, failed tests; then a group of two functions)
 	build/greenlight demo --template cdk.out --time-scale $(TIME_SCALE)
 
 e2e: synth-local cli ## End-to-end tests on the local cloud: the Go release story and the AWS CLI script

@@ -94,13 +94,25 @@ func logger(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(t.Output(), nil))
 }
 
-// TestReleaseStory runs the demo's stories in order against one stack: each
-// release starts from what the previous one left live.
+// TestReleaseStory runs the demo's stories of one function in order against
+// one stack: each release starts from what the previous one left live.
 func TestReleaseStory(t *testing.T) {
-	tg := newTarget(t)
-	w := testWriter{t}
-	tg.runner.Out = w
-	for _, story := range demo.Stories() {
+	runStories(t, newTarget(t), demo.Stories())
+}
+
+// TestGroupStory runs the demo's group stories in order against one stack:
+// the shop's api and worker released as one, promoted through the whole new
+// stack beside the old one, and rolled back as one by the worker's alarm.
+func TestGroupStory(t *testing.T) {
+	runStories(t, newTarget(t), demo.GroupStories())
+}
+
+// runStories runs stories in order on tg, each a subtest that fails on
+// every check that did not hold; it stops at the first story that failed,
+// since later ones build on it.
+func runStories(t *testing.T, tg *target, stories []demo.Story) {
+	t.Helper()
+	for _, story := range stories {
 		ok := t.Run(story.Name, func(t *testing.T) {
 			tg.runner.Out = testWriter{t}
 			res, err := tg.runner.Run(context.Background(), story)

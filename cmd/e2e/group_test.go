@@ -1,12 +1,9 @@
 package e2e
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -23,12 +20,12 @@ import (
 
 // The group cdk.json configures: the shop example's api and worker.
 const (
-	shopGroup  = "greenlight-shop"
-	shopAPI    = "greenlight-shop-api"
-	shopWorker = "greenlight-shop-worker"
+	shopGroup  = demo.ShopGroup
+	shopAPI    = demo.ShopAPI
+	shopWorker = demo.ShopWorker
 )
 
-var shopMembers = []string{shopAPI, shopWorker}
+var shopMembers = demo.ShopMembers
 
 var shopArtifacts sync.Map // member/version → []byte
 
@@ -51,21 +48,11 @@ func shopArtifact(t *testing.T, member, version string) []byte {
 // bundle is a group's bundle: one <function>.zip per member released.
 func bundle(t *testing.T, members map[string][]byte) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	w := zip.NewWriter(&buf)
-	for _, fn := range slices.Sorted(maps.Keys(members)) {
-		f, err := w.CreateHeader(&zip.FileHeader{Name: fn + ".zip", Method: zip.Store})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.Write(members[fn]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
+	b, err := demo.Bundle(members)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return buf.Bytes()
+	return b
 }
 
 // groupEnding checks the invariant on every member of a group release and

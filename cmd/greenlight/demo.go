@@ -25,14 +25,25 @@ func newDemoCmd() *cobra.Command {
 		Use:   "demo",
 		Short: "Tell the whole release story on the local cloud",
 		Long: `Starts the local cloud in this process, applies the synthesized stack, and
-releases the sample function (examples/app) four times while a traffic
-generator calls its live alias:
+tells the release story in two parts.
 
-  1. v1, the first release: its tests pass and the live alias is created.
-  2. v2, Canary10Percent5Minutes: 10 % of the traffic, then 100 %: promoted.
-  3. v3 fails about 30 % of its requests: the canary's errors trip the
-     release's alarm and the release rolls back.
-  4. v4 fails its pre-traffic test: it never receives traffic.
+One function: the sample function (examples/app) is released seven times
+while a traffic generator calls its live alias: a first release; a canary
+that is promoted; a configuration-only feature flag; a memory cut and a
+failing build that their alarm rolls back; a build that fails its
+pre-traffic test and never gets traffic; and an alarm that ends a
+30-minute bake at once.
+
+A group: the shop (examples/shop), an api and the worker it calls through
+its own alias, is released as one three times:
+
+  1. api a1 + worker w1, the group's first release: promoted.
+  2. api a2 + worker w2 with a canary: during the tests and the bake, calls
+     through the api's candidate alias reach only the new builds, via green,
+     and calls through live only live versions; then both are promoted.
+  3. api a1 + worker w3, which fails half its requests under traffic: the
+     worker's alarm rolls both members back, and the notification says the
+     worker decided.
 
 It prints a timeline of each release and a summary, and exits 0 only when
 every release ended the way it should. The clock runs --time-scale times
@@ -69,18 +80,26 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer, o demoOptions) error
 
 	r := l.Runner()
 	r.Out = stdout
+	parts := demo.Parts()
+	total := 0
+	for _, p := range parts {
+		total += len(p.Stories)
+	}
 	var results []demo.Result
 	failed := 0
-	for i, story := range demo.Stories() {
-		fmt.Fprintf(stdout, "\n[%d/%d] %s: %s with %s\n", i+1, len(demo.Stories()), story.Name, story.What(), story.Strategy)
-		res, err := r.Run(ctx, story)
-		if err != nil {
-			return fmt.Errorf("%s: %w", story.Name, err)
-		}
-		demo.WriteResult(stdout, res)
-		results = append(results, res)
-		if !res.OK() {
-			failed++
+	for i, p := range parts {
+		fmt.Fprintf(stdout, "\n== Part %d of %d. %s\n", i+1, len(parts), p.Title)
+		for _, story := range p.Stories {
+			fmt.Fprintf(stdout, "\n[%d/%d] %s: %s with %s\n", len(results)+1, total, story.Name, story.What(), story.Strategy)
+			res, err := r.Run(ctx, story)
+			if err != nil {
+				return fmt.Errorf("%s: %w", story.Name, err)
+			}
+			demo.WriteResult(stdout, res)
+			results = append(results, res)
+			if !res.OK() {
+				failed++
+			}
 		}
 	}
 	fmt.Fprintf(stdout, "\nSummary (%s in all):\n", time.Since(begin).Round(100*time.Millisecond))

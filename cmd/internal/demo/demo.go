@@ -1,11 +1,15 @@
-// Package demo tells greenlight's release story against a deployed stack: a
-// first release, a canary that is promoted while traffic flows, a feature
-// flag turned on by a configuration-only canary, a memory cut that its alarm
-// rolls back, a canary that its alarm rolls back, a release whose
-// pre-traffic tests fail, and a canary whose alarm ends its 30-minute bake
-// at once. The
-// `greenlight demo` command prints the story; the end-to-end tests run the
-// same stories and assert the checks each one reports.
+// Package demo tells greenlight's release story against a deployed stack.
+// First one function: a first release, a canary that is promoted while
+// traffic flows, a feature flag turned on by a configuration-only canary, a
+// memory cut that its alarm rolls back, a canary that its alarm rolls back,
+// a release whose pre-traffic tests fail, and a canary whose alarm ends its
+// 30-minute bake at once. Then a group of two functions released as one: a
+// first release, a canary whose tests and bake reach the whole new stack
+// through the candidate aliases while live callers reach only live
+// versions, and a release whose worker fails under traffic, which rolls
+// both members back. The `greenlight demo` command prints the story; the
+// end-to-end tests run the same stories and assert the checks each one
+// reports.
 package demo
 
 import (
@@ -46,12 +50,17 @@ const (
 	Unfinished Outcome = "unfinished"
 )
 
-// Story is one release of the demo function.
+// Story is one release of the demo function, or of a group.
 type Story struct {
 	Name string
 	// Version is the examples/app build, v1 … v4; "" releases blue's code
 	// with Configuration (a configuration-only release).
 	Version string
+	// Group, when set, is the group the story releases instead of the demo
+	// function (ShopGroup), and Builds is the build of each member the
+	// bundle holds, by function: {"greenlight-shop-api": "a2", …}.
+	Group  string            `json:"group,omitempty"`
+	Builds map[string]string `json:"builds,omitempty"`
 	// Configuration changes the function's configuration with the release.
 	Configuration *release.Configuration `json:"configuration,omitempty"`
 	Strategy      string
@@ -79,6 +88,14 @@ type Story struct {
 	// WantBakeFeatures, when set, are the FEATURE values the candidate
 	// alias and blue's version must answer with while the canary bakes.
 	WantBakeFeatures *Features `json:"wantBakeFeatures,omitempty"`
+	// WantIsolation (a group story): while the release tests and bakes,
+	// every call through the entry member's candidate alias must be
+	// answered by the builds in Builds, each through the candidate alias,
+	// and every call through its live alias through the live alias.
+	WantIsolation bool `json:"wantIsolation,omitempty"`
+	// WantDecidedBy (a group story) is the member the notification must
+	// name as the one whose alarm or test decided the release.
+	WantDecidedBy string `json:"wantDecidedBy,omitempty"`
 }
 
 // Features are the FEATURE values green and blue answer with.
@@ -87,9 +104,13 @@ type Features struct {
 	Blue  string `json:"blue"`
 }
 
-// What says what a story releases: a build, a configuration, or both.
+// What says what a story releases: a build, a configuration, or both; each
+// member's build in a group.
 func (s Story) What() string {
 	var parts []string
+	for _, fn := range slices.Sorted(maps.Keys(s.Builds)) {
+		parts = append(parts, member(s.Group, fn)+" "+s.Builds[fn])
+	}
 	if s.Version != "" {
 		parts = append(parts, s.Version)
 	}
@@ -97,6 +118,19 @@ func (s Story) What() string {
 		parts = append(parts, "configuration "+describe(s.Configuration))
 	}
 	return strings.Join(parts, " + ")
+}
+
+// build names the build a story uploads: its version, or each member's
+// build in a group, "a2-w2".
+func (s Story) build() string {
+	parts := []string{s.Version}
+	if s.Group != "" {
+		parts = nil
+		for _, fn := range slices.Sorted(maps.Keys(s.Builds)) {
+			parts = append(parts, s.Builds[fn])
+		}
+	}
+	return strings.Join(parts, "-")
 }
 
 // describe is a short account of a configuration change.
@@ -211,6 +245,9 @@ type Runner struct {
 
 	// Artifact returns the zip of examples/app built as version.
 	Artifact func(ctx context.Context, version string) ([]byte, error)
+	// MemberArtifact returns the zip of program ("api" or "worker") of
+	// examples/shop built as version, for the group stories.
+	MemberArtifact func(ctx context.Context, program, version string) ([]byte, error)
 	// Messages returns the notifications published so far; nil when they
 	// cannot be read (real AWS without a subscriber the demo can read).
 	Messages func(ctx context.Context) ([]Message, error)
@@ -238,12 +275,13 @@ type Result struct {
 	Error        string        `json:"error,omitempty"`
 	Cause        string        `json:"cause,omitempty"`
 	Outcome      Outcome       `json:"outcome"`
-	BlueVersion  string        `json:"blueVersion"`  // what live served before
-	LiveVersion  string        `json:"liveVersion"`  // what live serves after
-	LiveRouting  string        `json:"liveRouting"`  // additional weights after, "" when none
-	MaxWeight    float64       `json:"maxWeight"`    // the largest green weight seen mid-release
-	Traffic      Snapshot      `json:"traffic"`      // what the traffic generator saw
-	Notification *Message      `json:"notification"` // the terminal notification, when readable
+	BlueVersion  string        `json:"blueVersion"`       // what live served before
+	LiveVersion  string        `json:"liveVersion"`       // what live serves after
+	LiveRouting  string        `json:"liveRouting"`       // additional weights after, "" when none
+	Members      []End         `json:"members,omitempty"` // the same per member in a group story, the three above empty
+	MaxWeight    float64       `json:"maxWeight"`         // the largest green weight seen mid-release
+	Traffic      Snapshot      `json:"traffic"`           // what the traffic generator saw
+	Notification *Message      `json:"notification"`      // the terminal notification, when readable
 	Elapsed      time.Duration `json:"elapsed"`
 	// AlarmToEnd bounds the time from a watched alarm going to ALARM to the
 	// end of the execution: from the first sample that saw it, or from the
@@ -255,6 +293,27 @@ type Result struct {
 	// BakeFeatures are what the candidate alias and blue's version
 	// answered with during the bake; nil when not sampled.
 	BakeFeatures *Features `json:"bakeFeatures,omitempty"`
+	// Isolation is what the group's candidate and live aliases answered
+	// during the tests and the bake; nil when not probed.
+	Isolation *Isolation `json:"isolation,omitempty"`
+}
+
+// End is what one function's live alias served before a release and
+// serves after it.
+type End struct {
+	Function string `json:"function"`
+	Blue     string `json:"blue"`    // the version live served before, "" when there was no alias
+	Live     string `json:"live"`    // the version live serves after
+	Routing  string `json:"routing"` // additional weights after, "" when none
+}
+
+// ends are the functions the result is about: the group's members, or the
+// demo function.
+func (r Result) ends() []End {
+	if r.Members != nil {
+		return r.Members
+	}
+	return []End{{Blue: r.BlueVersion, Live: r.LiveVersion, Routing: r.LiveRouting}}
 }
 
 // OK reports whether every check held.
@@ -288,37 +347,43 @@ func (r *Runner) defaults() {
 	}
 }
 
-// Run releases story.Version of the demo function and reports what happened.
+// Run releases story.Version of the demo function, or the story's builds
+// of a group's members, and reports what happened.
 // An error means the story could not be carried out (upload refused, no
 // execution started); a release that ends the wrong way is reported in the
 // Result's checks instead.
 func (r *Runner) Run(ctx context.Context, story Story) (Result, error) {
 	r.defaults()
 	res := Result{Story: story}
-	var zip []byte
-	if story.Version != "" {
-		var err error
-		if zip, err = r.Artifact(ctx, story.Version); err != nil {
-			return res, fmt.Errorf("build %s: %w", story.Version, err)
-		}
-		if err := r.ensureFunction(ctx, zip); err != nil {
-			return res, err
-		}
-	}
-	var err error
-	res.BlueVersion, _, err = r.alias(ctx)
+	zip, err := r.artifact(ctx, story)
 	if err != nil {
 		return res, err
+	}
+	fns := r.released(story)
+	before, err := r.splits(ctx, fns)
+	if err != nil {
+		return res, err
+	}
+	ends := make([]End, len(fns))
+	for i, fn := range fns {
+		ends[i] = End{Function: fn, Blue: before[i].primary}
+	}
+	if story.Group == "" {
+		res.BlueVersion = ends[0].Blue
 	}
 
 	var tally Tally
 	stopTraffic := func() {}
 	if story.Traffic {
+		payload, read := []byte(`{"path":"/"}`), answered(byVersion)
+		if story.Group != "" {
+			payload, read = shopPayload, byBuilds
+		}
 		tctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			generate(tctx, r.Lambda, r.Function, r.LiveAlias, []byte(`{"path":"/"}`), r.TrafficInterval, 8, &tally)
+			generate(tctx, r.Lambda, fns[0], r.LiveAlias, payload, read, r.TrafficInterval, 8, &tally)
 		}()
 		stopTraffic = func() { cancel(); <-done }
 	}
@@ -332,7 +397,7 @@ func (r *Runner) Run(ctx context.Context, story Story) (Result, error) {
 		return res, err
 	}
 	res.ExecutionARN = arn
-	desc, alarmAt, err := r.follow(sctx, arn, start, &tally, &res)
+	desc, alarmAt, err := r.follow(sctx, arn, fns, start, &tally, &res)
 	ended := time.Now()
 	stopTraffic()
 	res.Elapsed = ended.Sub(start)
@@ -348,16 +413,21 @@ func (r *Runner) Run(ctx context.Context, story Story) (Result, error) {
 		res.Status = string(desc.Status)
 		res.Error, res.Cause = deref(desc.Error), deref(desc.Cause)
 	}
-	res.LiveVersion, res.LiveRouting, err = r.alias(ctx)
+	after, err := r.splits(ctx, fns)
 	if err != nil {
 		return res, err
 	}
-	res.Outcome = classify(res.Status, res.BlueVersion, res.LiveVersion, res.LiveRouting)
-	if r.Messages != nil {
-		res.Notification, err = r.terminalMessage(ctx)
-		if err != nil {
-			return res, err
-		}
+	for i := range ends {
+		ends[i].Live, ends[i].Routing = after[i].primary, after[i].routing()
+	}
+	if story.Group != "" {
+		res.Members = ends
+	} else {
+		res.LiveVersion, res.LiveRouting = ends[0].Live, ends[0].Routing
+	}
+	res.Outcome = outcome(res.Status, ends)
+	if res.Notification, err = terminalNotice(ctx, r.Messages, arn); err != nil {
+		return res, err
 	}
 	if story.WantFeature != "" {
 		if res.Feature, err = r.feature(ctx, r.LiveAlias); err != nil {
@@ -368,11 +438,49 @@ func (r *Runner) Run(ctx context.Context, story Story) (Result, error) {
 	return res, nil
 }
 
-// start starts the story's release: it uploads the build, or, for a
-// configuration-only release, starts the execution with a console input.
-// It returns the execution's ARN.
+// artifact builds what the story uploads, and creates the functions it
+// releases when they do not exist yet: the demo function's build, or the
+// group's bundle; nil for a configuration-only release.
+func (r *Runner) artifact(ctx context.Context, story Story) ([]byte, error) {
+	if story.Group != "" {
+		return r.bundle(ctx, story)
+	}
+	if story.Version == "" {
+		return nil, nil
+	}
+	zip, err := r.Artifact(ctx, story.Version)
+	if err != nil {
+		return nil, fmt.Errorf("build %s: %w", story.Version, err)
+	}
+	demo := function{name: r.Function, memoryMB: demoMemoryMB, env: map[string]string{
+		"FEATURE": FeatureBefore, "MIN_MEMORY_MB": strconv.Itoa(demoMinMemoryMB),
+	}}
+	return zip, r.ensureFunction(ctx, demo, zip)
+}
+
+// released are the functions the story releases, the one its callers
+// invoke first: the group's members, or the demo function.
+func (r *Runner) released(story Story) []string {
+	if story.Group != "" {
+		return ShopMembers
+	}
+	return []string{r.Function}
+}
+
+// target is what the story's release is named after in the bucket and in
+// its alarms: the group, or the demo function.
+func (r *Runner) target(story Story) string {
+	if story.Group != "" {
+		return story.Group
+	}
+	return r.Function
+}
+
+// start starts the story's release: it uploads the build or the bundle, or,
+// for a configuration-only release, starts the execution with a console
+// input. It returns the execution's ARN.
 func (r *Runner) start(ctx context.Context, story Story, zip []byte, since time.Time) (string, error) {
-	if story.Version != "" {
+	if zip != nil {
 		obj, err := r.upload(ctx, story, zip)
 		if err != nil {
 			return "", err
@@ -436,17 +544,59 @@ func classify(status, blue, live, routing string) Outcome {
 	return Outcome("unexpected: status " + status + ", live " + live + " " + routing)
 }
 
+// outcome is how a release of the functions ended: the outcome of each,
+// when they agree, as they must in a group.
+func outcome(status string, ends []End) Outcome {
+	first := classify(status, ends[0].Blue, ends[0].Live, ends[0].Routing)
+	mixed, each := false, make([]string, len(ends))
+	for i, e := range ends {
+		o := classify(status, e.Blue, e.Live, e.Routing)
+		mixed = mixed || o != first
+		each[i] = e.Function + " " + string(o)
+	}
+	if mixed {
+		return Outcome("mixed: " + strings.Join(each, ", "))
+	}
+	return first
+}
+
 func check(s Story, r Result, messages bool) []Check {
 	var cs []Check
 	add := func(name string, ok bool, detail string) { cs = append(cs, Check{name, ok, detail}) }
+	// named is a check's name for one function, or for every member of a
+	// group.
+	named := func(one, members string) string {
+		if s.Group != "" {
+			return members
+		}
+		return one
+	}
+	// every checks each function's end and says what each one serves.
+	every := func(ok func(End) bool, detail func(End) string) (bool, string) {
+		all, parts := true, []string{}
+		for _, e := range r.ends() {
+			all = all && ok(e)
+			d := detail(e)
+			if s.Group != "" {
+				d = member(s.Group, e.Function) + ": " + d
+			}
+			parts = append(parts, d)
+		}
+		return all, strings.Join(parts, "; ")
+	}
 	add("outcome", r.Outcome == s.Want, fmt.Sprintf("want %s, got %s (execution %s)", s.Want, r.Outcome, r.Status))
-	add("live alias serves one version at 100 %", r.LiveRouting == "" && r.LiveVersion != "",
-		fmt.Sprintf("live=%s routing=%q", r.LiveVersion, r.LiveRouting))
+	ok, detail := every(func(e End) bool { return e.Routing == "" && e.Live != "" },
+		func(e End) string { return fmt.Sprintf("live=%s routing=%q", e.Live, e.Routing) })
+	add(named("live alias serves one version at 100 %", "every member's live alias serves one version at 100 %"), ok, detail)
 	switch s.Want {
 	case Promoted:
-		add("live moved to the new version", r.LiveVersion != r.BlueVersion, fmt.Sprintf("blue %s → live %s", orNone(r.BlueVersion), r.LiveVersion))
+		ok, detail := every(func(e End) bool { return e.Live != e.Blue },
+			func(e End) string { return fmt.Sprintf("blue %s → live %s", orNone(e.Blue), e.Live) })
+		add(named("live moved to the new version", "every member's live alias moved to its new version"), ok, detail)
 	case RolledBack:
-		add("live still serves blue", r.LiveVersion == r.BlueVersion, fmt.Sprintf("blue %s, live %s", r.BlueVersion, r.LiveVersion))
+		ok, detail := every(func(e End) bool { return e.Live == e.Blue },
+			func(e End) string { return fmt.Sprintf("blue %s, live %s", e.Blue, e.Live) })
+		add(named("live still serves blue", "every member's live alias still serves its previous version"), ok, detail)
 	}
 	note := ""
 	if r.Notification != nil {
@@ -465,7 +615,7 @@ func check(s Story, r Result, messages bool) []Check {
 	if s.WantGreenTraffic != nil {
 		green := 0
 		for v, n := range r.Traffic.Requests {
-			if v != r.BlueVersion {
+			if v != "v"+r.BlueVersion {
 				green += n
 			}
 		}
@@ -484,6 +634,9 @@ func check(s Story, r Result, messages bool) []Check {
 	if s.WantFeature != "" {
 		add("live answers FEATURE="+s.WantFeature, r.Feature == s.WantFeature, "live answered FEATURE="+orNone(r.Feature))
 	}
+	if s.WantIsolation {
+		cs = append(cs, isolationChecks(s, r.Isolation)...)
+	}
 	if messages {
 		want := map[Outcome]notice.Event{Promoted: notice.Promoted, RolledBack: notice.RolledBack}[s.Want]
 		var got notice.Event
@@ -491,36 +644,46 @@ func check(s Story, r Result, messages bool) []Check {
 			got = notice.Event(r.Notification.Attributes[notice.AttrEvent])
 		}
 		add("notification "+string(want), got == want, "last event: "+orNone(string(got)))
+		if s.Group != "" {
+			cs = append(cs, groupChecks(s, r.Notification)...)
+		}
 	}
 	return cs
 }
 
-func (r *Runner) ensureFunction(ctx context.Context, zip []byte) error {
-	_, err := r.Lambda.GetFunction(ctx, &awslambda.GetFunctionInput{FunctionName: &r.Function})
+// function is a function the demo creates when it does not exist yet.
+type function struct {
+	name     string
+	memoryMB int32 // 0: Lambda's default
+	env      map[string]string
+}
+
+func (r *Runner) ensureFunction(ctx context.Context, f function, zip []byte) error {
+	_, err := r.Lambda.GetFunction(ctx, &awslambda.GetFunctionInput{FunctionName: &f.name})
 	if err == nil {
 		return nil
 	}
 	if !failure.IsNotFound(err) {
-		return fmt.Errorf("look up %s: %w", r.Function, err)
+		return fmt.Errorf("look up %s: %w", f.name, err)
 	}
 	if r.RoleARN == "" {
-		return fmt.Errorf("function %s does not exist and no role was given to create it", r.Function)
+		return fmt.Errorf("function %s does not exist and no role was given to create it", f.name)
 	}
-	_, err = r.Lambda.CreateFunction(ctx, &awslambda.CreateFunctionInput{
-		FunctionName: &r.Function,
-		Role:         &r.RoleARN,
-		Runtime:      "provided.al2023",
-		Handler:      aws.String("bootstrap"),
-		Code:         &types.FunctionCode{ZipFile: zip},
-		Timeout:      aws.Int32(10),
-		MemorySize:   aws.Int32(demoMemoryMB),
-		Environment: &types.Environment{Variables: map[string]string{
-			"FEATURE": FeatureBefore, "MIN_MEMORY_MB": strconv.Itoa(demoMinMemoryMB),
-		}},
+	in := &awslambda.CreateFunctionInput{
+		FunctionName:  &f.name,
+		Role:          &r.RoleARN,
+		Runtime:       "provided.al2023",
+		Handler:       aws.String("bootstrap"),
+		Code:          &types.FunctionCode{ZipFile: zip},
+		Timeout:       aws.Int32(10),
+		Environment:   &types.Environment{Variables: f.env},
 		Architectures: []types.Architecture{r.Architecture},
-	})
-	if err != nil {
-		return fmt.Errorf("create %s: %w", r.Function, err)
+	}
+	if f.memoryMB != 0 {
+		in.MemorySize = aws.Int32(f.memoryMB)
+	}
+	if _, err := r.Lambda.CreateFunction(ctx, in); err != nil {
+		return fmt.Errorf("create %s: %w", f.name, err)
 	}
 	return nil
 }

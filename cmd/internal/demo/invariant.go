@@ -428,10 +428,17 @@ func (in *Inspector) awaitNotification(ctx context.Context, executionARN string,
 }
 
 func (in *Inspector) notification(ctx context.Context, executionARN string) (*Message, error) {
-	if in.Messages == nil {
+	return terminalNotice(ctx, in.Messages, executionARN)
+}
+
+// terminalNotice reads the notifications and returns the last one about
+// the end of the execution; nil when there is none, or when messages is
+// nil (they cannot be read).
+func terminalNotice(ctx context.Context, messages func(context.Context) ([]Message, error), executionARN string) (*Message, error) {
+	if messages == nil {
 		return nil, nil
 	}
-	ms, err := in.Messages(ctx)
+	ms, err := messages(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read notifications: %w", err)
 	}

@@ -19,7 +19,8 @@ import (
 // in cdk.json targets it.
 const DemoFunction = "greenlight-demo"
 
-// NewRunner returns a Runner for the demo function on the stack st, with
+// NewRunner returns a Runner for the demo function and the shop group on
+// the stack st, with
 // clients built from cfg. goos/goarch say what the artifacts are built for:
 // the host for the local cloud, linux/arm64 for AWS.
 func NewRunner(cfg aws.Config, st stackref.Stack, goos, goarch string) *Runner {
@@ -38,6 +39,9 @@ func NewRunner(cfg aws.Config, st stackref.Stack, goos, goarch string) *Runner {
 		Architecture:    arch,
 		Artifact: func(ctx context.Context, version string) ([]byte, error) {
 			return examples.Artifact(ctx, version, goos, goarch)
+		},
+		MemberArtifact: func(ctx context.Context, program, version string) ([]byte, error) {
+			return examples.ShopArtifact(ctx, program, version, goos, goarch)
 		},
 	}
 }

@@ -18,15 +18,12 @@ func WriteResult(w io.Writer, r Result) {
 		}
 	}
 	for _, c := range r.Checks {
-		mark := "ok  "
-		if !c.OK {
-			mark = "FAIL"
-		}
-		fmt.Fprintf(w, "  [%s] %s: %s\n", mark, c.Name, c.Detail)
+		fmt.Fprintf(w, "  [%s] %s: %s\n", mark(c.OK), c.Name, c.Detail)
 	}
 }
 
-// WriteSummary prints one table row per story.
+// WriteSummary prints one table row per story; LIVE is what the live alias
+// served before and after, each member's in a group.
 func WriteSummary(w io.Writer, rs []Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STORY\tRELEASES\tSTRATEGY\tWANT\tGOT\tLIVE\tMAX WEIGHT\tCALLS (ERRORS)\tTIME\tRESULT")
@@ -41,12 +38,28 @@ func WriteSummary(w io.Writer, rs []Result) {
 			calls += n
 			errs += r.Traffic.Errors[v]
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s → %s\t%.0f%%\t%d (%d)\t%s\t%s\n",
+		var live []string
+		for _, e := range r.ends() {
+			l := fmt.Sprintf("%s → %s", orNone(e.Blue), orNone(e.Live))
+			if r.Story.Group != "" {
+				l = member(r.Story.Group, e.Function) + " " + l
+			}
+			live = append(live, l)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.0f%%\t%d (%d)\t%s\t%s\n",
 			r.Story.Name, r.Story.What(), r.Story.Strategy, r.Story.Want, r.Outcome,
-			orNone(r.BlueVersion), orNone(r.LiveVersion), r.MaxWeight*100, calls, errs,
+			strings.Join(live, ", "), r.MaxWeight*100, calls, errs,
 			r.Elapsed.Round(100*time.Millisecond), verdict)
 	}
 	tw.Flush()
+}
+
+// mark is how a check that held, or did not, is printed.
+func mark(ok bool) string {
+	if ok {
+		return "ok  "
+	}
+	return "FAIL"
 }
 
 func indent(s, prefix string) string {

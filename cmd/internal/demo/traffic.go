@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 )
 
@@ -15,7 +16,8 @@ type invoker interface {
 
 var _ invoker = (*awslambda.Client)(nil)
 
-// Tally counts what callers of the live alias saw, per executed version.
+// Tally counts what callers of the live alias saw, per answer: the executed
+// version of the demo function, the builds that answered in a group.
 type Tally struct {
 	mu       sync.Mutex
 	requests map[string]int
@@ -25,8 +27,8 @@ type Tally struct {
 
 // Snapshot is a copy of a Tally at one moment.
 type Snapshot struct {
-	Requests map[string]int `json:"requests"` // by executed version
-	Errors   map[string]int `json:"errors"`   // function errors by executed version
+	Requests map[string]int `json:"requests"` // by answer: "v3", or "a2→w2" in a group
+	Errors   map[string]int `json:"errors"`   // errors by answer
 	Failed   int            `json:"failed"`   // calls that reached no version
 }
 
@@ -69,9 +71,20 @@ func (s Snapshot) Total() int {
 	return n
 }
 
+// answered reads an answer for the tally: what answered, and whether the
+// caller got an error.
+type answered func(out *awslambda.InvokeOutput) (label string, failed bool)
+
+// byVersion labels an answer with the version that ran, "v3"; a function
+// error is an error.
+func byVersion(out *awslambda.InvokeOutput) (string, bool) {
+	return "v" + aws.ToString(out.ExecutedVersion), out.FunctionError != nil
+}
+
 // generate calls function:alias with payload every interval until ctx ends,
-// with at most workers calls in flight, and counts the outcomes in t.
-func generate(ctx context.Context, c invoker, function, alias string, payload []byte, interval time.Duration, workers int, t *Tally) {
+// with at most workers calls in flight, and counts the outcomes in t, as
+// read labels them.
+func generate(ctx context.Context, c invoker, function, alias string, payload []byte, read answered, interval time.Duration, workers int, t *Tally) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	slots := make(chan struct{}, workers)
@@ -103,11 +116,8 @@ func generate(ctx context.Context, c invoker, function, alias string, payload []
 				}
 				return
 			}
-			version := ""
-			if out.ExecutedVersion != nil {
-				version = *out.ExecutedVersion
-			}
-			t.add(version, out.FunctionError != nil, false)
+			label, failed := read(out)
+			t.add(label, failed, false)
 		}()
 	}
 }
