@@ -16,6 +16,7 @@ import (
 	"github.com/greenlight/greenlight/cmd/internal/demo"
 	"github.com/greenlight/greenlight/examples"
 	"github.com/greenlight/greenlight/examples/shop"
+	"github.com/greenlight/greenlight/internal/notice"
 )
 
 // The group cdk.json configures: the shop example's api and worker.
@@ -72,20 +73,15 @@ func (b *harness) groupEnding(t *testing.T, arn string, blue map[string]string, 
 	if n == nil {
 		t.Fatalf("no notification for %s", arn)
 	}
-	var body struct {
-		Group   string `json:"group"`
-		Members []struct {
-			Function string `json:"function"`
-		} `json:"members"`
-	}
+	var body notice.Body
 	if err := json.Unmarshal([]byte(n.Body), &body); err != nil {
 		t.Fatalf("notification body: %v\n%s", err, n.Body)
 	}
 	if body.Group != shopGroup || len(body.Members) != len(shopMembers) {
 		t.Errorf("notification names group %q with %d members, want %s with %d:\n%s", body.Group, len(body.Members), shopGroup, len(shopMembers), n.Body)
 	}
-	if n.Attributes["group"] != shopGroup {
-		t.Errorf("notification attribute group = %q, want %s", n.Attributes["group"], shopGroup)
+	if n.Attributes[notice.AttrGroup] != shopGroup {
+		t.Errorf("notification attribute group = %q, want %s", n.Attributes[notice.AttrGroup], shopGroup)
 	}
 	return endings
 }
@@ -174,9 +170,7 @@ func TestGroupRelease(t *testing.T) {
 			if endings[shopAPI].Status != "FAILED" || !strings.Contains(n.Subject, "rolled back") {
 				t.Errorf("ended %s, notified %q; want rolled back", endings[shopAPI].Status, n.Subject)
 			}
-			var body struct {
-				DecidedBy string `json:"decidedBy"`
-			}
+			var body notice.Body
 			if err := json.Unmarshal([]byte(n.Body), &body); err != nil || body.DecidedBy != shopWorker {
 				t.Errorf("notification decidedBy = %q, want %s:\n%s", body.DecidedBy, shopWorker, n.Body)
 			}

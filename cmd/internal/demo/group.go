@@ -17,6 +17,7 @@ import (
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/greenlight/greenlight/examples/shop"
+	"github.com/greenlight/greenlight/internal/notice"
 	"github.com/greenlight/greenlight/internal/release"
 )
 
@@ -302,28 +303,15 @@ func isolationChecks(s Story, iso *Isolation) []Check {
 	}
 }
 
-// groupNotice is what the demo reads of a group release's notification:
-// the group, its members, and the member whose alarm or test decided.
-type groupNotice struct {
-	Group   string `json:"group"`
-	Members []struct {
-		Function string `json:"function"`
-	} `json:"members"`
-	DecidedBy string `json:"decidedBy"`
-}
-
-// attrGroup is the message attribute that names a group release's group.
-const attrGroup = "group"
-
 // groupChecks are the checks of a group story's notification: one for the
 // group, naming it and every member, and naming the member that decided
 // when the story wants one.
 func groupChecks(s Story, m *Message) []Check {
-	var n groupNotice
+	var n notice.Body
 	attr := ""
 	if m != nil {
 		_ = json.Unmarshal([]byte(m.Body), &n)
-		attr = m.Attributes[attrGroup]
+		attr = m.Attributes[notice.AttrGroup]
 	}
 	var members []string
 	for _, mb := range n.Members {
