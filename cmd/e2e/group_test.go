@@ -198,6 +198,30 @@ func TestGroupRelease(t *testing.T) {
 				}
 			}
 		}},
+		{"a bundle of one member releases it alone, the other's candidate on its live version", func(t *testing.T) {
+			blue := live()
+			_, apiRevision := b.alias(t, shopAPI, "live")
+			key := b.release(t, shopGroup, "7", bundle(t, map[string][]byte{
+				shopWorker: shopArtifact(t, "worker", map[string]string{"w1": "w2", "w2": "w1"}[workerBuild(t, b)]),
+			}), map[string]any{"strategy": oneStep})
+			endings := b.groupEnding(t, b.execution(t, key), blue, true)
+			if e := endings[shopWorker]; e.Status != "SUCCEEDED" || e.Live == blue[shopWorker] {
+				t.Errorf("worker: ended %s with live %s (blue %s), want promoted", e.Status, e.Live, blue[shopWorker])
+			}
+			if e := endings[shopAPI]; e.Live != blue[shopAPI] || e.Candidate != blue[shopAPI] {
+				t.Errorf("api: live %s, candidate %s; want both on its live version %s", e.Live, e.Candidate, blue[shopAPI])
+			}
+			if _, rev := b.alias(t, shopAPI, "live"); rev != apiRevision {
+				t.Errorf("the api's live alias changed (revision %s → %s) though the bundle did not hold it", apiRevision, rev)
+			}
+			var body notice.Body
+			_ = json.Unmarshal([]byte(endings[shopAPI].Notification.Body), &body)
+			for _, m := range body.Members {
+				if m.Released != (m.Function == shopWorker) {
+					t.Errorf("notification: member %s released=%v", m.Function, m.Released)
+				}
+			}
+		}},
 		{"a group release and a release of one member run one after the other", func(t *testing.T) {
 			blue := live()
 			group := b.release(t, shopGroup, "5", bundle(t, map[string][]byte{
@@ -228,6 +252,20 @@ func TestGroupRelease(t *testing.T) {
 		}
 	}
 	fmt.Printf("group: stories=%d held=%d\n", len(stories), held)
+}
+
+// workerBuild is the build the worker's live alias serves, from its answer.
+func workerBuild(t *testing.T, b *harness) string {
+	t.Helper()
+	out, err := b.lambda.Invoke(context.Background(), &awslambda.InvokeInput{FunctionName: aws.String(shopWorker + ":live"), Payload: []byte(`{"order":"which"}`)})
+	if err != nil || out.FunctionError != nil {
+		t.Fatalf("invoke the worker: %v", err)
+	}
+	var a shop.WorkerAnswer
+	if err := json.Unmarshal(out.Payload, &a); err != nil {
+		t.Fatal(err)
+	}
+	return a.Worker
 }
 
 // overlap reports whether [a1, a2] and [b1, b2] share a moment.
