@@ -13,7 +13,6 @@ import (
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/greenlight/greenlight/cmd/internal/demo"
 	"github.com/greenlight/greenlight/cmd/internal/follow"
@@ -130,12 +129,9 @@ func (e *env) groupRelease(ctx context.Context, group string, members []string, 
 	if err != nil {
 		return releaseFigures{}, err
 	}
-	d, h, err := e.wait(ctx, arn)
+	h, err := e.succeeded(ctx, arn, group)
 	if err != nil {
 		return releaseFigures{}, err
-	}
-	if d.Status != sfntypes.ExecutionStatusSucceeded {
-		return releaseFigures{}, fmt.Errorf("%s release ended %s: %s %s", group, d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
 	}
 	f := releaseFigures{transitions: float64(transitions(h)), invocations: float64(len(lambdaCalls(h, e.scale)))}
 	testsIn, ok1 := entered(h, "Run tests")

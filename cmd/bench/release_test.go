@@ -83,12 +83,9 @@ func releaseOnce(ctx context.Context, e *env, name string, memory map[string]int
 	if err != nil {
 		return releaseFigures{}, err
 	}
-	d, h, err := e.wait(ctx, arn)
+	h, err := e.succeeded(ctx, arn, name)
 	if err != nil {
 		return releaseFigures{}, err
-	}
-	if d.Status != sfntypes.ExecutionStatusSucceeded {
-		return releaseFigures{}, fmt.Errorf("%s release ended %s: %s %s", name, d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
 	}
 	live, err := e.live(ctx)
 	if err != nil {
@@ -126,6 +123,19 @@ func releaseOnce(ctx context.Context, e *env, name string, memory map[string]int
 	f.toTraffic = wall(traffic.Sub(uploaded), e.scale) - f.tests
 	f.promoteToDone = wall(ended(h).Sub(promote), e.scale)
 	return f, nil
+}
+
+// succeeded waits for the execution of the release named what to end and
+// returns its history; an error when it did not succeed.
+func (e *env) succeeded(ctx context.Context, arn, what string) ([]sfntypes.HistoryEvent, error) {
+	d, h, err := e.wait(ctx, arn)
+	if err != nil {
+		return nil, err
+	}
+	if d.Status != sfntypes.ExecutionStatusSucceeded {
+		return nil, fmt.Errorf("%s release ended %s: %s %s", what, d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+	return h, nil
 }
 
 // memorySize returns the memory size, in MB, of the function behind a Lambda

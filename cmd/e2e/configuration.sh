@@ -13,20 +13,6 @@ FN=${FN:-greenlight-e2e-configuration}
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
-# live_version prints the version the live alias serves; it fails when the
-# alias routes traffic to a second version.
-live_version() {
-  local alias_json
-  alias_json=$(aws lambda get-alias --function-name "$FN" --name live --output json)
-  echo "$alias_json" | python3 -c '
-import json, sys
-a = json.load(sys.stdin)
-w = (a.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
-if w:
-    sys.exit("live routes %s besides version %s" % (w, a["FunctionVersion"]))
-print(a["FunctionVersion"])'
-}
-
 # env_of VERSION prints the version's environment variables as JSON.
 env_of() {
   aws lambda get-function-configuration --function-name "$FN" --qualifier "$1" \

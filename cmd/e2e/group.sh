@@ -24,18 +24,6 @@ build_shop() {
   (cd "$work/$2" && zip -q "$work/$2.zip" bootstrap)
 }
 
-# live_version FN prints the version FN's live alias serves; it fails when
-# the alias routes traffic to a second version.
-live_version() {
-  aws lambda get-alias --function-name "$1" --name live --output json | python3 -c '
-import json, sys
-a = json.load(sys.stdin)
-w = (a.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
-if w:
-    sys.exit("live routes %s besides version %s" % (w, a["FunctionVersion"]))
-print(a["FunctionVersion"])'
-}
-
 # order QUALIFIER invokes the api through QUALIFIER with an order and prints
 # "<api alias> <worker alias> <api build> <worker build>".
 order() {

@@ -2,7 +2,8 @@
 # starts `greenlight local up` with the synthesized stack, exports what it
 # prints (endpoint, region, credentials, stack name), and defines step, fail,
 # aws (Debian's AWS CLI v2 against the local endpoint), output (a stack
-# output) and build_app (a zip of examples/app built as a version).
+# output), build_app (a zip of examples/app built as a version) and
+# live_version (the version a function's live alias serves).
 #
 # Needs: a built `greenlight` binary ($GREENLIGHT), the synthesized local
 # template ($TEMPLATE), `zip`, and the AWS CLI ($AWS, default /usr/bin/aws).
@@ -53,4 +54,16 @@ build_app() {
   mkdir -p "$work/$1"
   (cd "$root" && CGO_ENABLED=0 go build -tags lambda.norpc -ldflags "-X main.version=$1" -o "$work/$1/bootstrap" ./examples/app)
   (cd "$work/$1" && zip -q "$work/$1.zip" bootstrap)
+}
+
+# live_version [FN] prints the version FN's live alias serves (default $FN);
+# it fails when the alias routes traffic to a second version.
+live_version() {
+  aws lambda get-alias --function-name "${1:-$FN}" --name live --output json | python3 -c '
+import json, sys
+a = json.load(sys.stdin)
+w = (a.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+if w:
+    sys.exit("live routes %s besides version %s" % (w, a["FunctionVersion"]))
+print(a["FunctionVersion"])'
 }

@@ -121,6 +121,12 @@ func (h *Handler) Handle(ctx context.Context, in Input) (*release.Document, erro
 		}
 	}
 	d, err := release.New(req)
+	return planned(&v, d, err)
+}
+
+// planned joins the problems of a plan (release.New or release.NewGroup) to
+// those prepare found itself, so that every problem is reported at once.
+func planned(v *failure.ValidationError, d *release.Document, err error) (*release.Document, error) {
 	var verr *failure.ValidationError
 	if errors.As(err, &verr) {
 		v.Problems = append(v.Problems, verr.Problems...)
@@ -191,16 +197,7 @@ func (h *Handler) prepareGroup(ctx context.Context, req release.Request, manifes
 		})
 	}
 	d, err := release.NewGroup(gr)
-	var verr *failure.ValidationError
-	if errors.As(err, &verr) {
-		v.Problems = append(v.Problems, verr.Problems...)
-	} else if err != nil {
-		return nil, err
-	}
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	return d, nil
+	return planned(v, d, err)
 }
 
 // manifest reads releases/<function>/<build>.json beside the artifact (a

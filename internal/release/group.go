@@ -1,8 +1,6 @@
 package release
 
 import (
-	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -235,15 +233,7 @@ func NewGroup(r GroupRequest) (*Document, error) {
 		StartedAt:     r.StartedAt.UTC(),
 		State:         State{Phase: PhasePrepared},
 	}
-	if d.Alarms == nil {
-		d.Alarms = []string{}
-	}
-	if s.Strategy != nil {
-		d.Strategy = *s.Strategy
-	}
-	if s.ErrorAlarm != nil {
-		d.ErrorAlarm = *s.ErrorAlarm
-	}
+	d.settle(s)
 	var v failure.ValidationError
 	if !functionName.MatchString(r.Group) {
 		v.Add("group %q is not a group name (1-64 letters, digits, - or _)", r.Group)
@@ -317,17 +307,12 @@ func NewGroup(r GroupRequest) (*Document, error) {
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if sum, err := NormalizeSHA256(d.Artifact.SHA256); err == nil {
-		d.Artifact.SHA256 = sum
-	}
-	d.Schedule = strategy.Schedule(d.Strategy)
-	d.ReleaseID = releaseID(d)
+	d.plan()
 	for _, m := range d.Members {
 		m.State.ReleaseAlarm = "greenlight-" + d.ReleaseID + "-" + m.Function + "-errors"
 	}
-	if b, err := json.Marshal(d); err != nil || len(b) > MaxDocumentBytes {
-		return nil, &failure.ValidationError{Problems: []string{fmt.Sprintf(
-			"the release is %d bytes as JSON, at most %d are allowed: keep test payloads small (a test hook can carry large cases)", len(b), MaxDocumentBytes)}}
+	if err := d.checkSize(); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

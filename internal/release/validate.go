@@ -103,6 +103,21 @@ func New(r Request) (*Document, error) {
 		State:          State{Phase: PhasePrepared},
 		Functions:      []string{r.Input.Function},
 	}
+	d.settle(s)
+	if err := Validate(d); err != nil {
+		return nil, err
+	}
+	d.plan()
+	d.State.ReleaseAlarm = "greenlight-" + d.ReleaseID + "-errors"
+	if err := d.checkSize(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// settle applies the strategy, alarms and error alarm that s sets over the
+// built-in defaults.
+func (d *Document) settle(s Settings) {
 	if d.Alarms == nil {
 		d.Alarms = []string{}
 	}
@@ -112,20 +127,25 @@ func New(r Request) (*Document, error) {
 	if s.ErrorAlarm != nil {
 		d.ErrorAlarm = *s.ErrorAlarm
 	}
-	if err := Validate(d); err != nil {
-		return nil, err
-	}
+}
+
+// plan normalises the artifact's checksum and computes the schedule and the
+// release id of a valid document.
+func (d *Document) plan() {
 	if sum, err := NormalizeSHA256(d.Artifact.SHA256); err == nil {
 		d.Artifact.SHA256 = sum
 	}
 	d.Schedule = strategy.Schedule(d.Strategy)
 	d.ReleaseID = releaseID(d)
-	d.State.ReleaseAlarm = "greenlight-" + d.ReleaseID + "-errors"
+}
+
+// checkSize refuses a document larger than MaxDocumentBytes as JSON.
+func (d *Document) checkSize() error {
 	if b, err := json.Marshal(d); err != nil || len(b) > MaxDocumentBytes {
-		return nil, &failure.ValidationError{Problems: []string{fmt.Sprintf(
+		return &failure.ValidationError{Problems: []string{fmt.Sprintf(
 			"the release is %d bytes as JSON, at most %d are allowed: keep test payloads small (a test hook can carry large cases)", len(b), MaxDocumentBytes)}}
 	}
-	return d, nil
+	return nil
 }
 
 func or(s, def string) string {
