@@ -275,8 +275,9 @@ func overlap(a1, a2, b1, b2 time.Time) bool {
 
 // TestFaultMatrixGroup injects every fault of the fault matrix into every
 // Task state of a group release, in the calls about its second member (the
-// first member's share of the state is then done), and checks after each
-// execution that every member ended on one version, all green or all blue.
+// first member's share of the state is then done), then kills the cloud in
+// every state and starts it again, and checks after each execution that
+// every member ended on one version, all green or all blue.
 func TestFaultMatrixGroup(t *testing.T) {
 	b := newHarness(t)
 	faults := b.local.Cloud.Faults()
@@ -319,6 +320,55 @@ func TestFaultMatrixGroup(t *testing.T) {
 				}
 			})
 		}
+	}
+	// The cloud killed while the group release is in each state, and
+	// started again on the same folder: the release finishes as one.
+	u := startUpCloud(t)
+	ub := u.harness(t)
+	ub.createFunctionWith(t, shopWorker, shopArtifact(t, "worker", "w1"), nil)
+	ub.createFunctionWith(t, shopAPI, shopArtifact(t, "api", "a1"), map[string]string{shop.WorkerVar: shopWorker})
+	builds := map[string]string{"api": "a2", "worker": "w2"}
+	for i, tg := range faultTargets {
+		t.Run(tg.state+"/killed and restarted", func(t *testing.T) {
+			combinations++
+			blue := map[string]string{}
+			for _, fn := range shopMembers {
+				blue[fn], _ = ub.alias(t, fn, "live")
+			}
+			if err := ub.control.AddFault(context.Background(), holdBack(tg, shopWorker)); err != nil {
+				t.Fatal(err)
+			}
+			manifest := map[string]any{"strategy": oneStep}
+			if tg.failing {
+				manifest["tests"] = []map[string]any{{"name": "order", "function": shopAPI, "payload": map[string]any{"order": "k"}, "expect": map[string]any{"api": "a9"}}}
+			}
+			arn := ub.execution(t, ub.release(t, shopGroup, fmt.Sprintf("k-%d", i), bundle(t, map[string][]byte{
+				shopAPI: shopArtifact(t, "api", builds["api"]), shopWorker: shopArtifact(t, "worker", builds["worker"]),
+			}), manifest))
+			in := ub.killWhileIn(t, u, arn, tg)
+			if !in {
+				t.Errorf("the release ended before the cloud was killed in %s", tg.state)
+			}
+			ok := in
+			for _, fn := range shopMembers {
+				e := ub.check(t, arn, demo.Expect{Function: fn, Blue: blue[fn]})
+				t.Logf("killed: %s: %s, last state %q, live %s", fn, e.Status, e.LastState, e.Live)
+				for _, v := range e.Violations {
+					t.Errorf("%s: invariant: %s (ended %s %s: %s)", fn, v, e.Status, e.Error, e.Cause)
+					ok = false
+				}
+				if e.Status != "SUCCEEDED" && e.Status != "FAILED" {
+					t.Errorf("the release ended %s, want it finished (promoted or rolled back) after the restart", e.Status)
+					ok = false
+				}
+				if fn == shopAPI && e.Status == "SUCCEEDED" && e.Live != blue[fn] {
+					builds = map[string]string{"api": map[string]string{"a1": "a2", "a2": "a1"}[builds["api"]], "worker": map[string]string{"w1": "w2", "w2": "w1"}[builds["worker"]]}
+				}
+			}
+			if ok && !t.Failed() {
+				held++
+			}
+		})
 	}
 	if combinations != held {
 		t.Errorf("fault-matrix-group: the invariant held in %d of %d combinations", held, combinations)

@@ -162,20 +162,37 @@ func killedIn(t *testing.T, u *upCloud, b *harness, tg faultTarget) (demo.Ending
 		t.Fatal(err)
 	}
 	arn := b.execution(t, b.release(t, fn, "k-"+version, artifact(t, version), map[string]any{"strategy": oneStep, "tests": healthTest}))
+	in := b.killWhileIn(t, u, arn, tg)
+	return b.check(t, arn, demo.Expect{Function: fn, Blue: blue}), in
+}
+
+// killWhileIn kills the cloud once the execution is in the state tg names
+// (whose Lambda the caller holds back) and starts it again on the same
+// folder. It reports whether the kill landed in the state and the restarted
+// cloud carried the state on.
+func (b *harness) killWhileIn(t *testing.T, u *upCloud, arn string, tg faultTarget) bool {
+	t.Helper()
 	var restarted time.Time
 	in := b.whenIn(t, arn, tg, func() {
 		u.killAndRestart(t)
-		clock, err := b.control.Clock(ctx)
+		clock, err := b.control.Clock(context.Background())
 		if err != nil {
 			t.Fatalf("the restarted cloud's clock: %v", err)
 		}
 		restarted = clock.Now
 	})
-	e := b.check(t, arn, demo.Expect{Function: fn, Blue: blue})
-	if in && !b.finishedSince(t, arn, tg, restarted) {
+	if !in {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if _, err := b.inspect.Wait(ctx, arn); err != nil {
+		t.Fatalf("wait for %s: %v", arn, err)
+	}
+	if !b.finishedSince(t, arn, tg, restarted) {
 		t.Errorf("%s finished before the cloud was killed, or never: the kill did not land in %s", tg.function, tg.state)
 	}
-	return e, in
+	return true
 }
 
 // finishedSince reports whether the first invocation the execution made of
