@@ -192,12 +192,35 @@ func (h *Handler) prepareGroup(ctx context.Context, req release.Request, manifes
 		if err := h.checkAliases(ctx, fn, release.Settings{}, v); err != nil {
 			return nil, err
 		}
+		if !inBundle[fn] && in.MemberConfiguration[fn].IsEmpty() {
+			if err := h.checkReleased(ctx, fn, member.Over(release.BuiltinAliases).LiveAlias, v); err != nil {
+				return nil, err
+			}
+		}
 		gr.Members = append(gr.Members, release.MemberRequest{
 			Function: fn, InBundle: inBundle[fn], Configuration: in.MemberConfiguration[fn], Settings: member,
 		})
 	}
 	d, err := release.NewGroup(gr)
 	return planned(v, d, err)
+}
+
+// checkReleased refuses a group release that leaves out a member that has
+// no live alias yet: that member would serve nothing through its candidate
+// alias, and the group's tests would not see a whole stack.
+func (h *Handler) checkReleased(ctx context.Context, fn, live string, v *failure.ValidationError) error {
+	if !release.IsFunctionName(fn) {
+		return nil
+	}
+	_, err := h.Lambda.GetAlias(ctx, &awslambda.GetAliasInput{FunctionName: &fn, Name: &live})
+	if failure.IsNotFound(err) {
+		v.Add("%s has never been released (it has no %s alias): the group's release must carry %s.zip until it has been", fn, live, fn)
+		return nil
+	}
+	if err != nil {
+		return failure.Classify("get alias "+fn+":"+live, err)
+	}
+	return nil
 }
 
 // manifest reads releases/<function>/<build>.json beside the artifact (a

@@ -311,3 +311,60 @@ func TestOutputRoundTrips(t *testing.T) {
 		t.Errorf("round trip differs:\n%s\n%s", b, again)
 	}
 }
+
+// TestGroupConsoleInput plans group releases from console inputs: a
+// configuration-only release of one member, and the inputs prepare refuses
+// before anything is locked.
+func TestGroupConsoleInput(t *testing.T) {
+	conf, err := config.Parse([]byte(`{"targets":{"names":["shop-api","shop-worker"]},
+	  "groups":{"shop":{"functions":["shop-api","shop-worker"],"strategy":"AllAtOnce"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		input    string
+		released bool // shop-worker has a live alias
+		want     []string
+	}{
+		{name: "configuration of one member", input: `{"group":"shop","configuration":{"shop-api":{"memorySize":512}}}`, released: true},
+		{name: "a member never released left out", input: `{"group":"shop","configuration":{"shop-api":{"memorySize":512}}}`,
+			want: []string{"shop-worker has never been released (it has no live alias)"}},
+		{name: "unknown group", input: `{"group":"warehouse","configuration":{"shop-api":{"memorySize":512}}}`, released: true,
+			want: []string{`group "warehouse" is not configured`}},
+		{name: "a group named as a function", input: `{"function":"shop","configuration":{"memorySize":512}}`, released: true,
+			want: []string{`"shop" is a group: start its release with "group"`}},
+		{name: "configuration of a non-member", input: `{"group":"shop","configuration":{"billing":{"memorySize":512}}}`, released: true,
+			want: []string{"configuration.billing: billing is not a member of group shop"}},
+		{name: "aliases of a group", input: `{"group":"shop","liveAlias":"prod","configuration":{"shop-api":{"memorySize":512}}}`, released: true,
+			want: []string{"liveAlias and candidateAlias are each member's own"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lc := &fakeLambda{functions: map[string]map[string]string{"shop-api": nil, "shop-worker": nil}, aliases: map[string]string{"shop-api:live": ""}}
+			if tt.released {
+				lc.aliases["shop-worker:live"] = ""
+			}
+			h := &Handler{Config: conf, Bucket: "artifacts", S3: &fakeS3{}, Lambda: lc}
+			d, err := h.Handle(context.Background(), input([]byte(tt.input)))
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !d.IsGroup() || d.Group != "shop" || len(d.Members) != 2 || d.Members[0].Configuration.IsEmpty() || !d.Members[1].Configuration.IsEmpty() {
+					t.Errorf("document %+v", d)
+				}
+				return
+			}
+			var v *failure.ValidationError
+			if !errors.As(err, &v) {
+				t.Fatalf("err = %v, want a ValidationError", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("%v\ndoes not say %q", err, w)
+				}
+			}
+		})
+	}
+}
