@@ -9,6 +9,7 @@ import (
 	"maps"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,6 +20,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/greenlight/greenlight/internal/bundle/bundletest"
 	"github.com/greenlight/greenlight/internal/failure"
 	"github.com/greenlight/greenlight/internal/ledger"
 	"github.com/greenlight/greenlight/internal/ledger/ledgertest"
@@ -92,8 +94,11 @@ type fakeLambda struct {
 	failUpdate bool   // the update ends Failed
 	computed   string // CodeSha256 Lambda computes; sha of the artifact when empty
 	artifact   string
-	errs       map[string]error
-	published  []string
+	// bucket, when set, holds the code that updates name; else artifact
+	// is releases/orders/42.zip?versionId=v42, the only code there is.
+	bucket    *bundletest.Bucket
+	errs      map[string]error
+	published []string
 	// env is each version's environment, latestEnv $LATEST's.
 	env       map[string]map[string]string
 	latestEnv map[string]string
@@ -146,15 +151,25 @@ func (f *fakeLambda) UpdateFunctionCode(_ context.Context, in *awslambda.UpdateF
 	if aws.ToString(in.RevisionId) != strconv.Itoa(f.revision) {
 		return nil, &lambdatypes.PreconditionFailedException{}
 	}
-	if aws.ToString(in.S3ObjectVersion) != "v42" || aws.ToString(in.S3Key) != "releases/orders/42.zip" {
+	code, ok := f.code(aws.ToString(in.S3Key), aws.ToString(in.S3ObjectVersion))
+	if !ok {
 		return nil, &lambdatypes.InvalidParameterValueException{Message: aws.String("wrong object")}
 	}
 	f.latest = f.computed
 	if f.latest == "" {
-		f.latest = sum(f.artifact)
+		f.latest = sum(code)
 	}
 	f.revision++
 	return &awslambda.UpdateFunctionCodeOutput{CodeSha256: aws.String(f.latest)}, nil
+}
+
+// code is the object version key?versionId=version, as Lambda reads it.
+func (f *fakeLambda) code(key, version string) (string, bool) {
+	if f.bucket != nil {
+		b, ok := f.bucket.Object(key, version)
+		return string(b), ok
+	}
+	return f.artifact, key == "releases/orders/42.zip" && version == "v42"
 }
 
 func (f *fakeLambda) PublishVersion(_ context.Context, in *awslambda.PublishVersionInput, _ ...func(*awslambda.Options)) (*awslambda.PublishVersionOutput, error) {
@@ -172,10 +187,13 @@ func (f *fakeLambda) PublishVersion(_ context.Context, in *awslambda.PublishVers
 }
 
 type fakeCloudWatch struct {
+	mu     sync.Mutex
 	alarms []*cloudwatch.PutMetricAlarmInput
 }
 
 func (f *fakeCloudWatch) PutMetricAlarm(_ context.Context, in *cloudwatch.PutMetricAlarmInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.PutMetricAlarmOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.alarms = append(f.alarms, in)
 	return &cloudwatch.PutMetricAlarmOutput{}, nil
 }
@@ -189,17 +207,23 @@ type world struct {
 	t      *testing.T
 }
 
+// newFunction has versions 1-3 published, blue's code on $LATEST, and live
+// and the candidate alias on 3.
+func newFunction() *fakeLambda {
+	return &fakeLambda{
+		Aliases:  traffictest.New(map[string]traffic.Alias{"live": {Version: "3"}, "green": {Version: "3"}}),
+		versions: map[string]string{"1": sum("one"), "2": sum("two"), "3": sum(blueCode)},
+		latest:   sum(blueCode), artifact: greenCode, errs: map[string]error{},
+		env:       map[string]map[string]string{"3": {"FEATURE": "a", "OTHER": "x"}},
+		latestEnv: map[string]string{"FEATURE": "a", "OTHER": "x"},
+	}
+}
+
 // newWorld has versions 1-3 published and live on 3, unless first is set.
 func newWorld(t *testing.T, d *release.Document, first bool) *world {
 	w := &world{
-		s3: &fakeS3{body: greenCode},
-		lambda: &fakeLambda{
-			Aliases:  traffictest.New(map[string]traffic.Alias{"live": {Version: "3"}, "green": {Version: "3"}}),
-			versions: map[string]string{"1": sum("one"), "2": sum("two"), "3": sum(blueCode)},
-			latest:   sum(blueCode), artifact: greenCode, errs: map[string]error{},
-			env:       map[string]map[string]string{"3": {"FEATURE": "a", "OTHER": "x"}},
-			latestEnv: map[string]string{"FEATURE": "a", "OTHER": "x"},
-		},
+		s3:     &fakeS3{body: greenCode},
+		lambda: newFunction(),
 		cw:     &fakeCloudWatch{},
 		bucket: ledgertest.NewBucket(),
 		t:      t,

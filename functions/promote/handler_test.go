@@ -89,13 +89,19 @@ func TestHandleErrors(t *testing.T) {
 	}
 }
 
-// haltingLedger halts the release while promote moves live, as the guard
-// would when green's alarm fires at that moment.
-type haltingLedger struct{ *ledger.Ledger }
+// haltingLedger halts the release of function halted while promote moves
+// its live alias, as the guard would when green's alarm fires at that
+// moment.
+type haltingLedger struct {
+	*ledger.Ledger
+	halted string
+}
 
 func (l haltingLedger) Update(ctx context.Context, fn, arn string, change func(*ledger.Record)) (ledger.Record, error) {
-	if _, err := l.Halt(ctx, fn, ledger.Action{Reason: "orders-5xx is ALARM", By: "guard"}); err != nil {
-		return ledger.Record{}, err
+	if fn == l.halted {
+		if _, err := l.Halt(ctx, fn, ledger.Action{Reason: fn + "-5xx is ALARM", By: "guard"}); err != nil {
+			return ledger.Record{}, err
+		}
 	}
 	return l.Ledger.Update(ctx, fn, arn, change)
 }
@@ -105,7 +111,7 @@ func TestHaltDuringPromoteRestoresBlue(t *testing.T) {
 	b := ledgertest.NewBucket()
 	b.Put(t, ledger.Record{Function: "orders", ExecutionARN: d.ExecutionARN, Phase: release.PhaseShifting, Weight: 0.25})
 	a := traffictest.New(map[string]traffic.Alias{"live": {Version: "3", Weights: map[string]float64{"4": 0.25}}})
-	h := &Handler{Lambda: a, Ledger: haltingLedger{&ledger.Ledger{S3: b, Bucket: "artifacts"}}}
+	h := &Handler{Lambda: a, Ledger: haltingLedger{&ledger.Ledger{S3: b, Bucket: "artifacts"}, "orders"}}
 	_, err := h.Handle(context.Background(), d)
 	var he *failure.HaltedError
 	if !errors.As(err, &he) || he.By != "guard" {

@@ -72,21 +72,8 @@ func TestHandle(t *testing.T) {
 				if got.State.Phase != release.PhaseTested || len(got.State.Tests) != 3 {
 					t.Errorf("state = %+v", got.State)
 				}
-			} else {
-				var tf *failure.TestFailedError
-				if !errors.As(err, &tf) {
-					t.Fatalf("error = %v (%T)", err, err)
-				}
-				var names []string
-				for _, r := range tf.Failed {
-					names = append(names, r.Name)
-					if r.Detail == "" {
-						t.Errorf("failed result %s has no detail", r.Name)
-					}
-				}
-				if strings.Join(names, ",") != strings.Join(tt.wantFailed, ",") {
-					t.Errorf("failed = %v, want %v", names, tt.wantFailed)
-				}
+			} else if names := failedNames(t, err); strings.Join(names, ",") != strings.Join(tt.wantFailed, ",") {
+				t.Errorf("failed = %v, want %v", names, tt.wantFailed)
 			}
 			// Tests target the green version only; the hook gets the release.
 			for _, c := range f.calls[:2] {
@@ -103,6 +90,24 @@ func TestHandle(t *testing.T) {
 			}
 		})
 	}
+}
+
+// failedNames returns the names of the failed results err lists, which
+// must be a TestFailedError, each result saying why it failed.
+func failedNames(t *testing.T, err error) []string {
+	t.Helper()
+	var tf *failure.TestFailedError
+	if !errors.As(err, &tf) {
+		t.Fatalf("error = %v (%T), want a TestFailedError", err, err)
+	}
+	var names []string
+	for _, r := range tf.Failed {
+		names = append(names, r.Name)
+		if r.Detail == "" {
+			t.Errorf("failed result %s has no detail", r.Name)
+		}
+	}
+	return names
 }
 
 func TestHandleNoTests(t *testing.T) {

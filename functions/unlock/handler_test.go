@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,14 +22,25 @@ import (
 
 const other = "arn:aws:states:us-east-1:123456789012:execution:greenlight:other"
 
+// fakeAlarms deletes alarms; err fails every call, errs the calls that
+// name an alarm.
 type fakeAlarms struct {
+	mu      sync.Mutex
 	deleted []string
 	err     error
+	errs    map[string]error
 }
 
 func (f *fakeAlarms) DeleteAlarms(_ context.Context, in *cloudwatch.DeleteAlarmsInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.DeleteAlarmsOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if f.err != nil {
 		return nil, f.err
+	}
+	for _, a := range in.AlarmNames {
+		if err := f.errs[a]; err != nil {
+			return nil, err
+		}
 	}
 	f.deleted = append(f.deleted, in.AlarmNames...)
 	return &cloudwatch.DeleteAlarmsOutput{}, nil

@@ -34,7 +34,8 @@ type Handler struct {
 // "promote" after the last partial step (or on an operator's promote
 // request), and to "shift" before another one.
 //
-// A group release checks the group's alarms, then every released member's
+// A group release checks the group's alarms, the halts and promote
+// requests of the members it does not change, then every released member's
 // halts, promote requests, approvals and alarms: any member's halt or
 // alarm rolls the whole group back, and a promote request on any member
 // promotes the whole group.
@@ -46,6 +47,19 @@ func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Doc
 		return nil, err
 	}
 	promote := false
+	for _, m := range d.Members {
+		if m.Released() {
+			continue
+		}
+		// A member the release does not change moves no traffic, but its
+		// record is the group's too: the guard halts it when the member's
+		// alarm fires, and the bake and approval waits end on it.
+		rec, err := h.Ledger.Check(ctx, m.Function, d.ExecutionARN)
+		if err != nil {
+			return nil, failure.OfMember(m.Function, err)
+		}
+		promote = promote || rec.Promote != nil
+	}
 	err := d.EachMember(true, func(m *release.Document) error {
 		if _, err := h.verify(ctx, m); err != nil {
 			return failure.OfMember(m.Function, err)

@@ -23,26 +23,7 @@ import (
 	"github.com/greenlight/greenlight/internal/traffic"
 )
 
-// fleet is several functions by name, each with its own aliases.
-type fleet map[string]*drifttest.Function
-
-func (f fleet) GetAlias(ctx context.Context, in *awslambda.GetAliasInput, o ...func(*awslambda.Options)) (*awslambda.GetAliasOutput, error) {
-	return f[aws.ToString(in.FunctionName)].GetAlias(ctx, in, o...)
-}
-
-func (f fleet) UpdateAlias(ctx context.Context, in *awslambda.UpdateAliasInput, o ...func(*awslambda.Options)) (*awslambda.UpdateAliasOutput, error) {
-	return f[aws.ToString(in.FunctionName)].UpdateAlias(ctx, in, o...)
-}
-
-func (f fleet) CreateAlias(ctx context.Context, in *awslambda.CreateAliasInput, o ...func(*awslambda.Options)) (*awslambda.CreateAliasOutput, error) {
-	return f[aws.ToString(in.FunctionName)].CreateAlias(ctx, in, o...)
-}
-
-func (f fleet) GetFunctionConfiguration(ctx context.Context, in *awslambda.GetFunctionConfigurationInput, o ...func(*awslambda.Options)) (*awslambda.GetFunctionConfigurationOutput, error) {
-	return f[aws.ToString(in.FunctionName)].GetFunctionConfiguration(ctx, in, o...)
-}
-
-var _ functions = fleet(nil)
+var _ functions = drifttest.Fleet(nil)
 
 // member is the lock record of a member of group shop, released by
 // execution arn, live on blue with green taking a tenth.
@@ -129,7 +110,7 @@ func (p *topic) only(t *testing.T, subject string) *sns.PublishInput {
 
 // wantLive checks that each function's live alias serves the version want
 // names, at 100 %.
-func wantLive(t *testing.T, f fleet, want map[string]string) {
+func wantLive(t *testing.T, f drifttest.Fleet, want map[string]string) {
 	t.Helper()
 	for fn, v := range want {
 		if live, _ := f[fn].Alias("live"); live.Version != v || len(live.Weights) != 0 {
@@ -157,11 +138,11 @@ func groupEvent(t *testing.T, status, input string) events.CloudWatchEvent {
 
 // shop is group shop mid-canary: shop-api and shop-worker split between
 // blue and green, shop-admin (not released) on its blue.
-func shop() fleet {
+func shop() drifttest.Fleet {
 	split := func(blue, green string) map[string]traffic.Alias {
 		return map[string]traffic.Alias{"live": {Version: blue, Weights: map[string]float64{green: 0.1}}}
 	}
-	return fleet{
+	return drifttest.Fleet{
 		"shop-api":    drifttest.New(split("3", "4"), "sha-api", nil),
 		"shop-worker": drifttest.New(split("6", "7"), "sha-worker", nil),
 		"shop-admin":  drifttest.New(map[string]traffic.Alias{"live": {Version: "2"}}, "sha-admin", nil),

@@ -5,21 +5,17 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"fmt"
 	"hash/crc32"
-	"io"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/greenlight/greenlight/internal/bundle"
+	"github.com/greenlight/greenlight/internal/bundle/bundletest"
 	"github.com/greenlight/greenlight/internal/failure"
 	"github.com/greenlight/greenlight/internal/release"
 )
@@ -30,130 +26,9 @@ const (
 	version    = "v1"
 )
 
-// bucket is an in-memory S3 bucket that keeps object versions, honours
-// Range: bytes=a-b on GetObject, and counts what it serves.
-type bucket struct {
-	objects     map[string][]byte // key?versionId -> body
-	unversioned bool              // PutObject returns no version
-	errs        map[string]error  // by operation
-	puts        []*s3.PutObjectInput
-	gets        int
-	served      int64
-}
+func newBucket(body []byte) *bundletest.Bucket { return bundletest.New(bundleKey, version, body) }
 
-func newBucket(body []byte) *bucket {
-	return &bucket{objects: map[string][]byte{bundleKey + "?" + version: body}}
-}
-
-func (b *bucket) object(key, versionID *string) ([]byte, bool) {
-	body, ok := b.objects[aws.ToString(key)+"?"+aws.ToString(versionID)]
-	return body, ok
-}
-
-// find returns an object version for operation op: the error set for op, or
-// missing when there is no such version.
-func (b *bucket) find(op string, key, versionID *string, missing error) ([]byte, error) {
-	if err := b.errs[op]; err != nil {
-		return nil, err
-	}
-	body, ok := b.object(key, versionID)
-	if !ok {
-		return nil, missing
-	}
-	return body, nil
-}
-
-func (b *bucket) HeadObject(_ context.Context, in *s3.HeadObjectInput, _ ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
-	// HeadObject has no body to name the error in: S3 answers a bare 404.
-	body, err := b.find("HeadObject", in.Key, in.VersionId, &s3types.NotFound{})
-	if err != nil {
-		return nil, err
-	}
-	return &s3.HeadObjectOutput{ContentLength: aws.Int64(int64(len(body))), VersionId: in.VersionId}, nil
-}
-
-func (b *bucket) GetObject(_ context.Context, in *s3.GetObjectInput, _ ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
-	body, err := b.find("GetObject", in.Key, in.VersionId, &s3types.NoSuchKey{})
-	if err != nil {
-		return nil, err
-	}
-	if in.Range != nil {
-		var first, last int
-		if _, err := fmt.Sscanf(*in.Range, "bytes=%d-%d", &first, &last); err != nil || first > last || first >= len(body) {
-			return nil, &smithy.GenericAPIError{Code: "InvalidRange", Message: "The requested range is not satisfiable"}
-		}
-		body = body[first:min(last+1, len(body))]
-	}
-	b.gets++
-	b.served += int64(len(body))
-	return &s3.GetObjectOutput{Body: io.NopCloser(bytes.NewReader(body)), ContentLength: aws.Int64(int64(len(body)))}, nil
-}
-
-func (b *bucket) PutObject(_ context.Context, in *s3.PutObjectInput, _ ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
-	if err := b.errs["PutObject"]; err != nil {
-		return nil, err
-	}
-	body, err := io.ReadAll(in.Body)
-	if err != nil {
-		return nil, err
-	}
-	if in.ChecksumSHA256 != nil && *in.ChecksumSHA256 != sha(body) {
-		return nil, &smithy.GenericAPIError{Code: "BadDigest", Message: "The SHA256 you specified did not match the calculated checksum."}
-	}
-	b.puts = append(b.puts, in)
-	out := &s3.PutObjectOutput{}
-	v := ""
-	if !b.unversioned {
-		v = fmt.Sprintf("p%d", len(b.puts))
-		out.VersionId = &v
-	}
-	b.objects[aws.ToString(in.Key)+"?"+v] = body
-	return out, nil
-}
-
-var _ bundle.ReadWriter = (*bucket)(nil)
-
-func sha(b []byte) string {
-	h := sha256.Sum256(b)
-	return base64.StdEncoding.EncodeToString(h[:])
-}
-
-// file is an entry of a zip built by zipOf; raw, when set, is written as is
-// with body as the entry's compressed data.
-type file struct {
-	name   string
-	body   []byte
-	method uint16
-	raw    *zip.FileHeader
-}
-
-func zipOf(t testing.TB, files ...file) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	w := zip.NewWriter(&buf)
-	for _, f := range files {
-		var (
-			fw  io.Writer
-			err error
-		)
-		if f.raw != nil {
-			f.raw.Name = f.name
-			fw, err = w.CreateRaw(f.raw)
-		} else {
-			fw, err = w.CreateHeader(&zip.FileHeader{Name: f.name, Method: f.method})
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := fw.Write(f.body); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
+type file = bundletest.File
 
 // member is the deployment package of function fn, padded with pad bytes
 // that do not compress.
@@ -163,9 +38,9 @@ func member(t testing.TB, fn string, pad int) []byte {
 	if _, err := rand.Read(noise); err != nil {
 		t.Fatal(err)
 	}
-	return zipOf(t,
-		file{name: "index.mjs", body: []byte("export const handler = async () => '" + fn + "';"), method: zip.Deflate},
-		file{name: "noise.bin", body: noise, method: zip.Store})
+	return bundletest.Zip(t,
+		file{Name: "index.mjs", Body: []byte("export const handler = async () => '" + fn + "';"), Method: zip.Deflate},
+		file{Name: "noise.bin", Body: noise, Method: zip.Store})
 }
 
 func artifact(body []byte) release.Artifact {
@@ -181,12 +56,12 @@ func problems(err error) []string {
 
 func TestList(t *testing.T) {
 	orders, invoices := member(t, "orders", 100), member(t, "invoices", 100)
-	good := zipOf(t,
-		file{name: "orders.zip", body: orders, method: zip.Store},
-		file{name: "invoices.zip", body: invoices, method: zip.Deflate})
+	good := bundletest.Zip(t,
+		file{Name: "orders.zip", Body: orders, Method: zip.Store},
+		file{Name: "invoices.zip", Body: invoices, Method: zip.Deflate})
 	tooMany := make([]file, bundle.MaxMembers+1)
 	for i := range tooMany {
-		tooMany[i] = file{name: fmt.Sprintf("f%03d.zip", i), body: orders}
+		tooMany[i] = file{Name: fmt.Sprintf("f%03d.zip", i), Body: orders}
 	}
 	const w = "bundle s3://artifacts/releases/payments/42.zip"
 	tests := []struct {
@@ -201,18 +76,18 @@ func TestList(t *testing.T) {
 			artifact: func(a release.Artifact) release.Artifact { a.Size = 0; return a },
 			want:     []string{"invoices", "orders"}},
 		{name: "every layout problem at once",
-			body: zipOf(t,
-				file{name: "orders.zip", body: orders},
-				file{name: "lib/"},
-				file{name: "lib/invoices.zip", body: invoices},
-				file{name: "README.md", body: []byte("read me")},
-				file{name: `win\orders.zip`, body: orders},
-				file{name: "orders v2.zip", body: orders},
-				file{name: ".zip", body: orders},
-				file{name: "orders.zip", body: orders},
-				file{name: "huge.zip", body: orders, raw: &zip.FileHeader{Method: zip.Store,
+			body: bundletest.Zip(t,
+				file{Name: "orders.zip", Body: orders},
+				file{Name: "lib/"},
+				file{Name: "lib/invoices.zip", Body: invoices},
+				file{Name: "README.md", Body: []byte("read me")},
+				file{Name: `win\orders.zip`, Body: orders},
+				file{Name: "orders v2.zip", Body: orders},
+				file{Name: ".zip", Body: orders},
+				file{Name: "orders.zip", Body: orders},
+				file{Name: "huge.zip", Body: orders, Raw: &zip.FileHeader{Method: zip.Store,
 					CRC32: crc32.ChecksumIEEE(orders), CompressedSize64: uint64(len(orders)), UncompressedSize64: release.MaxArtifactBytes + 1}},
-				file{name: "odd.zip", body: orders, raw: &zip.FileHeader{Method: 14,
+				file{Name: "odd.zip", Body: orders, Raw: &zip.FileHeader{Method: 14,
 					CRC32: crc32.ChecksumIEEE(orders), CompressedSize64: uint64(len(orders)), UncompressedSize64: uint64(len(orders))}}),
 			problems: []string{
 				w + `: entry "lib/" is a folder; a bundle holds only <function>.zip files, at its top level`,
@@ -225,8 +100,8 @@ func TestList(t *testing.T) {
 				fmt.Sprintf(`%s: entry "huge.zip" is %d bytes unzipped, more than Lambda's %d`, w, release.MaxArtifactBytes+1, release.MaxArtifactBytes),
 				w + `: entry "odd.zip" is compressed with method 14; only stored and deflated entries can be extracted`,
 			}},
-		{name: "empty bundle", body: zipOf(t), problems: []string{w + " holds no <function>.zip"}},
-		{name: "too many members", body: zipOf(t, tooMany...),
+		{name: "empty bundle", body: bundletest.Zip(t), problems: []string{w + " holds no <function>.zip"}},
+		{name: "too many members", body: bundletest.Zip(t, tooMany...),
 			problems: []string{fmt.Sprintf("%s holds %d entries, at most %d are allowed", w, bundle.MaxMembers+1, bundle.MaxMembers)}},
 		{name: "not a zip", body: bytes.Repeat([]byte("not a zip "), 1000), problems: []string{w + " is not a zip file"}},
 		{name: "empty object", body: []byte{},
@@ -268,9 +143,9 @@ func TestList(t *testing.T) {
 // TestListReadsLittle lists a large bundle and checks that only its end,
 // the zip directory, was read.
 func TestListReadsLittle(t *testing.T) {
-	body := zipOf(t,
-		file{name: "orders.zip", body: member(t, "orders", 2<<20), method: zip.Store},
-		file{name: "invoices.zip", body: member(t, "invoices", 100), method: zip.Deflate})
+	body := bundletest.Zip(t,
+		file{Name: "orders.zip", Body: member(t, "orders", 2<<20), Method: zip.Store},
+		file{Name: "invoices.zip", Body: member(t, "invoices", 100), Method: zip.Deflate})
 	b := newBucket(body)
 	a := artifact(body)
 	a.Size = 0
@@ -281,13 +156,13 @@ func TestListReadsLittle(t *testing.T) {
 	if want := []string{"invoices", "orders"}; !slices.Equal(got, want) {
 		t.Errorf("List = %q, want %q", got, want)
 	}
-	if b.served*100 > int64(len(body)) || b.gets > 2 {
-		t.Errorf("List read %d bytes in %d GETs of a %d-byte bundle, want under 1%% in at most 2", b.served, b.gets, len(body))
+	if b.Served*100 > int64(len(body)) || b.Gets > 2 {
+		t.Errorf("List read %d bytes in %d GETs of a %d-byte bundle, want under 1%% in at most 2", b.Served, b.Gets, len(body))
 	}
 }
 
 func TestListS3Failures(t *testing.T) {
-	body := zipOf(t, file{name: "orders.zip", body: []byte("PK")})
+	body := bundletest.Zip(t, file{Name: "orders.zip", Body: []byte("PK")})
 	tests := []struct {
 		name string
 		op   string
@@ -303,7 +178,7 @@ func TestListS3Failures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := newBucket(body)
-			b.errs = map[string]error{tt.op: tt.err}
+			b.Errs[tt.op] = tt.err
 			a := artifact(body)
 			a.Size = tt.size
 			_, err := bundle.List(context.Background(), b, a)
@@ -316,11 +191,11 @@ func TestListS3Failures(t *testing.T) {
 
 func TestExtract(t *testing.T) {
 	orders, invoices, large := member(t, "orders", 100), member(t, "invoices", 5000), member(t, "large", 2<<20)
-	body := zipOf(t,
-		file{name: "orders.zip", body: orders, method: zip.Store},
-		file{name: "invoices.zip", body: invoices, method: zip.Deflate},
-		file{name: "large.zip", body: large, method: zip.Store},
-		file{name: "large-deflated.zip", body: large, method: zip.Deflate})
+	body := bundletest.Zip(t,
+		file{Name: "orders.zip", Body: orders, Method: zip.Store},
+		file{Name: "invoices.zip", Body: invoices, Method: zip.Deflate},
+		file{Name: "large.zip", Body: large, Method: zip.Store},
+		file{Name: "large-deflated.zip", Body: large, Method: zip.Deflate})
 	tests := []struct {
 		fn          string
 		want        []byte
@@ -340,32 +215,32 @@ func TestExtract(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			b := newBucket(body)
-			b.unversioned = tt.unversioned
+			b.Unversioned = tt.unversioned
 			dest := bundle.Key("payments-20261122T101500Z-ab12", tt.fn)
 			got, err := bundle.Extract(context.Background(), b, artifact(body), tt.fn, dest)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := release.Artifact{Bucket: bucketName, Key: dest, VersionID: "p1", SHA256: sha(tt.want), Size: int64(len(tt.want))}
+			want := release.Artifact{Bucket: bucketName, Key: dest, VersionID: "p1", SHA256: bundletest.SHA256(tt.want), Size: int64(len(tt.want))}
 			if tt.unversioned {
 				want.VersionID = ""
 			}
 			if got != want {
 				t.Errorf("Extract = %+v, want %+v", got, want)
 			}
-			copied, ok := b.object(&dest, &want.VersionID)
+			copied, ok := b.Object(dest, want.VersionID)
 			if !ok || !bytes.Equal(copied, tt.want) {
 				t.Errorf("the copy at %s differs from the member (%d bytes, want %d)", dest, len(copied), len(tt.want))
 			}
-			put := b.puts[0]
+			put := b.Puts[0]
 			if ct := aws.ToString(put.ContentType); ct != "application/zip" {
 				t.Errorf("ContentType = %q, want application/zip", ct)
 			}
 			if n := aws.ToInt64(put.ContentLength); n != int64(len(tt.want)) {
 				t.Errorf("ContentLength = %d, want %d", n, len(tt.want))
 			}
-			if b.gets > tt.maxGets || b.served > int64(len(tt.want))+128<<10 {
-				t.Errorf("Extract read %d bytes in %d GETs for a %d-byte member, want at most %d GETs", b.served, b.gets, len(tt.want), tt.maxGets)
+			if b.Gets > tt.maxGets || b.Served > int64(len(tt.want))+128<<10 {
+				t.Errorf("Extract read %d bytes in %d GETs for a %d-byte member, want at most %d GETs", b.Served, b.Gets, len(tt.want), tt.maxGets)
 			}
 		})
 	}
@@ -373,39 +248,39 @@ func TestExtract(t *testing.T) {
 
 func TestExtractFailures(t *testing.T) {
 	orders := member(t, "orders", 100)
-	good := zipOf(t, file{name: "orders.zip", body: orders, method: zip.Deflate})
+	good := bundletest.Zip(t, file{Name: "orders.zip", Body: orders, Method: zip.Deflate})
 	const w = "bundle s3://artifacts/releases/payments/42.zip"
 	tests := []struct {
 		name   string
 		body   []byte
 		fn     string
 		dest   string
-		change func(*bucket, *release.Artifact)
+		change func(*bundletest.Bucket, *release.Artifact)
 		want   string // the error's type
 		reason string // an *failure.ArtifactError's reason
 	}{
 		{name: "missing member", body: good, fn: "invoices", want: failure.NameArtifact,
 			reason: w + ` holds no "invoices.zip"`},
 		{name: "member twice", fn: "orders", want: failure.NameArtifact,
-			body:   zipOf(t, file{name: "orders.zip", body: orders}, file{name: "orders.zip", body: orders}),
+			body:   bundletest.Zip(t, file{Name: "orders.zip", Body: orders}, file{Name: "orders.zip", Body: orders}),
 			reason: w + ` holds "orders.zip" more than once`},
 		{name: "corrupt member", fn: "orders", want: failure.NameArtifact,
-			body: zipOf(t, file{name: "orders.zip", body: orders, raw: &zip.FileHeader{Method: zip.Store,
+			body: bundletest.Zip(t, file{Name: "orders.zip", Body: orders, Raw: &zip.FileHeader{Method: zip.Store,
 				CRC32: crc32.ChecksumIEEE(orders) + 1, CompressedSize64: uint64(len(orders)), UncompressedSize64: uint64(len(orders))}}),
 			reason: w + `: entry "orders.zip" cannot be read`},
 		{name: "missing bundle", body: good, fn: "orders", want: failure.NameArtifact,
-			change: func(_ *bucket, a *release.Artifact) { a.VersionID = "gone" },
+			change: func(_ *bundletest.Bucket, a *release.Artifact) { a.VersionID = "gone" },
 			reason: w + ` (version "gone") does not exist`},
 		{name: "not a zip", body: []byte(strings.Repeat("x", 100)), fn: "orders", want: failure.NameArtifact,
 			reason: w + " is not a zip file"},
 		{name: "destination under releases/", body: good, fn: "orders", dest: "releases/orders/1.zip", want: failure.NameOperation},
 		{name: "throttled read", body: good, fn: "orders", want: failure.NameThrottled,
-			change: func(b *bucket, _ *release.Artifact) {
-				b.errs = map[string]error{"GetObject": &smithy.GenericAPIError{Code: "SlowDown"}}
+			change: func(b *bundletest.Bucket, _ *release.Artifact) {
+				b.Errs["GetObject"] = &smithy.GenericAPIError{Code: "SlowDown"}
 			}},
 		{name: "denied write", body: good, fn: "orders", want: failure.NameOperation,
-			change: func(b *bucket, _ *release.Artifact) {
-				b.errs = map[string]error{"PutObject": &smithy.GenericAPIError{Code: "AccessDenied"}}
+			change: func(b *bundletest.Bucket, _ *release.Artifact) {
+				b.Errs["PutObject"] = &smithy.GenericAPIError{Code: "AccessDenied"}
 			}},
 	}
 	for _, tt := range tests {
@@ -425,8 +300,8 @@ func TestExtractFailures(t *testing.T) {
 			if ae, ok := err.(*failure.ArtifactError); ok && ae.Reason != tt.reason {
 				t.Errorf("reason = %q, want %q", ae.Reason, tt.reason)
 			}
-			if len(b.puts) != 0 {
-				t.Errorf("Extract wrote %d objects, want none", len(b.puts))
+			if len(b.Puts) != 0 {
+				t.Errorf("Extract wrote %d objects, want none", len(b.Puts))
 			}
 		})
 	}
@@ -444,8 +319,8 @@ func TestKey(t *testing.T) {
 
 // FuzzList checks that any object either lists or is refused with problems.
 func FuzzList(f *testing.F) {
-	f.Add(zipOf(f, file{name: "orders.zip", body: []byte("PK\x03\x04")}, file{name: "a/", method: zip.Deflate}))
-	f.Add(zipOf(f))
+	f.Add(bundletest.Zip(f, file{Name: "orders.zip", Body: []byte("PK\x03\x04")}, file{Name: "a/", Method: zip.Deflate}))
+	f.Add(bundletest.Zip(f))
 	f.Add([]byte("PK\x05\x06"))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		names, err := bundle.List(context.Background(), newBucket(body), artifact(body))
@@ -461,9 +336,9 @@ func FuzzList(f *testing.F) {
 func BenchmarkList(b *testing.B) {
 	files := make([]file, bundle.MaxMembers)
 	for i := range files {
-		files[i] = file{name: fmt.Sprintf("function-%03d.zip", i), body: member(b, "f", 1000), method: zip.Store}
+		files[i] = file{Name: fmt.Sprintf("function-%03d.zip", i), Body: member(b, "f", 1000), Method: zip.Store}
 	}
-	body := zipOf(b, files...)
+	body := bundletest.Zip(b, files...)
 	s3 := newBucket(body)
 	for b.Loop() {
 		if _, err := bundle.List(context.Background(), s3, artifact(body)); err != nil {

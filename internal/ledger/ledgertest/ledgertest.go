@@ -23,6 +23,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/greenlight/greenlight/internal/ledger"
+	"github.com/greenlight/greenlight/internal/release"
 )
 
 // Bucket is an in-memory S3 bucket honouring If-None-Match: * and If-Match
@@ -176,4 +177,18 @@ func (e Executions) DescribeExecution(_ context.Context, in *sfn.DescribeExecuti
 		return nil, &sfntypes.ExecutionDoesNotExist{}
 	}
 	return &sfn.DescribeExecutionOutput{ExecutionArn: in.ExecutionArn, Status: status}, nil
+}
+
+// Hold stores the lock record of every member of group release d (of d
+// itself, for a single function) as the lock task writes it, held by d's
+// execution.
+func (b *Bucket) Hold(t testing.TB, d *release.Document) {
+	t.Helper()
+	if !d.IsGroup() {
+		b.Put(t, ledger.RecordFor(d))
+		return
+	}
+	for i := range d.Members {
+		b.Put(t, ledger.RecordFor(d.Member(i)))
+	}
 }
