@@ -42,6 +42,9 @@ func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Doc
 	if !d.IsGroup() {
 		return h.promote(ctx, d)
 	}
+	if _, err := ledger.CheckUnchanged(ctx, h.Ledger, d); err != nil {
+		return nil, err
+	}
 	err := d.ConcurrentMembers(true, func(m *release.Document) error {
 		_, err := h.promote(ctx, m)
 		return failure.OfMember(m.Function, err)

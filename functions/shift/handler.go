@@ -60,6 +60,9 @@ func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Doc
 	if err := h.preflight(ctx, d); err != nil {
 		return nil, err
 	}
+	if _, err := ledger.CheckUnchanged(ctx, h.Ledger, d); err != nil {
+		return nil, err
+	}
 	err := d.ConcurrentMembers(true, func(m *release.Document) error {
 		_, err := h.shift(ctx, m)
 		return failure.OfMember(m.Function, err)

@@ -46,21 +46,11 @@ func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Doc
 	if err := h.alarms(ctx, d); err != nil {
 		return nil, err
 	}
-	promote := false
-	for _, m := range d.Members {
-		if m.Released() {
-			continue
-		}
-		// A member the release does not change moves no traffic, but its
-		// record is the group's too: the guard halts it when the member's
-		// alarm fires, and the bake and approval waits end on it.
-		rec, err := h.Ledger.Check(ctx, m.Function, d.ExecutionARN)
-		if err != nil {
-			return nil, failure.OfMember(m.Function, err)
-		}
-		promote = promote || rec.Promote != nil
+	promote, err := ledger.CheckUnchanged(ctx, h.Ledger, d)
+	if err != nil {
+		return nil, err
 	}
-	err := d.EachMember(true, func(m *release.Document) error {
+	err = d.EachMember(true, func(m *release.Document) error {
 		if _, err := h.verify(ctx, m); err != nil {
 			return failure.OfMember(m.Function, err)
 		}

@@ -550,3 +550,28 @@ func AsHalt(fn string, err error) error {
 	}
 	return failure.Classify("lock of "+fn, err)
 }
+
+// Checker reads a release's lock record and the decisions written into it.
+type Checker interface {
+	Check(ctx context.Context, fn, executionARN string) (Record, error)
+}
+
+// CheckUnchanged checks the lock records of the members of group release d
+// that the release does not change. They move no traffic, but their records
+// are the group's too: the guard halts one when the member's alarm fires,
+// and an operator may write a promote request or a halt there. It returns
+// the member's *failure.HaltedError (naming the member) when one is halted or
+// its lock lost, and reports whether one carries a promote request.
+func CheckUnchanged(ctx context.Context, c Checker, d *release.Document) (promote bool, err error) {
+	for _, m := range d.Members {
+		if m.Released() {
+			continue
+		}
+		rec, err := c.Check(ctx, m.Function, d.ExecutionARN)
+		if err != nil {
+			return false, failure.OfMember(m.Function, err)
+		}
+		promote = promote || rec.Promote != nil
+	}
+	return promote, nil
+}

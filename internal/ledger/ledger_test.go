@@ -16,6 +16,7 @@ import (
 	"github.com/greenlight/greenlight/internal/ledger"
 	"github.com/greenlight/greenlight/internal/ledger/ledgertest"
 	"github.com/greenlight/greenlight/internal/release"
+	"github.com/greenlight/greenlight/internal/release/releasetest"
 )
 
 const (
@@ -385,5 +386,56 @@ func TestApprove(t *testing.T) {
 	}
 	if _, err := newLedger(ledgertest.NewBucket(), nil).Approve(context.Background(), "orders", ledger.Action{}); !errors.Is(err, ledger.ErrNotHeld) {
 		t.Errorf("Approve without a release = %v, want ErrNotHeld", err)
+	}
+}
+
+// TestCheckUnchanged: a halt or a promote request written on the record of
+// a member the group does not change is the group's.
+func TestCheckUnchanged(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name        string
+		write       func(l *ledger.Ledger) error // on shop-admin, the member not released
+		wantPromote bool
+		wantHalt    bool
+	}{
+		{name: "nothing written", write: func(*ledger.Ledger) error { return nil }},
+		{name: "halted by the guard", wantHalt: true, write: func(l *ledger.Ledger) error {
+			_, err := l.Halt(ctx, "shop-admin", ledger.Action{Reason: "alarm shop-admin-5xx is ALARM", By: "guard"})
+			return err
+		}},
+		{name: "promote requested", wantPromote: true, write: func(l *ledger.Ledger) error {
+			_, err := l.RequestPromote(ctx, "shop-admin", ledger.Action{By: "alice"})
+			return err
+		}},
+		{name: "a halt on a released member is not this check's", write: func(l *ledger.Ledger) error {
+			_, err := l.Halt(ctx, "shop-api", ledger.Action{Reason: "operator rollback", By: "alice"})
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := releasetest.Group(t)
+			b := ledgertest.NewBucket()
+			b.Hold(t, d)
+			l := &ledger.Ledger{S3: b, Bucket: "artifacts"}
+			if err := tt.write(l); err != nil {
+				t.Fatal(err)
+			}
+			promote, err := ledger.CheckUnchanged(ctx, l, d)
+			var halted *failure.HaltedError
+			if tt.wantHalt != errors.As(err, &halted) {
+				t.Fatalf("err = %v, want a halt: %v", err, tt.wantHalt)
+			}
+			if tt.wantHalt && !strings.HasPrefix(halted.Reason, "shop-admin: ") {
+				t.Errorf("halt %q does not name the member", halted.Reason)
+			}
+			if !tt.wantHalt && err != nil {
+				t.Fatal(err)
+			}
+			if promote != tt.wantPromote {
+				t.Errorf("promote = %v, want %v", promote, tt.wantPromote)
+			}
+		})
 	}
 }
