@@ -247,10 +247,17 @@ func TestCheckGroup(t *testing.T) {
 			res:   Result{Outcome: Promoted, Status: "SUCCEEDED", Members: promoted, Isolation: isolated, Notification: groupMessage("promoted", "")},
 		},
 		{
-			name:  "not probed during the tests, a live call through green",
+			name:  "not probed during the tests (the release's own test covers them), a live call through green",
 			story: beside,
 			res: Result{Outcome: Promoted, Status: "SUCCEEDED", Members: promoted, Notification: groupMessage("promoted", ""),
 				Isolation: &Isolation{Candidate: probe("green", map[string]int{bakeState: 9}, 0), Live: probe("live", map[string]int{testState: 1, bakeState: 9}, 1)}},
+			failed: []string{isolationLive},
+		},
+		{
+			name:  "not probed during the bake",
+			story: beside,
+			res: Result{Outcome: Promoted, Status: "SUCCEEDED", Members: promoted, Notification: groupMessage("promoted", ""),
+				Isolation: &Isolation{Candidate: probe("green", map[string]int{testState: 3}, 0), Live: probe("live", map[string]int{testState: 3}, 0)}},
 			failed: []string{isolationCandidate, isolationLive},
 		},
 		{

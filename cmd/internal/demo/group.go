@@ -281,8 +281,11 @@ func isolationChecks(s Story, iso *Isolation) []Check {
 		iso = &Isolation{Candidate: Probe{Alias: release.DefaultCandidateAlias}, Live: Probe{Alias: release.DefaultLiveAlias}}
 	}
 	candidate, live := iso.Candidate.Alias, iso.Live.Alias
+	// The tests may end before a call lands in them (the release's own
+	// group test, which expects the candidate aliases' answers, covers
+	// them then); the bake always holds calls.
 	probed := func(p Probe) bool {
-		return p.Calls > 0 && p.Wrong == 0 && !slices.ContainsFunc(probeStates, func(st string) bool { return p.States[st] == 0 })
+		return p.Calls > 0 && p.Wrong == 0 && p.States[bakeState] > 0
 	}
 	detail := func(p Probe) string {
 		var states, answers []string
