@@ -195,8 +195,11 @@ func (r *stateRun) maxConcurrency(eff any) (int, *Error) {
 	}
 	v, ok := p.Eval(eff, r.context(nil))
 	c, isInt := integer(v)
-	if !ok || !isInt || c < 0 {
+	switch {
+	case !ok || !isInt:
 		return 0, r.runtime("The MaxConcurrencyPath field refers to value %q which is not a valid integer: %s", formatArg(v), p.text)
+	case c < 0:
+		return 0, r.runtime("Expected non-negative integer for MaxConcurrency, got '%d' instead.", c)
 	}
 	return int(c), nil
 }
@@ -211,8 +214,11 @@ func (r *stateRun) tolerance(eff any, n int) (exceeded func(failures int) bool, 
 	if p := st.ToleratedFailureCountPath; p != nil {
 		v, ok := p.Eval(eff, r.context(nil))
 		c, isInt := integer(v)
-		if !ok || !isInt || c < 0 {
+		switch {
+		case !ok || !isInt:
 			return nil, r.runtime("The ToleratedFailureCountPath field refers to value %q which is not a valid integer: %s", formatArg(v), p.text)
+		case c < 0:
+			return nil, r.runtime("ToleratedFailureCount cannot be negative.")
 		}
 		tolCount, hasCount = c, true
 	}
@@ -220,7 +226,7 @@ func (r *stateRun) tolerance(eff any, n int) (exceeded func(failures int) bool, 
 		v, ok := p.Eval(eff, r.context(nil))
 		f, isNum := number(v)
 		if !ok || !isNum {
-			return nil, r.runtime("The ToleratedFailurePercentagePath field refers to value %q which is not a valid number: %s", formatArg(v), p.text)
+			return nil, r.runtime("The ToleratedFailurePercentagePath field refers to value %q which is not a valid float: %s", formatArg(v), p.text)
 		}
 		if f < 0 || f > 100 {
 			return nil, r.runtime("ToleratedFailurePercentage must be between 0 and 100.")
