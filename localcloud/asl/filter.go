@@ -134,7 +134,7 @@ func parseOperand(s string) (operand, error) {
 		return operand{path: p}, nil
 	}
 	if strings.HasPrefix(s, "'") {
-		names, err := splitQuoted(s)
+		names, err := splitQuoted(s, true)
 		if err != nil || len(names) != 1 {
 			return operand{}, fmt.Errorf("bad string literal %s", s)
 		}

@@ -201,7 +201,7 @@ func parseBracket(s string) (segment, string, error) {
 		}
 		return segment{kind: segFilter, filter: f}, rest, nil
 	case strings.HasPrefix(body, "'") || strings.HasPrefix(body, "\""):
-		names, err := splitQuoted(body)
+		names, err := splitQuoted(body, false)
 		if err != nil {
 			return segment{}, "", err
 		}
@@ -247,8 +247,11 @@ func parseBracket(s string) (segment, string, error) {
 	}
 }
 
-// splitQuoted splits 'a','b' into its names.
-func splitQuoted(body string) ([]string, error) {
+// splitQuoted splits 'a','b' into its names. A backslash keeps the
+// character after it from closing the name; with unescape it is dropped,
+// otherwise it stays in the name, as in the bracket notation of Step
+// Functions paths: $['a\"b'] selects the key a\"b.
+func splitQuoted(body string, unescape bool) ([]string, error) {
 	var names []string
 	for body != "" {
 		q := body[0]
@@ -259,6 +262,9 @@ func splitQuoted(body string) ([]string, error) {
 		i := 1
 		for ; i < len(body) && body[i] != q; i++ {
 			if body[i] == '\\' && i+1 < len(body) {
+				if !unescape {
+					b.WriteByte(body[i])
+				}
 				i++
 			}
 			b.WriteByte(body[i])
