@@ -14,7 +14,6 @@ func TestMapPathSettings(t *testing.T) {
 		name, field, value, wantCause string
 	}{
 		{"concurrency not a number", `"MaxConcurrencyPath":"$.v"`, `"x"`, `The MaxConcurrencyPath field refers to value "x" which is not a valid integer: $.v`},
-		{"concurrency negative", `"MaxConcurrencyPath":"$.v"`, `-2`, `Expected non-negative integer for MaxConcurrency, got '-2' instead.`},
 		{"count not a number", `"ToleratedFailureCountPath":"$.v"`, `[1]`, `The ToleratedFailureCountPath field refers to value "[1]" which is not a valid integer: $.v`},
 		{"count negative", `"ToleratedFailureCountPath":"$.v"`, `-1`, `ToleratedFailureCount cannot be negative.`},
 		{"percentage not a number", `"ToleratedFailurePercentagePath":"$.v"`, `"x"`, `The ToleratedFailurePercentagePath field refers to value "x" which is not a valid float: $.v`},

@@ -195,11 +195,8 @@ func (r *stateRun) maxConcurrency(eff any) (int, *Error) {
 	}
 	v, ok := p.Eval(eff, r.context(nil))
 	c, isInt := integer(v)
-	switch {
-	case !ok || !isInt:
+	if !ok || !isInt || c < 0 {
 		return 0, r.runtime("The MaxConcurrencyPath field refers to value %q which is not a valid integer: %s", formatArg(v), p.text)
-	case c < 0:
-		return 0, r.runtime("Expected non-negative integer for MaxConcurrency, got '%d' instead.", c)
 	}
 	return int(c), nil
 }
