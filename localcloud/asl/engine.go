@@ -253,7 +253,7 @@ func (x *Execution) run(top *thread, input any, resume *Checkpoint) {
 			case <-ch:
 				// Keep running until the execution has wound down, so that a
 				// virtual clock does not jump past timers it cancels.
-				x.cancel(&stopCause{status: StatusTimedOut, err: &Error{Name: ErrTimeout, Cause: "The execution timed out"}})
+				x.cancel(&stopCause{status: StatusTimedOut})
 				<-x.done
 				x.engine.time.release()
 			case <-x.done:
@@ -285,9 +285,13 @@ func (x *Execution) finish(top *thread, out any, ferr *Error) {
 	case sc != nil && sc.interrupted:
 		// Engine.Close: the execution stays as far as it got.
 	case sc != nil && sc.status == StatusTimedOut:
-		x.emit(top, Event{Type: ExecutionTimedOut, ExecutionTimedOut: &FailureDetails{Error: sc.err.Name, Cause: sc.err.Cause}})
-		x.setResult(StatusTimedOut, "", sc.err)
+		// AWS reports a timed-out execution without an error or a cause,
+		// in its ExecutionTimedOut event as in DescribeExecution.
+		x.emit(top, Event{Type: ExecutionTimedOut, ExecutionTimedOut: &FailureDetails{}})
+		x.setResult(StatusTimedOut, "", nil)
 	case sc != nil:
+		// A stop comes from outside the execution: its event follows none.
+		top.last = 0
 		x.emit(top, Event{Type: ExecutionAborted, ExecutionAborted: &FailureDetails{Error: sc.err.Name, Cause: sc.err.Cause}})
 		x.setResult(StatusAborted, "", sc.err)
 	case ferr != nil:
