@@ -9,10 +9,11 @@ import (
 	"github.com/greenlight/greenlight/localcloud/internal/uuid"
 )
 
-// fanOut runs work(i) for i in [0, n) on at most limit goroutines (0: no
-// limit) and waits for them. It keeps the clock's accounting: the caller is
-// counted as running before and after, and idle while it waits.
-func (x *Execution) fanOut(n, limit int, work func(i int)) {
+// fanOut runs work(w, i) for i in [0, n) on at most limit goroutines (0: no
+// limit) and waits for them; w is the goroutine's slot, in [0, limit), and a
+// slot runs its items one after another. It keeps the clock's accounting:
+// the caller is counted as running before and after, and idle while it waits.
+func (x *Execution) fanOut(n, limit int, work func(w, i int)) {
 	if n == 0 {
 		return
 	}
@@ -26,7 +27,7 @@ func (x *Execution) fanOut(n, limit int, work func(i int)) {
 	left.Store(int64(workers))
 	var wg sync.WaitGroup
 	wg.Add(workers)
-	for range workers {
+	for w := range workers {
 		t.acquire()
 		go func() {
 			defer wg.Done()
@@ -35,7 +36,7 @@ func (x *Execution) fanOut(n, limit int, work func(i int)) {
 				if i >= n {
 					break
 				}
-				work(i)
+				work(w, i)
 			}
 			// The last worker hands its running unit back to the caller.
 			if left.Add(-1) > 0 {
@@ -62,26 +63,72 @@ func (r *stateRun) parallel(ctx context.Context, eff any) (any, *Error) {
 	results := make([]any, len(r.st.Branches))
 	var once sync.Once
 	var failure *Error
-	r.x.fanOut(len(r.st.Branches), 0, func(i int) {
+	var join joinPoint
+	r.x.fanOut(len(r.st.Branches), 0, func(_, i int) {
 		th := &thread{last: start}
 		out, err := r.x.runProgram(bctx, th, r.st.Branches[i], deepCopy(input))
 		if err != nil {
 			if err != errAborted {
-				once.Do(func() { failure = err; cancel() })
+				once.Do(func() { failure = err; join.fail(th.last); cancel() })
 			}
 			return
 		}
+		join.done(th.last)
 		results[i] = out
 	})
 	if ctx.Err() != nil {
 		return nil, errAborted
 	}
+	r.th.last = join.last()
 	if failure != nil {
 		r.childFailed = true
 		return nil, failure
 	}
-	r.x.emit(r.th, Event{Type: ParallelSucceeded})
+	r.emitAside(Event{Type: ParallelSucceeded})
 	return results, nil
+}
+
+// joinPoint finds the event a Map or Parallel state's own events follow once
+// its iterations or branches end: AWS chains them to the last event of the
+// child that ended last or, on a failure, of the child that failed.
+type joinPoint struct {
+	mu      sync.Mutex
+	id      int64
+	failure bool
+}
+
+// done records a child that ended well with its last event.
+func (j *joinPoint) done(id int64) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !j.failure && id > j.id {
+		j.id = id
+	}
+}
+
+// fail records the last event of the child whose failure ends the state.
+func (j *joinPoint) fail(id int64) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !j.failure {
+		j.id, j.failure = id, true
+	}
+}
+
+// last returns the event the state's own events follow.
+func (j *joinPoint) last() int64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.id
+}
+
+// emitAside records a state's success event (MapStateSucceeded,
+// ParallelStateSucceeded): AWS chains the state's exit to the same event as
+// the success event rather than to the success event itself.
+func (r *stateRun) emitAside(ev Event) {
+	last := r.th.last
+	r.x.emit(r.th, ev)
+	r.th.last = last
 }
 
 // mapState runs the item processor over the items of the effective input.
@@ -108,7 +155,7 @@ func (r *stateRun) mapState(ctx context.Context, eff any) (any, *Error) {
 	if err != nil {
 		return nil, err
 	}
-	started := r.x.emit(r.th, Event{Type: MapStateStarted, MapStateStarted: &MapStateStartedDetails{Length: len(items)}})
+	r.x.emit(r.th, Event{Type: MapStateStarted, MapStateStarted: &MapStateStartedDetails{Length: len(items)}})
 	exceeded, err := r.tolerance(eff, len(items))
 	if err != nil {
 		return nil, err
@@ -122,7 +169,15 @@ func (r *stateRun) mapState(ctx context.Context, eff any) (any, *Error) {
 	var mu sync.Mutex
 	var failure *Error
 	failures := 0
-	r.x.fanOut(len(items), limit, func(i int) {
+	// An iteration follows the end of the one before it in its slot: all
+	// start after MapStateStarted when nothing limits the concurrency.
+	slots := make([]int64, len(items))
+	for i := range slots {
+		slots[i] = r.th.last
+	}
+	var join joinPoint
+	join.done(r.th.last)
+	r.x.fanOut(len(items), limit, func(w, i int) {
 		if mctx.Err() != nil {
 			return
 		}
@@ -141,10 +196,12 @@ func (r *stateRun) mapState(ctx context.Context, eff any) (any, *Error) {
 			}
 			input = v
 		}
-		th := &thread{last: started, discard: st.Distributed}
+		th := &thread{last: slots[w], discard: st.Distributed}
 		iter := &MapIterationDetails{Name: st.Name, Index: i}
 		r.x.emit(th, Event{Type: MapIterationStarted, MapIterationStarted: iter})
 		out, err := r.x.runProgram(mctx, th, st.Processor, input)
+		end := th.last
+		slots[w] = end
 		switch {
 		case err == errAborted:
 			r.x.emit(th, Event{Type: MapIterationAborted, MapIterationAborted: iter})
@@ -156,6 +213,7 @@ func (r *stateRun) mapState(ctx context.Context, eff any) (any, *Error) {
 			if !st.Distributed {
 				if failure == nil {
 					failure = err
+					join.fail(end)
 				}
 				cancel()
 				return
@@ -166,12 +224,15 @@ func (r *stateRun) mapState(ctx context.Context, eff any) (any, *Error) {
 				cancel()
 			}
 		default:
-			r.x.emit(th, Event{Type: MapIterationSucceeded, MapIterationSucceeded: iter})
+			join.done(r.x.emit(th, Event{Type: MapIterationSucceeded, MapIterationSucceeded: iter}))
 			results[i] = out
 		}
 	})
 	if ctx.Err() != nil {
 		return nil, errAborted
+	}
+	if !st.Distributed {
+		r.th.last = join.last()
 	}
 	if failure != nil {
 		r.childFailed = true
@@ -183,7 +244,7 @@ func (r *stateRun) mapState(ctx context.Context, eff any) (any, *Error) {
 	if st.Distributed {
 		r.x.emit(r.th, Event{Type: MapRunSucceeded})
 	}
-	r.x.emit(r.th, Event{Type: MapStateSucceeded})
+	r.emitAside(Event{Type: MapStateSucceeded})
 	return results, nil
 }
 

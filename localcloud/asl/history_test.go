@@ -1,0 +1,55 @@
+package asl
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// chain renders events as type:id<previousEventId, for comparing how they
+// link up.
+func (r run) chain() string {
+	var s []string
+	for _, e := range r.events {
+		s = append(s, fmt.Sprintf("%s:%d<%d", e.Type, e.ID, e.PreviousEventID))
+	}
+	return strings.Join(s, " ")
+}
+
+// TestMapParallelEventChain checks the previousEventId links of Map and
+// Parallel states: an iteration follows the end of the one before it in its
+// concurrency slot, the state's own events follow the last event of the child
+// that ended last (or failed), and the success event shares its predecessor
+// with the state's exit.
+func TestMapParallelEventChain(t *testing.T) {
+	pass := `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`
+	fail := `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E"}}}`
+	tests := []struct {
+		name, def, want string
+	}{
+		{"sequential map", `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"ItemProcessor":` + pass + `,"End":true}}}`,
+			"ExecutionStarted:1<0 MapStateEntered:2<0 MapStateStarted:3<2 " +
+				"MapIterationStarted:4<3 PassStateEntered:5<4 PassStateExited:6<5 MapIterationSucceeded:7<6 " +
+				"MapIterationStarted:8<6 PassStateEntered:9<8 PassStateExited:10<9 MapIterationSucceeded:11<10 " +
+				"MapStateSucceeded:12<11 MapStateExited:13<11 ExecutionSucceeded:14<13"},
+		{"failed map", `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"ItemProcessor":` + fail + `,"Retry":[{"ErrorEquals":["E"],"MaxAttempts":1}],"End":true}}}`,
+			"ExecutionStarted:1<0 MapStateEntered:2<0 MapStateStarted:3<2 " +
+				"MapIterationStarted:4<3 FailStateEntered:5<4 MapIterationFailed:6<5 " +
+				"MapStateStarted:7<5 MapIterationStarted:8<7 FailStateEntered:9<8 MapIterationFailed:10<9 " +
+				"MapStateFailed:11<9 ExecutionFailed:12<11"},
+		{"caught parallel", `{"StartAt":"B","States":{"B":{"Type":"Parallel","Branches":[` + fail + `],"Catch":[{"ErrorEquals":["States.ALL"],"Next":"D"}],"End":true},"D":{"Type":"Succeed"}}}`,
+			"ExecutionStarted:1<0 ParallelStateEntered:2<0 ParallelStateStarted:3<2 FailStateEntered:4<3 " +
+				"ParallelStateFailed:5<4 ParallelStateExited:6<5 SucceedStateEntered:7<6 SucceedStateExited:8<7 ExecutionSucceeded:9<8"},
+		{"parallel", `{"StartAt":"B","States":{"B":{"Type":"Parallel","Branches":[` + pass + `],"End":true}}}`,
+			"ExecutionStarted:1<0 ParallelStateEntered:2<0 ParallelStateStarted:3<2 PassStateEntered:4<3 PassStateExited:5<4 " +
+				"ParallelStateSucceeded:6<5 ParallelStateExited:7<5 ExecutionSucceeded:8<7"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runMachine(t, tt.def, `[1,2]`, nil)
+			if got := r.chain(); got != tt.want {
+				t.Errorf("events:\n got  %s\n want %s", got, tt.want)
+			}
+		})
+	}
+}
