@@ -53,3 +53,25 @@ func TestMapParallelEventChain(t *testing.T) {
 		})
 	}
 }
+
+// TestMapItemsNotArray checks the failure of a Map state whose items are not
+// an array: AWS quotes the value as JSON.
+func TestMapItemsNotArray(t *testing.T) {
+	tests := []struct {
+		name, def, input, want string
+	}{
+		{"input", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`,
+			`"text"`, `Map state input must be an array but was: "text"`},
+		{"items path", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`,
+			`{"items":{"a":1}}`, `Map state input must be an array but was: {"a":1}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runMachine(t, tt.def, tt.input, nil)
+			want := "An error occurred while executing the state 'M' (entered at the event id #2). " + tt.want
+			if r.res.Status != StatusFailed || r.res.Error != ErrRuntime || r.res.Cause != want {
+				t.Errorf("result = %+v, want States.Runtime: %s", r.res, want)
+			}
+		})
+	}
+}

@@ -145,11 +145,9 @@ func (r *stateRun) mapState(ctx context.Context, eff any) (any, *Error) {
 	}
 	items, ok := itemsVal.([]any)
 	if !ok {
-		path := "$"
-		if st.ItemsPath != nil {
-			path = st.ItemsPath.text
-		}
-		return nil, r.runtime("Invalid input type for the Map state: the value at '%s' must be an array, not %s", path, typeName(itemsVal))
+		// AWS words this the same whether the items come from the input or
+		// from ItemsPath, and quotes the value as JSON.
+		return nil, r.runtime("Map state input must be an array but was: %s", encodeJSON(itemsVal))
 	}
 	limit, err := r.maxConcurrency(eff)
 	if err != nil {
