@@ -54,9 +54,10 @@ func TestMapParallelEventChain(t *testing.T) {
 	}
 }
 
-// TestMapItemsNotArray checks the failure of a Map state whose items are not
-// an array: AWS quotes the value as JSON.
-func TestMapItemsNotArray(t *testing.T) {
+// TestMapInputErrors checks the failure of a Map state whose items are not
+// an array (AWS quotes the value as JSON), and that MaxConcurrencyPath is
+// resolved before the items.
+func TestMapInputErrors(t *testing.T) {
 	tests := []struct {
 		name, def, input, want string
 	}{
@@ -64,6 +65,8 @@ func TestMapItemsNotArray(t *testing.T) {
 			`"text"`, `Map state input must be an array but was: "text"`},
 		{"items path", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`,
 			`{"items":{"a":1}}`, `Map state input must be an array but was: {"a":1}`},
+		{"max concurrency first", `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrencyPath":"$.c","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`,
+			`{"c":"x"}`, `The MaxConcurrencyPath field refers to value "x" which is not a valid integer: $.c`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -134,22 +134,12 @@ func (r *stateRun) emitAside(ev Event) {
 // mapState runs the item processor over the items of the effective input.
 func (r *stateRun) mapState(ctx context.Context, eff any) (any, *Error) {
 	st := r.st
-	itemsVal := eff
-	if st.ItemsPath != nil {
-		pctx := r.context(nil)
-		v, ok := st.ItemsPath.Eval(eff, pctx)
-		if !ok {
-			return nil, r.runtime("Invalid path '%s' : %s", st.ItemsPath.text, st.ItemsPath.notFound(eff, pctx))
-		}
-		itemsVal = v
-	}
-	items, ok := itemsVal.([]any)
-	if !ok {
-		// AWS words this the same whether the items come from the input or
-		// from ItemsPath, and quotes the value as JSON.
-		return nil, r.runtime("Map state input must be an array but was: %s", encodeJSON(itemsVal))
-	}
+	// AWS resolves MaxConcurrency(Path) before the items.
 	limit, err := r.maxConcurrency(eff)
+	if err != nil {
+		return nil, err
+	}
+	items, err := r.mapItems(eff)
 	if err != nil {
 		return nil, err
 	}
@@ -244,6 +234,27 @@ func (r *stateRun) mapState(ctx context.Context, eff any) (any, *Error) {
 	}
 	r.emitAside(Event{Type: MapStateSucceeded})
 	return results, nil
+}
+
+// mapItems resolves the items a Map state iterates over: its effective
+// input, or what ItemsPath selects in it.
+func (r *stateRun) mapItems(eff any) ([]any, *Error) {
+	itemsVal := eff
+	if p := r.st.ItemsPath; p != nil {
+		pctx := r.context(nil)
+		v, ok := p.Eval(eff, pctx)
+		if !ok {
+			return nil, r.runtime("Invalid path '%s' : %s", p.text, p.notFound(eff, pctx))
+		}
+		itemsVal = v
+	}
+	items, ok := itemsVal.([]any)
+	if !ok {
+		// AWS words this the same whether the items come from the input or
+		// from ItemsPath, and quotes the value as JSON.
+		return nil, r.runtime("Map state input must be an array but was: %s", encodeJSON(itemsVal))
+	}
+	return items, nil
 }
 
 // maxConcurrency resolves MaxConcurrency(Path); 0 means no limit.
