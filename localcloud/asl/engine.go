@@ -504,13 +504,18 @@ func (r *stateRun) selectPath(p *optPath, v any) (any, *Error) {
 
 // applyTemplate evaluates Parameters, ResultSelector or ItemSelector.
 func (r *stateRun) applyTemplate(t *template, data any, item *mapItem) (any, *Error) {
-	v, err := t.eval(data, r.context(item))
+	ctx := r.context(item)
+	v, err := t.eval(data, ctx)
 	if err == nil {
 		return v, nil
 	}
 	var fe *fieldPathError
 	if errors.As(err, &fe) {
-		return nil, r.runtime("%s '%s'", fe.Error(), encodeJSON(data))
+		searched := data
+		if fe.context {
+			searched = ctx
+		}
+		return nil, r.runtime("%s '%s'", fe.Error(), encodeJSON(searched))
 	}
 	e := asError(err, ErrRuntime)
 	if e.Name == ErrIntrinsicFailure {

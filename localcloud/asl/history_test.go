@@ -78,3 +78,26 @@ func TestMapInputErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestFieldPathNotFoundQuotesSearchedData checks the cause of a ".$" field
+// whose path selects nothing: AWS quotes the data the path searched, the
+// state's input for "$" paths and the context object for "$$" paths.
+func TestFieldPathNotFoundQuotesSearchedData(t *testing.T) {
+	const at = "An error occurred while executing the state 'P' (entered at the event id #2). "
+	tests := []struct {
+		name, path, want string
+	}{
+		{"input", "$.nope", at + `The JSONPath '$.nope' specified for the field 'v.$' could not be found in the input '{"a":1}'`},
+		{"context object", "$$.Execution.Input.nope", at + `The JSONPath '$$.Execution.Input.nope' specified for the field 'v.$' could not be found in the input '` +
+			`{"Execution":{"Id":"arn:aws:states:us-east-1:000000000000:execution:sm:x","Input":{"a":1},"StartTime":"2026-01-01T00:00:00.000Z","Name":"x","RoleArn":"","RedriveCount":0},` +
+			`"StateMachine":{"Id":"arn:aws:states:us-east-1:000000000000:stateMachine:sm","Name":"sm"},"State":{"Name":"P","EnteredTime":"2026-01-01T00:00:00.000Z"}}'`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runMachine(t, `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"v.$":"`+tt.path+`"},"End":true}}}`, `{"a":1}`, nil)
+			if r.res.Error != ErrRuntime || r.res.Cause != tt.want {
+				t.Errorf("result = %s: %s\nwant cause %s", r.res.Error, r.res.Cause, tt.want)
+			}
+		})
+	}
+}
