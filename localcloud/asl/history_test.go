@@ -101,3 +101,29 @@ func TestFieldPathNotFoundQuotesSearchedData(t *testing.T) {
 		})
 	}
 }
+
+// TestTaskTimeoutPathErrors checks the failures of TimeoutSecondsPath and
+// HeartbeatSecondsPath: a path that selects nothing is an invalid path, as
+// for InputPath; a value that is not a positive integer is refused as such.
+func TestTaskTimeoutPathErrors(t *testing.T) {
+	const at = "An error occurred while executing the state 'T' (entered at the event id #2). "
+	tests := []struct {
+		name, field, input, want string
+	}{
+		{"timeout path missing", "TimeoutSecondsPath", `{}`, at + "Invalid path '$.s' : No results for path: $['s']"},
+		{"heartbeat path missing", "HeartbeatSecondsPath", `{}`, at + "Invalid path '$.s' : No results for path: $['s']"},
+		{"timeout not positive", "TimeoutSecondsPath", `{"s":0}`, at + `The TimeoutSecondsPath field refers to value "0" which is not a valid positive integer: $.s`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:listBuckets.waitForTaskToken","` + tt.field + `":"$.s","End":true}}}`
+			r := runMachine(t, def, tt.input, nil)
+			if r.res.Error != ErrRuntime || r.res.Cause != tt.want {
+				t.Errorf("result = %s: %s\nwant cause %s", r.res.Error, r.res.Cause, tt.want)
+			}
+			if got, want := r.types(), "ExecutionStarted TaskStateEntered ExecutionFailed"; got != want {
+				t.Errorf("events = %s, want %s", got, want)
+			}
+		})
+	}
+}

@@ -183,9 +183,13 @@ func (r *stateRun) taskTimeouts(eff any) (timeout, heartbeat time.Duration, err 
 		if f.p == nil {
 			continue
 		}
-		v, ok := f.p.Eval(eff, r.context(nil))
+		ctx := r.context(nil)
+		v, ok := f.p.Eval(eff, ctx)
+		if !ok {
+			return 0, 0, r.runtime("Invalid path '%s' : %s", f.p.text, f.p.notFound(eff, ctx))
+		}
 		n, isInt := integer(v)
-		if !ok || !isInt || n <= 0 {
+		if !isInt || n <= 0 {
 			return 0, 0, r.runtime("The %s field refers to value %q which is not a valid positive integer: %s", f.field, formatArg(v), f.p.text)
 		}
 		*f.dst = time.Duration(n) * time.Second
