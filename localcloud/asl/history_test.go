@@ -19,8 +19,8 @@ func (r run) chain() string {
 // TestMapParallelEventChain checks the previousEventId links of Map and
 // Parallel states: an iteration follows the end of the one before it in its
 // concurrency slot, the state's own events follow the last event of the child
-// that ended last (or failed), and the success event shares its predecessor
-// with the state's exit.
+// that ended last (or failed), the success event shares its predecessor
+// with the state's exit, and an ItemSelector that fails fails its iteration.
 func TestMapParallelEventChain(t *testing.T) {
 	pass := `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`
 	fail := `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E"}}}`
@@ -37,6 +37,9 @@ func TestMapParallelEventChain(t *testing.T) {
 				"MapIterationStarted:4<3 FailStateEntered:5<4 MapIterationFailed:6<5 " +
 				"MapStateStarted:7<5 MapIterationStarted:8<7 FailStateEntered:9<8 MapIterationFailed:10<9 " +
 				"MapStateFailed:11<9 ExecutionFailed:12<11"},
+		{"failed item selector", `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"ItemSelector":{"v.$":"$.nope"},"ItemProcessor":` + pass + `,"End":true}}}`,
+			"ExecutionStarted:1<0 MapStateEntered:2<0 MapStateStarted:3<2 " +
+				"MapIterationStarted:4<3 MapIterationFailed:5<4 MapStateFailed:6<4 ExecutionFailed:7<6"},
 		{"caught parallel", `{"StartAt":"B","States":{"B":{"Type":"Parallel","Branches":[` + fail + `],"Catch":[{"ErrorEquals":["States.ALL"],"Next":"D"}],"End":true},"D":{"Type":"Succeed"}}}`,
 			"ExecutionStarted:1<0 ParallelStateEntered:2<0 ParallelStateStarted:3<2 FailStateEntered:4<3 " +
 				"ParallelStateFailed:5<4 ParallelStateExited:6<5 SucceedStateEntered:7<6 SucceedStateExited:8<7 ExecutionSucceeded:9<8"},

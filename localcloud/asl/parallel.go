@@ -169,25 +169,25 @@ func (r *stateRun) mapState(ctx context.Context, eff any) (any, *Error) {
 		if mctx.Err() != nil {
 			return
 		}
-		item := &mapItem{index: i, value: items[i]}
-		input := deepCopy(items[i])
-		if st.ItemSelector != nil {
-			v, err := r.applyTemplate(st.ItemSelector, eff, item)
-			if err != nil {
-				mu.Lock()
-				if failure == nil {
-					failure = err
-				}
-				mu.Unlock()
-				cancel()
-				return
-			}
-			input = v
-		}
 		th := &thread{last: slots[w], discard: st.Distributed}
 		iter := &MapIterationDetails{Name: st.Name, Index: i}
 		r.x.emit(th, Event{Type: MapIterationStarted, MapIterationStarted: iter})
-		out, err := r.x.runProgram(mctx, th, st.Processor, input)
+		// The ItemSelector belongs to the iteration: when it fails, the
+		// iteration fails.
+		input, err := r.iterationInput(eff, &mapItem{index: i, value: items[i]})
+		if err != nil && st.Distributed {
+			mu.Lock()
+			if failure == nil {
+				failure = err
+			}
+			mu.Unlock()
+			cancel()
+			return
+		}
+		var out any
+		if err == nil {
+			out, err = r.x.runProgram(mctx, th, st.Processor, input)
+		}
 		end := th.last
 		slots[w] = end
 		switch {
@@ -234,6 +234,15 @@ func (r *stateRun) mapState(ctx context.Context, eff any) (any, *Error) {
 	}
 	r.emitAside(Event{Type: MapStateSucceeded})
 	return results, nil
+}
+
+// iterationInput is the input of a Map iteration: its item, or what the
+// ItemSelector makes of it.
+func (r *stateRun) iterationInput(eff any, item *mapItem) (any, *Error) {
+	if r.st.ItemSelector == nil {
+		return deepCopy(item.value), nil
+	}
+	return r.applyTemplate(r.st.ItemSelector, eff, item)
 }
 
 // mapItems resolves the items a Map state iterates over: its effective
