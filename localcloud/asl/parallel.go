@@ -10,8 +10,8 @@ import (
 )
 
 // fanOut runs work(w, i) for i in [0, n) on at most limit goroutines (0: no
-// limit) and waits for them; w is the goroutine's slot, in [0, limit), and a
-// slot runs its items one after another. It keeps the clock's accounting:
+// limit) and waits for them; w numbers the goroutine that runs item i, and
+// each goroutine runs its items one after another. It keeps the clock's accounting:
 // the caller is counted as running before and after, and idle while it waits.
 func (x *Execution) fanOut(n, limit int, work func(w, i int)) {
 	if n == 0 {
