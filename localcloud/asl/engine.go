@@ -253,7 +253,7 @@ func (x *Execution) run(top *thread, input any, resume *Checkpoint) {
 			case <-ch:
 				// Keep running until the execution has wound down, so that a
 				// virtual clock does not jump past timers it cancels.
-				x.cancel(&stopCause{status: StatusTimedOut, err: &Error{Name: ErrTimeout, Cause: "The execution timed out"}})
+				x.cancel(&stopCause{status: StatusTimedOut})
 				<-x.done
 				x.engine.time.release()
 			case <-x.done:
@@ -285,9 +285,13 @@ func (x *Execution) finish(top *thread, out any, ferr *Error) {
 	case sc != nil && sc.interrupted:
 		// Engine.Close: the execution stays as far as it got.
 	case sc != nil && sc.status == StatusTimedOut:
-		x.emit(top, Event{Type: ExecutionTimedOut, ExecutionTimedOut: &FailureDetails{Error: sc.err.Name, Cause: sc.err.Cause}})
-		x.setResult(StatusTimedOut, "", sc.err)
+		// AWS reports a timed-out execution without an error or a cause,
+		// in its ExecutionTimedOut event as in DescribeExecution.
+		x.emit(top, Event{Type: ExecutionTimedOut, ExecutionTimedOut: &FailureDetails{}})
+		x.setResult(StatusTimedOut, "", nil)
 	case sc != nil:
+		// A stop comes from outside the execution: its event follows none.
+		top.last = 0
 		x.emit(top, Event{Type: ExecutionAborted, ExecutionAborted: &FailureDetails{Error: sc.err.Name, Cause: sc.err.Cause}})
 		x.setResult(StatusAborted, "", sc.err)
 	case ferr != nil:
@@ -500,13 +504,18 @@ func (r *stateRun) selectPath(p *optPath, v any) (any, *Error) {
 
 // applyTemplate evaluates Parameters, ResultSelector or ItemSelector.
 func (r *stateRun) applyTemplate(t *template, data any, item *mapItem) (any, *Error) {
-	v, err := t.eval(data, r.context(item))
+	ctx := r.context(item)
+	v, err := t.eval(data, ctx)
 	if err == nil {
 		return v, nil
 	}
 	var fe *fieldPathError
 	if errors.As(err, &fe) {
-		return nil, r.runtime("%s '%s'", fe.Error(), encodeJSON(data))
+		searched := data
+		if fe.context {
+			searched = ctx
+		}
+		return nil, r.runtime("%s '%s'", fe.Error(), encodeJSON(searched))
 	}
 	e := asError(err, ErrRuntime)
 	if e.Name == ErrIntrinsicFailure {

@@ -197,14 +197,16 @@ func TestLongWaitRunsAtOnce(t *testing.T) {
 
 func TestExecutionTimeout(t *testing.T) {
 	r := runMachine(t, `{"TimeoutSeconds":5,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`, `{}`, nil)
-	if r.res.Status != StatusTimedOut || r.res.Error != ErrTimeout {
+	// AWS reports neither an error nor a cause for a timed-out execution.
+	if r.res.Status != StatusTimedOut || r.res.Error != "" || r.res.Cause != "" {
 		t.Fatalf("result = %+v", r.res)
 	}
 	if got := r.clk.Now().Sub(epoch); got != 5*time.Second {
 		t.Errorf("timed out after %v, want 5s", got)
 	}
-	if last := r.events[len(r.events)-1]; last.Type != ExecutionTimedOut {
-		t.Errorf("last event = %s", last.Type)
+	last := r.events[len(r.events)-1]
+	if last.Type != ExecutionTimedOut || *last.ExecutionTimedOut != (FailureDetails{}) || last.PreviousEventID != 2 {
+		t.Errorf("last event = %+v, want ExecutionTimedOut with empty details after event 2", last)
 	}
 }
 
@@ -224,7 +226,8 @@ func TestStop(t *testing.T) {
 	if r.res.Status != StatusAborted || r.res.Error != "Halted" || r.res.Cause != "operator" {
 		t.Fatalf("result = %+v", r.res)
 	}
-	if last := r.events[len(r.events)-1]; last.Type != ExecutionAborted || last.ExecutionAborted.Cause != "operator" {
+	// A stop comes from outside: its event follows no other (previousEventId 0).
+	if last := r.events[len(r.events)-1]; last.Type != ExecutionAborted || last.ExecutionAborted.Cause != "operator" || last.PreviousEventID != 0 {
 		t.Errorf("last event = %+v", last)
 	}
 	if x.Stop("Again", "") {

@@ -9,10 +9,11 @@ import (
 	"github.com/greenlight/greenlight/localcloud/internal/uuid"
 )
 
-// fanOut runs work(i) for i in [0, n) on at most limit goroutines (0: no
-// limit) and waits for them. It keeps the clock's accounting: the caller is
-// counted as running before and after, and idle while it waits.
-func (x *Execution) fanOut(n, limit int, work func(i int)) {
+// fanOut runs work(w, i) for i in [0, n) on at most limit goroutines (0: no
+// limit) and waits for them; w numbers the goroutine that runs item i, and
+// each goroutine runs its items one after another. It keeps the clock's accounting:
+// the caller is counted as running before and after, and idle while it waits.
+func (x *Execution) fanOut(n, limit int, work func(w, i int)) {
 	if n == 0 {
 		return
 	}
@@ -26,7 +27,7 @@ func (x *Execution) fanOut(n, limit int, work func(i int)) {
 	left.Store(int64(workers))
 	var wg sync.WaitGroup
 	wg.Add(workers)
-	for range workers {
+	for w := range workers {
 		t.acquire()
 		go func() {
 			defer wg.Done()
@@ -35,7 +36,7 @@ func (x *Execution) fanOut(n, limit int, work func(i int)) {
 				if i >= n {
 					break
 				}
-				work(i)
+				work(w, i)
 			}
 			// The last worker hands its running unit back to the caller.
 			if left.Add(-1) > 0 {
@@ -62,53 +63,87 @@ func (r *stateRun) parallel(ctx context.Context, eff any) (any, *Error) {
 	results := make([]any, len(r.st.Branches))
 	var once sync.Once
 	var failure *Error
-	r.x.fanOut(len(r.st.Branches), 0, func(i int) {
+	var join joinPoint
+	r.x.fanOut(len(r.st.Branches), 0, func(_, i int) {
 		th := &thread{last: start}
 		out, err := r.x.runProgram(bctx, th, r.st.Branches[i], deepCopy(input))
 		if err != nil {
 			if err != errAborted {
-				once.Do(func() { failure = err; cancel() })
+				once.Do(func() { failure = err; join.fail(th.last); cancel() })
 			}
 			return
 		}
+		join.done(th.last)
 		results[i] = out
 	})
 	if ctx.Err() != nil {
 		return nil, errAborted
 	}
+	r.th.last = join.last()
 	if failure != nil {
 		r.childFailed = true
 		return nil, failure
 	}
-	r.x.emit(r.th, Event{Type: ParallelSucceeded})
+	r.emitAside(Event{Type: ParallelSucceeded})
 	return results, nil
+}
+
+// joinPoint finds the event a Map or Parallel state's own events follow once
+// its iterations or branches end: AWS chains them to the last event of the
+// child that ended last or, on a failure, of the child that failed.
+type joinPoint struct {
+	mu      sync.Mutex
+	id      int64
+	failure bool
+}
+
+// done records a child that ended well with its last event.
+func (j *joinPoint) done(id int64) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !j.failure && id > j.id {
+		j.id = id
+	}
+}
+
+// fail records the last event of the child whose failure ends the state.
+func (j *joinPoint) fail(id int64) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !j.failure {
+		j.id, j.failure = id, true
+	}
+}
+
+// last returns the event the state's own events follow.
+func (j *joinPoint) last() int64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.id
+}
+
+// emitAside records a state's success event (MapStateSucceeded,
+// ParallelStateSucceeded): AWS chains the state's exit to the same event as
+// the success event rather than to the success event itself.
+func (r *stateRun) emitAside(ev Event) {
+	last := r.th.last
+	r.x.emit(r.th, ev)
+	r.th.last = last
 }
 
 // mapState runs the item processor over the items of the effective input.
 func (r *stateRun) mapState(ctx context.Context, eff any) (any, *Error) {
 	st := r.st
-	itemsVal := eff
-	if st.ItemsPath != nil {
-		pctx := r.context(nil)
-		v, ok := st.ItemsPath.Eval(eff, pctx)
-		if !ok {
-			return nil, r.runtime("Invalid path '%s' : %s", st.ItemsPath.text, st.ItemsPath.notFound(eff, pctx))
-		}
-		itemsVal = v
-	}
-	items, ok := itemsVal.([]any)
-	if !ok {
-		path := "$"
-		if st.ItemsPath != nil {
-			path = st.ItemsPath.text
-		}
-		return nil, r.runtime("Invalid input type for the Map state: the value at '%s' must be an array, not %s", path, typeName(itemsVal))
-	}
+	// AWS resolves MaxConcurrency(Path) before the items.
 	limit, err := r.maxConcurrency(eff)
 	if err != nil {
 		return nil, err
 	}
-	started := r.x.emit(r.th, Event{Type: MapStateStarted, MapStateStarted: &MapStateStartedDetails{Length: len(items)}})
+	items, err := r.mapItems(eff)
+	if err != nil {
+		return nil, err
+	}
+	r.x.emit(r.th, Event{Type: MapStateStarted, MapStateStarted: &MapStateStartedDetails{Length: len(items)}})
 	exceeded, err := r.tolerance(eff, len(items))
 	if err != nil {
 		return nil, err
@@ -122,29 +157,39 @@ func (r *stateRun) mapState(ctx context.Context, eff any) (any, *Error) {
 	var mu sync.Mutex
 	var failure *Error
 	failures := 0
-	r.x.fanOut(len(items), limit, func(i int) {
+	// An iteration follows the end of the one before it in its slot: all
+	// start after MapStateStarted when nothing limits the concurrency.
+	slots := make([]int64, len(items))
+	for i := range slots {
+		slots[i] = r.th.last
+	}
+	var join joinPoint
+	join.done(r.th.last)
+	r.x.fanOut(len(items), limit, func(w, i int) {
 		if mctx.Err() != nil {
 			return
 		}
-		item := &mapItem{index: i, value: items[i]}
-		input := deepCopy(items[i])
-		if st.ItemSelector != nil {
-			v, err := r.applyTemplate(st.ItemSelector, eff, item)
-			if err != nil {
-				mu.Lock()
-				if failure == nil {
-					failure = err
-				}
-				mu.Unlock()
-				cancel()
-				return
-			}
-			input = v
-		}
-		th := &thread{last: started, discard: st.Distributed}
+		th := &thread{last: slots[w], discard: st.Distributed}
 		iter := &MapIterationDetails{Name: st.Name, Index: i}
 		r.x.emit(th, Event{Type: MapIterationStarted, MapIterationStarted: iter})
-		out, err := r.x.runProgram(mctx, th, st.Processor, input)
+		// The ItemSelector belongs to the iteration: when it fails, the
+		// iteration fails.
+		input, err := r.iterationInput(eff, &mapItem{index: i, value: items[i]})
+		if err != nil && st.Distributed {
+			mu.Lock()
+			if failure == nil {
+				failure = err
+			}
+			mu.Unlock()
+			cancel()
+			return
+		}
+		var out any
+		if err == nil {
+			out, err = r.x.runProgram(mctx, th, st.Processor, input)
+		}
+		end := th.last
+		slots[w] = end
 		switch {
 		case err == errAborted:
 			r.x.emit(th, Event{Type: MapIterationAborted, MapIterationAborted: iter})
@@ -156,6 +201,7 @@ func (r *stateRun) mapState(ctx context.Context, eff any) (any, *Error) {
 			if !st.Distributed {
 				if failure == nil {
 					failure = err
+					join.fail(end)
 				}
 				cancel()
 				return
@@ -166,12 +212,15 @@ func (r *stateRun) mapState(ctx context.Context, eff any) (any, *Error) {
 				cancel()
 			}
 		default:
-			r.x.emit(th, Event{Type: MapIterationSucceeded, MapIterationSucceeded: iter})
+			join.done(r.x.emit(th, Event{Type: MapIterationSucceeded, MapIterationSucceeded: iter}))
 			results[i] = out
 		}
 	})
 	if ctx.Err() != nil {
 		return nil, errAborted
+	}
+	if !st.Distributed {
+		r.th.last = join.last()
 	}
 	if failure != nil {
 		r.childFailed = true
@@ -183,8 +232,38 @@ func (r *stateRun) mapState(ctx context.Context, eff any) (any, *Error) {
 	if st.Distributed {
 		r.x.emit(r.th, Event{Type: MapRunSucceeded})
 	}
-	r.x.emit(r.th, Event{Type: MapStateSucceeded})
+	r.emitAside(Event{Type: MapStateSucceeded})
 	return results, nil
+}
+
+// iterationInput is the input of a Map iteration: its item, or what the
+// ItemSelector makes of it.
+func (r *stateRun) iterationInput(eff any, item *mapItem) (any, *Error) {
+	if r.st.ItemSelector == nil {
+		return deepCopy(item.value), nil
+	}
+	return r.applyTemplate(r.st.ItemSelector, eff, item)
+}
+
+// mapItems resolves the items a Map state iterates over: its effective
+// input, or what ItemsPath selects in it.
+func (r *stateRun) mapItems(eff any) ([]any, *Error) {
+	itemsVal := eff
+	if p := r.st.ItemsPath; p != nil {
+		pctx := r.context(nil)
+		v, ok := p.Eval(eff, pctx)
+		if !ok {
+			return nil, r.runtime("Invalid path '%s' : %s", p.text, p.notFound(eff, pctx))
+		}
+		itemsVal = v
+	}
+	items, ok := itemsVal.([]any)
+	if !ok {
+		// AWS words this the same whether the items come from the input or
+		// from ItemsPath, and quotes the value as JSON.
+		return nil, r.runtime("Map state input must be an array but was: %s", encodeJSON(itemsVal))
+	}
+	return items, nil
 }
 
 // maxConcurrency resolves MaxConcurrency(Path); 0 means no limit.

@@ -104,6 +104,9 @@ func compileNode(v any, where string) (tnode, error) {
 // fieldPathError reports a ".$" path that selects nothing.
 type fieldPathError struct {
 	path, field string
+	// context is set when the path searched the context object ($$), which
+	// AWS then quotes as the input instead of the state's data.
+	context bool
 }
 
 func (e *fieldPathError) Error() string {
@@ -156,7 +159,7 @@ func (o *tobject) eval(data, ctx any, _ string) (any, error) {
 		case f.path != nil:
 			v, ok := f.path.Eval(data, ctx)
 			if !ok {
-				return nil, &fieldPathError{path: f.path.text, field: f.raw}
+				return nil, &fieldPathError{path: f.path.text, field: f.raw, context: f.path.context}
 			}
 			vals[i] = deepCopy(v)
 		default:

@@ -252,7 +252,7 @@ func TestStatusChangeEvents(t *testing.T) {
 		{name: "failed", def: `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Boom","Cause":"it broke"}}}`,
 			want: "FAILED", detail: map[string]any{"output": nil, "error": "Boom", "cause": "it broke"}},
 		{name: "timed out", def: `{"TimeoutSeconds":5,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}}`,
-			want: "TIMED_OUT", detail: map[string]any{"output": nil, "error": "States.Timeout"}},
+			want: "TIMED_OUT", detail: map[string]any{"output": nil, "error": nil, "cause": nil}},
 		{name: "stopped", def: `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`, stop: true,
 			want: "ABORTED", detail: map[string]any{"output": nil, "error": "Operator", "cause": "stopped by hand"}},
 	}
