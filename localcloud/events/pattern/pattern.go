@@ -91,15 +91,21 @@ func compile(doc []byte, d Dialect) (*Pattern, error) {
 
 type compiler struct {
 	dialect  Dialect
-	path     string              // the field being compiled
-	wildcard map[string][]string // the wildcard texts of each path
+	path     string                     // the field being compiled
+	wildcard map[string]map[string]bool // the wildcard texts of each path
 }
 
+// noteWildcard records a wildcard of the field being compiled, for the
+// complexity check. Like AWS, only "wildcard" match values count, not the
+// wildcards of "anything-but", and a wildcard given twice counts once.
 func (c *compiler) noteWildcard(text string) {
 	if c.wildcard == nil {
-		c.wildcard = map[string][]string{}
+		c.wildcard = map[string]map[string]bool{}
 	}
-	c.wildcard[c.path] = append(c.wildcard[c.path], text)
+	if c.wildcard[c.path] == nil {
+		c.wildcard[c.path] = map[string]bool{}
+	}
+	c.wildcard[c.path][text] = true
 }
 
 // reservedInOr are names AWS does not take as field names inside "$or".
@@ -375,10 +381,7 @@ func (c *compiler) anythingButOperator(op string, inner node) (func(any) bool, e
 		}
 	case op == "wildcard" && c.dialect != SNS:
 		mustBe = "wildcard match pattern must be a string"
-		one = func(s string) (func(any) bool, error) {
-			c.noteWildcard(s)
-			return wildcard(s)
-		}
+		one = wildcard
 	default:
 		return nil, errorf("Unsupported anything-but pattern: %s", op)
 	}
@@ -768,105 +771,4 @@ func consistent(chosen map[int]int, in []position) bool {
 		}
 	}
 	return true
-}
-
-// checkWildcardComplexity rejects wildcards whose matching could keep too
-// many partial matches alive at once, as AWS does: it runs the wildcards of
-// each field as one automaton over the worst input and counts the states
-// active together.
-func (c *compiler) checkWildcardComplexity() error {
-	for _, texts := range c.wildcard {
-		total := 0
-		for _, text := range texts {
-			n := wildcardStates(text)
-			total += n
-			if n > maxWildcardStates || total > maxFieldWildcardStates {
-				return errorf("Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character")
-			}
-		}
-	}
-	return nil
-}
-
-// The limits on partial matches alive at once: for one wildcard, and for
-// all the wildcards of one field.
-const (
-	maxWildcardStates      = 5
-	maxFieldWildcardStates = 10
-)
-
-// wildcardStates is the most states a wildcard's automaton is in at once
-// over any input. A state waits for one literal byte, looping on any byte
-// when a star comes before it.
-func wildcardStates(text string) int {
-	parts, err := wildcardParts(text)
-	if err != nil || len(parts) == 1 {
-		return 0
-	}
-	type state struct {
-		b    byte
-		loop bool
-	}
-	var states []state
-	for i, p := range parts {
-		for j := 0; j < len(p); j++ {
-			states = append(states, state{p[j], i > 0 && j == 0})
-		}
-	}
-	end := len(states) // waiting for the end of the value
-	alphabet := map[byte]bool{0: true}
-	for _, s := range states {
-		alphabet[s.b] = true
-	}
-	// closure adds the states a star lets the automaton skip to.
-	closure := func(set map[int]bool) {
-		for i := range states {
-			if set[i] && i+1 <= end && i+1 < len(states) && states[i+1].loop {
-				set[i+1] = true
-			}
-		}
-	}
-	start := map[int]bool{0: true}
-	if len(states) == 0 {
-		return 0
-	}
-	closure(start)
-	key := func(set map[int]bool) string {
-		ids := make([]int, 0, len(set))
-		for i := range set {
-			ids = append(ids, i)
-		}
-		sort.Ints(ids)
-		return fmt.Sprint(ids)
-	}
-	seen := map[string]bool{key(start): true}
-	queue := []map[int]bool{start}
-	most := 0
-	for len(queue) > 0 && len(seen) < 4096 {
-		set := queue[0]
-		queue = queue[1:]
-		if len(set) > most {
-			most = len(set)
-		}
-		for b := range alphabet {
-			next := map[int]bool{}
-			for i := range set {
-				if i >= len(states) {
-					continue
-				}
-				if states[i].loop {
-					next[i] = true
-				}
-				if states[i].b == b && i+1 < len(states) {
-					next[i+1] = true
-				}
-			}
-			closure(next)
-			if k := key(next); len(next) > 0 && !seen[k] {
-				seen[k] = true
-				queue = append(queue, next)
-			}
-		}
-	}
-	return most
 }

@@ -243,3 +243,53 @@ func TestCompilePolicy(t *testing.T) {
 		})
 	}
 }
+
+func TestWildcardComplexity(t *testing.T) {
+	tests := []struct {
+		wildcards []string
+		want      int
+	}{
+		{[]string{"*"}, 1},
+		{[]string{"plain"}, 1},
+		{[]string{"x*y"}, 2},               // "xy": "x*", "x*y"
+		{[]string{"x*yyy"}, 4},             // "xyyy": "x*", "x*y", "x*yy", "x*yyy"
+		{[]string{"*k*k*k"}, 6},            // "kkk": all six prefixes
+		{[]string{"*.a", "*.b", "*.c"}, 6}, // ".": "*" and "*." of each
+		{[]string{"/r/*/s/s/s/t"}, 5},
+	}
+	for _, tt := range tests {
+		var globs [][]globToken
+		for _, w := range tt.wildcards {
+			g, err := globTokens(w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			globs = append(globs, g)
+		}
+		if got := wildcardComplexity(globs, 100); got != tt.want {
+			t.Errorf("complexity of %q = %d, want %d", tt.wildcards, got, tt.want)
+		}
+	}
+}
+
+func TestWildcardComplexityLimit(t *testing.T) {
+	tests := []struct {
+		pattern string
+		ok      bool
+	}{
+		{`{"f":[{"wildcard":"/h/*/d/d/d/d/d/x"}]}`, true},
+		{`{"f":[{"wildcard":"*.a1"},{"wildcard":"*.b22"},{"wildcard":"*.b2"},{"wildcard":"*.c3"}]}`, true},
+		{`{"f":[{"wildcard":"*/q/*.a"},{"wildcard":"*/q/*.b"}]}`, true},
+		{`{"f":[{"wildcard":"*/q/*.a"},{"wildcard":"*/q/*.b"},{"wildcard":"*/q/*.c"}]}`, false},
+		{`{"f":[{"wildcard":"*-*-*-*-*-z/*"}]}`, false},
+		{`{"f":[{"anything-but":{"wildcard":"*-*-*-*-*-z/*"}}]}`, true},
+		{`{"f":[{"wildcard":"*-*-*"}],"g":[{"wildcard":"*-*-*"}]}`, true},
+		{`{"f":[{"wildcard":"*-*-*-*"},{"wildcard":"*-*-*-*"}]}`, true},
+	}
+	for _, tt := range tests {
+		_, err := Compile([]byte(tt.pattern))
+		if (err == nil) != tt.ok {
+			t.Errorf("Compile(%s) = %v, want accepted=%t", tt.pattern, err, tt.ok)
+		}
+	}
+}
