@@ -204,8 +204,21 @@ func (sub *subscription) accepts(msg Message) bool {
 		}
 		return sub.filter.Match(body)
 	}
+	return sub.filter.Match(attributeDocument(msg.Attributes))
+}
+
+// attributeDocument is the document a MessageAttributes filter policy is
+// matched against: a String attribute is a string, a Number attribute a
+// number and a String.Array attribute the values of its JSON array. Binary
+// attributes take no part.
+//
+// AWS documents that a policy must double-escape a double quote or a
+// backslash to match it in a String attribute ("Filter policy constraints
+// in Amazon SNS"): SNS writes the attribute's value into the document as
+// JSON text, so the policy meets the value with those characters escaped.
+func attributeDocument(attrs map[string]Attribute) map[string]any {
 	doc := map[string]any{}
-	for name, a := range msg.Attributes {
+	for name, a := range attrs {
 		switch {
 		case a.DataType == "String.Array":
 			dec := json.NewDecoder(strings.NewReader(a.StringValue))
@@ -219,11 +232,14 @@ func (sub *subscription) accepts(msg Message) bool {
 				doc[name] = json.Number(a.StringValue)
 			}
 		case strings.HasPrefix(a.DataType, "String"):
-			doc[name] = a.StringValue
+			doc[name] = jsonEscaper.Replace(a.StringValue)
 		}
 	}
-	return sub.filter.Match(doc)
+	return doc
 }
+
+// jsonEscaper escapes what SNS escapes in a String attribute's value.
+var jsonEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 
 // envelope is the JSON document SNS posts to HTTP endpoints. The local
 // cloud has no signing certificate, so it is not signed.
