@@ -479,6 +479,11 @@ func number(v any) (float64, bool) {
 
 // numeric compiles ["=", 5] and ranges such as [">", 0, "<=", 5], checking
 // them in the order AWS reads them.
+//
+// Bounds are not limited to a range. SNS documents numeric matching for
+// values from -1e9 to 1e9, but in practice it accepts policies with bounds
+// beyond them, and EventBridge documents no range at all; a bound AWS takes
+// is not refused here either.
 func numeric(arg node) (func(any) bool, error) {
 	if arg.kind != arrayNode {
 		return nil, errorf("Value of numeric must be an array.")
