@@ -481,9 +481,10 @@ func number(v any) (float64, bool) {
 // them in the order AWS reads them.
 //
 // Bounds are not limited to a range. SNS documents numeric matching for
-// values from -1e9 to 1e9, but in practice it accepts policies with bounds
-// beyond them, and EventBridge documents no range at all; a bound AWS takes
-// is not refused here either.
+// values from -1e9 to 1e9 with five decimal digits, but documents no error
+// for a policy whose bound lies beyond, and no recorded answer shows one:
+// such a policy is accepted, as EventBridge, which documents no range,
+// accepts a pattern.
 func numeric(arg node) (func(any) bool, error) {
 	if arg.kind != arrayNode {
 		return nil, errorf("Value of numeric must be an array.")
