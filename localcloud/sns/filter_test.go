@@ -1,7 +1,12 @@
 package sns
 
 import (
+	"context"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sns/types"
 
 	"github.com/greenlight/greenlight/localcloud/events/pattern"
 )
@@ -21,6 +26,10 @@ func TestAttributeFiltering(t *testing.T) {
 		{"binary takes no part", `{"k":[{"exists":true}]}`, map[string]Attribute{"k": {"Binary", "AQI="}}, false},
 		{"quote matched double-escaped", `{"k":["a\\\"b"]}`, map[string]Attribute{"k": {"String", `a"b`}}, true},
 		{"quote not escaped", `{"k":["a\"b"]}`, map[string]Attribute{"k": {"String", `a"b`}}, false},
+		{"string array not JSON", `{"k":[{"exists":false}]}`, map[string]Attribute{"k": {"String.Array", `[oops`}}, false},
+		{"string array not an array", `{"other":[{"exists":false}]}`, map[string]Attribute{"k": {"String.Array", `"v"`}}, false},
+		{"string array with trailing text", `{"k":["v"]}`, map[string]Attribute{"k": {"String.Array", `["v"] x`}}, false},
+		{"empty string array", `{"k":[{"exists":false}]}`, map[string]Attribute{"k": {"String.Array", `[]`}}, true},
 		{"backslash matched double-escaped", `{"k":[{"prefix":"c:\\\\"}]}`, map[string]Attribute{"k": {"String", `c:\x`}}, true},
 	}
 	for _, tt := range tests {
@@ -29,9 +38,34 @@ func TestAttributeFiltering(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := p.Match(attributeDocument(tt.attrs)); got != tt.want {
+			doc, ok := attributeDocument(tt.attrs)
+			if got := ok && p.Match(doc); got != tt.want {
 				t.Errorf("%s against %v = %t, want %t", tt.policy, tt.attrs, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestInvalidStringArrayIsPublishedButFilteredOut(t *testing.T) {
+	f := start(t, "")
+	ctx := context.Background()
+	arn := f.topic(t, "arrays")
+	plain, err := f.client.Subscribe(ctx, &awssns.SubscribeInput{TopicArn: &arn, Protocol: aws.String("local"), Endpoint: aws.String("plain"),
+		ReturnSubscriptionArn: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.client.Subscribe(ctx, &awssns.SubscribeInput{TopicArn: &arn, Protocol: aws.String("local"), Endpoint: aws.String("filtered"),
+		Attributes: map[string]string{"FilterPolicy": `{"other":[{"exists":false}]}`}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.client.Publish(ctx, &awssns.PublishInput{TopicArn: &arn, Message: aws.String("m"),
+		MessageAttributes: map[string]types.MessageAttributeValue{"k": {DataType: aws.String("String.Array"), StringValue: aws.String("[oops")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inbox := f.svc.Inbox(arn)
+	if len(inbox) != 1 || len(inbox[0].DeliveredTo) != 1 || inbox[0].DeliveredTo[0] != aws.ToString(plain.SubscriptionArn) {
+		t.Errorf("inbox = %+v, want the message delivered to %s only", inbox, aws.ToString(plain.SubscriptionArn))
 	}
 }
