@@ -28,7 +28,7 @@ func TestAttributeFiltering(t *testing.T) {
 		{"quote not escaped", `{"k":["a\"b"]}`, map[string]Attribute{"k": {"String", `a"b`}}, false},
 		{"string array not JSON", `{"k":[{"exists":false}]}`, map[string]Attribute{"k": {"String.Array", `[oops`}}, false},
 		{"string array not an array", `{"other":[{"exists":false}]}`, map[string]Attribute{"k": {"String.Array", `"v"`}}, false},
-		{"string array with trailing text", `{"k":["v"]}`, map[string]Attribute{"k": {"String.Array", `["v"] x`}}, false},
+		{"string array null", `{"other":[{"exists":false}]}`, map[string]Attribute{"k": {"String.Array", `null`}}, false},
 		{"empty string array", `{"k":[{"exists":false}]}`, map[string]Attribute{"k": {"String.Array", `[]`}}, true},
 		{"backslash matched double-escaped", `{"k":[{"prefix":"c:\\\\"}]}`, map[string]Attribute{"k": {"String", `c:\x`}}, true},
 	}
@@ -67,5 +67,32 @@ func TestInvalidStringArrayIsPublishedButFilteredOut(t *testing.T) {
 	inbox := f.svc.Inbox(arn)
 	if len(inbox) != 1 || len(inbox[0].DeliveredTo) != 1 || inbox[0].DeliveredTo[0] != aws.ToString(plain.SubscriptionArn) {
 		t.Errorf("inbox = %+v, want the message delivered to %s only", inbox, aws.ToString(plain.SubscriptionArn))
+	}
+}
+
+func TestBodyFiltering(t *testing.T) {
+	tests := []struct {
+		name, policy, body string
+		want               bool
+	}{
+		{"object", `{"k":["v"]}`, `{"k":"v"}`, true},
+		{"absent field in an object", `{"k":[{"exists":false}]}`, `{"j":1}`, true},
+		{"not JSON", `{"k":[{"exists":false}]}`, `plain text`, false},
+		{"a JSON string", `{"k":[{"exists":false}]}`, `"text"`, false},
+		{"a JSON array", `{"k":[{"exists":false}]}`, `[{"j":1}]`, false},
+		{"null", `{"k":[{"exists":false}]}`, `null`, false},
+		{"what follows the object is ignored", `{"k":["v"]}`, `{"k":"v"} more`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := pattern.CompilePolicy([]byte(tt.policy), pattern.MessageBody)
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc, ok := bodyDocument(tt.body)
+			if got := ok && p.Match(doc); got != tt.want {
+				t.Errorf("%s against %s = %t, want %t", tt.policy, tt.body, got, tt.want)
+			}
+		})
 	}
 }

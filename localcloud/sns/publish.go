@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -190,18 +189,24 @@ func (sub *subscription) accepts(msg Message) bool {
 		return true
 	}
 	if sub.Attributes["FilterPolicyScope"] == "MessageBody" {
-		dec := json.NewDecoder(strings.NewReader(msg.Message))
-		dec.UseNumber()
-		var body map[string]any
-		if err := dec.Decode(&body); err != nil {
-			// A body that is not a JSON object has no fields: only a
-			// policy of absent fields accepts it.
-			body = nil
-		}
-		return sub.filter.Match(body)
+		body, ok := bodyDocument(msg.Message)
+		return ok && sub.filter.Match(body)
 	}
 	doc, ok := attributeDocument(msg.Attributes)
 	return ok && sub.filter.Match(doc)
+}
+
+// bodyDocument reads a message body for a MessageBody filter policy. A body
+// that is not a JSON object is turned away by every such policy, even one
+// of absent fields only: AWS counts these messages in
+// NumberOfNotificationsFilteredOut-InvalidMessageBody. As with a String.Array
+// attribute, what follows the object is ignored.
+func bodyDocument(message string) (map[string]any, bool) {
+	dec := json.NewDecoder(strings.NewReader(message))
+	dec.UseNumber()
+	var body map[string]any
+	err := dec.Decode(&body)
+	return body, err == nil && body != nil
 }
 
 // attributeDocument is the document a MessageAttributes filter policy is
@@ -240,16 +245,14 @@ func attributeDocument(attrs map[string]Attribute) (doc map[string]any, ok bool)
 }
 
 // jsonArray reads a String.Array attribute's value, which must be a JSON
-// array and nothing else.
+// array. What follows the array is ignored, as AWS's JSON parser ignores
+// what follows a document's first value.
 func jsonArray(text string) ([]any, bool) {
 	dec := json.NewDecoder(strings.NewReader(text))
 	dec.UseNumber()
 	var list []any
-	if dec.Decode(&list) != nil || list == nil {
-		return nil, false
-	}
-	var rest any
-	return list, dec.Decode(&rest) == io.EOF
+	err := dec.Decode(&list)
+	return list, err == nil && list != nil
 }
 
 // jsonEscaper escapes what SNS escapes in a String attribute's value.
