@@ -26,6 +26,9 @@ func TestAttributeFiltering(t *testing.T) {
 		{"binary takes no part", `{"k":[{"exists":true}]}`, map[string]Attribute{"k": {"Binary", "AQI="}}, false},
 		{"quote matched double-escaped", `{"k":["a\\\"b"]}`, map[string]Attribute{"k": {"String", `a"b`}}, true},
 		{"quote not escaped", `{"k":["a\"b"]}`, map[string]Attribute{"k": {"String", `a"b`}}, false},
+		{"number array, one value not excluded", `{"k":[{"anything-but":[100,500]}]}`, map[string]Attribute{"k": {"Number.Array", `[100, 50]`}}, true},
+		{"number array, every value excluded", `{"k":[{"anything-but":[100,500]}]}`, map[string]Attribute{"k": {"Number.Array", `[100, 500]`}}, false},
+		{"number array range", `{"k":[{"numeric":[">",60]}]}`, map[string]Attribute{"k": {"Number.Array", `[10, 70]`}}, true},
 		{"string array not JSON", `{"k":[{"exists":false}]}`, map[string]Attribute{"k": {"String.Array", `[oops`}}, false},
 		{"string array not an array", `{"other":[{"exists":false}]}`, map[string]Attribute{"k": {"String.Array", `"v"`}}, false},
 		{"string array null", `{"other":[{"exists":false}]}`, map[string]Attribute{"k": {"String.Array", `null`}}, false},
@@ -67,6 +70,25 @@ func TestInvalidStringArrayIsPublishedButFilteredOut(t *testing.T) {
 	inbox := f.svc.Inbox(arn)
 	if len(inbox) != 1 || len(inbox[0].DeliveredTo) != 1 || inbox[0].DeliveredTo[0] != aws.ToString(plain.SubscriptionArn) {
 		t.Errorf("inbox = %+v, want the message delivered to %s only", inbox, aws.ToString(plain.SubscriptionArn))
+	}
+}
+
+func TestNumberArrayIsPublishedAndMatched(t *testing.T) {
+	f := start(t, "")
+	ctx := context.Background()
+	arn := f.topic(t, "prices")
+	sub, err := f.client.Subscribe(ctx, &awssns.SubscribeInput{TopicArn: &arn, Protocol: aws.String("local"), Endpoint: aws.String("prices"),
+		Attributes: map[string]string{"FilterPolicy": `{"price":[{"anything-but":[100,500]}]}`}, ReturnSubscriptionArn: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.client.Publish(ctx, &awssns.PublishInput{TopicArn: &arn, Message: aws.String("m"),
+		MessageAttributes: map[string]types.MessageAttributeValue{"price": {DataType: aws.String("Number.Array"), StringValue: aws.String("[100, 50]")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inbox := f.svc.Inbox(arn); len(inbox) != 1 || len(inbox[0].DeliveredTo) != 1 || inbox[0].DeliveredTo[0] != aws.ToString(sub.SubscriptionArn) {
+		t.Errorf("inbox = %+v, want the message delivered to %s", inbox, aws.ToString(sub.SubscriptionArn))
 	}
 }
 

@@ -66,7 +66,7 @@ func checkAttributes(attrs map[string]bus.MessageAttribute) error {
 		case a.StringValue == "":
 			return invalidParameterValue("The message attribute '%s' must contain non-empty message attribute value.", name)
 		case base == "Number":
-			if _, err := strconv.ParseFloat(a.StringValue, 64); err != nil {
+			if _, err := strconv.ParseFloat(a.StringValue, 64); err != nil && !arrayType(a.DataType) {
 				return invalidParameterValue("The message attribute '%s' has an invalid numeric value '%s'.", name, a.StringValue)
 			}
 		case base != "String" && base != "Binary":
@@ -211,13 +211,14 @@ func bodyDocument(message string) (map[string]any, bool) {
 
 // attributeDocument is the document a MessageAttributes filter policy is
 // matched against: a String attribute is a string, a Number attribute a
-// number and a String.Array attribute the values of its JSON array. Binary
-// attributes take no part.
+// number and a String.Array or Number.Array attribute the values of its
+// JSON array (AWS's numeric matching documents a Number.Array attribute
+// "[100, 50]"). Binary attributes take no part.
 //
-// SNS publishes a message whose String.Array attribute is not a JSON
-// array, but every subscription that filters on message attributes turns
-// it away (AWS counts these in NumberOfNotificationsFilteredOut-
-// InvalidAttributes); ok is false for such a message.
+// SNS publishes a message whose array attribute is not a JSON array, but
+// every subscription that filters on message attributes turns it away (AWS
+// counts these in NumberOfNotificationsFilteredOut-InvalidAttributes); ok
+// is false for such a message.
 //
 // AWS documents that a policy must double-escape a double quote or a
 // backslash to match it in a String attribute ("Filter policy constraints
@@ -227,7 +228,7 @@ func attributeDocument(attrs map[string]Attribute) (doc map[string]any, ok bool)
 	doc = map[string]any{}
 	for name, a := range attrs {
 		switch {
-		case a.DataType == "String.Array":
+		case arrayType(a.DataType):
 			list, valid := jsonArray(a.StringValue)
 			if !valid {
 				return nil, false
@@ -244,7 +245,12 @@ func attributeDocument(attrs map[string]Attribute) (doc map[string]any, ok bool)
 	return doc, true
 }
 
-// jsonArray reads a String.Array attribute's value, which must be a JSON
+// arrayType reports whether an attribute's value is a JSON array of values.
+func arrayType(dataType string) bool {
+	return dataType == "String.Array" || dataType == "Number.Array"
+}
+
+// jsonArray reads an array attribute's value, which must be a JSON
 // array. What follows the array is ignored, as AWS's JSON parser ignores
 // what follows a document's first value.
 func jsonArray(text string) ([]any, bool) {
