@@ -258,7 +258,7 @@ func (c *compiler) expression(n node) (test, error) {
 		c.noteWildcard(arg.text)
 		return one(test{match: f}, err)
 	case "numeric":
-		f, err := numeric(arg)
+		f, err := numeric(arg, c.dialect == EventBridge)
 		return one(test{match: f}, err)
 	case "cidr":
 		if arg.kind != stringNode {
@@ -309,6 +309,14 @@ func affixTest(prefix bool, s string, fold bool) func(any) bool {
 	}
 }
 
+// checkNumber refuses an anything-but number EventBridge cannot compare.
+func (c *compiler) checkNumber(n node) error {
+	if f, _ := n.numeric(); c.dialect == EventBridge && !inNumericRange(f) {
+		return errNumericRange
+	}
+	return nil
+}
+
 func foldEquals(s string) func(any) bool {
 	return func(v any) bool { g, ok := v.(string); return ok && strings.EqualFold(g, s) }
 }
@@ -316,8 +324,10 @@ func foldEquals(s string) func(any) bool {
 // anythingBut compiles what anything-but excludes.
 func (c *compiler) anythingBut(arg node) (func(any) bool, error) {
 	switch arg.kind {
-	case stringNode, numberNode:
+	case stringNode:
 		return equals(arg), nil
+	case numberNode:
+		return equals(arg), c.checkNumber(arg)
 	case arrayNode:
 		var tests []func(any) bool
 		strs, nums := false, false
@@ -327,6 +337,9 @@ func (c *compiler) anythingBut(arg node) (func(any) bool, error) {
 				strs = true
 			case numberNode:
 				nums = true
+				if err := c.checkNumber(v); err != nil {
+					return nil, err
+				}
 			default:
 				return nil, errorf("Inside anything but list, start|null|boolean is not supported.")
 			}
@@ -480,12 +493,12 @@ func number(v any) (float64, bool) {
 // numeric compiles ["=", 5] and ranges such as [">", 0, "<=", 5], checking
 // them in the order AWS reads them.
 //
-// Bounds are not limited to a range. SNS documents numeric matching for
-// values from -1e9 to 1e9 with five decimal digits, but documents no error
-// for a policy whose bound lies beyond, and no recorded answer shows one:
-// such a policy is accepted, as EventBridge, which documents no range,
-// accepts a pattern.
-func numeric(arg node) (func(any) bool, error) {
+// EventBridge compares numbers from -5.0e9 to 5.0e9 only, as it documents:
+// it refuses a bound beyond them, and an event's number beyond them meets
+// no numeric rule. SNS documents numeric matching for values from -1e9 to
+// 1e9, but documents no error for a policy whose bound lies beyond and no
+// recorded answer shows one, so its bounds are not limited.
+func numeric(arg node, limited bool) (func(any) bool, error) {
 	if arg.kind != arrayNode {
 		return nil, errorf("Value of numeric must be an array.")
 	}
@@ -523,7 +536,10 @@ func numeric(arg node) (func(any) bool, error) {
 		if len(items) > 2 {
 			return nil, errorf("Too many elements in numeric expression")
 		}
-		return bound(op, num), nil
+		if limited && !inNumericRange(num) {
+			return nil, errNumericRange
+		}
+		return bound(op, num, limited), nil
 	}
 	second := items[2]
 	if second.kind != stringNode {
@@ -544,14 +560,27 @@ func numeric(arg node) (func(any) bool, error) {
 	if num >= upperNum {
 		return nil, errorf("Bottom must be less than top")
 	}
-	low, high := bound(op, num), bound(top, upperNum)
+	if limited && (!inNumericRange(num) || !inNumericRange(upperNum)) {
+		return nil, errNumericRange
+	}
+	low, high := bound(op, num, limited), bound(top, upperNum, limited)
 	return func(v any) bool { return low(v) && high(v) }, nil
 }
 
-func bound(op string, n float64) func(any) bool {
+// maxNumeric is the largest magnitude EventBridge compares numerically.
+const maxNumeric = 5.0e9
+
+// errNumericRange is AWS's answer to a number it cannot compare.
+var errNumericRange = errorf("Value must be between -5.0E9 and 5.0E9, inclusive")
+
+func inNumericRange(f float64) bool { return f >= -maxNumeric && f <= maxNumeric }
+
+// bound compiles one comparison; a limited one holds for no value beyond
+// the numbers EventBridge compares.
+func bound(op string, n float64, limited bool) func(any) bool {
 	return func(v any) bool {
 		g, ok := number(v)
-		if !ok {
+		if !ok || limited && !inNumericRange(g) {
 			return false
 		}
 		switch op {

@@ -164,6 +164,8 @@ func TestFlattening(t *testing.T) {
 		{"IP address written another way", `{"ip":["2001:db8::1"]}`, `{"ip":"2001:0db8:0:0::1"}`, true},
 		{"$or of nested fields", `{"d":{"$or":[{"a":["x"]},{"b":["y"]}]}}`, `{"d":{"b":"y"}}`, true},
 		{"duplicate keys: the last counts", `{"a":["x"],"a":["y"]}`, `{"a":"y"}`, true},
+		{"number at the edge of the numeric range", `{"a":[{"numeric":[">=",5e9]}]}`, `{"a":5000000000}`, true},
+		{"number beyond the numeric range", `{"a":[{"numeric":[">",0]}]}`, `{"a":5000000001}`, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -200,6 +202,10 @@ func TestCompileReasons(t *testing.T) {
 		{`{"a":[{"numeric":[">",3,"<",1]}]}`, "Bottom must be less than top"},
 		{`{"a":[{"numeric":["=","1"]}]}`, "Value of equals must be numeric"},
 		{`{"a":[{"numeric":[">",1,"<",2,"<",3]}]}`, "Too many terms in numeric range expression"},
+		{`{"a":[{"numeric":[">",5000000001]}]}`, "Value must be between -5.0E9 and 5.0E9, inclusive"},
+		{`{"a":[{"numeric":[">",0,"<",6e9]}]}`, "Value must be between -5.0E9 and 5.0E9, inclusive"},
+		{`{"a":[{"numeric":[">",9e9,"<",1]}]}`, "Bottom must be less than top"},
+		{`{"a":[{"anything-but":[1,-6e9]}]}`, "Value must be between -5.0E9 and 5.0E9, inclusive"},
 		{`{"a":[{"cidr":"bad"}]}`, "Malformed CIDR, one '/' required"},
 		{`{"a":[{"cidr":"xx::/64"}]}`, "Nonstandard IP address: xx::"},
 		{`{"a":[{"wildcard":"a:**:b"}]}`, "Consecutive wildcard characters at pos 3"},
@@ -236,6 +242,7 @@ func TestCompilePolicy(t *testing.T) {
 		{"150 with $or", `{"s":[1,2,3],"$or":[{"m":[1,2,3,4,5,6]},{"t":[1,2,3,4],"$or":[{"i":[1,2,3,4]},{"j":[1,2,3,4,5,6,7]}]}]}`, MessageAttributes, ""},
 		{"anything-but suffix", `{"a":[{"anything-but":{"suffix":"x"}}]}`, MessageAttributes, "FilterPolicy: Unsupported anything-but pattern: suffix"},
 		{"numeric range order", `{"a":[{"numeric":[">",3,"<",1]}]}`, MessageAttributes, "FilterPolicy: Bottom must be less than top"},
+		{"numeric bound beyond EventBridge's range", `{"a":[{"numeric":[">",6e9]}]}`, MessageAttributes, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
