@@ -398,6 +398,12 @@ func (c *compiler) anythingButOperator(op string, inner node) (func(any) bool, e
 	default:
 		return nil, errorf("Unsupported anything-but pattern: %s", op)
 	}
+	if c.dialect == SNS && inner.kind != stringNode {
+		// SNS takes one prefix, as its message for a prefix that is not
+		// a string ("prefix match pattern must be a string") shows: it
+		// reads anything-but as EventBridge did before lists of them.
+		return nil, errorf("%s", mustBe)
+	}
 	switch inner.kind {
 	case stringNode:
 		return one(inner.text)

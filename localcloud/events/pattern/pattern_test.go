@@ -241,6 +241,8 @@ func TestCompilePolicy(t *testing.T) {
 		{"nesting multiplies", `{"a":{"b":{"c":[1,2,3,4]}},"d":{"e":[1,2,3]},"f":[1,2,3]}`, MessageBody, "FilterPolicy: Filter policy is too complex"},
 		{"150 with $or", `{"s":[1,2,3],"$or":[{"m":[1,2,3,4,5,6]},{"t":[1,2,3,4],"$or":[{"i":[1,2,3,4]},{"j":[1,2,3,4,5,6,7]}]}]}`, MessageAttributes, ""},
 		{"anything-but suffix", `{"a":[{"anything-but":{"suffix":"x"}}]}`, MessageAttributes, "FilterPolicy: Unsupported anything-but pattern: suffix"},
+		{"anything-but prefix list", `{"a":[{"anything-but":{"prefix":["x","y"]}}]}`, MessageAttributes, "FilterPolicy: prefix match pattern must be a string"},
+		{"anything-but prefix object", `{"a":[{"anything-but":{"prefix":{"equals-ignore-case":"x"}}}]}`, MessageAttributes, "FilterPolicy: prefix match pattern must be a string"},
 		{"numeric range order", `{"a":[{"numeric":[">",3,"<",1]}]}`, MessageAttributes, "FilterPolicy: Bottom must be less than top"},
 		{"numeric bound beyond EventBridge's range", `{"a":[{"numeric":[">",6e9]}]}`, MessageAttributes, ""},
 	}
