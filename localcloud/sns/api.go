@@ -317,16 +317,25 @@ var subscriptionAttributes = map[string]bool{
 	"RedrivePolicy": true, "SubscriptionRoleArn": true, "ReplayPolicy": true,
 }
 
-func checkSubscriptionAttribute(name, value string) error {
+// checkSubscriptionAttribute checks a subscription attribute a caller sets.
+// Subscribe words a bad value's reason "Attributes Reason: …", as it does
+// for a bad filter policy; SetSubscriptionAttributes gives the reason alone.
+func checkSubscriptionAttribute(name, value string, subscribe bool) error {
+	reason := ""
 	switch {
 	case !subscriptionAttributes[name]:
 		return invalidParameter("AttributeName")
 	case name == "FilterPolicyScope" && value != "MessageAttributes" && value != "MessageBody":
-		return invalidParameter("Attributes Reason: FilterPolicyScope: Invalid value [%s]. Please use either MessageBody or MessageAttributes", value)
+		reason = fmt.Sprintf("FilterPolicyScope: Invalid value [%s]. Please use either MessageBody or MessageAttributes", value)
 	case name == "RawMessageDelivery" && value != "true" && value != "false":
-		return invalidParameter("Attributes Reason: RawMessageDelivery: Invalid value [%s]. Must be true or false.", value)
+		reason = fmt.Sprintf("RawMessageDelivery: Invalid value [%s]. Must be true or false.", value)
+	default:
+		return nil
 	}
-	return nil
+	if subscribe {
+		return invalidParameter("Attributes Reason: %s", reason)
+	}
+	return invalidParameter("%s", reason)
 }
 
 // policyScope is the scope a subscription's filter policy applies to.
@@ -388,7 +397,7 @@ func (s *Service) subscribe(_ *http.Request, form url.Values) (any, error) {
 	}
 	attrs := entries(form, "Attributes.entry", "key", "value")
 	for k, v := range attrs {
-		if err := checkSubscriptionAttribute(k, v); err != nil {
+		if err := checkSubscriptionAttribute(k, v, true); err != nil {
 			return nil, err
 		}
 	}
@@ -521,7 +530,7 @@ func (s *Service) getSubscriptionAttributes(_ *http.Request, form url.Values) (a
 
 func (s *Service) setSubscriptionAttributes(_ *http.Request, form url.Values) (any, error) {
 	name, value := form.Get("AttributeName"), form.Get("AttributeValue")
-	if err := checkSubscriptionAttribute(name, value); err != nil {
+	if err := checkSubscriptionAttribute(name, value, false); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()

@@ -65,13 +65,8 @@ func checkAttributes(attrs map[string]bus.MessageAttribute) error {
 			return invalidParameterValue("The message attribute name %q is reserved or empty.", name)
 		case a.StringValue == "":
 			return invalidParameterValue("The message attribute '%s' must contain non-empty message attribute value.", name)
-		case a.DataType == "String.Array":
-			var list []any
-			if err := json.Unmarshal([]byte(a.StringValue), &list); err != nil {
-				return invalidParameterValue("The message attribute '%s' with type 'String.Array' has an invalid value: it must be a JSON array.", name)
-			}
 		case base == "Number":
-			if _, err := strconv.ParseFloat(a.StringValue, 64); err != nil {
+			if _, err := strconv.ParseFloat(a.StringValue, 64); err != nil && !arrayType(a.DataType) {
 				return invalidParameterValue("The message attribute '%s' has an invalid numeric value '%s'.", name, a.StringValue)
 			}
 		case base != "String" && base != "Binary":
@@ -194,36 +189,80 @@ func (sub *subscription) accepts(msg Message) bool {
 		return true
 	}
 	if sub.Attributes["FilterPolicyScope"] == "MessageBody" {
-		dec := json.NewDecoder(strings.NewReader(msg.Message))
-		dec.UseNumber()
-		var body map[string]any
-		if err := dec.Decode(&body); err != nil {
-			// A body that is not a JSON object has no fields: only a
-			// policy of absent fields accepts it.
-			body = nil
-		}
-		return sub.filter.Match(body)
+		body, ok := bodyDocument(msg.Message)
+		return ok && sub.filter.Match(body)
 	}
-	doc := map[string]any{}
-	for name, a := range msg.Attributes {
+	doc, ok := attributeDocument(msg.Attributes)
+	return ok && sub.filter.Match(doc)
+}
+
+// bodyDocument reads a message body for a MessageBody filter policy. A body
+// that is not a JSON object is turned away by every such policy, even one
+// of absent fields only: AWS counts these messages in
+// NumberOfNotificationsFilteredOut-InvalidMessageBody. As with a String.Array
+// attribute, what follows the object is ignored.
+func bodyDocument(message string) (map[string]any, bool) {
+	dec := json.NewDecoder(strings.NewReader(message))
+	dec.UseNumber()
+	var body map[string]any
+	err := dec.Decode(&body)
+	return body, err == nil && body != nil
+}
+
+// attributeDocument is the document a MessageAttributes filter policy is
+// matched against: a String attribute is a string, a Number attribute a
+// number and a String.Array or Number.Array attribute the values of its
+// JSON array (AWS's numeric matching documents a Number.Array attribute
+// "[100, 50]"). Binary attributes take no part.
+//
+// SNS publishes a message whose array attribute is not a JSON array, but
+// every subscription that filters on message attributes turns it away (AWS
+// counts these in NumberOfNotificationsFilteredOut-InvalidAttributes); ok
+// is false for such a message.
+//
+// AWS documents that a policy must double-escape a double quote or a
+// backslash to match it in a String attribute ("Filter policy constraints
+// in Amazon SNS"): SNS writes the attribute's value into the document as
+// JSON text, so the policy meets the value with those characters escaped.
+func attributeDocument(attrs map[string]Attribute) (doc map[string]any, ok bool) {
+	doc = map[string]any{}
+	for name, a := range attrs {
 		switch {
-		case a.DataType == "String.Array":
-			dec := json.NewDecoder(strings.NewReader(a.StringValue))
-			dec.UseNumber()
-			var list []any
-			if dec.Decode(&list) == nil {
-				doc[name] = list
+		case arrayType(a.DataType):
+			list, valid := jsonArray(a.StringValue)
+			if !valid {
+				return nil, false
 			}
+			doc[name] = list
 		case strings.HasPrefix(a.DataType, "Number"):
 			if _, err := strconv.ParseFloat(a.StringValue, 64); err == nil {
 				doc[name] = json.Number(a.StringValue)
 			}
 		case strings.HasPrefix(a.DataType, "String"):
-			doc[name] = a.StringValue
+			doc[name] = jsonEscaper.Replace(a.StringValue)
 		}
 	}
-	return sub.filter.Match(doc)
+	return doc, true
 }
+
+// arrayType reports whether an attribute's value is a JSON array of values.
+func arrayType(dataType string) bool {
+	return dataType == "String.Array" || dataType == "Number.Array"
+}
+
+// jsonArray reads an array attribute's value, which must be a JSON
+// array. What follows the array is ignored, as AWS's JSON parser ignores
+// what follows a document's first value.
+func jsonArray(text string) ([]any, bool) {
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber()
+	var list []any
+	err := dec.Decode(&list)
+	return list, err == nil && list != nil
+}
+
+// jsonEscaper escapes what SNS escapes in a String attribute's value.
+var jsonEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 
 // envelope is the JSON document SNS posts to HTTP endpoints. The local
 // cloud has no signing certificate, so it is not signed.

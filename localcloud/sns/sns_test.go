@@ -55,6 +55,15 @@ func (f *fixture) topic(t *testing.T, name string) string {
 	return aws.ToString(out.TopicArn)
 }
 
+// errorMessage is the message of an AWS API error, or "".
+func errorMessage(err error) string {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		return api.ErrorMessage()
+	}
+	return ""
+}
+
 func errorCode(err error) string {
 	var api smithy.APIError
 	if errors.As(err, &api) {
@@ -281,9 +290,15 @@ func TestSubscriptions(t *testing.T) {
 	if err != nil || got.Attributes["FilterPolicyScope"] != "MessageAttributes" || got.Attributes["Protocol"] != "local" {
 		t.Errorf("GetSubscriptionAttributes = %v, %v", got.Attributes, err)
 	}
-	if _, err := f.client.SetSubscriptionAttributes(ctx, &awssns.SetSubscriptionAttributesInput{SubscriptionArn: &subARN,
-		AttributeName: aws.String("FilterPolicyScope"), AttributeValue: aws.String("Everything")}); errorCode(err) != "InvalidParameter" {
-		t.Errorf("bad scope: %v", err)
+	_, err = f.client.SetSubscriptionAttributes(ctx, &awssns.SetSubscriptionAttributesInput{SubscriptionArn: &subARN,
+		AttributeName: aws.String("FilterPolicyScope"), AttributeValue: aws.String("Everything")})
+	if want := "Invalid parameter: FilterPolicyScope: Invalid value [Everything]. Please use either MessageBody or MessageAttributes"; errorMessage(err) != want {
+		t.Errorf("bad scope: %v, want %q", err, want)
+	}
+	_, err = f.client.Subscribe(ctx, &awssns.SubscribeInput{TopicArn: &arn, Protocol: aws.String("local"), Endpoint: aws.String("x"),
+		Attributes: map[string]string{"RawMessageDelivery": "yes"}})
+	if want := "Invalid parameter: Attributes Reason: RawMessageDelivery: Invalid value [yes]. Must be true or false."; errorMessage(err) != want {
+		t.Errorf("bad raw delivery: %v, want %q", err, want)
 	}
 	for _, list := range []func() ([]types.Subscription, error){
 		func() ([]types.Subscription, error) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -71,7 +72,18 @@ func (p *parser) unexpected(expecting string) error {
 		return p.fail("Unexpected end-of-input: %s", expecting)
 	}
 	r, _ := utf8.DecodeRuneInString(p.s[p.i:])
-	return p.fail("Unexpected character ('%c' (code %d)): %s", r, r, expecting)
+	return p.fail("Unexpected character (%s): %s", charDesc(r), expecting)
+}
+
+// charDesc names a character as the parser AWS uses does in its messages.
+func charDesc(r rune) string {
+	switch {
+	case unicode.IsControl(r):
+		return fmt.Sprintf("(CTRL-CHAR, code %d)", r)
+	case r > 255:
+		return fmt.Sprintf("'%c' (code %d / 0x%x)", r, r, r)
+	}
+	return fmt.Sprintf("'%c' (code %d)", r, r)
 }
 
 func (p *parser) value() (node, error) {
@@ -89,21 +101,45 @@ func (p *parser) value() (node, error) {
 		return node{kind: stringNode, text: s}, err
 	case c == '-' || (c >= '0' && c <= '9'):
 		return p.number()
-	case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
-		start := p.i
-		for p.i < len(p.s) && !strings.ContainsRune(" \t\r\n,:[]{}\"", rune(p.s[p.i])) {
-			p.i++
-		}
-		word := p.s[start:p.i]
-		switch word {
-		case "true", "false":
-			return node{kind: boolNode, text: word}, nil
-		case "null":
-			return node{kind: nullNode, text: word}, nil
-		}
-		return node{}, p.fail("Unrecognized token '%s': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')", word)
 	}
-	return node{}, p.unexpected("expected a value")
+	if r, _ := utf8.DecodeRuneInString(p.s[p.i:]); identifierStart(r) {
+		return p.word()
+	}
+	return node{}, p.unexpected("expected a valid value " + validValues)
+}
+
+// validValues lists what may start a JSON value, as AWS's parser words it.
+const validValues = "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
+
+// word reads a literal: true, false or null. Anything else that starts
+// like a name is an unrecognized token, as long as it goes on like one.
+func (p *parser) word() (node, error) {
+	start := p.i
+	for p.i < len(p.s) {
+		r, size := utf8.DecodeRuneInString(p.s[p.i:])
+		if !identifierPart(r) {
+			break
+		}
+		p.i += size
+	}
+	switch word := p.s[start:p.i]; word {
+	case "true", "false":
+		return node{kind: boolNode, text: word}, nil
+	case "null":
+		return node{kind: nullNode, text: word}, nil
+	default:
+		return node{}, p.fail("Unrecognized token '%s': was expecting %s", word, validValues)
+	}
+}
+
+// identifierStart and identifierPart approximate the Java identifier
+// characters by which AWS's parser tells a bad token from a bad character.
+func identifierStart(r rune) bool {
+	return unicode.IsLetter(r) || r == '_' || unicode.In(r, unicode.Sc, unicode.Pc, unicode.Nl)
+}
+
+func identifierPart(r rune) bool {
+	return identifierStart(r) || unicode.IsDigit(r) || unicode.In(r, unicode.Mn, unicode.Mc)
 }
 
 func (p *parser) object() (node, error) {
@@ -171,17 +207,16 @@ func (p *parser) array() (node, error) {
 	}
 }
 
+// str reads a string, with the errors the parser AWS uses gives for a bad
+// escape or a control character left unescaped.
 func (p *parser) str() (string, error) {
 	start := p.i
 	p.i++ // "
 	escaped := false
 	for p.i < len(p.s) {
-		switch p.s[p.i] {
-		case '\\':
-			escaped = true
-			p.i += 2
-			continue
-		case '"':
+		r, size := utf8.DecodeRuneInString(p.s[p.i:])
+		switch {
+		case r == '"':
 			p.i++
 			raw := p.s[start:p.i]
 			if !escaped {
@@ -189,13 +224,48 @@ func (p *parser) str() (string, error) {
 			}
 			var s string
 			if err := json.Unmarshal([]byte(raw), &s); err != nil {
-				return "", p.fail("Unrecognized character escape in %s", raw)
+				return "", p.fail("Invalid string value: %s", raw)
 			}
 			return s, nil
+		case r == '\\':
+			escaped = true
+			if err := p.escape(); err != nil {
+				return "", err
+			}
+			continue
+		case r < 0x20:
+			return "", p.fail("Illegal unquoted character (%s): has to be escaped using backslash to be included in string value", charDesc(r))
 		}
-		p.i++
+		p.i += size
 	}
 	return "", p.fail("Unexpected end-of-input: was expecting closing quote for a string value")
+}
+
+// escape checks the escape sequence at p.i and moves past it.
+func (p *parser) escape() error {
+	p.i++ // \
+	if p.i >= len(p.s) {
+		return p.fail("Unexpected end-of-input in character escape sequence")
+	}
+	r, size := utf8.DecodeRuneInString(p.s[p.i:])
+	p.i += size
+	switch {
+	case strings.ContainsRune(`"\/bfnrt`, r):
+		return nil
+	case r != 'u':
+		return p.fail("Unrecognized character escape %s", charDesc(r))
+	}
+	for n := 0; n < 4; n++ {
+		if p.i >= len(p.s) {
+			return p.fail("Unexpected end-of-input in character escape sequence")
+		}
+		h, size := utf8.DecodeRuneInString(p.s[p.i:])
+		if !strings.ContainsRune("0123456789abcdefABCDEF", h) {
+			return p.fail("Unexpected character (%s): expected a hex-digit for character escape sequence", charDesc(h))
+		}
+		p.i += size
+	}
+	return nil
 }
 
 func (p *parser) number() (node, error) {

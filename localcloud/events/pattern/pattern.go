@@ -91,15 +91,21 @@ func compile(doc []byte, d Dialect) (*Pattern, error) {
 
 type compiler struct {
 	dialect  Dialect
-	path     string              // the field being compiled
-	wildcard map[string][]string // the wildcard texts of each path
+	path     string                     // the field being compiled
+	wildcard map[string]map[string]bool // the wildcard texts of each path
 }
 
+// noteWildcard records a wildcard of the field being compiled, for the
+// complexity check. Like AWS, only "wildcard" match values count, not the
+// wildcards of "anything-but", and a wildcard given twice counts once.
 func (c *compiler) noteWildcard(text string) {
 	if c.wildcard == nil {
-		c.wildcard = map[string][]string{}
+		c.wildcard = map[string]map[string]bool{}
 	}
-	c.wildcard[c.path] = append(c.wildcard[c.path], text)
+	if c.wildcard[c.path] == nil {
+		c.wildcard[c.path] = map[string]bool{}
+	}
+	c.wildcard[c.path][text] = true
 }
 
 // reservedInOr are names AWS does not take as field names inside "$or".
@@ -252,7 +258,7 @@ func (c *compiler) expression(n node) (test, error) {
 		c.noteWildcard(arg.text)
 		return one(test{match: f}, err)
 	case "numeric":
-		f, err := numeric(arg)
+		f, err := numeric(arg, c.dialect == EventBridge)
 		return one(test{match: f}, err)
 	case "cidr":
 		if arg.kind != stringNode {
@@ -303,6 +309,14 @@ func affixTest(prefix bool, s string, fold bool) func(any) bool {
 	}
 }
 
+// checkNumber refuses an anything-but number EventBridge cannot compare.
+func (c *compiler) checkNumber(n node) error {
+	if f, _ := n.numeric(); c.dialect == EventBridge && !inNumericRange(f) {
+		return errNumericRange
+	}
+	return nil
+}
+
 func foldEquals(s string) func(any) bool {
 	return func(v any) bool { g, ok := v.(string); return ok && strings.EqualFold(g, s) }
 }
@@ -310,8 +324,10 @@ func foldEquals(s string) func(any) bool {
 // anythingBut compiles what anything-but excludes.
 func (c *compiler) anythingBut(arg node) (func(any) bool, error) {
 	switch arg.kind {
-	case stringNode, numberNode:
+	case stringNode:
 		return equals(arg), nil
+	case numberNode:
+		return equals(arg), c.checkNumber(arg)
 	case arrayNode:
 		var tests []func(any) bool
 		strs, nums := false, false
@@ -321,6 +337,9 @@ func (c *compiler) anythingBut(arg node) (func(any) bool, error) {
 				strs = true
 			case numberNode:
 				nums = true
+				if err := c.checkNumber(v); err != nil {
+					return nil, err
+				}
 			default:
 				return nil, errorf("Inside anything but list, start|null|boolean is not supported.")
 			}
@@ -375,12 +394,15 @@ func (c *compiler) anythingButOperator(op string, inner node) (func(any) bool, e
 		}
 	case op == "wildcard" && c.dialect != SNS:
 		mustBe = "wildcard match pattern must be a string"
-		one = func(s string) (func(any) bool, error) {
-			c.noteWildcard(s)
-			return wildcard(s)
-		}
+		one = wildcard
 	default:
 		return nil, errorf("Unsupported anything-but pattern: %s", op)
+	}
+	if c.dialect == SNS && inner.kind != stringNode {
+		// SNS takes one prefix, as its message for a prefix that is not
+		// a string ("prefix match pattern must be a string") shows: it
+		// reads anything-but as EventBridge did before lists of them.
+		return nil, errorf("%s", mustBe)
 	}
 	switch inner.kind {
 	case stringNode:
@@ -476,7 +498,13 @@ func number(v any) (float64, bool) {
 
 // numeric compiles ["=", 5] and ranges such as [">", 0, "<=", 5], checking
 // them in the order AWS reads them.
-func numeric(arg node) (func(any) bool, error) {
+//
+// EventBridge compares numbers from -5.0e9 to 5.0e9 only, as it documents:
+// it refuses a bound beyond them, and an event's number beyond them meets
+// no numeric rule. SNS documents numeric matching for values from -1e9 to
+// 1e9, but documents no error for a policy whose bound lies beyond and no
+// recorded answer shows one, so its bounds are not limited.
+func numeric(arg node, limited bool) (func(any) bool, error) {
 	if arg.kind != arrayNode {
 		return nil, errorf("Value of numeric must be an array.")
 	}
@@ -514,7 +542,10 @@ func numeric(arg node) (func(any) bool, error) {
 		if len(items) > 2 {
 			return nil, errorf("Too many elements in numeric expression")
 		}
-		return bound(op, num), nil
+		if limited && !inNumericRange(num) {
+			return nil, errNumericRange
+		}
+		return bound(op, num, limited), nil
 	}
 	second := items[2]
 	if second.kind != stringNode {
@@ -535,14 +566,27 @@ func numeric(arg node) (func(any) bool, error) {
 	if num >= upperNum {
 		return nil, errorf("Bottom must be less than top")
 	}
-	low, high := bound(op, num), bound(top, upperNum)
+	if limited && (!inNumericRange(num) || !inNumericRange(upperNum)) {
+		return nil, errNumericRange
+	}
+	low, high := bound(op, num, limited), bound(top, upperNum, limited)
 	return func(v any) bool { return low(v) && high(v) }, nil
 }
 
-func bound(op string, n float64) func(any) bool {
+// maxNumeric is the largest magnitude EventBridge compares numerically.
+const maxNumeric = 5.0e9
+
+// errNumericRange is AWS's answer to a number it cannot compare.
+var errNumericRange = errorf("Value must be between -5.0E9 and 5.0E9, inclusive")
+
+func inNumericRange(f float64) bool { return f >= -maxNumeric && f <= maxNumeric }
+
+// bound compiles one comparison; a limited one holds for no value beyond
+// the numbers EventBridge compares.
+func bound(op string, n float64, limited bool) func(any) bool {
 	return func(v any) bool {
 		g, ok := number(v)
-		if !ok {
+		if !ok || limited && !inNumericRange(g) {
 			return false
 		}
 		switch op {
@@ -768,105 +812,4 @@ func consistent(chosen map[int]int, in []position) bool {
 		}
 	}
 	return true
-}
-
-// checkWildcardComplexity rejects wildcards whose matching could keep too
-// many partial matches alive at once, as AWS does: it runs the wildcards of
-// each field as one automaton over the worst input and counts the states
-// active together.
-func (c *compiler) checkWildcardComplexity() error {
-	for _, texts := range c.wildcard {
-		total := 0
-		for _, text := range texts {
-			n := wildcardStates(text)
-			total += n
-			if n > maxWildcardStates || total > maxFieldWildcardStates {
-				return errorf("Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character")
-			}
-		}
-	}
-	return nil
-}
-
-// The limits on partial matches alive at once: for one wildcard, and for
-// all the wildcards of one field.
-const (
-	maxWildcardStates      = 5
-	maxFieldWildcardStates = 10
-)
-
-// wildcardStates is the most states a wildcard's automaton is in at once
-// over any input. A state waits for one literal byte, looping on any byte
-// when a star comes before it.
-func wildcardStates(text string) int {
-	parts, err := wildcardParts(text)
-	if err != nil || len(parts) == 1 {
-		return 0
-	}
-	type state struct {
-		b    byte
-		loop bool
-	}
-	var states []state
-	for i, p := range parts {
-		for j := 0; j < len(p); j++ {
-			states = append(states, state{p[j], i > 0 && j == 0})
-		}
-	}
-	end := len(states) // waiting for the end of the value
-	alphabet := map[byte]bool{0: true}
-	for _, s := range states {
-		alphabet[s.b] = true
-	}
-	// closure adds the states a star lets the automaton skip to.
-	closure := func(set map[int]bool) {
-		for i := range states {
-			if set[i] && i+1 <= end && i+1 < len(states) && states[i+1].loop {
-				set[i+1] = true
-			}
-		}
-	}
-	start := map[int]bool{0: true}
-	if len(states) == 0 {
-		return 0
-	}
-	closure(start)
-	key := func(set map[int]bool) string {
-		ids := make([]int, 0, len(set))
-		for i := range set {
-			ids = append(ids, i)
-		}
-		sort.Ints(ids)
-		return fmt.Sprint(ids)
-	}
-	seen := map[string]bool{key(start): true}
-	queue := []map[int]bool{start}
-	most := 0
-	for len(queue) > 0 && len(seen) < 4096 {
-		set := queue[0]
-		queue = queue[1:]
-		if len(set) > most {
-			most = len(set)
-		}
-		for b := range alphabet {
-			next := map[int]bool{}
-			for i := range set {
-				if i >= len(states) {
-					continue
-				}
-				if states[i].loop {
-					next[i] = true
-				}
-				if states[i].b == b && i+1 < len(states) {
-					next[i+1] = true
-				}
-			}
-			closure(next)
-			if k := key(next); len(next) > 0 && !seen[k] {
-				seen[k] = true
-				queue = append(queue, next)
-			}
-		}
-	}
-	return most
 }

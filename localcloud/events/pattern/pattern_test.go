@@ -164,6 +164,8 @@ func TestFlattening(t *testing.T) {
 		{"IP address written another way", `{"ip":["2001:db8::1"]}`, `{"ip":"2001:0db8:0:0::1"}`, true},
 		{"$or of nested fields", `{"d":{"$or":[{"a":["x"]},{"b":["y"]}]}}`, `{"d":{"b":"y"}}`, true},
 		{"duplicate keys: the last counts", `{"a":["x"],"a":["y"]}`, `{"a":"y"}`, true},
+		{"number at the edge of the numeric range", `{"a":[{"numeric":[">=",5e9]}]}`, `{"a":5000000000}`, true},
+		{"number beyond the numeric range", `{"a":[{"numeric":[">",0]}]}`, `{"a":5000000001}`, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -180,6 +182,13 @@ func TestCompileReasons(t *testing.T) {
 		{`["a"]`, "Filter is not an object"},
 		{`{'a': 1}`, "Unexpected character (''' (code 39)): was expecting double-quote to start field name"},
 		{`nope`, "Unrecognized token 'nope': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"},
+		{`{"a":["\q"]}`, "Unrecognized character escape 'q' (code 113)"},
+		{`{"a":["\u00zz"]}`, "Unexpected character ('z' (code 122)): expected a hex-digit for character escape sequence"},
+		{"{\"a\":[\"x\ty\"]}", "Illegal unquoted character ((CTRL-CHAR, code 9)): has to be escaped using backslash to be included in string value"},
+		{`{"a":[über]}`, "Unrecognized token 'über': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"},
+		{`{"a":[tru-e]}`, "Unrecognized token 'tru': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"},
+		{`{"a":[#]}`, "Unexpected character ('#' (code 35)): expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"},
+		{`{"a":[→]}`, "Unexpected character ('→' (code 8594 / 0x2192)): expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"},
 		{`{"a":1}`, `"a" must be an object or an array`},
 		{`{"a":[]}`, "Empty arrays are not allowed"},
 		{`{"a":[["x"]]}`, "Match value must be String, number, true, false, or null"},
@@ -193,6 +202,10 @@ func TestCompileReasons(t *testing.T) {
 		{`{"a":[{"numeric":[">",3,"<",1]}]}`, "Bottom must be less than top"},
 		{`{"a":[{"numeric":["=","1"]}]}`, "Value of equals must be numeric"},
 		{`{"a":[{"numeric":[">",1,"<",2,"<",3]}]}`, "Too many terms in numeric range expression"},
+		{`{"a":[{"numeric":[">",5000000001]}]}`, "Value must be between -5.0E9 and 5.0E9, inclusive"},
+		{`{"a":[{"numeric":[">",0,"<",6e9]}]}`, "Value must be between -5.0E9 and 5.0E9, inclusive"},
+		{`{"a":[{"numeric":[">",9e9,"<",1]}]}`, "Bottom must be less than top"},
+		{`{"a":[{"anything-but":[1,-6e9]}]}`, "Value must be between -5.0E9 and 5.0E9, inclusive"},
 		{`{"a":[{"cidr":"bad"}]}`, "Malformed CIDR, one '/' required"},
 		{`{"a":[{"cidr":"xx::/64"}]}`, "Nonstandard IP address: xx::"},
 		{`{"a":[{"wildcard":"a:**:b"}]}`, "Consecutive wildcard characters at pos 3"},
@@ -228,7 +241,10 @@ func TestCompilePolicy(t *testing.T) {
 		{"nesting multiplies", `{"a":{"b":{"c":[1,2,3,4]}},"d":{"e":[1,2,3]},"f":[1,2,3]}`, MessageBody, "FilterPolicy: Filter policy is too complex"},
 		{"150 with $or", `{"s":[1,2,3],"$or":[{"m":[1,2,3,4,5,6]},{"t":[1,2,3,4],"$or":[{"i":[1,2,3,4]},{"j":[1,2,3,4,5,6,7]}]}]}`, MessageAttributes, ""},
 		{"anything-but suffix", `{"a":[{"anything-but":{"suffix":"x"}}]}`, MessageAttributes, "FilterPolicy: Unsupported anything-but pattern: suffix"},
+		{"anything-but prefix list", `{"a":[{"anything-but":{"prefix":["x","y"]}}]}`, MessageAttributes, "FilterPolicy: prefix match pattern must be a string"},
+		{"anything-but prefix object", `{"a":[{"anything-but":{"prefix":{"equals-ignore-case":"x"}}}]}`, MessageAttributes, "FilterPolicy: prefix match pattern must be a string"},
 		{"numeric range order", `{"a":[{"numeric":[">",3,"<",1]}]}`, MessageAttributes, "FilterPolicy: Bottom must be less than top"},
+		{"numeric bound beyond EventBridge's range", `{"a":[{"numeric":[">",6e9]}]}`, MessageAttributes, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -241,5 +257,55 @@ func TestCompilePolicy(t *testing.T) {
 				t.Errorf("CompilePolicy = %v, want reason %q", err, tt.reason)
 			}
 		})
+	}
+}
+
+func TestWildcardComplexity(t *testing.T) {
+	tests := []struct {
+		wildcards []string
+		want      int
+	}{
+		{[]string{"*"}, 1},
+		{[]string{"plain"}, 1},
+		{[]string{"x*y"}, 2},               // "xy": "x*", "x*y"
+		{[]string{"x*yyy"}, 4},             // "xyyy": "x*", "x*y", "x*yy", "x*yyy"
+		{[]string{"*k*k*k"}, 6},            // "kkk": all six prefixes
+		{[]string{"*.a", "*.b", "*.c"}, 6}, // ".": "*" and "*." of each
+		{[]string{"/r/*/s/s/s/t"}, 5},
+	}
+	for _, tt := range tests {
+		var globs [][]globToken
+		for _, w := range tt.wildcards {
+			g, err := globTokens(w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			globs = append(globs, g)
+		}
+		if got := wildcardComplexity(globs, 100); got != tt.want {
+			t.Errorf("complexity of %q = %d, want %d", tt.wildcards, got, tt.want)
+		}
+	}
+}
+
+func TestWildcardComplexityLimit(t *testing.T) {
+	tests := []struct {
+		pattern string
+		ok      bool
+	}{
+		{`{"f":[{"wildcard":"/h/*/d/d/d/d/d/x"}]}`, true},
+		{`{"f":[{"wildcard":"*.a1"},{"wildcard":"*.b22"},{"wildcard":"*.b2"},{"wildcard":"*.c3"}]}`, true},
+		{`{"f":[{"wildcard":"*/q/*.a"},{"wildcard":"*/q/*.b"}]}`, true},
+		{`{"f":[{"wildcard":"*/q/*.a"},{"wildcard":"*/q/*.b"},{"wildcard":"*/q/*.c"}]}`, false},
+		{`{"f":[{"wildcard":"*-*-*-*-*-z/*"}]}`, false},
+		{`{"f":[{"anything-but":{"wildcard":"*-*-*-*-*-z/*"}}]}`, true},
+		{`{"f":[{"wildcard":"*-*-*"}],"g":[{"wildcard":"*-*-*"}]}`, true},
+		{`{"f":[{"wildcard":"*-*-*-*"},{"wildcard":"*-*-*-*"}]}`, true},
+	}
+	for _, tt := range tests {
+		_, err := Compile([]byte(tt.pattern))
+		if (err == nil) != tt.ok {
+			t.Errorf("Compile(%s) = %v, want accepted=%t", tt.pattern, err, tt.ok)
+		}
 	}
 }
