@@ -99,7 +99,8 @@ func parseCall(s string) (*intrinsic, string, error) {
 		for {
 			var arg intrinsicArg
 			var err error
-			// The template of States.Format keeps \{ and \} for fnFormat.
+			// A literal template of States.Format keeps its escape
+			// sequences for fnFormat (see formatTemplate).
 			arg, rest, err = parseArg(strings.TrimLeft(rest, " "), name == "States.Format" && len(f.args) == 0)
 			if err != nil {
 				return nil, "", err
@@ -136,7 +137,18 @@ func arity(spec intrinsicFunc) string {
 	}
 }
 
-func parseArg(s string, keepBraceEscapes bool) (intrinsicArg, string, error) {
+// formatTemplate is a States.Format template written as a string literal,
+// with its escape sequences still in place. The intrinsic functions page of
+// the AWS Step Functions Developer Guide reserves ', {, } and \ in
+// literals: \' stands for ', \{ and \} for braces that are not a
+// placeholder, and \\ for a backslash. Only fnFormat can tell an escaped
+// brace from a placeholder, so it decodes the literal itself. A template
+// that comes from a path or another function is plain text.
+type formatTemplate string
+
+// parseArg parses one argument. A string literal is decoded, unless
+// formatLiteral asks for the formatTemplate of a States.Format template.
+func parseArg(s string, formatLiteral bool) (intrinsicArg, string, error) {
 	switch {
 	case s == "":
 		return intrinsicArg{}, "", fmt.Errorf("missing argument")
@@ -146,13 +158,16 @@ func parseArg(s string, keepBraceEscapes bool) (intrinsicArg, string, error) {
 			c := s[i]
 			if c == '\\' && i+1 < len(s) {
 				i++
-				if keepBraceEscapes && (s[i] == '{' || s[i] == '}') {
+				if formatLiteral {
 					b.WriteByte('\\')
 				}
 				b.WriteByte(s[i])
 				continue
 			}
 			if c == '\'' {
+				if formatLiteral {
+					return intrinsicArg{literal: formatTemplate(b.String())}, s[i+1:], nil
+				}
 				return intrinsicArg{literal: b.String()}, s[i+1:], nil
 			}
 			b.WriteByte(c)
@@ -229,16 +244,24 @@ func (f *intrinsic) eval(data, ctx any) (any, error) {
 	return v, nil
 }
 
+// fnFormat replaces each {} of the template with the next argument. Escape
+// sequences count only in a template written as a literal.
 func fnFormat(a []any) (any, error) {
-	tmpl, ok := a[0].(string)
-	if !ok {
+	var tmpl string
+	escapes := false
+	switch t := a[0].(type) {
+	case formatTemplate:
+		tmpl, escapes = string(t), true
+	case string:
+		tmpl = t
+	default:
 		return nil, fmt.Errorf("the template must be a string")
 	}
 	var b strings.Builder
 	n := 1
 	for i := 0; i < len(tmpl); i++ {
 		c := tmpl[i]
-		if c == '\\' && i+1 < len(tmpl) {
+		if escapes && c == '\\' && i+1 < len(tmpl) {
 			i++
 			b.WriteByte(tmpl[i])
 			continue

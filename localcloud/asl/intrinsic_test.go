@@ -191,3 +191,38 @@ func TestParseIntrinsicErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestFormatEscapes pins the reserved characters of a States.Format
+// template. In a literal, \' \{ \} and \\ stand for the character itself and
+// an escaped brace is never a placeholder; a template read from the input is
+// plain text whose {} are placeholders and whose backslashes stay.
+func TestFormatEscapes(t *testing.T) {
+	data := mustDecode(t, `{"v":"x","tmpl":"C:\\dir\\{} {}","braces":"\\{\\}"}`)
+	tests := []struct {
+		expr string
+		want string
+	}{
+		{`States.Format('it\'s {}', $.v)`, `it's x`},
+		{`States.Format('\{\} {}', $.v)`, `{} x`},
+		{`States.Format('a\\{}', $.v)`, `a\x`},
+		{`States.Format('a\\\\{}', $.v)`, `a\\x`},
+		{`States.Format('\\\{{}\}', $.v)`, `\{x}`},
+		{`States.Format($.tmpl, $.v, 'y')`, `C:\dir\x y`},
+		{`States.Format('{}', $.braces)`, `\{\}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			f, err := parseIntrinsic(tt.expr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := f.eval(data, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
