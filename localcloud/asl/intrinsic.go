@@ -466,11 +466,24 @@ func fnBase64Decode(a []any) (any, error) {
 	if utf8.RuneCountInString(s) > maxEncodeLength {
 		return nil, fmt.Errorf("the input is longer than %d characters", maxEncodeLength)
 	}
-	b, err := base64.StdEncoding.DecodeString(s)
+	b, err := decodeBase64(s)
 	if err != nil {
 		return nil, fmt.Errorf("the input is not Base64: %v", err)
 	}
 	return string(b), nil
+}
+
+// decodeBase64 decodes s as Java's basic Base64 decoder does: the padding of
+// the last unit may be left out, but padding that is there must be complete,
+// and line breaks are not skipped.
+func decodeBase64(s string) ([]byte, error) {
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		return nil, base64.CorruptInputError(i)
+	}
+	if strings.HasSuffix(s, "=") {
+		return base64.StdEncoding.DecodeString(s)
+	}
+	return base64.RawStdEncoding.DecodeString(s)
 }
 
 func fnHash(a []any) (any, error) {

@@ -6,7 +6,7 @@ import (
 )
 
 func TestIntrinsics(t *testing.T) {
-	data := mustDecode(t, `{"s":"a,b,,c","n":3,"arr":[1,2,2,3],"obj":{"a":1},"json":"{\"x\":[1]}"}`)
+	data := mustDecode(t, `{"s":"a,b,,c","n":3,"arr":[1,2,2,3],"obj":{"a":1},"json":"{\"x\":[1]}","b64nl":"RGF0\nYQ=="}`)
 	tests := []struct {
 		expr string
 		want string // JSON; "" with wantErr
@@ -31,6 +31,10 @@ func TestIntrinsics(t *testing.T) {
 		{`States.Base64Encode('Data to encode')`, `"RGF0YSB0byBlbmNvZGU="`, ""},
 		{`States.Base64Decode('RGF0YSB0byBlbmNvZGU=')`, `"Data to encode"`, ""},
 		{`States.Base64Decode('***')`, "", ErrIntrinsicFailure},
+		// Java's decoder: padding may be left out, but not half written.
+		{`States.Base64Decode('RGF0YQ')`, `"Data"`, ""},
+		{`States.Base64Decode('RGF0YQ=')`, "", ErrIntrinsicFailure},
+		{`States.Base64Decode($.b64nl)`, "", ErrIntrinsicFailure},
 		{`States.Hash('input data', 'SHA-1')`, `"aaff4a450a104cd177d28d18d74485e8cae074b7"`, ""},
 		{`States.Hash('x', 'SHA-3')`, "", ErrIntrinsicFailure},
 		{`States.JsonMerge($.obj, States.StringToJson('{"b":2}'), false)`, `{"a":1,"b":2}`, ""},
