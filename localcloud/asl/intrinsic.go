@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash"
 	"math"
@@ -25,6 +26,7 @@ import (
 type intrinsic struct {
 	name string
 	args []intrinsicArg
+	text string // the call as written, quoted in error causes
 }
 
 type intrinsicArg struct {
@@ -120,6 +122,7 @@ func parseCall(s string) (*intrinsic, string, error) {
 			rest = rest[1:]
 		}
 	}
+	f.text = strings.TrimSpace(s[:len(s)-len(rest)])
 	if len(f.args) < spec.minArgs || (spec.maxArgs >= 0 && len(f.args) > spec.maxArgs) {
 		return nil, "", fmt.Errorf("the function %s takes %s, not %d", name, arity(spec), len(f.args))
 	}
@@ -210,13 +213,47 @@ func argEnd(s string) int {
 	return end
 }
 
-// pathNotFoundError reports a path argument that selects nothing.
-type pathNotFoundError struct{ path string }
+// Step Functions fails a state whose intrinsic function cannot be evaluated
+// with States.Runtime, not with the States.IntrinsicFailure of the language
+// specification, and its cause names the call as written: "There was an
+// error while evaluating the intrinsic function: States.MathAdd($.a, 1).
+// Invalid arguments in States.MathAdd".
 
-func (e *pathNotFoundError) Error() string { return "no value at " + e.path }
+// intrinsicPrefix starts the cause of every failed call.
+const intrinsicPrefix = "There was an error while evaluating the intrinsic function: "
+
+// intrinsicError is a call whose arguments the function rejects.
+type intrinsicError struct {
+	call string // the call as written
+	msg  string // e.g. "Invalid arguments in States.MathAdd"
+}
+
+func (e *intrinsicError) Error() string { return intrinsicPrefix + e.call + ". " + e.msg }
+
+// pathNotFoundError reports a path argument that selects nothing.
+type pathNotFoundError struct{ path, call string }
+
+func (e *pathNotFoundError) Error() string { return e.cause("") }
+
+// cause is the text of the failure for the state input quoted in it.
+func (e *pathNotFoundError) cause(input string) string {
+	return fmt.Sprintf("%s%s. The JsonPath argument for the field '%s' could not be found in the input '%s'", intrinsicPrefix, e.call, e.path, input)
+}
+
+// argumentsError is a rejected argument whose cause says why after the
+// function name, as for the placeholders of States.Format.
+type argumentsError struct{ detail string }
+
+func (e *argumentsError) Error() string { return e.detail }
+
+// templateError is a States.Format template whose braces do not pair up:
+// "Invalid template in States.Format: matching '}' not found for '{'."
+type templateError struct{ detail string }
+
+func (e *templateError) Error() string { return e.detail }
 
 // eval runs the call. A path that selects nothing yields a
-// *pathNotFoundError; bad arguments yield States.IntrinsicFailure.
+// *pathNotFoundError and rejected arguments an *intrinsicError.
 func (f *intrinsic) eval(data, ctx any) (any, error) {
 	args := make([]any, len(f.args))
 	for i, a := range f.args {
@@ -230,7 +267,7 @@ func (f *intrinsic) eval(data, ctx any) (any, error) {
 		case a.path != nil:
 			v, ok := a.path.Eval(data, ctx)
 			if !ok {
-				return nil, &pathNotFoundError{path: a.path.text}
+				return nil, &pathNotFoundError{path: a.path.text, call: f.text}
 			}
 			args[i] = v
 		default:
@@ -239,9 +276,23 @@ func (f *intrinsic) eval(data, ctx any) (any, error) {
 	}
 	v, err := intrinsics[f.name].fn(args)
 	if err != nil {
-		return nil, &Error{Name: ErrIntrinsicFailure, Cause: fmt.Sprintf("Invalid arguments in %s: %v", f.name, err)}
+		return nil, &intrinsicError{call: f.text, msg: f.failure(err)}
 	}
 	return v, nil
+}
+
+// failure words a rejection of the function's arguments.
+func (f *intrinsic) failure(err error) string {
+	var te *templateError
+	var ae *argumentsError
+	switch {
+	case errors.As(err, &te):
+		return fmt.Sprintf("Invalid template in %s: %s", f.name, te.detail)
+	case errors.As(err, &ae):
+		return fmt.Sprintf("Invalid arguments in %s: %s", f.name, ae.detail)
+	default:
+		return "Invalid arguments in " + f.name
+	}
 }
 
 // fnFormat replaces each {} of the template with the next argument. Escape
@@ -257,30 +308,47 @@ func fnFormat(a []any) (any, error) {
 	default:
 		return nil, fmt.Errorf("the template must be a string")
 	}
-	var b strings.Builder
-	n := 1
-	for i := 0; i < len(tmpl); i++ {
-		c := tmpl[i]
-		if escapes && c == '\\' && i+1 < len(tmpl) {
-			i++
-			b.WriteByte(tmpl[i])
-			continue
-		}
-		if c == '{' && i+1 < len(tmpl) && tmpl[i+1] == '}' {
-			if n >= len(a) {
-				return nil, fmt.Errorf("the template has more placeholders than arguments")
-			}
-			b.WriteString(formatArg(a[n]))
-			n++
-			i++
-			continue
-		}
-		b.WriteByte(c)
+	parts, err := splitTemplate(tmpl, escapes)
+	if err != nil {
+		return nil, err
 	}
-	if n != len(a) {
-		return nil, fmt.Errorf("the template has %d placeholders for %d arguments", n-1, len(a)-1)
+	if len(parts)-1 != len(a)-1 {
+		return nil, &argumentsError{"number of arguments do not match the occurrences of {}."}
+	}
+	var b strings.Builder
+	for i, part := range parts {
+		if i > 0 {
+			b.WriteString(formatArg(a[i]))
+		}
+		b.WriteString(part)
 	}
 	return b.String(), nil
+}
+
+// splitTemplate cuts a States.Format template at its {} placeholders. A
+// brace that is neither part of {} nor escaped is a *templateError.
+func splitTemplate(tmpl string, escapes bool) ([]string, error) {
+	var parts []string
+	var b strings.Builder
+	for i := 0; i < len(tmpl); i++ {
+		c := tmpl[i]
+		switch {
+		case escapes && c == '\\' && i+1 < len(tmpl):
+			i++
+			b.WriteByte(tmpl[i])
+		case c == '{' && i+1 < len(tmpl) && tmpl[i+1] == '}':
+			parts = append(parts, b.String())
+			b.Reset()
+			i++
+		case c == '{':
+			return nil, &templateError{"matching '}' not found for '{'."}
+		case c == '}':
+			return nil, &templateError{"matching '{' not found for '}'."}
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return append(parts, b.String()), nil
 }
 
 func fnStringToJSON(a []any) (any, error) {

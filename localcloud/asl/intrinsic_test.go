@@ -1,6 +1,7 @@
 package asl
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -10,38 +11,38 @@ func TestIntrinsics(t *testing.T) {
 	tests := []struct {
 		expr string
 		want string // JSON; "" with wantErr
-		err  string // error name expected
+		err  string // the start of the failure's message, with want ""
 	}{
 		{`States.Format('Hello {} and {}', $.n, 'x')`, `"Hello 3 and x"`, ""},
 		{`States.Format('literal \{\} {}', $.obj)`, `"literal {} {a=1}"`, ""},
-		{`States.Format('{} {}', 1)`, "", ErrIntrinsicFailure},
+		{`States.Format('{} {}', 1)`, "", "Invalid arguments in States.Format"},
 		{`States.StringToJson($.json)`, `{"x":[1]}`, ""},
 		{`States.JsonToString($.obj)`, `"{\"a\":1}"`, ""},
 		{`States.Array(1, 'two', $.obj, null, true)`, `[1,"two",{"a":1},null,true]`, ""},
 		{`States.ArrayPartition($.arr, 3)`, `[[1,2,2],[3]]`, ""},
-		{`States.ArrayPartition($.arr, 0)`, "", ErrIntrinsicFailure},
+		{`States.ArrayPartition($.arr, 0)`, "", "Invalid arguments in States.ArrayPartition"},
 		{`States.ArrayContains($.arr, 3)`, `true`, ""},
 		{`States.ArrayRange(1, 9, 2)`, `[1,3,5,7,9]`, ""},
 		{`States.ArrayRange(5, 1, -2)`, `[5,3,1]`, ""},
-		{`States.ArrayRange(0, 2000, 1)`, "", ErrIntrinsicFailure},
+		{`States.ArrayRange(0, 2000, 1)`, "", "Invalid arguments in States.ArrayRange"},
 		{`States.ArrayGetItem($.arr, 3)`, `3`, ""},
-		{`States.ArrayGetItem($.arr, 4)`, "", ErrIntrinsicFailure},
+		{`States.ArrayGetItem($.arr, 4)`, "", "Invalid arguments in States.ArrayGetItem"},
 		{`States.ArrayLength($.arr)`, `4`, ""},
 		{`States.ArrayUnique($.arr)`, `[1,2,3]`, ""},
 		{`States.Base64Encode('Data to encode')`, `"RGF0YSB0byBlbmNvZGU="`, ""},
 		{`States.Base64Decode('RGF0YSB0byBlbmNvZGU=')`, `"Data to encode"`, ""},
-		{`States.Base64Decode('***')`, "", ErrIntrinsicFailure},
+		{`States.Base64Decode('***')`, "", "Invalid arguments in States.Base64Decode"},
 		// Java's decoder: padding may be left out, but not half written.
 		{`States.Base64Decode('RGF0YQ')`, `"Data"`, ""},
-		{`States.Base64Decode('RGF0YQ=')`, "", ErrIntrinsicFailure},
-		{`States.Base64Decode($.b64nl)`, "", ErrIntrinsicFailure},
+		{`States.Base64Decode('RGF0YQ=')`, "", "Invalid arguments in States.Base64Decode"},
+		{`States.Base64Decode($.b64nl)`, "", "Invalid arguments in States.Base64Decode"},
 		{`States.Hash('input data', 'SHA-1')`, `"aaff4a450a104cd177d28d18d74485e8cae074b7"`, ""},
-		{`States.Hash('x', 'SHA-3')`, "", ErrIntrinsicFailure},
+		{`States.Hash('x', 'SHA-3')`, "", "Invalid arguments in States.Hash"},
 		{`States.JsonMerge($.obj, States.StringToJson('{"b":2}'), false)`, `{"a":1,"b":2}`, ""},
-		{`States.JsonMerge($.obj, $.obj, true)`, "", ErrIntrinsicFailure},
+		{`States.JsonMerge($.obj, $.obj, true)`, "", "Invalid arguments in States.JsonMerge"},
 		{`States.MathAdd($.n, -4)`, `-1`, ""},
 		{`States.MathAdd(1.5, 1)`, `3`, ""},
-		{`States.MathAdd('1', 1)`, "", ErrIntrinsicFailure},
+		{`States.MathAdd('1', 1)`, "", "Invalid arguments in States.MathAdd"},
 		{`States.MathRandom(5, 6)`, `5`, ""},
 		{`States.StringSplit($.s, ',')`, `["a","b","c"]`, ""},
 		{`States.ArrayLength(States.StringSplit($.s, ','))`, `3`, ""},
@@ -54,8 +55,8 @@ func TestIntrinsics(t *testing.T) {
 			}
 			got, err := f.eval(data, nil)
 			if tt.err != "" {
-				e, ok := err.(*Error)
-				if !ok || e.Name != tt.err {
+				var ie *intrinsicError
+				if !errors.As(err, &ie) || !strings.HasPrefix(ie.msg, tt.err) {
 					t.Fatalf("err = %v, want %s", err, tt.err)
 				}
 				return
@@ -226,6 +227,33 @@ func TestFormatEscapes(t *testing.T) {
 			}
 			if got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestIntrinsicFailureCause pins how a state fails when one of its
+// intrinsic functions cannot be evaluated: States.Runtime, with a cause that
+// quotes the failing call as written.
+func TestIntrinsicFailureCause(t *testing.T) {
+	const prefix = "An error occurred while executing the state 'P' (entered at the event id #2). " +
+		"There was an error while evaluating the intrinsic function: "
+	tests := []struct {
+		expr, input, cause string
+	}{
+		{`States.MathAdd($.a, 'x')`, `{"a":1}`, `States.MathAdd($.a, 'x'). Invalid arguments in States.MathAdd`},
+		{`States.ArrayLength(States.ArrayGetItem($.a, 5))`, `{"a":[1]}`, `States.ArrayGetItem($.a, 5). Invalid arguments in States.ArrayGetItem`},
+		{`States.Format('{} {}', $.a)`, `{"a":1}`, `States.Format('{} {}', $.a). Invalid arguments in States.Format: number of arguments do not match the occurrences of {}.`},
+		{`States.Format('{ {}', $.a)`, `{"a":1}`, `States.Format('{ {}', $.a). Invalid template in States.Format: matching '}' not found for '{'.`},
+		{`States.Format('} {}', $.a)`, `{"a":1}`, `States.Format('} {}', $.a). Invalid template in States.Format: matching '{' not found for '}'.`},
+		{`States.Hash($.missing, 'MD5')`, `{"a":1}`, `States.Hash($.missing, 'MD5'). The JsonPath argument for the field '$.missing' could not be found in the input '{"a":1}'`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			def := `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"v.$":` + encodeJSON(tt.expr) + `},"End":true}}}`
+			r := runMachine(t, def, tt.input, nil)
+			if r.res.Error != ErrRuntime || r.res.Cause != prefix+tt.cause {
+				t.Errorf("error %q, cause %q\nwant %q, %q", r.res.Error, r.res.Cause, ErrRuntime, prefix+tt.cause)
 			}
 		})
 	}

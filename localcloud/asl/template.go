@@ -161,9 +161,6 @@ func (o *tobject) eval(data, ctx any, _ string) (any, error) {
 			vals[i] = deepCopy(v)
 		default:
 			v, err := f.call.eval(data, ctx)
-			if pe, ok := err.(*pathNotFoundError); ok {
-				return nil, &fieldPathError{path: pe.path, field: f.raw}
-			}
 			if err != nil {
 				return nil, err
 			}
