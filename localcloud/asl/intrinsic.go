@@ -377,26 +377,31 @@ func arrayArg(v any, what string) ([]any, error) {
 	return arr, nil
 }
 
-func intArg(v any, what string) (int64, error) {
-	n, ok := integer(v)
-	if !ok {
-		return 0, fmt.Errorf("%s must be an integer, not %s", what, formatArg(v))
-	}
-	return n, nil
+// roundedArg reads a numeric argument of States.MathAdd, which rounds a
+// number with a fraction to the nearest integer as the intrinsic functions
+// page says ("If you specify a non-integer value ... Step Functions will
+// round it off to the nearest integer"); recorded executions show Java's
+// half-up rounding: MathAdd(1.5, 1.51) is 4 and MathAdd(-1.5, -1.51) is -3.
+func roundedArg(v any, what string) (int64, error) {
+	return wholeArg(v, what, javaRound)
 }
 
-// roundedArg reads a numeric argument that AWS rounds to the nearest
-// integer when it has a fraction. The intrinsic functions page says so for
-// States.MathAdd and States.MathRandom ("If you specify a non-integer value
-// ... Step Functions will round it off to the nearest integer"); recorded
-// executions show Java's half-up rounding: MathAdd(1.5, 1.51) is 4 and
-// MathAdd(-1.5, -1.51) is -3.
-func roundedArg(v any, what string) (int64, error) {
+// truncatedArg reads a numeric argument of States.ArrayGetItem,
+// States.ArrayPartition, States.ArrayRange or States.MathRandom. These drop
+// the fraction of a number, as Java's intValue does, rather than round it:
+// ArrayRange(1.6, 1.4, 1) is [1] and ArrayGetItem of index 1.2 is the item
+// at index 1.
+func truncatedArg(v any, what string) (int64, error) {
+	return wholeArg(v, what, math.Trunc)
+}
+
+// wholeArg reads a number and makes it whole with toInt.
+func wholeArg(v any, what string, toInt func(float64) float64) (int64, error) {
 	f, ok := number(v)
 	if !ok {
 		return 0, fmt.Errorf("%s must be a number, not %s", what, formatArg(v))
 	}
-	r := javaRound(f)
+	r := toInt(f)
 	if math.Abs(r) > 1<<53 {
 		return 0, fmt.Errorf("%s is out of range: %s", what, formatArg(v))
 	}
@@ -408,7 +413,7 @@ func fnArrayPartition(a []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	size, err := intArg(a[1], "the chunk size")
+	size, err := truncatedArg(a[1], "the chunk size")
 	if err != nil {
 		return nil, err
 	}
@@ -442,7 +447,7 @@ func fnArrayRange(a []any) (any, error) {
 	var n [3]int64
 	for i, what := range []string{"the start", "the end", "the step"} {
 		var err error
-		if n[i], err = roundedArg(a[i], what); err != nil {
+		if n[i], err = truncatedArg(a[i], what); err != nil {
 			return nil, err
 		}
 	}
@@ -465,9 +470,13 @@ func fnArrayGetItem(a []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	i, err := intArg(a[1], "the index")
+	i, err := truncatedArg(a[1], "the index")
 	if err != nil {
 		return nil, err
+	}
+	if len(arr) == 0 {
+		// AWS answers null for any index into an empty array.
+		return nil, nil
 	}
 	if i < 0 || i >= int64(len(arr)) {
 		return nil, fmt.Errorf("the index %d is out of bounds for an array of %d items", i, len(arr))
@@ -614,11 +623,11 @@ func fnJSONMerge(a []any) (any, error) {
 }
 
 func fnMathRandom(a []any) (any, error) {
-	start, err := roundedArg(a[0], "the start")
+	start, err := truncatedArg(a[0], "the start")
 	if err != nil {
 		return nil, err
 	}
-	end, err := roundedArg(a[1], "the end")
+	end, err := truncatedArg(a[1], "the end")
 	if err != nil {
 		return nil, err
 	}
@@ -627,7 +636,7 @@ func fnMathRandom(a []any) (any, error) {
 	}
 	r := mrand.Int64N
 	if len(a) == 3 {
-		seed, err := roundedArg(a[2], "the seed")
+		seed, err := truncatedArg(a[2], "the seed")
 		if err != nil {
 			return nil, err
 		}

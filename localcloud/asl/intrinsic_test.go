@@ -21,6 +21,8 @@ func TestIntrinsics(t *testing.T) {
 		{`States.Array(1, 'two', $.obj, null, true)`, `[1,"two",{"a":1},null,true]`, ""},
 		{`States.ArrayPartition($.arr, 3)`, `[[1,2,2],[3]]`, ""},
 		{`States.ArrayPartition($.arr, 0)`, "", "Invalid arguments in States.ArrayPartition"},
+		{`States.ArrayPartition($.arr, 0.6)`, "", "Invalid arguments in States.ArrayPartition"},
+		{`States.MathRandom(1.4, 1.6)`, "", "Invalid arguments in States.MathRandom"},
 		{`States.ArrayContains($.arr, 3)`, `true`, ""},
 		{`States.ArrayRange(1, 9, 2)`, `[1,3,5,7,9]`, ""},
 		{`States.ArrayRange(5, 1, -2)`, `[5,3,1]`, ""},
@@ -72,10 +74,9 @@ func TestIntrinsics(t *testing.T) {
 }
 
 // TestIntrinsicNumbers pins how the functions treat numbers that are not
-// integers. "Intrinsic functions for JSONPath states" (AWS Step Functions
-// Developer Guide) says MathAdd and MathRandom round non-integers to the
-// nearest integer; the recorded AWS executions of MathAdd show half-up
-// rounding of each argument, Java's Math.round.
+// integers. The recorded AWS executions of MathAdd show half-up rounding of
+// each argument, Java's Math.round; the functions that take an index, a
+// size, a bound or a step drop the fraction instead.
 func TestIntrinsicNumbers(t *testing.T) {
 	tests := []struct {
 		expr string
@@ -91,8 +92,14 @@ func TestIntrinsicNumbers(t *testing.T) {
 		{`States.MathAdd(-0.5, 0.5)`, `1`},
 		{`States.MathAdd(-2.5, 0)`, `-2`},
 		{`States.MathAdd(1.0, 1)`, `2`},
-		{`States.ArrayRange(0.6, 3.2, 1.0)`, `[1,2,3]`},
-		{`States.MathRandom(12.50, 14.49)`, `13`},
+		{`States.ArrayRange(0.6, 3.2, 1.0)`, `[0,1,2,3]`},
+		{`States.ArrayRange(1.6, 1.4, 1)`, `[1]`},
+		{`States.ArrayRange(5.4, -0.6, -2.4)`, `[5,3,1]`},
+		{`States.ArrayGetItem(States.Array('a', 'b', 'c'), 1.2)`, `"b"`},
+		{`States.ArrayGetItem(States.Array('a', 'b'), -0.5)`, `"a"`},
+		{`States.ArrayGetItem(States.Array(), 999)`, `null`},
+		{`States.ArrayPartition(States.Array(1, 2, 3, 4, 5), 2.6)`, `[[1,2],[3,4],[5]]`},
+		{`States.MathRandom(12.50, 13.99)`, `12`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
