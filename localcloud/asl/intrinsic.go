@@ -427,13 +427,18 @@ func fnArrayPartition(a []any) (any, error) {
 	return out, nil
 }
 
+// fnArrayContains looks for a value in an array. AWS compares the values as
+// text, the way Java prints them (see formatArg): an object is found only
+// with its keys in the same order, 1 does not find 1.0, and true finds
+// "true".
 func fnArrayContains(a []any) (any, error) {
 	arr, err := arrayArg(a[0], "the first argument")
 	if err != nil {
 		return nil, err
 	}
+	want := formatArg(a[1])
 	for _, x := range arr {
-		if equalJSON(x, a[1]) {
+		if formatArg(x) == want {
 			return true, nil
 		}
 	}
