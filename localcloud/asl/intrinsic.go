@@ -548,24 +548,52 @@ func fnBase64Decode(a []any) (any, error) {
 	if utf8.RuneCountInString(s) > maxEncodeLength {
 		return nil, fmt.Errorf("the input is longer than %d characters", maxEncodeLength)
 	}
-	b, err := decodeBase64(s)
-	if err != nil {
-		return nil, fmt.Errorf("the input is not Base64: %v", err)
-	}
-	return string(b), nil
+	return string(decodeBase64(s)), nil
 }
 
-// decodeBase64 decodes s as Java's basic Base64 decoder does: the padding of
-// the last unit may be left out, but padding that is there must be complete,
-// and line breaks are not skipped.
-func decodeBase64(s string) ([]byte, error) {
-	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
-		return nil, base64.CorruptInputError(i)
+// decodeBase64 decodes s leniently, as the Base64 decoder of Apache Commons
+// Codec does: characters outside the alphabet (which also takes - and _ for
+// + and /) are skipped, the first = ends the data, and a last group of two
+// or three characters still yields its bytes. AWS decodes "!!!invalid!!!",
+// "abc" and " YWJjZA== " without failing.
+func decodeBase64(s string) []byte {
+	var out []byte
+	bits, n := 0, 0
+	for i := 0; i < len(s) && s[i] != '='; i++ {
+		v := base64Value(s[i])
+		if v < 0 {
+			continue
+		}
+		bits = bits<<6 | v
+		if n++; n == 4 {
+			out = append(out, byte(bits>>16), byte(bits>>8), byte(bits))
+			bits, n = 0, 0
+		}
 	}
-	if strings.HasSuffix(s, "=") {
-		return base64.StdEncoding.DecodeString(s)
+	switch n {
+	case 2:
+		out = append(out, byte(bits>>4))
+	case 3:
+		out = append(out, byte(bits>>10), byte(bits>>2))
 	}
-	return base64.RawStdEncoding.DecodeString(s)
+	return out
+}
+
+// base64Value is the 6-bit value of a Base64 character, or -1.
+func base64Value(c byte) int {
+	switch {
+	case c >= 'A' && c <= 'Z':
+		return int(c - 'A')
+	case c >= 'a' && c <= 'z':
+		return int(c-'a') + 26
+	case c >= '0' && c <= '9':
+		return int(c-'0') + 52
+	case c == '+' || c == '-':
+		return 62
+	case c == '/' || c == '_':
+		return 63
+	}
+	return -1
 }
 
 func fnHash(a []any) (any, error) {
