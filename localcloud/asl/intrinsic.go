@@ -7,14 +7,11 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
 	"math"
-	"math/big"
 	mrand "math/rand/v2"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -678,20 +675,25 @@ func fnMathRandom(a []any) (any, error) {
 	return intValue(start + r(end-start)), nil
 }
 
+// fnMathAdd adds two numbers. The intrinsic functions page asks for integers
+// in the range of Java's int, -2147483648 to 2147483647; AWS rejects an
+// operand or a sum outside it.
 func fnMathAdd(a []any) (any, error) {
-	x, err := roundedArg(a[0], "the first argument")
-	if err != nil {
-		return nil, err
+	var n [2]int64
+	for i, what := range []string{"the first argument", "the second argument"} {
+		var err error
+		if n[i], err = roundedArg(a[i], what); err != nil {
+			return nil, err
+		}
+		if n[i] != int64(int32(n[i])) {
+			return nil, fmt.Errorf("%s is outside the range of an int: %d", what, n[i])
+		}
 	}
-	y, err := roundedArg(a[1], "the second argument")
-	if err != nil {
-		return nil, err
+	sum := n[0] + n[1]
+	if sum != int64(int32(sum)) {
+		return nil, fmt.Errorf("the sum is outside the range of an int: %d", sum)
 	}
-	sum := new(big.Int).Add(big.NewInt(x), big.NewInt(y))
-	if !sum.IsInt64() {
-		return nil, fmt.Errorf("the sum overflows")
-	}
-	return json.Number(strconv.FormatInt(sum.Int64(), 10)), nil
+	return intValue(sum), nil
 }
 
 func fnStringSplit(a []any) (any, error) {
