@@ -12,6 +12,7 @@ import (
 	"hash"
 	"math"
 	mrand "math/rand/v2"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -494,23 +495,28 @@ func fnArrayLength(a []any) (any, error) {
 	return intValue(int64(len(arr))), nil
 }
 
+// fnArrayUnique drops repeated values. AWS collects the values in a
+// java.util.HashSet, so those that stay come out in its iteration order, by
+// hash bucket, rather than in the order of the array: [true, false, true]
+// gives [false, true], and [[1, 2], [2, 1]] gives [[2, 1], [1, 2]].
 func fnArrayUnique(a []any) (any, error) {
 	arr, err := arrayArg(a[0], "the argument")
 	if err != nil {
 		return nil, err
 	}
-	out := []any{}
+	var distinct []any
 	for _, x := range arr {
-		seen := false
-		for _, y := range out {
-			if equalJSON(x, y) {
-				seen = true
-				break
-			}
+		if !slices.ContainsFunc(distinct, func(y any) bool { return javaEqual(x, y) }) {
+			distinct = append(distinct, x)
 		}
-		if !seen {
-			out = append(out, x)
-		}
+	}
+	hashes := make([]uint32, len(distinct))
+	for i, x := range distinct {
+		hashes[i] = javaHash(x)
+	}
+	out := make([]any, 0, len(distinct))
+	for _, i := range hashOrder(hashes) {
+		out = append(out, distinct[i])
 	}
 	return out, nil
 }

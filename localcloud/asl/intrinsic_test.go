@@ -35,6 +35,13 @@ func TestIntrinsics(t *testing.T) {
 		{`States.ArrayGetItem($.arr, 4)`, "", "Invalid arguments in States.ArrayGetItem"},
 		{`States.ArrayLength($.arr)`, `4`, ""},
 		{`States.ArrayUnique($.arr)`, `[1,2,3]`, ""},
+		// A java.util.HashSet: bucket order, Java equality.
+		{`States.ArrayUnique(States.Array(true, false, true, false))`, `[false,true]`, ""},
+		{`States.ArrayUnique(States.Array(null, null, 1, null))`, `[null,1]`, ""},
+		{`States.ArrayUnique(States.Array(1, '1', 1, '01'))`, `[1,"1","01"]`, ""},
+		{`States.ArrayUnique(States.Array(States.Array(1, 2), States.Array(1, 2), States.Array(2, 1)))`, `[[2,1],[1,2]]`, ""},
+		{`States.ArrayUnique(States.Array(1, 1.0))`, `[1.0,1]`, ""},
+		{`States.ArrayUnique(States.Array(States.StringToJson('{"a":1,"b":2}'), States.StringToJson('{"b":2,"a":1}')))`, `[{"a":1,"b":2}]`, ""},
 		{`States.Base64Encode('Data to encode')`, `"RGF0YSB0byBlbmNvZGU="`, ""},
 		{`States.Base64Decode('RGF0YSB0byBlbmNvZGU=')`, `"Data to encode"`, ""},
 		// The lenient decoder of Apache Commons Codec.

@@ -168,3 +168,17 @@ func TestEncodeJSONStrings(t *testing.T) {
 		}
 	}
 }
+
+// TestJavaHash pins the hash codes of the Java objects JSON values become,
+// as java.lang and java.util compute them.
+func TestJavaHash(t *testing.T) {
+	for text, want := range map[string]uint32{
+		`null`: 0, `true`: 1231, `false`: 1237, `"a"`: 97, `7`: 7, `-1`: 0xFFFFFFFF,
+		`4294967296`: 1, `18446744073709551616`: 961, `-18446744073709551616`: 0xFFFFFC3F,
+		`1.5`: 0x3FF80000, `[1,2]`: 994, `{"a":1}`: 97 ^ 1, `{"a":1,"b":"c"}`: (97 ^ 1) + (98 ^ 99),
+	} {
+		if got := javaHash(mustDecode(t, text)); got != want {
+			t.Errorf("javaHash(%s) = %#x, want %#x", text, got, want)
+		}
+	}
+}
