@@ -636,11 +636,10 @@ func fnJSONMerge(a []any) (any, error) {
 	if !ok1 || !ok2 {
 		return nil, fmt.Errorf("both inputs must be objects")
 	}
-	deep, ok := a[2].(bool)
-	if !ok {
-		return nil, fmt.Errorf("the third argument must be a boolean")
-	}
-	if deep {
+	// Only the shallow merge exists: true asks for the deep one and is
+	// rejected, while AWS merges shallowly for any other third argument,
+	// even the string 'false'.
+	if a[2] == true {
 		return nil, fmt.Errorf("only a shallow merge is supported: the third argument must be false")
 	}
 	// AWS merges in a java.util.HashMap: the right value wins, and the keys

@@ -56,6 +56,7 @@ func TestIntrinsics(t *testing.T) {
 		{`States.Hash('x', 'SHA-3')`, "", "Invalid arguments in States.Hash"},
 		{`States.JsonMerge($.obj, States.StringToJson('{"b":2}'), false)`, `{"a":1,"b":2}`, ""},
 		{`States.JsonMerge($.obj, $.obj, true)`, "", "Invalid arguments in States.JsonMerge"},
+		{`States.JsonMerge($.obj, States.StringToJson('{"b":2}'), 'false')`, `{"a":1,"b":2}`, ""},
 		{`States.MathAdd($.n, -4)`, `-1`, ""},
 		{`States.MathAdd(1.5, 1)`, `3`, ""},
 		{`States.MathAdd('1', 1)`, "", "Invalid arguments in States.MathAdd"},
