@@ -68,8 +68,8 @@ func init() {
 	}
 }
 
-// parseIntrinsic parses a call and checks the function name and the number
-// of arguments.
+// parseIntrinsic parses a call and checks the function name; the number of
+// arguments is checked when the call runs.
 func parseIntrinsic(s string) (*intrinsic, error) {
 	f, rest, err := parseCall(strings.TrimSpace(s))
 	if err != nil {
@@ -87,8 +87,7 @@ func parseCall(s string) (*intrinsic, string, error) {
 		return nil, "", fmt.Errorf("missing '(' in %q", s)
 	}
 	name := strings.TrimSpace(s[:open])
-	spec, ok := intrinsics[name]
-	if !ok {
+	if _, ok := intrinsics[name]; !ok {
 		return nil, "", fmt.Errorf("unknown intrinsic function %q", name)
 	}
 	f := &intrinsic{name: name}
@@ -121,21 +120,7 @@ func parseCall(s string) (*intrinsic, string, error) {
 		}
 	}
 	f.text = strings.TrimSpace(s[:len(s)-len(rest)])
-	if len(f.args) < spec.minArgs || (spec.maxArgs >= 0 && len(f.args) > spec.maxArgs) {
-		return nil, "", fmt.Errorf("the function %s takes %s, not %d", name, arity(spec), len(f.args))
-	}
 	return f, rest, nil
-}
-
-func arity(spec intrinsicFunc) string {
-	switch {
-	case spec.maxArgs < 0:
-		return fmt.Sprintf("at least %d arguments", spec.minArgs)
-	case spec.minArgs == spec.maxArgs:
-		return fmt.Sprintf("%d arguments", spec.minArgs)
-	default:
-		return fmt.Sprintf("%d to %d arguments", spec.minArgs, spec.maxArgs)
-	}
 }
 
 // formatTemplate is a States.Format template written as a string literal,
@@ -272,7 +257,13 @@ func (f *intrinsic) eval(data, ctx any) (any, error) {
 			args[i] = a.literal
 		}
 	}
-	v, err := intrinsics[f.name].fn(args)
+	spec := intrinsics[f.name]
+	if len(args) < spec.minArgs || (spec.maxArgs >= 0 && len(args) > spec.maxArgs) {
+		// AWS accepts a call with the wrong number of arguments in the
+		// definition and fails it when it runs.
+		return nil, &intrinsicError{call: f.text, msg: "Invalid arguments in " + f.name}
+	}
+	v, err := spec.fn(args)
 	if err != nil {
 		return nil, &intrinsicError{call: f.text, msg: f.failure(err)}
 	}

@@ -60,6 +60,11 @@ func TestIntrinsics(t *testing.T) {
 		{`States.MathAdd($.n, -4)`, `-1`, ""},
 		{`States.MathAdd(1.5, 1)`, `3`, ""},
 		{`States.MathAdd('1', 1)`, "", "Invalid arguments in States.MathAdd"},
+		// The number of arguments is checked when the call runs.
+		{`States.MathAdd(1, 2, 3)`, "", "Invalid arguments in States.MathAdd"},
+		{`States.ArrayLength()`, "", "Invalid arguments in States.ArrayLength"},
+		{`States.UUID(1)`, "", "Invalid arguments in States.UUID"},
+		{`States.Format()`, "", "Invalid arguments in States.Format"},
 		{`States.MathAdd(2147483646, 1)`, `2147483647`, ""},
 		{`States.MathAdd(-2147483647, -1)`, `-2147483648`, ""},
 		{`States.MathAdd(2147483647, 1)`, "", "Invalid arguments in States.MathAdd"},
@@ -214,8 +219,8 @@ func TestIntrinsicMissingPath(t *testing.T) {
 
 func TestParseIntrinsicErrors(t *testing.T) {
 	for _, s := range []string{
-		"States.Nope(1)", "States.Format(", "States.Format('x'", "States.ArrayLength()", "States.UUID(1)",
-		"States.MathAdd(1, 2, 3)", "States.Format('a' 'b')", "States.Array({})", "States.Format('x') trailing",
+		"States.Nope(1)", "States.Format(", "States.Format('x'",
+		"States.Format('a' 'b')", "States.Array({})", "States.Format('x') trailing",
 	} {
 		if _, err := parseIntrinsic(s); err == nil {
 			t.Errorf("parseIntrinsic(%q) succeeded, want an error", s)
