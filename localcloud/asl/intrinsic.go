@@ -14,7 +14,7 @@ import (
 	mrand "math/rand/v2"
 	"slices"
 	"strings"
-	"unicode/utf8"
+	"unicode/utf16"
 
 	"github.com/greenlight/greenlight/localcloud/internal/uuid"
 )
@@ -512,8 +512,19 @@ func fnArrayUnique(a []any) (any, error) {
 	return out, nil
 }
 
-// maxEncodeLength bounds the inputs of the Base64 and Hash functions.
+// maxEncodeLength bounds the inputs of the Base64 and Hash functions, in
+// the characters of a Java string (UTF-16 code units).
 const maxEncodeLength = 10000
+
+// javaLength is the length of s as a Java string: characters outside the
+// Basic Multilingual Plane count twice.
+func javaLength(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
 
 func stringArg(v any, what string) (string, error) {
 	s, ok := v.(string)
@@ -528,7 +539,7 @@ func fnBase64Encode(a []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if utf8.RuneCountInString(s) > maxEncodeLength {
+	if javaLength(s) > maxEncodeLength {
 		return nil, fmt.Errorf("the input is longer than %d characters", maxEncodeLength)
 	}
 	return base64.StdEncoding.EncodeToString([]byte(s)), nil
@@ -539,7 +550,7 @@ func fnBase64Decode(a []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if utf8.RuneCountInString(s) > maxEncodeLength {
+	if javaLength(s) > maxEncodeLength {
 		return nil, fmt.Errorf("the input is longer than %d characters", maxEncodeLength)
 	}
 	return string(decodeBase64(s)), nil
@@ -595,7 +606,7 @@ func fnHash(a []any) (any, error) {
 	if !ok {
 		data = encodeJSON(a[0])
 	}
-	if utf8.RuneCountInString(data) > maxEncodeLength {
+	if javaLength(data) > maxEncodeLength {
 		return nil, fmt.Errorf("the input is longer than %d characters", maxEncodeLength)
 	}
 	alg, err := stringArg(a[1], "the algorithm")

@@ -289,3 +289,23 @@ func TestIntrinsicFailureCause(t *testing.T) {
 		})
 	}
 }
+
+// TestEncodeLengthLimit pins the 10,000 character limit of the Base64 and
+// Hash functions, counted in the UTF-16 units of a Java string.
+func TestEncodeLengthLimit(t *testing.T) {
+	for _, tt := range []struct {
+		s    string
+		fail bool
+	}{
+		{strings.Repeat("a", 10000), false},
+		{strings.Repeat("a", 10001), true},
+		{strings.Repeat("😀", 5000), false},
+		{strings.Repeat("😀", 5001), true},
+	} {
+		for _, fn := range []func([]any) (any, error){fnBase64Encode, fnBase64Decode, func(a []any) (any, error) { return fnHash(append(a, "MD5")) }} {
+			if _, err := fn([]any{tt.s}); (err != nil) != tt.fail {
+				t.Errorf("%d characters: err = %v, want failure %v", len(tt.s), err, tt.fail)
+			}
+		}
+	}
+}
