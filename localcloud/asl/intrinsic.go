@@ -132,6 +132,22 @@ func parseCall(s string) (*intrinsic, string, error) {
 // that comes from a path or another function is plain text.
 type formatTemplate string
 
+// unescape is the character a backslash and c stand for in a string
+// literal: \n, \r and \t are a newline, a carriage return and a tab (a
+// States.Format template written as 'Hello\n{}' yields two lines), and any
+// other c, the reserved ' { } \ included, stands for itself.
+func unescape(c byte) byte {
+	switch c {
+	case 'n':
+		return '\n'
+	case 'r':
+		return '\r'
+	case 't':
+		return '\t'
+	}
+	return c
+}
+
 // parseArg parses one argument. A string literal is decoded, unless
 // formatLiteral asks for the formatTemplate of a States.Format template.
 func parseArg(s string, formatLiteral bool) (intrinsicArg, string, error) {
@@ -146,8 +162,10 @@ func parseArg(s string, formatLiteral bool) (intrinsicArg, string, error) {
 				i++
 				if formatLiteral {
 					b.WriteByte('\\')
+					b.WriteByte(s[i])
+				} else {
+					b.WriteByte(unescape(s[i]))
 				}
-				b.WriteByte(s[i])
 				continue
 			}
 			if c == '\'' {
@@ -324,7 +342,7 @@ func splitTemplate(tmpl string, escapes bool) ([]string, error) {
 		switch {
 		case escapes && c == '\\' && i+1 < len(tmpl):
 			i++
-			b.WriteByte(tmpl[i])
+			b.WriteByte(unescape(tmpl[i]))
 		case c == '{' && i+1 < len(tmpl) && tmpl[i+1] == '}':
 			parts = append(parts, b.String())
 			b.Reset()

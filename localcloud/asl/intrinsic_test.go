@@ -243,6 +243,8 @@ func TestFormatEscapes(t *testing.T) {
 		{`States.Format('a\\{}', $.v)`, `a\x`},
 		{`States.Format('a\\\\{}', $.v)`, `a\\x`},
 		{`States.Format('\\\{{}\}', $.v)`, `\{x}`},
+		{`States.Format('a\n{}\t\r', $.v)`, "a\nx\t\r"},
+		{`States.Format('{}', 'a\nb')`, "a\nb"},
 		{`States.Format($.tmpl, $.v, 'y')`, `C:\dir\x y`},
 		{`States.Format('{}', $.braces)`, `\{\}`},
 	}
