@@ -70,17 +70,18 @@ func compileNode(v any, where string) (tnode, error) {
 				continue
 			}
 			s, ok := val.(string)
-			if !ok {
-				return nil, fmt.Errorf("the value of the field '%s' must be a JSONPath or an intrinsic function at %s", k, where)
-			}
 			var err error
-			if isIntrinsic(s) {
+			switch {
+			case !ok:
+				err = fmt.Errorf("not a string")
+			case isIntrinsic(s):
 				f.call, err = parseIntrinsic(s)
-			} else {
+			default:
 				f.path, err = ParsePath(s)
 			}
 			if err != nil {
-				return nil, fmt.Errorf("the value of the field '%s' is not valid: %v at %s", k, err, where)
+				// AWS's wording, which does not say what is wrong.
+				return nil, fmt.Errorf("The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call at %s", k, where)
 			}
 			obj.fields = append(obj.fields, f)
 		}
