@@ -69,19 +69,15 @@ func compileNode(v any, where string) (tnode, error) {
 				obj.fields = append(obj.fields, f)
 				continue
 			}
-			s, ok := val.(string)
+			s, _ := val.(string) // anything else is no path either
 			var err error
-			switch {
-			case !ok:
-				err = fmt.Errorf("not a string")
-			case isIntrinsic(s):
+			if isIntrinsic(s) {
 				f.call, err = parseIntrinsic(s)
-			default:
+			} else {
 				f.path, err = ParsePath(s)
 			}
 			if err != nil {
-				// AWS's wording, which does not say what is wrong.
-				return nil, fmt.Errorf("The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call at %s", k, where)
+				return nil, &dynFieldError{field: k, where: where}
 			}
 			obj.fields = append(obj.fields, f)
 		}
@@ -100,6 +96,14 @@ func compileNode(v any, where string) (tnode, error) {
 	default:
 		return tliteral{v: v}, nil
 	}
+}
+
+// dynFieldError reports a ".$" field whose value is neither a path nor an
+// intrinsic call, in AWS's words, which do not say what is wrong with it.
+type dynFieldError struct{ field, where string }
+
+func (e *dynFieldError) Error() string {
+	return fmt.Sprintf("The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call at %s", e.field, e.where)
 }
 
 // fieldPathError reports a ".$" path that selects nothing.
