@@ -26,6 +26,7 @@ func TestParseRejects(t *testing.T) {
 		{"bad ResultPath", `{"StartAt":"A","States":{"A":{"Type":"Pass","ResultPath":"$.a[*]","End":true}}}`, "INVALID_REFERENCE_PATH"},
 		{"bad InputPath", `{"StartAt":"A","States":{"A":{"Type":"Pass","InputPath":"a","End":true}}}`, "INVALID_JSON_PATH"},
 		{"bad parameter path", `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"x.$":"nope"},"End":true}}}`, "SCHEMA_VALIDATION_FAILED: The value for the field 'x.$' must be a valid JSONPath or a valid intrinsic function call at /States/A/Parameters"},
+		{"non-string parameter path", `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"p":{"x.$":1}},"End":true}}}`, "SCHEMA_VALIDATION_FAILED: The value for the field 'x.$' must be a valid JSONPath or a valid intrinsic function call at /States/A/Parameters/p"},
 		{"bad intrinsic", `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"x.$":"States.Nope()"},"End":true}}}`, "The value for the field 'x.$' must be a valid JSONPath or a valid intrinsic function call"},
 		{"Wait without time", `{"StartAt":"A","States":{"A":{"Type":"Wait","End":true}}}`, "exactly one of 'Seconds'"},
 		{"Wait bad timestamp", `{"StartAt":"A","States":{"A":{"Type":"Wait","Timestamp":"tomorrow","End":true}}}`, "valid ISO-8601 timestamp"},
