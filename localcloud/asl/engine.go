@@ -517,11 +517,25 @@ func (r *stateRun) applyTemplate(t *template, data any, item *mapItem) (any, *Er
 		}
 		return nil, r.runtime("%s '%s'", fe.Error(), encodeJSON(searched))
 	}
-	e := asError(err, ErrRuntime)
-	if e.Name == ErrIntrinsicFailure {
-		return nil, &Error{Name: e.Name, Cause: fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). %s", r.st.Name, r.enteredID, e.Cause)}
+	if e := r.intrinsicFailure(err, data); e != nil {
+		return nil, e
 	}
-	return nil, e
+	return nil, asError(err, ErrRuntime)
+}
+
+// intrinsicFailure turns the failure of an intrinsic function evaluated on
+// input into the States.Runtime error of the state, or returns nil when
+// err is something else.
+func (r *stateRun) intrinsicFailure(err error, input any) *Error {
+	var pe *pathNotFoundError
+	var ie *intrinsicError
+	switch {
+	case errors.As(err, &pe):
+		return r.runtime("%s", pe.cause(encodeJSON(input)))
+	case errors.As(err, &ie):
+		return r.runtime("%s", ie.Error())
+	}
+	return nil
 }
 
 // resultPath merges the state's result into its raw input.
@@ -749,9 +763,8 @@ func (r *stateRun) fail(raw any) *Error {
 		if f.d.call != nil {
 			var err error
 			v, err = f.d.call.eval(raw, r.context(nil))
-			var pe *pathNotFoundError
-			if errors.As(err, &pe) {
-				return r.runtime("The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", pe.path, f.field, encodeJSON(raw))
+			if e := r.intrinsicFailure(err, raw); e != nil {
+				return e
 			}
 			if err != nil {
 				return asError(err, ErrRuntime)

@@ -123,24 +123,35 @@ func objectOf(kv ...any) *object {
 // template computes (keys ending in ".$") and the result of
 // States.JsonMerge.
 func javaHashOrder(keys []string) []string {
+	hashes := make([]uint32, len(keys))
+	for i, k := range keys {
+		hashes[i] = javaStringHash(k)
+	}
+	out := make([]string, len(keys))
+	for i, at := range hashOrder(hashes) {
+		out[i] = keys[at]
+	}
+	return out
+}
+
+// hashOrder returns the positions of distinct elements, given their Java
+// hash codes in insertion order, in the order a java.util.HashMap or
+// HashSet with the default capacity iterates them.
+func hashOrder(hashes []uint32) []int {
 	size := 16
-	for float64(len(keys)) > 0.75*float64(size) {
+	for float64(len(hashes)) > 0.75*float64(size) {
 		size *= 2
 	}
-	type entry struct {
-		bucket, pos int
-		key         string
-	}
-	entries := make([]entry, len(keys))
-	for i, k := range keys {
-		h := javaStringHash(k)
+	type entry struct{ bucket, pos int }
+	entries := make([]entry, len(hashes))
+	for i, h := range hashes {
 		h ^= h >> 16
-		entries[i] = entry{bucket: int(h & uint32(size-1)), pos: i, key: k}
+		entries[i] = entry{bucket: int(h & uint32(size-1)), pos: i}
 	}
 	slices.SortStableFunc(entries, func(a, b entry) int { return a.bucket - b.bucket })
-	out := make([]string, len(entries))
+	out := make([]int, len(entries))
 	for i, e := range entries {
-		out[i] = e.key
+		out[i] = e.pos
 	}
 	return out
 }

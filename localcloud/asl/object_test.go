@@ -1,7 +1,6 @@
 package asl
 
 import (
-	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -154,18 +153,32 @@ func TestObjectIndex(t *testing.T) {
 	}
 }
 
-// TestEncodeJSONStrings checks the string quoting against encoding/json
-// without HTML escaping, which the engine used before it wrote JSON itself.
+// TestEncodeJSONStrings pins the string escaping of Jackson, which writes
+// the JSON text of Step Functions: short escapes where JSON has them,
+// upper-case \u00XX for other control characters, everything else as is.
 func TestEncodeJSONStrings(t *testing.T) {
-	for _, s := range []string{"", "plain", `q"uote`, `back\slash`, "tab\tnl\n", "\x01", "<&>", "é", "\u2028", "\xff", "😀"} {
-		var b strings.Builder
-		enc := json.NewEncoder(&b)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(s); err != nil {
-			t.Fatal(err)
-		}
-		if got, want := encodeJSON(s), strings.TrimSuffix(b.String(), "\n"); got != want {
+	for s, want := range map[string]string{
+		"": `""`, "plain": `"plain"`, `q"uote`: `"q\"uote"`, `back\slash`: `"back\\slash"`,
+		"tab\tnl\n": `"tab\tnl\n"`, "\b\f\r": `"\b\f\r"`, "\x01": `"\u0001"`, "\x1b": `"\u001B"`,
+		"<&>": `"<&>"`, "é": `"é"`, "\u2028\u2029": "\"\u2028\u2029\"", "\x7f": "\"\x7f\"",
+		"\xff": "\"\ufffd\"", "😀": `"😀"`,
+	} {
+		if got := encodeJSON(s); got != want {
 			t.Errorf("encodeJSON(%q) = %s, want %s", s, got, want)
+		}
+	}
+}
+
+// TestJavaHash pins the hash codes of the Java objects JSON values become,
+// as java.lang and java.util compute them.
+func TestJavaHash(t *testing.T) {
+	for text, want := range map[string]uint32{
+		`null`: 0, `true`: 1231, `false`: 1237, `"a"`: 97, `7`: 7, `-1`: 0xFFFFFFFF,
+		`4294967296`: 1, `18446744073709551616`: 961, `-18446744073709551616`: 0xFFFFFC3F,
+		`1.5`: 0x3FF80000, `[1,2]`: 994, `{"a":1}`: 97 ^ 1, `{"a":1,"b":"c"}`: (97 ^ 1) + (98 ^ 99),
+	} {
+		if got := javaHash(mustDecode(t, text)); got != want {
+			t.Errorf("javaHash(%s) = %#x, want %#x", text, got, want)
 		}
 	}
 }

@@ -69,10 +69,7 @@ func compileNode(v any, where string) (tnode, error) {
 				obj.fields = append(obj.fields, f)
 				continue
 			}
-			s, ok := val.(string)
-			if !ok {
-				return nil, fmt.Errorf("the value of the field '%s' must be a JSONPath or an intrinsic function at %s", k, where)
-			}
+			s, _ := val.(string) // anything else is no path either
 			var err error
 			if isIntrinsic(s) {
 				f.call, err = parseIntrinsic(s)
@@ -80,7 +77,7 @@ func compileNode(v any, where string) (tnode, error) {
 				f.path, err = ParsePath(s)
 			}
 			if err != nil {
-				return nil, fmt.Errorf("the value of the field '%s' is not valid: %v at %s", k, err, where)
+				return nil, &dynFieldError{field: k, where: where}
 			}
 			obj.fields = append(obj.fields, f)
 		}
@@ -99,6 +96,14 @@ func compileNode(v any, where string) (tnode, error) {
 	default:
 		return tliteral{v: v}, nil
 	}
+}
+
+// dynFieldError reports a ".$" field whose value is neither a path nor an
+// intrinsic call, in AWS's words, which do not say what is wrong with it.
+type dynFieldError struct{ field, where string }
+
+func (e *dynFieldError) Error() string {
+	return fmt.Sprintf("The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call at %s", e.field, e.where)
 }
 
 // fieldPathError reports a ".$" path that selects nothing.
@@ -164,9 +169,6 @@ func (o *tobject) eval(data, ctx any, _ string) (any, error) {
 			vals[i] = deepCopy(v)
 		default:
 			v, err := f.call.eval(data, ctx)
-			if pe, ok := err.(*pathNotFoundError); ok {
-				return nil, &fieldPathError{path: pe.path, field: f.raw}
-			}
 			if err != nil {
 				return nil, err
 			}

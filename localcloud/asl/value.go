@@ -9,6 +9,7 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // JSON values inside the engine are the types encoding/json produces with
@@ -139,26 +140,40 @@ func writeJSONAs(b *strings.Builder, v any, java bool) {
 	}
 }
 
-// writeJSONString quotes s as encoding/json does without HTML escaping.
+// writeJSONString quotes s as Jackson, the JSON library of Step Functions,
+// does: '"' and '\\' are escaped, control characters become \b, \t, \n,
+// \f, \r or \u00XX with upper-case hex digits, and every other character,
+// U+2028 and U+2029 included, is written as it is. Bytes that are not UTF-8
+// become U+FFFD, as when Java decodes them.
 func writeJSONString(b *strings.Builder, s string) {
-	plain := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
-			plain = false
-			break
+	const hex = "0123456789ABCDEF"
+	b.WriteByte('"')
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r >= 0x20:
+			b.WriteRune(r) // utf8.RuneError for a bad byte
+		case r == '\b':
+			b.WriteString(`\b`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\f':
+			b.WriteString(`\f`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		default:
+			b.WriteString(`\u00`)
+			b.WriteByte(hex[r>>4])
+			b.WriteByte(hex[r&0xF])
 		}
 	}
-	if plain {
-		b.WriteByte('"')
-		b.WriteString(s)
-		b.WriteByte('"')
-		return
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s) // a string always encodes
-	b.Write(bytes.TrimRight(buf.Bytes(), "\n"))
+	b.WriteByte('"')
 }
 
 // deepCopy copies maps and slices so that a state cannot alter another
