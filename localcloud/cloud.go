@@ -176,11 +176,22 @@ func New(opts Options) (*Cloud, error) {
 		_ = ln.Close()
 		return nil, err
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/_greenlight/", c.requireToken(c.control()))
-	mux.HandleFunc("/", c.route)
-	c.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 30 * time.Second}
+	c.srv = &http.Server{Handler: c.dispatch(c.requireToken(c.control())), ReadHeaderTimeout: 30 * time.Second}
 	return c, nil
+}
+
+// dispatch sends the control endpoints under ControlPrefix to control and
+// every other request to the services. It reads the path as sent: an
+// http.ServeMux would redirect a path holding "..", "." or "//", which in
+// S3 are parts of a key, not a path to clean.
+func (c *Cloud) dispatch(control http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, ControlPrefix) {
+			control.ServeHTTP(w, r)
+			return
+		}
+		c.route(w, r)
+	})
 }
 
 // build creates the services and wires them through the late adapters. They

@@ -125,6 +125,56 @@ func TestRoutesBySigningName(t *testing.T) {
 	equal(t, "DescribeStacks error", apiCode(t, err), "ValidationError")
 }
 
+// TestKeysAreLiteral checks that S3 keys reach S3 as written: "..", "."
+// and empty segments are parts of a key, never a path to clean, on a cloud
+// that verifies signatures too (a cleaned path would break the signature).
+func TestKeysAreLiteral(t *testing.T) {
+	for _, verify := range []bool{false, true} {
+		t.Run("verify="+strconv.FormatBool(verify), func(t *testing.T) {
+			c, err := New(Options{Addr: "127.0.0.1:0", VerifySignatures: verify, SecretAccessKey: "literal-secret", ControlToken: "t"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Start(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = c.Close() })
+			ctx := t.Context()
+			s3c := s3.NewFromConfig(c.AWSConfig(), func(o *s3.Options) { o.UsePathStyle = true })
+			if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("keys")}); err != nil {
+				t.Fatal(err)
+			}
+			keys := []string{"releases/a/../b/x.zip", "./c", "d//e", "f/./g/"}
+			for _, k := range keys {
+				if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("keys"), Key: aws.String(k), Body: strings.NewReader(k)}); err != nil {
+					t.Fatalf("put %q: %v", k, err)
+				}
+			}
+			for _, k := range keys {
+				out, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("keys"), Key: aws.String(k)})
+				if err != nil {
+					t.Fatalf("get %q: %v", k, err)
+				}
+				var body bytes.Buffer
+				_, _ = body.ReadFrom(out.Body)
+				_ = out.Body.Close()
+				equal(t, "body of "+k, body.String(), k)
+			}
+			list, err := s3c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("keys")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, o := range list.Contents {
+				got = append(got, *o.Key)
+			}
+			want := slices.Clone(keys)
+			slices.Sort(want)
+			equal(t, "keys", got, want)
+		})
+	}
+}
+
 func TestUnsignedRequestsGoToS3(t *testing.T) {
 	c := start(t, "")
 	resp, err := http.Get(c.Endpoint() + "/")
