@@ -116,15 +116,34 @@ func (u *upCloud) killAndRestart(t *testing.T) {
 	u.start(t, "")
 }
 
+// exports reads what the process printed for the user's shell to
+// export (export NAME=value lines): the credentials it accepts and, when
+// it verifies signatures, its control token.
+func (u *upCloud) exports(t *testing.T) map[string]string {
+	t.Helper()
+	vars := map[string]string{}
+	for _, line := range strings.Split(u.out.String(), "\n") {
+		if kv, ok := strings.CutPrefix(line, "export "); ok {
+			k, v, _ := strings.Cut(kv, "=")
+			vars[k] = v
+		}
+	}
+	if vars["AWS_ACCESS_KEY_ID"] == "" || vars["AWS_SECRET_ACCESS_KEY"] == "" {
+		t.Fatalf("greenlight local up printed no credentials:\n%s", u.out)
+	}
+	return vars
+}
+
 // harness is a harness on u: its clients reach u's endpoint, so they go on
 // working across a restart.
 func (u *upCloud) harness(t *testing.T) *harness {
 	t.Helper()
 	ctx := context.Background()
+	exported := u.exports(t)
 	cfg := aws.Config{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(u.endpoint()),
-		Credentials:  credentials.NewStaticCredentialsProvider(localcloud.AccessKeyID, localcloud.SecretAccessKey, ""),
+		Credentials:  credentials.NewStaticCredentialsProvider(exported["AWS_ACCESS_KEY_ID"], exported["AWS_SECRET_ACCESS_KEY"], ""),
 	}
 	st, err := stackref.Find(ctx, cloudformation.NewFromConfig(cfg), stackref.DefaultName)
 	if err != nil {
@@ -134,6 +153,7 @@ func (u *upCloud) harness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	control = control.WithToken(exported[demo.TokenVar])
 	return &harness{
 		control: control,
 		inspect: demo.NewInspector(cfg, st, demo.Inbox(control, st.TopicARN)),

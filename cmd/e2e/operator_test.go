@@ -15,7 +15,6 @@ import (
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/greenlight/greenlight/cmd/internal/demo"
-	"github.com/greenlight/greenlight/localcloud"
 )
 
 // greenlightBin is the CLI under test: $GREENLIGHT_BIN (make e2e builds it),
@@ -50,10 +49,12 @@ var (
 
 // cli runs the greenlight CLI against the local cloud l.
 func cli(ctx context.Context, t *testing.T, l *demo.Local, args ...string) ([]byte, error) {
+	env, err := l.Env(ctx)
+	if err != nil {
+		return nil, err
+	}
 	cmd := exec.CommandContext(ctx, greenlightBin(t), args...)
-	cmd.Env = append(os.Environ(),
-		"AWS_ENDPOINT_URL="+l.Cloud.Endpoint(), "AWS_REGION=us-east-1",
-		"AWS_ACCESS_KEY_ID="+localcloud.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+localcloud.SecretAccessKey)
+	cmd.Env = append(os.Environ(), env...)
 	return cmd.CombinedOutput()
 }
 

@@ -19,7 +19,6 @@ import (
 
 	"github.com/greenlight/greenlight/cmd/internal/demo"
 	"github.com/greenlight/greenlight/localcloud"
-	"github.com/greenlight/greenlight/localcloud/bus"
 	"github.com/greenlight/greenlight/localcloud/cfn"
 	"github.com/greenlight/greenlight/localcloud/fault"
 	"github.com/greenlight/greenlight/localcloud/sns"
@@ -90,7 +89,7 @@ executions again.`,
 	f.StringVar(&o.accessKeyID, "access-key-id", envOr(demo.AccessKeyIDVar, localcloud.AccessKeyID),
 		"the access key ID the cloud accepts and hands its functions (env "+demo.AccessKeyIDVar+")")
 	f.StringVar(&o.secretAccessKey, "secret-access-key", os.Getenv(demo.SecretAccessKeyVar),
-		"the secret access key it accepts (env "+demo.SecretAccessKeyVar+"; default: random with --verify-signatures, else \""+localcloud.SecretAccessKey+"\")")
+		"the secret access key it accepts (env "+demo.SecretAccessKeyVar+"; default: random with --verify-signatures, kept in --dir, else \""+localcloud.SecretAccessKey+"\")")
 	return cmd
 }
 
@@ -118,12 +117,11 @@ func runLocalUp(ctx context.Context, stdout, stderr io.Writer, o upOptions, temp
 	opts := localcloud.Options{Addr: fmt.Sprintf("127.0.0.1:%d", o.port), Dir: dir, TimeScale: o.timeScale, Logger: logger,
 		AccessKeyID: o.accessKeyID, SecretAccessKey: o.secretAccessKey, VerifySignatures: o.verify}
 	if o.verify {
-		if opts.SecretAccessKey == "" {
-			opts.SecretAccessKey = demo.NewSecret()
+		secrets, err := demo.LoadSecrets(dir, demo.Secrets{SecretAccessKey: o.secretAccessKey, ControlToken: os.Getenv(demo.TokenVar)})
+		if err != nil {
+			return environmentf("the local cloud's secrets: %w", err)
 		}
-		if opts.ControlToken = os.Getenv(demo.TokenVar); opts.ControlToken == "" {
-			opts.ControlToken = demo.NewSecret()
-		}
+		opts.SecretAccessKey, opts.ControlToken = secrets.SecretAccessKey, secrets.ControlToken
 	}
 	cloud, err := demo.NewCloud(opts)
 	if err != nil {
@@ -142,20 +140,9 @@ func runLocalUp(ctx context.Context, stdout, stderr io.Writer, o upOptions, temp
 	} else if !templateGiven {
 		fmt.Fprintf(stderr, "no %s/ yet: run `make synth-local`, then `greenlight local deploy`\n", defaultTemplate)
 	}
-	cfg := cloud.AWSConfig()
-	creds, err := cfg.Credentials.Retrieve(ctx)
+	exports, err := demo.Env(ctx, cloud, opts.ControlToken)
 	if err != nil {
 		return errors.Join(err, cloud.Close())
-	}
-	exports := []string{
-		"AWS_ENDPOINT_URL=" + cloud.Endpoint(),
-		"AWS_REGION=" + bus.Region,
-		"AWS_DEFAULT_REGION=" + bus.Region, // what AWS CLI v1 reads
-		"AWS_ACCESS_KEY_ID=" + creds.AccessKeyID,
-		"AWS_SECRET_ACCESS_KEY=" + creds.SecretAccessKey,
-	}
-	if opts.ControlToken != "" {
-		exports = append(exports, demo.TokenVar+"="+opts.ControlToken)
 	}
 	for _, kv := range exports {
 		fmt.Fprintf(stdout, "export %s\n", kv)

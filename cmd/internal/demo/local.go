@@ -41,6 +41,8 @@ type Local struct {
 	Cloud   *localcloud.Cloud
 	Control *localcloud.Client
 	Stack   stackref.Stack
+
+	token string // the control token, "" when the cloud wants none
 }
 
 // StartLocal starts a local cloud on a free loopback port, in memory, and
@@ -60,7 +62,7 @@ func StartLocal(ctx context.Context, opts LocalOptions) (*Local, error) {
 		_ = cloud.Close()
 		return nil, err
 	}
-	l := &Local{Cloud: cloud}
+	l := &Local{Cloud: cloud, token: cloudOpts.ControlToken}
 	if l.Control, err = localcloud.NewClient(cloud.Endpoint(), nil); err != nil {
 		_ = cloud.Close()
 		return nil, err
@@ -79,6 +81,12 @@ func StartLocal(ctx context.Context, opts LocalOptions) (*Local, error) {
 
 // Config is an AWS SDK configuration that talks to the local cloud.
 func (l *Local) Config() aws.Config { return l.Cloud.AWSConfig() }
+
+// Env is the environment a process (the greenlight CLI, the AWS CLI) needs
+// to reach the local cloud: see Env.
+func (l *Local) Env(ctx context.Context) ([]string, error) {
+	return Env(ctx, l.Cloud, l.token)
+}
 
 // Runner returns a Runner for the demo function, with artifacts built for
 // this machine and notifications read from the local SNS inbox.
