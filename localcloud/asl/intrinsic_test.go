@@ -127,14 +127,7 @@ func TestIntrinsicNumbers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
-			f, err := parseIntrinsic(tt.expr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := f.eval(nil, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			got := mustEval(t, tt.expr, nil)
 			if !equalJSON(got, mustDecode(t, tt.want)) {
 				t.Errorf("got %s, want %s", encodeJSON(got), tt.want)
 			}
@@ -169,14 +162,7 @@ func TestIntrinsicRendering(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
-			f, err := parseIntrinsic(tt.expr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := f.eval(data, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			got := mustEval(t, tt.expr, data)
 			if got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
@@ -250,14 +236,7 @@ func TestFormatEscapes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
-			f, err := parseIntrinsic(tt.expr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := f.eval(data, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			got := mustEval(t, tt.expr, data)
 			if got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
@@ -310,4 +289,19 @@ func TestEncodeLengthLimit(t *testing.T) {
 			}
 		}
 	}
+}
+
+// mustEval parses and evaluates the intrinsic call expr on data, failing
+// the test on an error.
+func mustEval(t *testing.T, expr string, data any) any {
+	t.Helper()
+	f, err := parseIntrinsic(expr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.eval(data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
 }

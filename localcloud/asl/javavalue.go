@@ -16,36 +16,14 @@ import (
 // become: maps ignore key order, and an integer never equals a Double, so
 // 1 and 1.0 differ.
 func javaEqual(a, b any) bool {
-	switch x := a.(type) {
-	case json.Number:
-		y, ok := b.(json.Number)
-		return ok && isWhole(x) == isWhole(y) && equalJSON(x, y)
-	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
+	return equalWith(a, b, func(a, b any) bool {
+		x, okX := a.(json.Number)
+		y, okY := b.(json.Number)
+		if okX && okY && isWhole(x) != isWhole(y) {
 			return false
 		}
-		for i := range x {
-			if !javaEqual(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
-	case *object:
-		y, ok := b.(*object)
-		if !ok || x.len() != y.len() {
-			return false
-		}
-		for i, k := range x.keys {
-			w, ok := y.get(k)
-			if !ok || !javaEqual(x.vals[i], w) {
-				return false
-			}
-		}
-		return true
-	default:
-		return equalJSON(a, b)
-	}
+		return sameNumber(a, b)
+	})
 }
 
 // isWhole reports whether n is written as an integer, which Jackson reads

@@ -28,26 +28,3 @@ func TestPathBracketBackslash(t *testing.T) {
 		})
 	}
 }
-
-// TestTaskSecondsPathMissing checks that a TimeoutSecondsPath or
-// HeartbeatSecondsPath selecting nothing fails the way a missing InputPath
-// does, before the task is called.
-func TestTaskSecondsPathMissing(t *testing.T) {
-	const prefix = "An error occurred while executing the state 'T' (entered at the event id #2). "
-	tests := []struct{ field, wantCause string }{
-		{"TimeoutSecondsPath", "Invalid path '$.none' : No results for path: $['none']"},
-		{"HeartbeatSecondsPath", "Invalid path '$.none' : No results for path: $['none']"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.field, func(t *testing.T) {
-			def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","` + tt.field + `":"$.none","End":true}}}`
-			r := runMachine(t, def, `{"a":1}`, nil)
-			if r.res.Status != StatusFailed || r.res.Error != ErrRuntime || r.res.Cause != prefix+tt.wantCause {
-				t.Fatalf("result = %+v", r.res)
-			}
-			if got := r.types(); got != "ExecutionStarted TaskStateEntered ExecutionFailed" {
-				t.Errorf("events = %s", got)
-			}
-		})
-	}
-}

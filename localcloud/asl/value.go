@@ -241,17 +241,26 @@ func bigOf(v any) (*big.Float, bool) {
 }
 
 // equalJSON compares two JSON values; numbers compare by value.
-func equalJSON(a, b any) bool {
+func equalJSON(a, b any) bool { return equalWith(a, b, sameNumber) }
+
+// sameNumber reports whether two JSON numbers have the same value.
+func sameNumber(a, b any) bool {
+	c, ok := compareNumbers(a, b)
+	return ok && c == 0
+}
+
+// equalWith compares two JSON values, objects without regard to key order
+// (as Java's Map.equals), numbers by sameNum.
+func equalWith(a, b any, sameNum func(a, b any) bool) bool {
 	switch x := a.(type) {
 	case *object:
-		// Key order does not matter, as for Java's Map.equals.
 		y, ok := b.(*object)
 		if !ok || x.len() != y.len() {
 			return false
 		}
 		for i, k := range x.keys {
 			w, ok := y.get(k)
-			if !ok || !equalJSON(x.vals[i], w) {
+			if !ok || !equalWith(x.vals[i], w, sameNum) {
 				return false
 			}
 		}
@@ -262,14 +271,13 @@ func equalJSON(a, b any) bool {
 			return false
 		}
 		for i := range x {
-			if !equalJSON(x[i], y[i]) {
+			if !equalWith(x[i], y[i], sameNum) {
 				return false
 			}
 		}
 		return true
 	case json.Number, float64:
-		c, ok := compareNumbers(a, b)
-		return ok && c == 0
+		return sameNum(a, b)
 	default:
 		return a == b
 	}
