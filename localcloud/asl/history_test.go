@@ -20,7 +20,9 @@ func (r run) chain() string {
 // Parallel states: an iteration follows the end of the one before it in its
 // concurrency slot, the state's own events follow the last event of the child
 // that ended last (or failed), the success event shares its predecessor
-// with the state's exit, and an ItemSelector that fails fails its iteration.
+// with the state's exit, a nested Map's exit ends its outer iteration, a
+// distributed Map records its map run instead of its iterations, and an
+// ItemSelector that fails fails its iteration.
 func TestMapParallelEventChain(t *testing.T) {
 	pass := `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`
 	fail := `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E"}}}`
@@ -43,6 +45,17 @@ func TestMapParallelEventChain(t *testing.T) {
 		{"caught parallel", `{"StartAt":"B","States":{"B":{"Type":"Parallel","Branches":[` + fail + `],"Catch":[{"ErrorEquals":["States.ALL"],"Next":"D"}],"End":true},"D":{"Type":"Succeed"}}}`,
 			"ExecutionStarted:1<0 ParallelStateEntered:2<0 ParallelStateStarted:3<2 FailStateEntered:4<3 " +
 				"ParallelStateFailed:5<4 ParallelStateExited:6<5 SucceedStateEntered:7<6 SucceedStateExited:8<7 ExecutionSucceeded:9<8"},
+		{"nested map", `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"ItemSelector":{"a.$":"States.Array($$.Map.Item.Value)"},"ItemProcessor":` +
+			`{"StartAt":"N","States":{"N":{"Type":"Map","ItemsPath":"$.a","ItemProcessor":` + pass + `,"End":true}}},"End":true}}}`,
+			"ExecutionStarted:1<0 MapStateEntered:2<0 MapStateStarted:3<2 " +
+				"MapIterationStarted:4<3 MapStateEntered:5<4 MapStateStarted:6<5 MapIterationStarted:7<6 PassStateEntered:8<7 PassStateExited:9<8 " +
+				"MapIterationSucceeded:10<9 MapStateSucceeded:11<10 MapStateExited:12<10 MapIterationSucceeded:13<12 " +
+				"MapIterationStarted:14<12 MapStateEntered:15<14 MapStateStarted:16<15 MapIterationStarted:17<16 PassStateEntered:18<17 PassStateExited:19<18 " +
+				"MapIterationSucceeded:20<19 MapStateSucceeded:21<20 MapStateExited:22<20 MapIterationSucceeded:23<22 " +
+				"MapStateSucceeded:24<23 MapStateExited:25<23 ExecutionSucceeded:26<25"},
+		{"distributed map", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`,
+			"ExecutionStarted:1<0 MapStateEntered:2<0 MapStateStarted:3<2 MapRunStarted:4<3 MapRunSucceeded:5<4 " +
+				"MapStateSucceeded:6<5 MapStateExited:7<5 ExecutionSucceeded:8<7"},
 		{"parallel", `{"StartAt":"B","States":{"B":{"Type":"Parallel","Branches":[` + pass + `],"End":true}}}`,
 			"ExecutionStarted:1<0 ParallelStateEntered:2<0 ParallelStateStarted:3<2 PassStateEntered:4<3 PassStateExited:5<4 " +
 				"ParallelStateSucceeded:6<5 ParallelStateExited:7<5 ExecutionSucceeded:8<7"},
