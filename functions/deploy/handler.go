@@ -88,7 +88,7 @@ func (h *Handler) Handle(ctx context.Context, d *release.Document) (*release.Doc
 		return h.deploy(ctx, d)
 	}
 	err := d.ConcurrentMembers(false, func(m *release.Document) error {
-		if !m.FromBundle && m.Configuration.IsEmpty() {
+		if !m.Requested() {
 			return failure.OfMember(m.Function, h.keepBlue(ctx, m))
 		}
 		if m.FromBundle {

@@ -56,7 +56,7 @@ func members(event Event, d *release.Document) []Member {
 			Blue:         m.State.Blue,
 			Green:        m.State.Green,
 			FirstRelease: m.State.FirstRelease,
-			Released:     released(m),
+			Released:     m.Changes(),
 			Live:         live(event, d, m),
 			AlarmStates:  m.State.AlarmStates,
 			Tests:        m.State.Tests,
@@ -67,18 +67,10 @@ func members(event Event, d *release.Document) []Member {
 	return out
 }
 
-// released reports whether the release changes member m. Before deploy
-// has marked the members it finds unchanged (release.Document.Released),
-// a member that is not in the bundle and carries no configuration is
-// already known to stay on blue.
-func released(m *release.Document) bool {
-	return m.Released() && (m.FromBundle || !m.Configuration.IsEmpty() || m.State.Green != "")
-}
-
 // live is the version member m of group release d serves after event, ""
 // when the event does not say or m has no version live.
 func live(event Event, d, m *release.Document) string {
-	green := released(m) && m.State.Green != ""
+	green := m.Changes() && m.State.Green != ""
 	switch event {
 	case Promoted:
 		if green {
@@ -289,7 +281,7 @@ func groupSubject(event Event, d *release.Document, by string) string {
 func versions(event Event, d *release.Document) []string {
 	var out []string
 	for _, m := range d.Members {
-		if v := live(event, d, m); v != "" && released(m) {
+		if v := live(event, d, m); v != "" && m.Changes() {
 			out = append(out, m.Function+" "+v)
 		}
 	}

@@ -34,6 +34,17 @@ func (d *Document) IsGroup() bool { return len(d.Members) > 0 }
 // no-op. Traffic tasks skip members that are not released.
 func (m *Document) Released() bool { return !m.State.Noop }
 
+// Requested reports whether the release asks to change member m: its code
+// is in the bundle, or it carries configuration. Deploy releases only the
+// members asked for.
+func (m *Document) Requested() bool { return m.FromBundle || !m.Configuration.IsEmpty() }
+
+// Changes reports whether the release changes member m, before deploy as
+// after it: a member asked for that deploy has not found unchanged, or one
+// deploy gave a green version (a member rebuilt from its lock record does
+// not say whether it was asked for).
+func (m *Document) Changes() bool { return m.Released() && (m.Requested() || m.State.Green != "") }
+
 // Member returns the single-function document of member i of a group
 // release: the member's own fields with the group's shared ones.
 func (d *Document) Member(i int) *Document {
@@ -264,7 +275,7 @@ func NewGroup(r GroupRequest) (*Document, error) {
 		if ms.ErrorAlarm != nil {
 			m.ErrorAlarm = *ms.ErrorAlarm
 		}
-		released = released || mr.InBundle || !mr.Configuration.IsEmpty()
+		released = released || m.Requested()
 		var mv failure.ValidationError
 		m.Configuration.validate(&mv)
 		validateTests(&mv, m.Tests)

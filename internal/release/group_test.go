@@ -193,3 +193,29 @@ func TestConcurrentMembers(t *testing.T) {
 		t.Errorf("err %v, step %d; want one step for the group", err, d.State.Step)
 	}
 }
+
+func TestMemberChanges(t *testing.T) {
+	mem := int32(256)
+	tests := []struct {
+		name               string
+		m                  Document
+		requested, changes bool
+	}{
+		{"in the bundle", Document{FromBundle: true}, true, true},
+		{"configured", Document{Configuration: &Configuration{MemorySize: &mem}}, true, true},
+		{"empty configuration", Document{Configuration: &Configuration{}}, false, false},
+		{"neither", Document{}, false, false},
+		{"found unchanged by deploy", Document{FromBundle: true, State: State{Noop: true}}, true, false},
+		{"rebuilt from its lock record after deploy", Document{State: State{Green: "3"}}, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.m.Requested(); got != tt.requested {
+				t.Errorf("Requested() = %v, want %v", got, tt.requested)
+			}
+			if got := tt.m.Changes(); got != tt.changes {
+				t.Errorf("Changes() = %v, want %v", got, tt.changes)
+			}
+		})
+	}
+}
