@@ -70,7 +70,7 @@ build-local: ## Build the functions for the host architecture (what the local cl
 # log too when something failed.
 define summarized
 	@mkdir -p build; set +e; $(2) > build/test-$(1).log 2>&1; rc=$$?; \
-	grep -E '^(ok|FAIL|--- FAIL|[a-z][a-z0-9-]*: [a-z_-]+=)' build/test-$(1).log; \
+	grep -E '^(ok|FAIL|--- FAIL|[a-z][a-z0-9-]*: ([a-z_-]+ )*[a-z_-]+=)' build/test-$(1).log; \
 	if [ $$rc -ne 0 ]; then echo "--- full log (build/test-$(1).log):"; cat build/test-$(1).log; fi; exit $$rc
 endef
 
