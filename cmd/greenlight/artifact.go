@@ -12,6 +12,7 @@ import (
 
 	"github.com/greenlight/greenlight/internal/release"
 	"github.com/greenlight/greenlight/internal/strategy"
+	"github.com/greenlight/greenlight/internal/strictjson"
 )
 
 var (
@@ -89,8 +90,8 @@ func parseStrategy(flag string) (strategy.Strategy, error) {
 	var s strategy.Strategy
 	flag = strings.TrimSpace(flag)
 	if strings.HasPrefix(flag, "{") {
-		if err := json.Unmarshal([]byte(flag), &s); err != nil {
-			return s, usagef("--strategy: not valid JSON: %v", err)
+		if err := strictjson.Decode([]byte(flag), &s); err != nil {
+			return s, usagef("--strategy: %v", err)
 		}
 	} else {
 		s.Name = flag

@@ -84,6 +84,11 @@ func TestParseStrategy(t *testing.T) {
 		{"Canary50Percent", "", true},
 		{`{"steps":[{"percent":50},{"percent":20}]}`, "", true},
 		{`{"steps":`, "", true},
+		{`{"steps":[{"percent":50,"bakeSecond":60}]}`, "", true},
+		{`{"name":"Canary10Percent5Minutes","aproval":true}`, "", true},
+		{`{"steps":[{"Percent":50,"bakeSeconds":60}]}`, "", true},
+		{`{"steps":[{"percent":50}],"steps":[{"percent":10}]}`, "", true},
+		{`{"steps":[{"percent":50}]}]`, "", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.flag, func(t *testing.T) {

@@ -11,17 +11,14 @@
 package config
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 	"strings"
 
 	"github.com/greenlight/greenlight/internal/release"
 	"github.com/greenlight/greenlight/internal/strategy"
+	"github.com/greenlight/greenlight/internal/strictjson"
 )
 
 // Config is the whole configuration.
@@ -214,13 +211,8 @@ func (e *Error) Unwrap() error { return e.Err }
 // error is an *Error.
 func Parse(data []byte) (*Config, error) {
 	var c Config
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
+	if err := strictjson.Decode(data, &c); err != nil {
 		return nil, &Error{Err: err}
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, &Error{Err: errors.New("trailing data after the JSON object")}
 	}
 	if err := c.Validate(); err != nil {
 		return nil, err

@@ -1,7 +1,6 @@
 package release
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"path"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/greenlight/greenlight/internal/failure"
 	"github.com/greenlight/greenlight/internal/strategy"
+	"github.com/greenlight/greenlight/internal/strictjson"
 )
 
 // KeyPrefix is where artifacts are uploaded: releases/<function>/<build>.zip,
@@ -202,72 +202,10 @@ func ParseGroupManifest(data []byte) (Manifest, error) {
 	return Manifest{MemberConfiguration: g.Configuration, Settings: g.Settings}, nil
 }
 
-func decodeStrict(data []byte, v any) error {
-	if err := checkDuplicateKeys(data); err != nil {
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return fmt.Errorf("trailing data after the JSON object")
-	}
-	return nil
-}
-
-// checkDuplicateKeys refuses a JSON text in which an object names a key
-// twice: encoding/json keeps the last value silently, so a manifest that
-// sets the strategy twice would run with whichever came last.
-func checkDuplicateKeys(data []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var walk func(path string) error
-	walk = func(path string) error {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		switch tok {
-		case json.Delim('{'):
-			seen := map[string]bool{}
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return err
-				}
-				k, _ := kt.(string)
-				if seen[k] {
-					return fmt.Errorf("key %q appears twice in %s", k, path)
-				}
-				seen[k] = true
-				if err := walk(path + "." + k); err != nil {
-					return err
-				}
-			}
-			_, err = dec.Token() // }
-			return err
-		case json.Delim('['):
-			for i := 0; dec.More(); i++ {
-				if err := walk(fmt.Sprintf("%s[%d]", path, i)); err != nil {
-					return err
-				}
-			}
-			_, err = dec.Token() // ]
-			return err
-		}
-		return nil
-	}
-	if err := walk("$"); err != nil {
-		// A syntax error is reported by the decoder that follows, in its
-		// own words; only a duplicate key is reported from here.
-		if strings.Contains(err.Error(), "appears twice") {
-			return err
-		}
-	}
-	return nil
-}
+// decodeStrict decodes outside JSON by strictjson's rules: a misspelt,
+// miscased or repeated key, or a null where a value is expected, would
+// otherwise change the release silently.
+func decodeStrict(data []byte, v any) error { return strictjson.Decode(data, v) }
 
 // SplitKey splits releases/<function>/<build>.zip into function and build.
 // Keys are taken literally: a key with an empty, "." or ".." segment is

@@ -100,6 +100,21 @@ func TestParseConsoleStrict(t *testing.T) {
 		{"trailing data", `{"function":"f"} {}`, "trailing data"},
 		{"wrong type", `{"function":5}`, "cannot unmarshal"},
 		{"bad strategy", `{"strategy":7}`, "cannot unmarshal"},
+		{"trailing bracket", `{"function":"f"}]`, "trailing data"},
+		{"trailing brace", `{"function":"f"}}`, "trailing data"},
+		{"key in another case", `{"Function":"f"}`, `key "Function" in $ is not a field: field names are case-sensitive, did you mean "function"?`},
+		{"key twice in two cases", `{"function":"f","strategy":"AllAtOnce","Strategy":"Canary10Percent5Minutes"}`, `did you mean "strategy"?`},
+		{"look-alike letter folded by encoding/json", `{"function":"f","\u017ftrategy":"AllAtOnce"}`, `did you mean "strategy"?`},
+		{"nested key in another case", `{"function":"f","configuration":{"MemorySize":512}}`, `in $.configuration is not a field`},
+		{"misspelt strategy step field", `{"function":"f","strategy":{"steps":[{"percent":50,"bakeSecond":60}]}}`, `unknown field "bakeSecond"`},
+		{"misspelt strategy field", `{"function":"f","strategy":{"name":"Canary10Percent5Minutes","aproval":true}}`, `unknown field "aproval"`},
+		{"strategy field in another case", `{"function":"f","strategy":{"name":"Canary10Percent5Minutes","Approval":true}}`, `did you mean "approval"?`},
+		{"null function", `{"function":null}`, "$.function is null, where a string is expected"},
+		{"null variable value", `{"function":"f","configuration":{"environment":{"set":{"FEATURE":null}}}}`, "$.configuration.environment.set.FEATURE is null"},
+		{"null test name", `{"function":"f","tests":[{"name":null}]}`, "$.tests[0].name is null"},
+		{"byte order mark", "\xef\xbb\xbf{\"function\":\"f\"}", "byte order mark"},
+		{"not UTF-8", "{\"function\":\"f\",\"configuration\":{\"environment\":{\"set\":{\"FEATURE\":\"\xff\"}}}}", "not valid UTF-8"},
+		{"group key in another case", `{"group":"shop","Tests":[]}`, `did you mean "tests"?`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

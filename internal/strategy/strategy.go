@@ -111,7 +111,8 @@ func Names() []string {
 	return names
 }
 
-// UnmarshalJSON accepts a bare name, {"name": ...} or {"steps": [...]}.
+// UnmarshalJSON accepts a bare name, {"name": ...} or {"steps": [...]},
+// and no other field.
 func (s *Strategy) UnmarshalJSON(data []byte) error {
 	data = bytes.TrimSpace(data)
 	if len(data) > 0 && data[0] == '"' {
@@ -122,9 +123,15 @@ func (s *Strategy) UnmarshalJSON(data []byte) error {
 		*s = Strategy{Name: name}
 		return nil
 	}
+	// Unknown fields are refused here too, because encoding/json does not
+	// carry a decoder's DisallowUnknownFields into UnmarshalJSON: a
+	// misspelt "aproval" or "bakeSecond" would drop an approval gate or a
+	// bake without a word.
 	type plain Strategy
 	var p plain
-	if err := json.Unmarshal(data, &p); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
 		return err
 	}
 	if p.Name == "" && p.Steps != nil {

@@ -116,7 +116,7 @@ func TestUnmarshalJSON(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{`5`, `"`, `{"steps":"x"}`} {
+	for _, bad := range []string{`5`, `"`, `{"steps":"x"}`, `{"name":"Canary10Percent5Minutes","aproval":true}`, `{"steps":[{"percent":50,"bakeSecond":60}]}`} {
 		var s Strategy
 		if err := json.Unmarshal([]byte(bad), &s); err == nil {
 			t.Errorf("Unmarshal(%s) succeeded", bad)
