@@ -412,6 +412,9 @@ func TestGroupBadInputs(t *testing.T) {
 		{name: "console: a group named as a function", console: `{"function":"` + shopGroup + `","artifact":{"key":"{{key}}"}}`, wantError: "ValidationError"},
 		{name: "console: nothing to release", console: `{"group":"` + shopGroup + `"}`, wantError: "ValidationError"},
 		{name: "console: configuration out of range", console: `{"group":"` + shopGroup + `","configuration":{"` + shopWorker + `":{"memorySize":1}}}`, wantError: "ValidationError"},
+		{name: "manifest approval misspelt", bundle: good, manifest: map[string]any{"strategy": map[string]any{"name": "Canary10Percent5Minutes", "aproval": true}}, wantError: "ValidationError"},
+		{name: "console: member configuration key in another case", console: `{"group":"` + shopGroup + `","configuration":{"` + shopWorker + `":{"MemorySize":256}}}`, wantError: "ValidationError"},
+		{name: "console: group set twice in two cases", console: `{"group":"` + shopGroup + `","Group":"greenlight-nothing","configuration":{"` + shopWorker + `":{"memorySize":256}}}`, wantError: "ValidationError"},
 		{name: "console: bundle outside releases/", console: `{"group":"` + shopGroup + `","artifact":{"key":"{{key}}","versionId":"{{versionId}}"}}`, wantError: "ValidationError"},
 	}
 	rejected, untouched := 0, 0

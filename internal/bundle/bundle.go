@@ -157,6 +157,11 @@ func asArtifact(err error) error {
 // where names bundle a in problems.
 func where(a release.Artifact) string { return "bundle s3://" + a.Bucket + "/" + a.Key }
 
+// flagEncrypted is bit 0 of a zip entry's general purpose flags: the entry
+// is encrypted, which archive/zip cannot read (it would fail only when
+// deploy extracts the member, after the release has begun).
+const flagEncrypted = 0x1
+
 // minZipBytes is the size of the smallest zip, an empty one: its
 // end-of-directory record alone.
 const minZipBytes = 22
@@ -226,6 +231,9 @@ func members(v *failure.ValidationError, where string, files []*zip.File) []stri
 		}
 		if f.Method != zip.Store && f.Method != zip.Deflate {
 			v.Add("%s: entry %q is compressed with method %d; only stored and deflated entries can be extracted", where, f.Name, f.Method)
+		}
+		if f.Flags&flagEncrypted != 0 {
+			v.Add("%s: entry %q is encrypted; a bundle's entries must be readable without a password", where, f.Name)
 		}
 		if ok {
 			seen[fn] = true

@@ -310,6 +310,30 @@ func TestNewChecksArtifactBelongsToFunction(t *testing.T) {
 	}
 }
 
+func TestFunctionNameProblems(t *testing.T) {
+	const notName = " is not a Lambda function name (1-64 letters, digits, - or _)"
+	tests := []struct {
+		fn, want string
+	}{
+		{"arn:aws:lambda:us-east-1:123456789012:function:orders", `"arn:aws:lambda:us-east-1:123456789012:function:orders"` + notName + ": give the function's name alone, not an ARN or a name:qualifier"},
+		{"123456789012:function:orders", `"123456789012:function:orders"` + notName + ": give the function's name alone, not an ARN or a name:qualifier"},
+		{"orders:live", `"orders:live"` + notName + ": give the function's name alone, not an ARN or a name:qualifier"},
+		{" orders ", `" orders "` + notName + ": remove the spaces around it"},
+		{"ordérs", `"ordérs"` + notName},
+		{"orders\u200b", `"orders\u200b"` + notName},
+		{strings.Repeat("a", 65), `"` + strings.Repeat("a", 65) + `"` + notName},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fn, func(t *testing.T) {
+			in := Input{Function: tt.fn, Configuration: &Configuration{MemorySize: new(int32(256))}}
+			_, err := New(Request{Input: in, Source: SourceConsole, ExecutionARN: execARN, StartedAt: started})
+			if got := problems(t, err); len(got) != 1 || got[0] != "function "+tt.want {
+				t.Errorf("problems = %q, want [%q]", got, "function "+tt.want)
+			}
+		})
+	}
+}
+
 func TestNormalizeSHA256(t *testing.T) {
 	const b64 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
 	tests := []struct {
@@ -339,6 +363,9 @@ func TestSettingsValidate(t *testing.T) {
 		{"valid", Settings{Alarms: []string{"a"}, ErrorAlarm: &ErrorAlarm{Threshold: 5, PeriodSeconds: 120, EvaluationPeriods: 3}, LiveAlias: "prod"}, nil},
 		{"one alias alone", Settings{CandidateAlias: "live"}, nil},
 		{"aliases equal", Settings{LiveAlias: "x", CandidateAlias: "x"}, []string{`liveAlias and candidateAlias are both "x"; they must differ`}},
+		{"alarm name with a newline", Settings{Alarms: []string{"errors\n"}}, []string{`alarms[0] "errors\n" holds an ASCII control character, which CloudWatch does not allow in an alarm name`}},
+		{"alarm name with a tab", Settings{Alarms: []string{"a\tb"}}, []string{`alarms[0] "a\tb" holds an ASCII control character, which CloudWatch does not allow in an alarm name`}},
+		{"alarm name in UTF-8", Settings{Alarms: []string{"Fehlerquote – zu hoch"}}, nil},
 		{"every problem", Settings{
 			Strategy:   &strategy.Strategy{Name: "Slow"},
 			Alarms:     []string{""},

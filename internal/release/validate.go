@@ -169,7 +169,7 @@ func Validate(d *Document) error {
 		v.Add("schemaVersion is %d, want %d", d.SchemaVersion, SchemaVersion)
 	}
 	if !functionName.MatchString(d.Function) {
-		v.Add("function %q is not a Lambda function name (1-64 letters, digits, - or _)", d.Function)
+		v.Add("function %q is not a Lambda function name (1-64 letters, digits, - or _)%s", d.Function, nameHint(d.Function))
 	}
 	if d.Source != SourceS3 && d.Source != SourceConsole {
 		v.Add("source %q is not %q or %q", d.Source, SourceS3, SourceConsole)
@@ -203,6 +203,20 @@ func Validate(d *Document) error {
 		v.Add("startedAt is not set")
 	}
 	return v.Err()
+}
+
+// nameHint says what is likely wrong with a function name that Lambda
+// would take in other calls but a release does not: an ARN or a qualified
+// name (a release always deploys the function itself, and its aliases are
+// the configuration's), or spaces around the name.
+func nameHint(fn string) string {
+	switch {
+	case strings.Contains(fn, ":"):
+		return ": give the function's name alone, not an ARN or a name:qualifier"
+	case strings.TrimSpace(fn) != fn && functionName.MatchString(strings.TrimSpace(fn)):
+		return ": remove the spaces around it"
+	}
+	return ""
 }
 
 // Validate lists every problem with the fields s sets, by the rules New
@@ -300,12 +314,18 @@ func validateAlarms(v *failure.ValidationError, alarms []string) {
 		switch {
 		case strings.TrimSpace(a) == "" || len(a) > MaxAlarmNameLength:
 			v.Add("alarms[%d] %q is not an alarm name (1-255 characters)", i, a)
+		case strings.ContainsFunc(a, isASCIIControl):
+			// Such a name matches no alarm: DescribeAlarms would find
+			// nothing to watch.
+			v.Add("alarms[%d] %q holds an ASCII control character, which CloudWatch does not allow in an alarm name", i, a)
 		case seen[a]:
 			v.Add("alarms[%d] %q is listed twice", i, a)
 		}
 		seen[a] = true
 	}
 }
+
+func isASCIIControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 // CloudWatch bounds an alarm's evaluation window (period × evaluation
 // periods): a day when the period is under an hour, a week otherwise.
