@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -210,7 +211,9 @@ func decodeStrict(data []byte, v any) error { return strictjson.Decode(data, v) 
 // SplitKey splits releases/<function>/<build>.zip into function and build.
 // Keys are taken literally: a key with an empty, "." or ".." segment is
 // refused, because a client or a proxy that normalises the path would read
-// another object than the one the key names, perhaps another function's.
+// another object than the one the key names, perhaps another function's;
+// and so is a key with a character outside S3's safe ones, which an event
+// may carry URL-encoded.
 func SplitKey(key string) (function, build string, err error) {
 	rest, ok := strings.CutPrefix(key, KeyPrefix)
 	if !ok {
@@ -221,8 +224,9 @@ func SplitKey(key string) (function, build string, err error) {
 			return "", "", fmt.Errorf("artifact key %q has an empty, \".\" or \"..\" segment; keys are taken literally", key)
 		}
 	}
-	if strings.ContainsAny(key, "\\\x00") {
-		return "", "", fmt.Errorf("artifact key %q holds a backslash or a NUL; keys are taken literally", key)
+	if i := strings.IndexFunc(key, unsafeKeyRune); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(key[i:])
+		return "", "", fmt.Errorf("artifact key %q holds %q: name releases with S3's safe characters only (letters, digits, / and %s), because S3 events may carry other characters URL-encoded (a space as +), and the key read would not be the key uploaded", key, r, safeKeyPunctuation)
 	}
 	function, file, ok := strings.Cut(rest, "/")
 	if !ok || function == "" {
@@ -233,6 +237,16 @@ func SplitKey(key string) (function, build string, err error) {
 		return "", "", fmt.Errorf("artifact key %q does not end in <build>.zip", key)
 	}
 	return function, build, nil
+}
+
+// safeKeyPunctuation is the punctuation S3 lists as safe in object keys
+// besides "/": keys made of it, letters and digits read the same
+// URL-encoded or not.
+const safeKeyPunctuation = "!-_.*'()"
+
+// unsafeKeyRune reports whether r is outside S3's safe characters for keys.
+func unsafeKeyRune(r rune) bool {
+	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '/' || strings.ContainsRune(safeKeyPunctuation, r))
 }
 
 // ManifestKey is where the manifest of the artifact at zipKey lives:

@@ -168,12 +168,25 @@ func TestSplitKey(t *testing.T) {
 		{"releases/orders/..zip", "", "", false},
 		{`releases/orders/..\pay\x.zip`, "", "", false},
 		{"releases/orders/x..y.zip", "orders", "x..y", true},
+		{"releases/orders/v1(rc)_2-x!'*.zip", "orders", "v1(rc)_2-x!'*", true},
+		{"releases/orders/build 1.zip", "", "", false},
+		{"releases/orders/build+1.zip", "", "", false},
+		{"releases/orders/build%201.zip", "", "", false},
+		{"releases/orders/2026-12-06T05:35:47Z.zip", "", "", false},
+		{"releases/orders/build\x00.zip", "", "", false},
+		{"releases/orders/café.zip", "", "", false},
+		{"releases/orders/x.zip?versionId=1", "", "", false},
+		{"releases/orders/x.ZIP", "", "", false},
+		{"releases/orders/x.zip/", "", "", false},
 	}
 	for _, tt := range tests {
 		fn, build, err := SplitKey(tt.key)
 		if (err == nil) != tt.ok || fn != tt.fn || build != tt.build {
 			t.Errorf("SplitKey(%q) = %q, %q, %v", tt.key, fn, build, err)
 		}
+	}
+	if _, _, err := SplitKey("releases/orders/v1+2.zip"); err == nil || !strings.Contains(err.Error(), `holds '+': name releases with S3's safe characters only`) {
+		t.Errorf("SplitKey of a key with a + = %v, want it to name the +", err)
 	}
 	if got := ManifestKey("releases/orders/42.zip"); got != "releases/orders/42.json" {
 		t.Errorf("ManifestKey = %q", got)
