@@ -84,6 +84,9 @@ func (h *Handler) Handle(ctx context.Context, in Input) (*release.Document, erro
 			// releases/<group>/<build>.zip is a group's bundle.
 			req.Input.Group, req.Input.Function = req.Input.Function, ""
 		}
+		if !h.ownBucket(req.Input.Artifact, &v) {
+			return nil, v.Err()
+		}
 		if manifest, err = h.manifest(ctx, req.Input.Artifact, req.Input.Group != ""); err != nil {
 			return nil, err
 		}
@@ -96,8 +99,10 @@ func (h *Handler) Handle(ctx context.Context, in Input) (*release.Document, erro
 		if req.Input.Artifact.Bucket == "" && req.Input.Artifact != (release.Artifact{}) {
 			req.Input.Artifact.Bucket = h.Bucket
 		}
-		if err := h.pin(ctx, &req.Input.Artifact, &v); err != nil {
-			return nil, err
+		if h.ownBucket(req.Input.Artifact, &v) {
+			if err := h.pin(ctx, &req.Input.Artifact, &v); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if req.Input.Group != "" {
@@ -160,7 +165,8 @@ func (h *Handler) prepareGroup(ctx context.Context, req release.Request, manifes
 		}
 	}
 	inBundle := map[string]bool{}
-	if in.Artifact != (release.Artifact{}) && in.Artifact.Key != "" && in.Artifact.VersionID != "" {
+	// A bundle in another bucket is reported by ownBucket, and not read.
+	if in.Artifact.Bucket == h.Bucket && in.Artifact.Key != "" && in.Artifact.VersionID != "" {
 		names, err := bundle.List(ctx, h.S3, in.Artifact)
 		var verr *failure.ValidationError
 		if errors.As(err, &verr) {
@@ -247,6 +253,18 @@ func (h *Handler) manifest(ctx context.Context, a release.Artifact, group bool) 
 		return release.ParseGroupManifest(body)
 	}
 	return release.ParseManifest(body)
+}
+
+// ownBucket reports whether artifact a is in the artifact bucket, or names
+// no bucket, and adds a problem when it is not: greenlight's roles may read
+// no other bucket, so S3 would only deny the reads, after the input had been
+// taken for a release.
+func (h *Handler) ownBucket(a release.Artifact, v *failure.ValidationError) bool {
+	if a.Bucket == "" || a.Bucket == h.Bucket {
+		return true
+	}
+	v.Add("artifact.bucket %q is not the artifact bucket %q: greenlight releases only what is uploaded there", a.Bucket, h.Bucket)
+	return false
 }
 
 // pin makes a console artifact exact: it resolves the current version when

@@ -246,6 +246,10 @@ func TestProblems(t *testing.T) {
 		{"approvals longer than the configuration allows", map[string]string{"releases/orders/1.zip": "PK"},
 			[]byte(`{"function":"orders","artifact":{"key":"releases/orders/1.zip"},"strategy":{"name":"Linear10PercentEvery1Minute","approval":true,"approvalTimeoutSeconds":10000}}`),
 			[]string{"waiting 90540 s"}},
+		{"artifact in another bucket", nil, []byte(`{"function":"orders","artifact":{"bucket":"elsewhere","key":"releases/orders/1.zip","versionId":"v1"}}`),
+			[]string{`artifact.bucket "elsewhere" is not the artifact bucket "artifacts"`}},
+		{"event from another bucket", nil, bytes.Replace(fixture(t, "s3-event.json"), []byte(`"name": "artifacts"`), []byte(`"name": "elsewhere"`), 1),
+			[]string{`artifact.bucket "elsewhere" is not the artifact bucket "artifacts"`}},
 		{"missing", nil, nil, []string{"input is missing"}},
 		{"wrong event", nil, []byte(`{"detail-type":"Object Deleted","source":"aws.s3","detail":{}}`), []string{`detail-type is "Object Deleted"`, "not under releases/"}},
 	}
@@ -338,6 +342,10 @@ func TestGroupConsoleInput(t *testing.T) {
 			want: []string{"configuration.billing: billing is not a member of group shop"}},
 		{name: "aliases of a group", input: `{"group":"shop","liveAlias":"prod","configuration":{"shop-api":{"memorySize":512}}}`, released: true,
 			want: []string{"liveAlias and candidateAlias are each member's own"}},
+		{name: "bundle in another bucket", input: `{"group":"shop","artifact":{"bucket":"elsewhere","key":"releases/shop/1.zip","versionId":"v1"}}`, released: true,
+			want: []string{`artifact.bucket "elsewhere" is not the artifact bucket "artifacts"`}},
+		{name: "member configuration field in another case", input: `{"group":"shop","configuration":{"shop-api":{"MemorySize":512}}}`, released: true,
+			want: []string{`key "MemorySize" in $.configuration.shop-api is not a field: field names are case-sensitive, did you mean "memorySize"?`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
