@@ -89,7 +89,9 @@ func TestSubjects(t *testing.T) {
 		{Promoted, long, "greenlight: " + strings.Repeat("f", 64) + " promoted to version..."},
 		{Failed, broken, "greenlight: orders  Bcc: x release failed (invalid release)"},
 		{Started, wide, "greenlight: releasing " + strings.Repeat("e", 74) + "..."},
-		{Started, build, "greenlight: releasing orders build bucher?ss? (Canary10Percent5Minutes)"},
+		// Such a key never starts a release (release.SplitKey refuses it),
+		// so a document that holds one is not named by its build.
+		{Started, build, "greenlight: releasing orders release (Canary10Percent5Minutes)"},
 		{RolledBack, outside, "greenlight: orders release stopped, traffic not moved (live changed outside greenlight)"},
 		{RolledBack, lost, "greenlight: orders release stopped, traffic not moved (release lock lost)"},
 		{Failed, umlaut, "greenlight: orders release failed (invalid release)"},

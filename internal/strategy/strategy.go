@@ -147,7 +147,38 @@ func (s Strategy) Validate() []string {
 	if t := s.ApprovalTimeoutSeconds; t < 0 || t > MaxWaitSeconds {
 		problems = append(problems, fmt.Sprintf("strategy approvalTimeoutSeconds %d is not in [0, %d] (a Standard execution lives at most a year)", t, MaxWaitSeconds))
 	}
-	return append(problems, s.validateSteps()...)
+	problems = append(problems, s.validateSteps()...)
+	if len(problems) > 0 {
+		return problems
+	}
+	return s.validateApproval()
+}
+
+// validateApproval refuses approval settings that no step would use: an
+// operator who asked for a gate would see the release reach 100 % without
+// one.
+func (s Strategy) validateApproval() []string {
+	steps := presets[s.Name]
+	if s.Name == Custom {
+		steps = s.Steps
+	}
+	partial, gated := 0, 0
+	for _, st := range steps {
+		if st.Percent < 100 {
+			partial++
+			if s.Approval || st.Approval {
+				gated++
+			}
+		}
+	}
+	var problems []string
+	if s.Approval && partial == 0 {
+		problems = append(problems, fmt.Sprintf("strategy %s approval: no step below 100 %% to approve (approval asks for a go after each such step)", s.Name))
+	}
+	if s.ApprovalTimeoutSeconds > 0 && gated == 0 {
+		problems = append(problems, fmt.Sprintf("strategy approvalTimeoutSeconds %d: no step waits for approval (set approval, or approval on a step)", s.ApprovalTimeoutSeconds))
+	}
+	return problems
 }
 
 func (s Strategy) validateSteps() []string {

@@ -148,6 +148,13 @@ func TestApproval(t *testing.T) {
 		{"no approval on 100 %", `{"steps":[{"percent":100,"approval":true}]}`, 1, nil, DefaultApprovalTimeoutSeconds},
 		{"negative timeout", `{"name":"AllAtOnce","approvalTimeoutSeconds":-1}`, 1, nil, DefaultApprovalTimeoutSeconds},
 		{"timeout over a year", `{"name":"AllAtOnce","approvalTimeoutSeconds":31449601}`, 1, nil, 31449601},
+		{"approval with no partial step", `{"name":"AllAtOnce","approval":true}`, 1, nil, DefaultApprovalTimeoutSeconds},
+		{"approval with custom steps at 100 % only", `{"steps":[{"percent":100,"bakeSeconds":60}],"approval":true}`, 1, nil, DefaultApprovalTimeoutSeconds},
+		{"timeout without approval", `{"name":"Canary10Percent5Minutes","approvalTimeoutSeconds":600}`, 1, nil, 600},
+		{"timeout without approval on a custom step", `{"steps":[{"percent":10,"bakeSeconds":60}],"approvalTimeoutSeconds":600}`, 1, nil, 600},
+		{"approval and timeout on AllAtOnce", `{"name":"AllAtOnce","approval":true,"approvalTimeoutSeconds":600}`, 2, nil, 600},
+		{"timeout with approval on one step", `{"steps":[{"percent":10,"bakeSeconds":60},{"percent":50,"approval":true}],"approvalTimeoutSeconds":600}`, 0,
+			[]Step{{Percent: 10, BakeSeconds: 60}, {Percent: 50, Approval: true}, {Percent: 100}}, 600},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
