@@ -120,6 +120,8 @@ const (
 	// greenlight's own words in a version's description.
 	MaxDescription    = 192
 	maxLogGroupLength = 512
+	// maxLayerARNLength is Lambda's limit on a layer version ARN.
+	maxLayerARNLength = 140
 )
 
 // ReservedVariables are the environment variables Lambda sets itself and
@@ -191,8 +193,8 @@ func (c *Configuration) validate(v *failure.ValidationError) {
 		}
 		seen := map[string]bool{}
 		for _, l := range layers {
-			if !layerARN.MatchString(l) {
-				v.Add("configuration.layers: %q is not a layer version ARN (arn:aws:lambda:<region>:<account>:layer:<name>:<version>)", l)
+			if len(l) > maxLayerARNLength || !layerARN.MatchString(l) {
+				v.Add("configuration.layers: %q is not a layer version ARN (arn:aws:lambda:<region>:<account>:layer:<name>:<version>, at most %d characters)", l, maxLayerARNLength)
 			}
 			if seen[l] {
 				v.Add("configuration.layers: %q is listed twice", l)
@@ -243,7 +245,9 @@ func checkOneOf(v *failure.ValidationError, field, value string, allowed []strin
 	}
 }
 
-func isSpace(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' }
+// isSpace is Lambda's \s in its handler pattern [^\s]+: Java's whitespace
+// class, the vertical tab and form feed included.
+func isSpace(r rune) bool { return strings.ContainsRune(" \t\n\v\f\r", r) }
 
 // Apply returns base with c's change: the configuration green is published
 // with when blue has base.

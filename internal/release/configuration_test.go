@@ -50,6 +50,11 @@ func TestConfigurationValidation(t *testing.T) {
 				`configuration.logging.applicationLogLevel "LOUD"`,
 				"configuration.logging: log levels need logFormat JSON",
 			}},
+		{"layer ARN over 140 characters", `{"function":"orders","configuration":{"layers":["arn:aws:lambda:us-east-1:123456789012:layer:` + strings.Repeat("l", 95) + `:1"]}}`,
+			[]string{"is not a layer version ARN (arn:aws:lambda:<region>:<account>:layer:<name>:<version>, at most 140 characters)"}},
+		{"layer ARN of 140 characters", `{"function":"orders","configuration":{"layers":["arn:aws:lambda:us-east-1:123456789012:layer:` + strings.Repeat("l", 94) + `:1"]}}`, nil},
+		{"handler with a form feed", `{"function":"orders","configuration":{"handler":"boot\fstrap"}}`, []string{`configuration.handler "boot\fstrap": want 1 to 128 characters without spaces`}},
+		{"handler with a vertical tab", `{"function":"orders","configuration":{"handler":"boot\u000bstrap"}}`, []string{`configuration.handler "boot\vstrap"`}},
 		{"environment over 4 KB", `{"function":"orders","configuration":{"environment":{"set":{"BIG":"` + strings.Repeat("x", 4094) + `"}}}}`,
 			[]string{"the variables take 4097 bytes, Lambda allows 4096"}},
 	}
