@@ -26,16 +26,19 @@ import (
 var byteOrderMark = []byte{0xef, 0xbb, 0xbf}
 
 // Decode decodes the single JSON value in data into v, a pointer. Besides
-// the syntax and the types, it refuses: bytes that are not UTF-8 (and a
-// leading byte order mark), data after the value, an unknown key or one
-// that names a field of v's type only when case is ignored (field names are
-// case-sensitive), a key twice in one object (map keys included), and null where a string, number or boolean is
-// expected.
+// the syntax and the types, it refuses: no value at all, bytes that are not
+// UTF-8 (and a leading byte order mark), data after the value, an unknown
+// key or one that names a field of v's type only when case is ignored
+// (field names are case-sensitive), a key twice in one object (map keys
+// included), and null where a string, number or boolean is expected.
 //
 // A struct type with its own UnmarshalJSON is held to its fields when it is
 // given as an object; other types with their own UnmarshalJSON, and
 // json.RawMessage, are checked for duplicate keys only.
 func Decode(data []byte, v any) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return errors.New("the JSON is empty: give an object")
+	}
 	if bytes.HasPrefix(data, byteOrderMark) {
 		return errors.New("the JSON starts with a byte order mark (U+FEFF): save it as UTF-8 without one")
 	}

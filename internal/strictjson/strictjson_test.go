@@ -60,6 +60,8 @@ func TestDecode(t *testing.T) {
 		{"trailing brace", `{"name":"a"}}`, "trailing data"},
 		{"byte order mark", "\xef\xbb\xbf{\"name\":\"a\"}", "byte order mark"},
 		{"not UTF-8", "{\"name\":\"a\xff\"}", "not valid UTF-8 (at byte 10)"},
+		{"empty", "", "the JSON is empty"},
+		{"blank", " \n\t", "the JSON is empty"},
 		{"syntax error", `{"name":`, "unexpected EOF"},
 		{"wrong type", `{"name":5}`, "cannot unmarshal number"},
 		{"too deep", strings.Repeat("[", 20000) + strings.Repeat("]", 20000), "exceeded max depth"},
