@@ -16,9 +16,6 @@ import (
 )
 
 var (
-	// functionName is a Lambda function name (not an ARN: the artifact key
-	// carries the plain name).
-	functionName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 	// buildName keeps the S3 key readable and unambiguous.
 	buildName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 )
@@ -30,14 +27,14 @@ func checkFunction(name string) error {
 	if name == "" {
 		return usagef("--function is required")
 	}
-	if !functionName.MatchString(name) {
-		return usagef("--function %q is not a Lambda function name (letters, digits, - and _, up to 64)", name)
+	if p := release.FunctionNameProblem(name); p != "" {
+		return usagef("--function %s", p)
 	}
 	return nil
 }
 
 func checkGroup(name string) error {
-	if !functionName.MatchString(name) {
+	if !release.IsFunctionName(name) {
 		return usagef("--group %q is not a group name (letters, digits, - and _, up to 64)", name)
 	}
 	return nil

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,19 +14,25 @@ func TestCheckFunction(t *testing.T) {
 	tests := []struct {
 		name    string
 		wantErr bool
+		says    string // what the error says, when it matters
 	}{
-		{"orders", false},
-		{"shop-orders_v2", false},
-		{"", true},
-		{"arn:aws:lambda:eu-west-1:123456789012:function:orders", true},
-		{"a/b", true},
-		{string(make([]byte, 65)), true},
+		{"orders", false, ""},
+		{"shop-orders_v2", false, ""},
+		{"", true, ""},
+		{"arn:aws:lambda:eu-west-1:123456789012:function:orders", true, "give the function's name alone, not an ARN or a name:qualifier"},
+		{"orders:live", true, "give the function's name alone, not an ARN or a name:qualifier"},
+		{"orders ", true, "remove the spaces around it"},
+		{"a/b", true, `--function "a/b" is not a Lambda function name`},
+		{string(make([]byte, 65)), true, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := checkFunction(tt.name)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("checkFunction(%q) = %v, want error %v", tt.name, err, tt.wantErr)
+			}
+			if err != nil && !strings.Contains(err.Error(), tt.says) {
+				t.Errorf("checkFunction(%q) = %v, want it to say %q", tt.name, err, tt.says)
 			}
 			if err != nil && exitCode(err) != exitUsage {
 				t.Errorf("exit code %d, want %d", exitCode(err), exitUsage)

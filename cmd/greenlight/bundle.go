@@ -30,7 +30,7 @@ func readMembers(flags []string) ([]memberZip, error) {
 		switch {
 		case !ok:
 			return nil, usagef("--artifact %q: with --group, give FN=path (the member function and its zip)", flag)
-		case !functionName.MatchString(fn):
+		case !release.IsFunctionName(fn):
 			return nil, usagef("--artifact %q: %q is not a Lambda function name (letters, digits, - and _, up to 64)", flag, fn)
 		case path == "":
 			return nil, usagef("--artifact %q: give the path of %s's zip after the =", flag, fn)

@@ -209,7 +209,7 @@ func groupRequest(o deployOptions, file []byte, configuration *release.Configura
 		return releaseRequest{}, usagef("configuration flags with --group change one member: name it with --member FN")
 	case o.member != "" && configuration == nil:
 		return releaseRequest{}, usagef("--member %s: give the configuration flags that change it", o.member)
-	case o.member != "" && !functionName.MatchString(o.member):
+	case o.member != "" && !release.IsFunctionName(o.member):
 		return releaseRequest{}, usagef("--member %q is not a Lambda function name (letters, digits, - and _, up to 64)", o.member)
 	}
 	if err := checkManifestConfiguration(file, true); err != nil {

@@ -168,8 +168,8 @@ func Validate(d *Document) error {
 	if d.SchemaVersion != SchemaVersion {
 		v.Add("schemaVersion is %d, want %d", d.SchemaVersion, SchemaVersion)
 	}
-	if !functionName.MatchString(d.Function) {
-		v.Add("function %q is not a Lambda function name (1-64 letters, digits, - or _)%s", d.Function, nameHint(d.Function))
+	if p := FunctionNameProblem(d.Function); p != "" {
+		v.Add("function %s", p)
 	}
 	if d.Source != SourceS3 && d.Source != SourceConsole {
 		v.Add("source %q is not %q or %q", d.Source, SourceS3, SourceConsole)
@@ -205,18 +205,22 @@ func Validate(d *Document) error {
 	return v.Err()
 }
 
-// nameHint says what is likely wrong with a function name that Lambda
-// would take in other calls but a release does not: an ARN or a qualified
-// name (a release always deploys the function itself, and its aliases are
-// the configuration's), or spaces around the name.
-func nameHint(fn string) string {
+// FunctionNameProblem says what is wrong with fn as the name of a function
+// to release, or "" when nothing is. Lambda takes ARNs and qualified names
+// in other calls, but a release deploys the function itself, its aliases
+// are the configuration's, and its artifact key holds the plain name.
+func FunctionNameProblem(fn string) string {
+	if functionName.MatchString(fn) {
+		return ""
+	}
+	p := fmt.Sprintf("%q is not a Lambda function name (1-64 letters, digits, - or _)", fn)
 	switch {
 	case strings.Contains(fn, ":"):
-		return ": give the function's name alone, not an ARN or a name:qualifier"
+		p += ": give the function's name alone, not an ARN or a name:qualifier"
 	case strings.TrimSpace(fn) != fn && functionName.MatchString(strings.TrimSpace(fn)):
-		return ": remove the spaces around it"
+		p += ": remove the spaces around it"
 	}
-	return ""
+	return p
 }
 
 // Validate lists every problem with the fields s sets, by the rules New
