@@ -289,6 +289,7 @@ func TestDeploy(t *testing.T) {
 	})
 	configManifest := writeFile(t, "config.json", `{"configuration":{"timeout":30}}`)
 	badConfigManifest := writeFile(t, "bad.json", `{"configuration":{"timeout":0,"memorySize":64}}`)
+	caseManifest := writeFile(t, "case.json", `{"Strategy":"AllAtOnce"}`)
 	notZip := filepath.Join(t.TempDir(), "app.txt")
 	if err := os.WriteFile(notZip, []byte("hello"), 0o600); err != nil {
 		t.Fatal(err)
@@ -306,6 +307,12 @@ func TestDeploy(t *testing.T) {
 		{"memory too small", []string{"-f", "orders", "--memory", "64"}, "memorySize 64 is not in Lambda's range 128 to 10240", exitFailed},
 		{"every problem at once", []string{"-f", "orders", "-a", zip, "--memory", "64", "--timeout", "901", "--set-env", "AWS_REGION=x", "--set-env", "novalue"},
 			"--set-env \"novalue\": use NAME=VALUE", exitFailed},
+		{"variable set twice", []string{"-f", "orders", "--set-env", "FEATURE=a", "--set-env", "FEATURE=b"}, "--set-env FEATURE is given twice", exitFailed},
+		{"variable unset twice", []string{"-f", "orders", "--unset-env", "DEBUG", "--unset-env", "DEBUG"}, `configuration.environment.unset: "DEBUG" is listed twice`, exitFailed},
+		{"function as an ARN", []string{"-f", "arn:aws:lambda:us-east-1:123456789012:function:orders", "-a", zip}, "give the function's name alone", exitUsage},
+		{"strategy step misspelt", []string{"-f", "orders", "-a", zip, "-s", `{"steps":[{"percent":10,"bakeSecond":600}]}`}, `unknown field "bakeSecond"`, exitUsage},
+		{"approval on AllAtOnce", []string{"-f", "orders", "-a", zip, "-s", `{"name":"AllAtOnce","approval":true}`}, "no step below 100 % to approve", exitUsage},
+		{"manifest key in another case", []string{"-f", "orders", "-a", zip, "-m", caseManifest}, `did you mean "strategy"?`, exitUsage},
 		{"layers and no layers", []string{"-f", "orders", "--layer", "arn:aws:lambda:us-east-1:123456789012:layer:x:1", "--no-layers"}, "use one or the other", exitFailed},
 		{"empty log level", []string{"-f", "orders", "--log-level", ""}, "--log-level: give a value", exitFailed},
 		{"manifest and flags both configure", []string{"-f", "orders", "-m", configManifest, "--memory", "256"}, "use one or the other", exitUsage},

@@ -81,6 +81,11 @@ func (c *configurationFlags) configuration(f *pflag.FlagSet) (*release.Configura
 			if env.Set == nil {
 				env.Set = map[string]string{}
 			}
+			if _, twice := env.Set[name]; twice {
+				// As a key twice in JSON: which value was meant?
+				problems = append(problems, fmt.Sprintf("--%s %s is given twice", flagSetEnv, name))
+				continue
+			}
 			env.Set[name] = value
 		}
 		cfg.Environment = env

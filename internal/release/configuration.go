@@ -176,7 +176,12 @@ func (c *Configuration) validate(v *failure.ValidationError) {
 		if size > MaxEnvironmentBytes {
 			v.Add("configuration.environment.set: the variables take %d bytes, Lambda allows %d for all of a function's variables", size, MaxEnvironmentBytes)
 		}
+		unset := map[string]bool{}
 		for _, k := range e.Unset {
+			if unset[k] {
+				v.Add("configuration.environment.unset: %q is listed twice", k)
+			}
+			unset[k] = true
 			checkVariable(v, "configuration.environment.unset", k)
 			if _, ok := e.Set[k]; ok {
 				v.Add("configuration.environment: %q is both set and unset", k)

@@ -50,6 +50,7 @@ func TestConfigurationValidation(t *testing.T) {
 				`configuration.logging.applicationLogLevel "LOUD"`,
 				"configuration.logging: log levels need logFormat JSON",
 			}},
+		{"variable unset twice", `{"function":"orders","configuration":{"environment":{"unset":["DEBUG","DEBUG"]}}}`, []string{`configuration.environment.unset: "DEBUG" is listed twice`}},
 		{"layer ARN over 140 characters", `{"function":"orders","configuration":{"layers":["arn:aws:lambda:us-east-1:123456789012:layer:` + strings.Repeat("l", 95) + `:1"]}}`,
 			[]string{"is not a layer version ARN (arn:aws:lambda:<region>:<account>:layer:<name>:<version>, at most 140 characters)"}},
 		{"layer ARN of 140 characters", `{"function":"orders","configuration":{"layers":["arn:aws:lambda:us-east-1:123456789012:layer:` + strings.Repeat("l", 94) + `:1"]}}`, nil},
