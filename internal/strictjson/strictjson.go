@@ -17,6 +17,7 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -74,10 +75,22 @@ func invalidAt(data []byte) int {
 	return len(data)
 }
 
+// maxDepth is encoding/json's bound on nesting, past which the decoder
+// refuses the text anyway: the walk stops there rather than recurse through
+// whatever depth the input has.
+const maxDepth = 10000
+
+// errTooDeep stops a walk at maxDepth; the decoder then reports the depth.
+var errTooDeep = errors.New("nested too deeply")
+
 // walker reads a JSON text token by token beside the Go type it is decoded
 // into.
 type walker struct {
 	dec *json.Decoder
+	// path holds the segments of where the walk is ("$", ".key", "[3]"),
+	// joined only for a problem, so that a deep text costs no more than
+	// its depth.
+	path []string
 	// problem is the first problem found; the walk stops there.
 	problem error
 }
@@ -87,8 +100,14 @@ var (
 	unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
 )
 
-// value reads one value at path, expected to decode into t (nil: anything).
-func (w *walker) value(t reflect.Type, path string) error {
+// value reads one value at segment seg of the path, expected to decode into
+// t (nil: anything).
+func (w *walker) value(t reflect.Type, seg string) error {
+	if len(w.path) >= maxDepth {
+		return errTooDeep
+	}
+	w.path = append(w.path, seg)
+	defer func() { w.path = w.path[:len(w.path)-1] }()
 	// null leaves a pointer nil: unset, which is what it means.
 	nullable := t != nil && t.Kind() == reflect.Pointer
 	for t != nil && t.Kind() == reflect.Pointer {
@@ -104,14 +123,14 @@ func (w *walker) value(t reflect.Type, path string) error {
 	}
 	switch tok {
 	case json.Delim('{'):
-		return w.object(t, path)
+		return w.object(t)
 	case json.Delim('['):
 		var elem reflect.Type
 		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
 			elem = t.Elem()
 		}
 		for i := 0; w.dec.More(); i++ {
-			if err := w.value(elem, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+			if err := w.value(elem, "["+strconv.Itoa(i)+"]"); err != nil {
 				return err
 			}
 		}
@@ -119,14 +138,14 @@ func (w *walker) value(t reflect.Type, path string) error {
 		return err
 	case nil:
 		if !nullable && t != nil && scalar(t.Kind()) {
-			return w.fail("%s is null, where a %s is expected: leave the key out to leave it unset", path, kindName(t.Kind()))
+			return w.fail("%s is null, where a %s is expected: leave the key out to leave it unset", w.where(), kindName(t.Kind()))
 		}
 	}
 	return nil
 }
 
 // object reads the members of an object whose { has been read.
-func (w *walker) object(t reflect.Type, path string) error {
+func (w *walker) object(t reflect.Type) error {
 	var fields map[string]reflect.Type
 	var elem reflect.Type
 	switch {
@@ -144,25 +163,30 @@ func (w *walker) object(t reflect.Type, path string) error {
 		}
 		k, _ := tok.(string)
 		if seen[k] {
-			return w.fail("key %q appears twice in %s", k, path)
+			return w.fail("key %q appears twice in %s", k, w.where())
 		}
 		seen[k] = true
 		if fields != nil {
 			ft, ok := fields[k]
-			if near := foldMatch(fields, k); !ok && near != "" {
-				return w.fail("key %q in %s is not a field: field names are case-sensitive, did you mean %q?", k, path, near)
+			if !ok {
+				if near := foldMatch(fields, k); near != "" {
+					return w.fail("key %q in %s is not a field: field names are case-sensitive, did you mean %q?", k, w.where(), near)
+				}
 			}
 			// A key that names no field at all is the decoder's to
 			// report ("unknown field").
 			elem = ft
 		}
-		if err := w.value(elem, path+"."+k); err != nil {
+		if err := w.value(elem, "."+k); err != nil {
 			return err
 		}
 	}
 	_, err := w.dec.Token() // }
 	return err
 }
+
+// where is the path of the value being read: $.tests[0].name.
+func (w *walker) where() string { return strings.Join(w.path, "") }
 
 func (w *walker) fail(format string, args ...any) error {
 	w.problem = fmt.Errorf(format, args...)

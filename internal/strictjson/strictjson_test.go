@@ -65,6 +65,8 @@ func TestDecode(t *testing.T) {
 		{"syntax error", `{"name":`, "unexpected EOF"},
 		{"wrong type", `{"name":5}`, "cannot unmarshal number"},
 		{"too deep", strings.Repeat("[", 20000) + strings.Repeat("]", 20000), "exceeded max depth"},
+		{"as deep as a console input can be", `{"name":"a","payload":` + strings.Repeat("[", 128<<10) + strings.Repeat("]", 128<<10) + `}`, "exceeded max depth"},
+		{"deep but allowed", `{"name":"a","payload":` + strings.Repeat("[", 9000) + strings.Repeat("]", 9000) + `}`, ""},
 		{"float for an integer", `{"name":"a","count":512.0}`, "cannot unmarshal number 512.0"},
 	}
 	for _, tt := range tests {
