@@ -116,6 +116,7 @@ func (h *Handler) Handle(ctx context.Context, in Input) (*release.Document, erro
 		return nil, err
 	}
 	requested := req.Input.Settings.Over(manifest.Settings)
+	h.checkHook(requested.Hook, &v)
 	if err := h.checkAliases(ctx, req.Input.Function, requested, &v); err != nil {
 		return nil, err
 	}
@@ -155,6 +156,7 @@ func (h *Handler) prepareGroup(ctx context.Context, req release.Request, manifes
 		return nil, v.Err()
 	}
 	requested := in.Settings.Over(manifest.Settings)
+	h.checkHook(requested.Hook, v)
 	if requested.LiveAlias != "" || requested.CandidateAlias != "" {
 		v.Add("liveAlias and candidateAlias are each member's own (functions.<name> in the configuration), not a group release's")
 	}
@@ -308,6 +310,18 @@ func (h *Handler) checkTarget(ctx context.Context, fn string, v *failure.Validat
 		v.Add("function %q is not a greenlight target (see targets in %s)", fn, lambdaenv.ConfigVar)
 	}
 	return nil
+}
+
+// checkHook refuses a hook that a release asks for and greenlight may not
+// invoke (see config.Config.HookProblem). A malformed one is reported by
+// validation.
+func (h *Handler) checkHook(hook string, v *failure.ValidationError) {
+	if hook == "" || !release.IsHookName(hook) {
+		return
+	}
+	if p := h.Config.HookProblem(hook); p != "" {
+		v.Add("%s", p)
+	}
 }
 
 // checkAliases refuses aliases that a release may not choose: another live

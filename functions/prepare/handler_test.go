@@ -346,6 +346,8 @@ func TestGroupConsoleInput(t *testing.T) {
 			want: []string{"configuration.billing: billing is not a member of group shop"}},
 		{name: "aliases of a group", input: `{"group":"shop","liveAlias":"prod","configuration":{"shop-api":{"memorySize":512}}}`, released: true,
 			want: []string{"liveAlias and candidateAlias are each member's own"}},
+		{name: "a hook greenlight may not invoke", input: `{"group":"shop","hook":"audit","configuration":{"shop-api":{"memorySize":512}}}`, released: true,
+			want: []string{`hook "audit" is neither a hook the configuration names (none) nor a target`}},
 		{name: "bundle in another bucket", input: `{"group":"shop","artifact":{"bucket":"elsewhere","key":"releases/shop/1.zip","versionId":"v1"}}`, released: true,
 			want: []string{`artifact.bucket "elsewhere" is not the artifact bucket "artifacts"`}},
 		{name: "member configuration field in another case", input: `{"group":"shop","configuration":{"shop-api":{"MemorySize":512}}}`, released: true,

@@ -313,6 +313,41 @@ func (t Targets) ByTags(tags map[string]string) bool {
 	return ok && v == t.Tag.Value
 }
 
+// HookProblem says why hook, asked for by a release input or a manifest
+// rather than by the configuration, could not be invoked, or "" when it can.
+// The test function may invoke only the hooks the configuration names
+// (Hooks, with any qualifier) and the targets, so any other hook would fail
+// only after green had been published. Hooks are compared by function name,
+// whether given by name or ARN; with targets chosen by tag, any function may
+// be one.
+func (c Config) HookProblem(hook string) string {
+	name := functionOf(hook)
+	hooks := c.Hooks()
+	for _, h := range hooks {
+		if name == functionOf(h) {
+			return ""
+		}
+	}
+	if c.Targets.Tag != nil || c.Targets.ByName(name) {
+		return ""
+	}
+	named := "none"
+	if len(hooks) > 0 {
+		named = strings.Join(hooks, ", ")
+	}
+	return fmt.Sprintf("hook %q is neither a hook the configuration names (%s) nor a target: greenlight may invoke only those", hook, named)
+}
+
+// functionOf is the name of the function a hook names, by name or ARN,
+// without its qualifier.
+func functionOf(hook string) string {
+	if i := strings.LastIndex(hook, ":function:"); i >= 0 {
+		hook = hook[i+len(":function:"):]
+	}
+	name, _, _ := strings.Cut(hook, ":")
+	return name
+}
+
 // SettingsFor returns the configured settings of fn: its own overrides over
 // the defaults.
 func (c Config) SettingsFor(fn string) release.Settings {

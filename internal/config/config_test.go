@@ -213,6 +213,40 @@ func TestHooks(t *testing.T) {
 	}
 }
 
+func TestHookProblem(t *testing.T) {
+	configured := Config{
+		Targets:   Targets{Names: []string{"orders"}, Prefix: "shop-"},
+		Defaults:  release.Settings{Hook: "smoke"},
+		Functions: map[string]release.Settings{"orders": {Hook: "arn:aws:lambda:us-east-1:123456789012:function:contract"}},
+	}
+	const refused = "is neither a hook the configuration names (arn:aws:lambda:us-east-1:123456789012:function:contract, smoke) nor a target: greenlight may invoke only those"
+	tests := []struct {
+		name, hook string
+		c          Config
+		want       string // a problem, or "" for none
+	}{
+		{"a configured hook", "smoke", configured, ""},
+		{"a configured hook, qualified", "smoke:live", configured, ""},
+		{"a configured hook by ARN", "arn:aws:lambda:us-east-1:123456789012:function:smoke:3", configured, ""},
+		{"a hook configured by ARN, by name", "contract", configured, ""},
+		{"a target by name", "orders:live", configured, ""},
+		{"a target by prefix", "shop-audit", configured, ""},
+		{"another function", "audit", configured, `hook "audit" ` + refused},
+		{"another function by ARN", "arn:aws:lambda:us-east-1:123456789012:function:audit", configured, `hook "arn:aws:lambda:us-east-1:123456789012:function:audit" ` + refused},
+		{"a hook whose name starts like a configured one", "smoke-test", configured, `hook "smoke-test" ` + refused},
+		{"no hooks configured", "audit", Config{Targets: Targets{Names: []string{"orders"}}},
+			`hook "audit" is neither a hook the configuration names (none) nor a target: greenlight may invoke only those`},
+		{"targets by tag", "audit", Config{Targets: Targets{Tag: &Tag{Key: "k", Value: "v"}}}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.c.HookProblem(tt.hook); got != tt.want {
+				t.Errorf("HookProblem(%q) = %q, want %q", tt.hook, got, tt.want)
+			}
+		})
+	}
+}
+
 func readFile(t *testing.T, name string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))

@@ -66,6 +66,10 @@ var (
 // IsFunctionName reports whether fn is a valid Lambda function name.
 func IsFunctionName(fn string) bool { return functionName.MatchString(fn) }
 
+// IsHookName reports whether hook is a Lambda function name or ARN, with
+// or without a qualifier, as a test hook may be given.
+func IsHookName(hook string) bool { return hookName.MatchString(hook) }
+
 // IsAliasName reports whether name is a valid Lambda alias name.
 func IsAliasName(name string) bool {
 	return aliasName.MatchString(name) && !digitsOnly.MatchString(name)
